@@ -450,7 +450,7 @@ export function nameOf(registry: Registry, value: number): string | undefined {
 }
 
 /** The number for `name` in `registry`, or undefined. */
-export function valueOf(registry: Registry, name: string): number | undefined {
+export function numberOf(registry: Registry, name: string): number | undefined {
   return Object.hasOwn(registry, name) ? registry[name] : undefined;
 }
 
