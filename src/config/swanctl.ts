@@ -1,0 +1,311 @@
+import { isIP } from 'node:net';
+import { type IdentityConfig, parseIdentity } from './identity.js';
+import {
+  ConfigError,
+  parseSettings,
+  type SettingsEntry,
+  type SettingsSection,
+  type SettingsValue,
+} from './settings-parser.js';
+import { parseTrafficSelector, type TrafficSelectorConfig } from './traffic-selector.js';
+import { ValueReader } from './values.js';
+
+/**
+ * The subset of swanctl.conf that ikets understands, with strongSwan's names and defaults
+ * (docs/configuration.md lists them). Unknown keys are errors, so a typo never goes unnoticed.
+ */
+export interface IketsConfig {
+  readonly connections: readonly ConnectionConfig[];
+  readonly secrets: readonly IkeSecretConfig[];
+}
+
+export interface ConnectionConfig {
+  readonly name: string;
+  readonly line: number;
+  readonly version: 1;
+  readonly aggressive: boolean;
+  readonly localAddrs: readonly string[];
+  readonly remoteAddrs: readonly string[];
+  readonly localPort: number;
+  readonly remotePort: number;
+  /** IKE proposal strings such as `aes128-sha256-modp2048`; `default` is strongSwan's default set. */
+  readonly proposals: readonly string[];
+  /** Force UDP encapsulation (RFC 3947) by faking NAT detection, as strongSwan's `encap = yes`. */
+  readonly encap: boolean;
+  readonly dpdDelay: number;
+  readonly dpdTimeout: number;
+  readonly rekeyTime: number;
+  readonly overTime: number;
+  readonly randTime: number;
+  readonly keyingTries: number;
+  readonly local: AuthRoundConfig;
+  readonly remote: AuthRoundConfig;
+  readonly children: readonly ChildConfig[];
+}
+
+export interface AuthRoundConfig {
+  readonly auth: 'psk';
+  /** Undefined: the local IP address (local) or any identity (remote), as in strongSwan. */
+  readonly id: IdentityConfig | undefined;
+}
+
+export interface ChildConfig {
+  readonly name: string;
+  readonly line: number;
+  readonly localTs: readonly TrafficSelectorConfig[];
+  readonly remoteTs: readonly TrafficSelectorConfig[];
+  readonly espProposals: readonly string[];
+  readonly ahProposals: readonly string[];
+  readonly mode: 'tunnel' | 'transport';
+  readonly startAction: 'none' | 'trap' | 'start';
+  readonly dpdAction: 'clear' | 'trap' | 'restart';
+  readonly closeAction: 'none' | 'trap' | 'start';
+  readonly rekeyTime: number;
+  readonly lifeTime: number;
+  readonly randTime: number;
+  readonly rekeyBytes: bigint;
+  readonly lifeBytes: bigint;
+}
+
+export interface IkeSecretConfig {
+  readonly name: string;
+  readonly line: number;
+  /** The identities (`id`, `id-*`) the secret belongs to; none: any peer. */
+  readonly ids: readonly IdentityConfig[];
+  readonly secret: Buffer;
+}
+
+type Values = Map<string, SettingsValue>;
+
+function split(
+  section: SettingsSection,
+  reader: ValueReader,
+  allowedSections: readonly string[],
+  allowedKeys: readonly string[],
+) {
+  const values: Values = new Map();
+  const sections = new Map<string, SettingsSection>();
+  for (const entry of section.entries) {
+    checkEntry(entry, reader, allowedSections, allowedKeys, section.name);
+    if (entry.kind === 'value') {
+      if (values.has(entry.key))
+        throw reader.error(entry.line, `'${entry.key}' is set twice in '${section.name}'`);
+      values.set(entry.key, entry);
+    } else {
+      if (sections.has(entry.name))
+        throw reader.error(entry.line, `section '${entry.name}' appears twice in '${section.name}'`);
+      sections.set(entry.name, entry);
+    }
+  }
+  return { values, sections };
+}
+
+function checkEntry(
+  entry: SettingsEntry,
+  reader: ValueReader,
+  sections: readonly string[],
+  keys: readonly string[],
+  where: string,
+): void {
+  const name = entry.kind === 'value' ? entry.key : entry.name;
+  const allowed = entry.kind === 'value' ? keys : sections;
+  if (!allowed.some((a) => (a.endsWith('*') ? name.startsWith(a.slice(0, -1)) : a === name))) {
+    const kind = entry.kind === 'value' ? 'key' : 'section';
+    const expected =
+      allowed.length > 0 ? `expected one of ${allowed.join(', ')}` : 'no entries are expected here';
+    throw reader.error(entry.line, `unknown ${kind} '${name}' in '${where || 'top level'}': ${expected}`);
+  }
+}
+
+const CONNECTION_KEYS = [
+  'version',
+  'aggressive',
+  'local_addrs',
+  'remote_addrs',
+  'local_port',
+  'remote_port',
+  'proposals',
+  'encap',
+  'dpd_delay',
+  'dpd_timeout',
+  'rekey_time',
+  'reauth_time',
+  'over_time',
+  'rand_time',
+  'keyingtries',
+] as const;
+const CHILD_KEYS = [
+  'local_ts',
+  'remote_ts',
+  'esp_proposals',
+  'ah_proposals',
+  'mode',
+  'start_action',
+  'dpd_action',
+  'close_action',
+  'rekey_time',
+  'life_time',
+  'rand_time',
+  'rekey_bytes',
+  'life_bytes',
+] as const;
+
+/** Parses swanctl.conf text into ikets' configuration. Throws ConfigError naming file:line. */
+export function parseSwanctlConfig(text: string, file = 'swanctl.conf'): IketsConfig {
+  const reader = new ValueReader(file);
+  const root = split(parseSettings(text, file), reader, ['connections', 'secrets'], []);
+  const connections = root.sections.get('connections');
+  const secrets = root.sections.get('secrets');
+  return {
+    connections: connections
+      ? connections.entries.map((e) => connection(asSection(e, reader, 'a connection'), reader))
+      : [],
+    secrets: secrets ? secrets.entries.map((e) => secret(asSection(e, reader, 'a secret'), reader)) : [],
+  };
+}
+
+function asSection(entry: SettingsEntry, reader: ValueReader, what: string): SettingsSection {
+  if (entry.kind === 'section') return entry;
+  throw reader.error(entry.line, `expected ${what} section ('${entry.key} { ... }'), found a key`);
+}
+
+function connection(section: SettingsSection, reader: ValueReader): ConnectionConfig {
+  const { values, sections } = split(section, reader, ['local', 'remote', 'children'], CONNECTION_KEYS);
+  const get = <T>(key: string, read: (v: SettingsValue) => T, fallback: T): T => {
+    const v = values.get(key);
+    return v === undefined ? fallback : read(v);
+  };
+  const version = values.get('version');
+  if (version !== undefined && version.value !== '1') {
+    throw reader.error(
+      version.line,
+      `version: expected 1 (IKEv1; IKEv2 is not offered yet), found '${version.value}'`,
+    );
+  }
+  const reauth = values.get('reauth_time');
+  // In IKEv1 every rekeying of the ISAKMP SA is a reauthentication; strongSwan treats both keys alike.
+  const rekeyTime = get('rekey_time', (v) => reader.seconds(v), reauth ? reader.seconds(reauth) : 14400);
+  const overTime = get('over_time', (v) => reader.seconds(v), Math.floor(rekeyTime / 10));
+  const addrs = (key: string) =>
+    get(
+      key,
+      (v) => {
+        const list = reader.list(v);
+        for (const a of list)
+          if (a !== '%any' && isIP(a) === 0)
+            throw reader.error(v.line, `${key}: '${a}' is not an IP address or %any`);
+        return list;
+      },
+      ['%any'],
+    );
+  const children = sections.get('children');
+  return {
+    name: section.name,
+    line: section.line,
+    version: 1,
+    aggressive: get('aggressive', (v) => reader.bool(v), false),
+    localAddrs: addrs('local_addrs'),
+    remoteAddrs: addrs('remote_addrs'),
+    localPort: get('local_port', (v) => reader.port(v), 500),
+    remotePort: get('remote_port', (v) => reader.port(v), 500),
+    proposals: get('proposals', (v) => reader.list(v), ['default']),
+    encap: get('encap', (v) => reader.bool(v), false),
+    dpdDelay: get('dpd_delay', (v) => reader.seconds(v), 0),
+    dpdTimeout: get('dpd_timeout', (v) => reader.seconds(v), 150),
+    rekeyTime,
+    overTime,
+    randTime: get('rand_time', (v) => reader.seconds(v), overTime),
+    keyingTries: get('keyingtries', (v) => Number(reader.count(v)), 1),
+    local: authRound(sections.get('local'), reader, 'local', section),
+    remote: authRound(sections.get('remote'), reader, 'remote', section),
+    children: children ? children.entries.map((e) => child(asSection(e, reader, 'a child'), reader)) : [],
+  };
+}
+
+function authRound(
+  section: SettingsSection | undefined,
+  reader: ValueReader,
+  which: string,
+  parent: SettingsSection,
+): AuthRoundConfig {
+  if (section === undefined)
+    throw reader.error(parent.line, `connection '${parent.name}' has no '${which}' section`);
+  const { values } = split(section, reader, [], ['auth', 'id']);
+  const auth = values.get('auth');
+  if (auth === undefined) throw reader.error(section.line, `'${which}' needs 'auth = psk'`);
+  if (auth.value !== 'psk')
+    throw reader.error(auth.line, `auth: expected psk (certificates come later), found '${auth.value}'`);
+  const idValue = values.get('id');
+  let id: IdentityConfig | undefined;
+  if (idValue !== undefined && idValue.value !== '%any') {
+    const parsed = parseIdentity(idValue.value);
+    if (typeof parsed === 'string') throw reader.error(idValue.line, `id: ${parsed}`);
+    id = parsed;
+  }
+  return { auth: 'psk', id };
+}
+
+function child(section: SettingsSection, reader: ValueReader): ChildConfig {
+  const { values } = split(section, reader, [], CHILD_KEYS);
+  const get = <T>(key: string, read: (v: SettingsValue) => T, fallback: T): T => {
+    const v = values.get(key);
+    return v === undefined ? fallback : read(v);
+  };
+  const selectors = (key: string) =>
+    get(
+      key,
+      (v) =>
+        reader.list(v).map((text) => {
+          const ts = parseTrafficSelector(text);
+          if (typeof ts === 'string') throw reader.error(v.line, `${key}: ${ts}`);
+          return ts;
+        }),
+      [{ kind: 'dynamic', protocol: 0, port: 0 } as const],
+    );
+  const rekeyTime = get('rekey_time', (v) => reader.seconds(v), 3600);
+  // strongSwan: life_time defaults to rekey_time + 10%, rand_time to life_time - rekey_time.
+  const lifeTime = get('life_time', (v) => reader.seconds(v), Math.floor(rekeyTime * 1.1));
+  const life = values.get('life_time');
+  if (life !== undefined && rekeyTime > 0 && lifeTime <= rekeyTime)
+    throw reader.error(life.line, 'life_time: must be longer than rekey_time');
+  const ah = get('ah_proposals', (v) => reader.list(v), []);
+  return {
+    name: section.name,
+    line: section.line,
+    localTs: selectors('local_ts'),
+    remoteTs: selectors('remote_ts'),
+    espProposals: get('esp_proposals', (v) => reader.list(v), ah.length > 0 ? [] : ['default']),
+    ahProposals: ah,
+    mode: get('mode', (v) => reader.oneOf(v, ['tunnel', 'transport'] as const), 'tunnel'),
+    startAction: get('start_action', (v) => reader.oneOf(v, ['none', 'trap', 'start'] as const), 'none'),
+    dpdAction: get('dpd_action', (v) => reader.oneOf(v, ['clear', 'trap', 'restart'] as const), 'clear'),
+    closeAction: get('close_action', (v) => reader.oneOf(v, ['none', 'trap', 'start'] as const), 'none'),
+    rekeyTime,
+    lifeTime,
+    randTime: get('rand_time', (v) => reader.seconds(v), lifeTime - rekeyTime),
+    rekeyBytes: get('rekey_bytes', (v) => reader.count(v), 0n),
+    lifeBytes: get('life_bytes', (v) => reader.count(v), 0n),
+  };
+}
+
+function secret(section: SettingsSection, reader: ValueReader): IkeSecretConfig {
+  if (!section.name.startsWith('ike')) {
+    throw reader.error(
+      section.line,
+      `secret '${section.name}': only IKE pre-shared keys ('ike-NAME { ... }') are supported`,
+    );
+  }
+  const { values } = split(section, reader, [], ['id', 'id*', 'secret']);
+  const secretValue = values.get('secret');
+  if (secretValue === undefined) throw reader.error(section.line, `secret '${section.name}' has no 'secret'`);
+  const ids: IdentityConfig[] = [];
+  for (const [key, v] of values) {
+    if (key !== 'id' && !key.startsWith('id-')) continue;
+    const id = parseIdentity(v.value);
+    if (typeof id === 'string') throw reader.error(v.line, `${key}: ${id}`);
+    ids.push(id);
+  }
+  return { name: section.name, line: section.line, ids, secret: reader.secret(secretValue) };
+}
+
+export { ConfigError };
