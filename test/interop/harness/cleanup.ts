@@ -1,0 +1,53 @@
+// Last-resort cleanup: if a test process exits without running its own teardown (an uncaught
+// error, process.exit), kill the daemons it started and delete its namespaces synchronously.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+
+const pids = new Set<number>();
+const namespaces = new Set<string>();
+const dirs = new Set<string>();
+let installed = false;
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    for (const ns of namespaces) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    }
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+export function trackPid(pid: number): void {
+  install();
+  pids.add(pid);
+}
+export function untrackPid(pid: number): void {
+  pids.delete(pid);
+}
+export function trackNamespace(name: string): void {
+  install();
+  namespaces.add(name);
+}
+export function untrackNamespace(name: string): void {
+  namespaces.delete(name);
+}
+export function trackDir(dir: string): void {
+  install();
+  dirs.add(dir);
+}
+export function untrackDir(dir: string): void {
+  dirs.delete(dir);
+}

@@ -1,0 +1,104 @@
+// A pair of network namespaces joined by a veth pair, private to one test run.
+// Nothing in them has a route out, so traffic sent inside cannot leave the machine.
+import { trackNamespace, untrackNamespace } from './cleanup.js';
+import { run, uniqueSuffix } from './proc.js';
+
+export interface NetnsEnd {
+  /** Namespace name, e.g. `ikets-a-k3x9f`. */
+  readonly ns: string;
+  /** veth interface inside the namespace. */
+  readonly iface: string;
+  readonly ipv4: string;
+  readonly ipv6: string;
+}
+
+export interface NetnsPair {
+  readonly a: NetnsEnd;
+  readonly b: NetnsEnd;
+  /** Deletes both namespaces (the veth goes with them). Idempotent, never throws. */
+  destroy(): Promise<void>;
+}
+
+export interface NetnsPairOptions {
+  /** Defaults to a random per-run suffix so parallel test files don't collide. */
+  readonly suffix?: string;
+  readonly ipv4A?: string;
+  readonly ipv4B?: string;
+  readonly ipv6A?: string;
+  readonly ipv6B?: string;
+}
+
+/** Runs `ip -n NS ...`. */
+function ipn(ns: string, ...args: string[]): Promise<unknown> {
+  return run('ip', ['-n', ns, ...args]);
+}
+
+/** Deletes a namespace if it exists; never throws. */
+export async function deleteNamespace(ns: string): Promise<void> {
+  await run('ip', ['netns', 'del', ns], { allowFailure: true });
+  untrackNamespace(ns);
+}
+
+/**
+ * Creates `ikets-a-<suffix>` (10.231.0.1/24, fd31::1/64) and `ikets-b-<suffix>` (10.231.0.2/24,
+ * fd31::2/64) joined by veth `ikA<suffix>`/`ikB<suffix>`, with lo up. On failure everything
+ * created so far is removed before the error propagates.
+ */
+export async function createNetnsPair(options: NetnsPairOptions = {}): Promise<NetnsPair> {
+  const suffix = (options.suffix ?? uniqueSuffix()).slice(0, 12);
+  const a: NetnsEnd = {
+    ns: `ikets-a-${suffix}`,
+    iface: `ikA${suffix}`,
+    ipv4: options.ipv4A ?? '10.231.0.1',
+    ipv6: options.ipv6A ?? 'fd31::1',
+  };
+  const b: NetnsEnd = {
+    ns: `ikets-b-${suffix}`,
+    iface: `ikB${suffix}`,
+    ipv4: options.ipv4B ?? '10.231.0.2',
+    ipv6: options.ipv6B ?? 'fd31::2',
+  };
+  const destroy = async (): Promise<void> => {
+    await deleteNamespace(a.ns);
+    await deleteNamespace(b.ns);
+  };
+  try {
+    for (const end of [a, b]) {
+      trackNamespace(end.ns);
+      await run('ip', ['netns', 'add', end.ns]);
+    }
+    await run('ip', [
+      'link',
+      'add',
+      a.iface,
+      'netns',
+      a.ns,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      b.iface,
+      'netns',
+      b.ns,
+    ]);
+    for (const end of [a, b]) {
+      await ipn(end.ns, 'addr', 'add', `${end.ipv4}/24`, 'dev', end.iface);
+      await ipn(end.ns, '-6', 'addr', 'add', `${end.ipv6}/64`, 'dev', end.iface, 'nodad');
+      await ipn(end.ns, 'link', 'set', 'lo', 'up');
+      await ipn(end.ns, 'link', 'set', end.iface, 'up');
+    }
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+  return { a, b, destroy };
+}
+
+/** Argument prefix to run a command inside `ns` (empty for the current namespace). */
+export function inNamespace(
+  ns: string | undefined,
+  file: string,
+  args: readonly string[],
+): [string, string[]] {
+  return ns === undefined ? [file, [...args]] : ['ip', ['netns', 'exec', ns, file, ...args]];
+}
