@@ -1,0 +1,64 @@
+import { CryptoError, InvalidLengthError } from './errors.js';
+import type { HashName } from './prf.js';
+import { phase2Iv } from './skeyid.js';
+
+// CBC IV state of one ISAKMP SA (RFC 2409 Appendix B).
+//
+// Phase 1: the first message uses hash(g^xi | g^xr); every later message uses the last ciphertext
+// block of the previous message. "In all cases, there is a single bidirectional cipher/IV
+// context": the previous message is the previous one of the exchange, sent or received.
+// Phase 2 / Informational: each exchange (message ID) has its own context, starting from
+// hash(last phase 1 CBC block | M-ID), then chaining like phase 1. Keeping one context per
+// message ID stops simultaneous exchanges from desynchronising each other's IVs.
+
+export class IvState {
+  readonly hash: HashName;
+  readonly blockSize: number;
+  #phase1: Buffer;
+  readonly #exchanges = new Map<number, Buffer>();
+
+  constructor(hashName: HashName, blockSize: number, phase1InitialIv: Uint8Array) {
+    if (phase1InitialIv.length !== blockSize) {
+      throw new InvalidLengthError('phase 1 IV', phase1InitialIv.length, `${blockSize}`);
+    }
+    this.hash = hashName;
+    this.blockSize = blockSize;
+    this.#phase1 = Buffer.from(phase1InitialIv);
+  }
+
+  /** The IV for the next message of exchange `messageId` (0 = phase 1 Main/Aggressive Mode). */
+  current(messageId: number): Buffer {
+    if (messageId === 0) return Buffer.from(this.#phase1);
+    let iv = this.#exchanges.get(messageId);
+    if (iv === undefined) {
+      iv = phase2Iv(this.hash, this.#phase1, messageId, this.blockSize);
+      this.#exchanges.set(messageId, iv);
+    }
+    return Buffer.from(iv);
+  }
+
+  /**
+   * Records a message of exchange `messageId` that was sent or successfully received (decrypted
+   * and its HASH verified): its last ciphertext block is the next IV. Do not call it for a message
+   * that failed to verify, nor for retransmissions.
+   */
+  advance(messageId: number, ciphertext: Uint8Array): void {
+    if (ciphertext.length < this.blockSize || ciphertext.length % this.blockSize !== 0) {
+      throw new InvalidLengthError('ciphertext', ciphertext.length, `a multiple of ${this.blockSize}`);
+    }
+    const last = Buffer.from(ciphertext.subarray(ciphertext.length - this.blockSize));
+    if (messageId === 0) this.#phase1 = last;
+    else this.#exchanges.set(messageId, last);
+  }
+
+  /** Drops the context of a finished (or abandoned) Quick Mode / Informational exchange. */
+  forget(messageId: number): void {
+    if (messageId === 0) throw new CryptoError('ERR_IKE_IV', 'the phase 1 IV context cannot be dropped');
+    this.#exchanges.delete(messageId);
+  }
+
+  /** Message IDs with a live context. */
+  exchanges(): number[] {
+    return [...this.#exchanges.keys()];
+  }
+}
