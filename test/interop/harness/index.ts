@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './keys.js';
 export * from './list-sas.js';
 export * from './netns.js';
+export * from './pki.js';
 export * from './proc.js';
 export * from './strongswan-conf.js';
 export * from './swanctl-conf.js';
