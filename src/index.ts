@@ -3,3 +3,5 @@
 // --- wire codec (src/codec) ---
 
 // --- crypto suite and key schedule (src/crypto) ---
+export { deriveKeymat, type KeymatInput } from './crypto/keymat.js';
+export { deriveSkeyid, type Skeyid, type SkeyidAuth, type SkeyidInput } from './crypto/skeyid.js';

@@ -1,0 +1,37 @@
+// The crypto suite and key schedule of ikets (docs/crypto.md). Pure functions over node:crypto.
+
+export { type CbcCipher, type CbcCipherName, type CipherPolicy, cbcCipher, cbcDecrypt, cbcEncrypt, desAvailable } from './cbc.js';
+export { decryptBody, encryptBody, IsakmpCipher, padBody } from './body.js';
+export { DH_GROUPS, type DhGroup, type DhGroupKind, type DhKeyPair, dhGroup } from './dh/index.js';
+export * from './errors.js';
+export { ESP_CIPHERS, type EspCipher, espCipher } from './esp-cipher.js';
+export {
+  hashI,
+  hashR,
+  informationalHash,
+  type Phase1HashInput,
+  quickModeHash1,
+  quickModeHash2,
+  quickModeHash3,
+} from './exchange-hash.js';
+export { INTEGRITY_ALGORITHMS, type IntegrityAlgorithm, integrityAlgorithm } from './integrity.js';
+export { IvState } from './iv.js';
+export { deriveKeymat, deriveSaKeys, type KeymatInput, type SaKeyInput, type SaKeys, splitKeymat } from './keymat.js';
+export { rsaDecrypt, rsaDecryptAvailable, rsaEncrypt } from './pke.js';
+export { equalMacs, HASH_NAMES, type HashName, hash, hashLength, isHashName, prf } from './prf.js';
+export {
+  formatProposal,
+  formatProposals,
+  type Ikev1Suite,
+  ikev1Suites,
+  parseProposal,
+  parseProposals,
+  type Proposal,
+  type ProposalProtocol,
+} from './proposal.js';
+export { cryptoRandom, type RandomSource } from './random.js';
+export * from './registry.js';
+export { dssVerify, ecdsaSign, ecdsaVerify, rsaSignHash, rsaVerifyHash } from './signature.js';
+export { deriveKa, deriveSkeyid, phase1Iv, phase2Iv, type Skeyid, type SkeyidAuth, type SkeyidInput } from './skeyid.js';
+export { checkDesKey, checkTripleDesKey, isWeakDesKey } from './weak-keys.js';
+export { aesXcbcMac, aesXcbcMac96, aesXcbcPrf128 } from './xcbc.js';
