@@ -458,3 +458,9 @@ export function numberOf(registry: Registry, name: string): number | undefined {
 export function nameOrNumber(registry: Registry, value: number): string {
   return nameOf(registry, value) ?? String(value);
 }
+
+/** XAUTH-TYPE values, draft-beaulieu-ike-xauth-02 section 6.3. */
+export const XauthType = { GENERIC: 0, RADIUS_CHAP: 1, OTP: 2, S_KEY: 3 } as const;
+
+/** XAUTH-STATUS values, draft-beaulieu-ike-xauth-02 section 6.2 (OK=1, FAIL=0). */
+export const XauthStatus = { FAIL: 0, OK: 1 } as const;
