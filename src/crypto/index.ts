@@ -1,7 +1,15 @@
 // The crypto suite and key schedule of ikets (docs/crypto.md). Pure functions over node:crypto.
 
-export { type CbcCipher, type CbcCipherName, type CipherPolicy, cbcCipher, cbcDecrypt, cbcEncrypt, desAvailable } from './cbc.js';
 export { decryptBody, encryptBody, IsakmpCipher, padBody } from './body.js';
+export {
+  type CbcCipher,
+  type CbcCipherName,
+  type CipherPolicy,
+  cbcCipher,
+  cbcDecrypt,
+  cbcEncrypt,
+  desAvailable,
+} from './cbc.js';
 export { DH_GROUPS, type DhGroup, type DhGroupKind, type DhKeyPair, dhGroup } from './dh/index.js';
 export * from './errors.js';
 export { ESP_CIPHERS, type EspCipher, espCipher } from './esp-cipher.js';
@@ -16,7 +24,14 @@ export {
 } from './exchange-hash.js';
 export { INTEGRITY_ALGORITHMS, type IntegrityAlgorithm, integrityAlgorithm } from './integrity.js';
 export { IvState } from './iv.js';
-export { deriveKeymat, deriveSaKeys, type KeymatInput, type SaKeyInput, type SaKeys, splitKeymat } from './keymat.js';
+export {
+  deriveKeymat,
+  deriveSaKeys,
+  type KeymatInput,
+  type SaKeyInput,
+  type SaKeys,
+  splitKeymat,
+} from './keymat.js';
 export { rsaDecrypt, rsaDecryptAvailable, rsaEncrypt } from './pke.js';
 export { equalMacs, HASH_NAMES, type HashName, hash, hashLength, isHashName, prf } from './prf.js';
 export {
@@ -24,14 +39,22 @@ export {
   formatProposals,
   type Ikev1Suite,
   ikev1Suites,
-  parseProposal,
-  parseProposals,
   type Proposal,
   type ProposalProtocol,
+  parseProposal,
+  parseProposals,
 } from './proposal.js';
 export { cryptoRandom, type RandomSource } from './random.js';
 export * from './registry.js';
 export { dssVerify, ecdsaSign, ecdsaVerify, rsaSignHash, rsaVerifyHash } from './signature.js';
-export { deriveKa, deriveSkeyid, phase1Iv, phase2Iv, type Skeyid, type SkeyidAuth, type SkeyidInput } from './skeyid.js';
+export {
+  deriveKa,
+  deriveSkeyid,
+  phase1Iv,
+  phase2Iv,
+  type Skeyid,
+  type SkeyidAuth,
+  type SkeyidInput,
+} from './skeyid.js';
 export { checkDesKey, checkTripleDesKey, isWeakDesKey } from './weak-keys.js';
 export { aesXcbcMac, aesXcbcMac96, aesXcbcPrf128 } from './xcbc.js';

@@ -83,7 +83,8 @@ function validate(p: Proposal, source: string): void {
     case 'ike':
       if (p.encryption.length === 0) throw new InvalidProposalError(source, 'no encryption algorithm');
       if (p.dh.length === 0) throw new InvalidProposalError(source, 'no key exchange method');
-      if (!isAead && p.integrity.length === 0) throw new InvalidProposalError(source, 'no integrity algorithm');
+      if (!isAead && p.integrity.length === 0)
+        throw new InvalidProposalError(source, 'no integrity algorithm');
       // An AEAD IKE proposal without a PRF (`aes256gcm16-ecp384`) is accepted here; IKEv1 cannot
       // use AEAD for phase 1 anyway (ikev1Suites refuses it), an IKEv2 user must add a PRF.
       if (p.esn.length > 0) throw new InvalidProposalError(source, 'esn/noesn is for ESP and AH');
@@ -136,7 +137,8 @@ export interface Ikev1Suite {
  */
 export function ikev1Suites(p: Proposal, mode: 'strip' | 'expand' = 'strip'): Ikev1Suite[] {
   if (p.protocol === 'ike') {
-    if (p.encryption.some((e) => e.aead)) throw new UnsupportedAlgorithmError('AEAD ciphers in IKEv1 phase 1');
+    if (p.encryption.some((e) => e.aead))
+      throw new UnsupportedAlgorithmError('AEAD ciphers in IKEv1 phase 1');
     if (p.integrity.some((i) => i.ikeHashId === undefined)) {
       throw new UnsupportedAlgorithmError('integrity algorithm without an IKEv1 hash');
     }

@@ -86,7 +86,12 @@ function must<T>(value: T | undefined, what: string): T {
 const AES_IKE = IkeEncryptionAlgorithm.AES_CBC;
 
 export const ENCRYPTION_TRANSFORMS: readonly EncryptionTransform[] = [
-  { keyword: 'des', ikeId: IkeEncryptionAlgorithm.DES_CBC, espId: EspTransformId.ESP_DES, cbc: CBC_CIPHERS.des },
+  {
+    keyword: 'des',
+    ikeId: IkeEncryptionAlgorithm.DES_CBC,
+    espId: EspTransformId.ESP_DES,
+    cbc: CBC_CIPHERS.des,
+  },
   {
     keyword: '3des',
     ikeId: IkeEncryptionAlgorithm.TRIPLE_DES_CBC,
@@ -119,13 +124,32 @@ export const ENCRYPTION_TRANSFORMS: readonly EncryptionTransform[] = [
       aead: true,
     })),
   ),
-  { keyword: 'chacha20poly1305', espId: ESP_CHACHA20_POLY1305, esp: espCipher('chacha20poly1305'), aead: true },
+  {
+    keyword: 'chacha20poly1305',
+    espId: ESP_CHACHA20_POLY1305,
+    esp: espCipher('chacha20poly1305'),
+    aead: true,
+  },
   { keyword: 'null', espId: EspTransformId.ESP_NULL, esp: espCipher('null') },
 ].map((t) => ({ kind: 'encryption' as const, aliases: [], aead: false, ...t }));
 
-const INTEGRITY_ROWS: readonly [string, string[], HashName | undefined, number | undefined, number, number][] = [
+const INTEGRITY_ROWS: readonly [
+  string,
+  string[],
+  HashName | undefined,
+  number | undefined,
+  number,
+  number,
+][] = [
   ['md5', ['md5_96'], 'md5', IkeHashAlgorithm.MD5, IpsecAuthAlgorithm.HMAC_MD5, AhTransformId.AH_MD5],
-  ['sha1', ['sha', 'sha1_96'], 'sha1', IkeHashAlgorithm.SHA, IpsecAuthAlgorithm.HMAC_SHA, AhTransformId.AH_SHA],
+  [
+    'sha1',
+    ['sha', 'sha1_96'],
+    'sha1',
+    IkeHashAlgorithm.SHA,
+    IpsecAuthAlgorithm.HMAC_SHA,
+    AhTransformId.AH_SHA,
+  ],
   [
     'sha256',
     ['sha2_256', 'sha256_128'],
@@ -166,9 +190,9 @@ export const INTEGRITY_TRANSFORMS: readonly IntegrityTransform[] = INTEGRITY_ROW
   }),
 );
 
-export const PRF_TRANSFORMS: readonly PrfTransform[] = (['md5', 'sha1', 'sha256', 'sha384', 'sha512'] as const).map(
-  (hash) => ({ kind: 'prf' as const, keyword: `prf${hash}`, aliases: [], hash }),
-);
+export const PRF_TRANSFORMS: readonly PrfTransform[] = (
+  ['md5', 'sha1', 'sha256', 'sha384', 'sha512'] as const
+).map((hash) => ({ kind: 'prf' as const, keyword: `prf${hash}`, aliases: [], hash }));
 
 const DH_ALIASES: Readonly<Record<number, readonly string[]>> = {
   [GroupDescription.CURVE25519]: ['x25519'],

@@ -65,6 +65,7 @@ function ecdsaParams(key: KeyObject): { hash: string; size: number } {
 }
 
 function toPublic(key: PublicKeyInput): KeyObject {
+  if (typeof key === 'object' && 'type' in key && key.type === 'public') return key as KeyObject;
   return createPublicKey(key as KeyLike);
 }
 

@@ -78,7 +78,8 @@ for (const group of DH_GROUPS) {
     for (const value of bad) {
       assert.throws(
         () => me.computeSecret(value),
-        (err: unknown) => err instanceof InvalidPublicValueError && err.code === 'ERR_IKE_DH_INVALID_PUBLIC_VALUE',
+        (err: unknown) =>
+          err instanceof InvalidPublicValueError && err.code === 'ERR_IKE_DH_INVALID_PUBLIC_VALUE',
         `group ${group.id} accepted ${value.toString('hex').slice(0, 40)}... (${value.length} bytes)`,
       );
     }

@@ -8,7 +8,14 @@ import { hex, loadVectors } from './vectors.js';
 
 interface ModpFile {
   groups: { group: number; prime: string; generator: string; bits: number }[];
-  cases: { group: number; priv_i: string; priv_r: string; pub_i: string; pub_r: string; shared_secret: string }[];
+  cases: {
+    group: number;
+    priv_i: string;
+    priv_r: string;
+    pub_i: string;
+    pub_r: string;
+    shared_secret: string;
+  }[];
 }
 
 test('MODP primes equal the RFC texts and Node/OpenSSL', () => {
