@@ -106,7 +106,7 @@ async function runScenario(s: CaptureScenario, work: string): Promise<KeysFile> 
     });
     await a.initiate(s.name);
     const ike = (await a.listSas()).ikeSas[0];
-    if (!ike || ike.state !== 'ESTABLISHED' || ike.childSas[0]?.state !== 'INSTALLED') {
+    if (ike?.state !== 'ESTABLISHED' || ike.childSas[0]?.state !== 'INSTALLED') {
       throw new Error(`${s.name}: not established:\n${a.readLog().slice(-3000)}`);
     }
     if (s.traffic) await sendTraffic(pair, s.captureAny ? 1 : 3);
