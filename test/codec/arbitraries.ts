@@ -62,15 +62,13 @@ const proposal: fc.Arbitrary<Proposal> = fc.integer({ min: 0, max: 6 }).chain((p
   }),
 );
 
-const level: fc.Arbitrary<LabelLevel> = fc
-  .integer({ min: 0, max: 40 })
-  .chain((bits) =>
-    fc.record({
-      level: bytes(9),
-      categoryBits: fc.constant(bits),
-      categories: bytes(Math.ceil(bits / 8), Math.ceil(bits / 8)),
-    }),
-  );
+const level: fc.Arbitrary<LabelLevel> = fc.integer({ min: 0, max: 40 }).chain((bits) =>
+  fc.record({
+    level: bytes(9),
+    categoryBits: fc.constant(bits),
+    categories: bytes(Math.ceil(bits / 8), Math.ceil(bits / 8)),
+  }),
+);
 
 const sa: fc.Arbitrary<SaPayload> = fc
   .record({

@@ -44,7 +44,7 @@ export function assertPayloadBytes(p: Payload, type: number, expected: string): 
 export function assertDecodeError(
   f: () => unknown,
   expected: { code: string; notifyType: number; offset?: number },
-): DecodeError {
+): void {
   try {
     f();
   } catch (e) {
@@ -52,7 +52,7 @@ export function assertDecodeError(
     assert.equal(e.code, expected.code, e.message);
     assert.equal(e.notifyType, expected.notifyType, e.message);
     if (expected.offset !== undefined) assert.equal(e.offset, expected.offset, e.message);
-    return e;
+    return;
   }
   assert.fail('expected a DecodeError');
 }
