@@ -130,7 +130,7 @@ function prefixMask(n: number, size: 4 | 16): string {
 
 const unknownType = fc.integer({ min: 128, max: 255 }).filter((t) => t < 130 || t > 132);
 
-export const payload: fc.Arbitrary<Payload> = fc.oneof(
+const anyPayload: fc.Arbitrary<Payload> = fc.oneof(
   sa,
   bytes(40).map((data) => ({ type: 'key_exchange' as const, data })),
   fc
@@ -203,13 +203,13 @@ const decodableType = fc.constantFrom(
   200,
 );
 
-export const message: fc.Arbitrary<Message> = fc.record({
+const anyMessage: fc.Arbitrary<Message> = fc.record({
   header,
   body: fc.oneof(
     {
       weight: 4,
       arbitrary: fc
-        .array(payload, { maxLength: 6 })
+        .array(anyPayload, { maxLength: 6 })
         .map((payloads) => ({ encrypted: false as const, payloads })),
     },
     {
@@ -220,6 +220,21 @@ export const message: fc.Arbitrary<Message> = fc.record({
     },
   ),
 });
+
+/** Rebuilds a generated value with ordinary prototypes (fast-check records have none) for deepEqual. */
+export function plain<T>(v: T): T {
+  if (v instanceof Uint8Array) return Uint8Array.from(v) as T;
+  if (Array.isArray(v)) return v.map(plain) as T;
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    return out as T;
+  }
+  return v;
+}
+
+export const payload: fc.Arbitrary<Payload> = anyPayload.map(plain);
+export const message: fc.Arbitrary<Message> = anyMessage.map(plain);
 
 /** Every kind of payload once (for checks that must see each type). */
 export const PAYLOAD_KINDS: readonly Payload['type'][] = [
