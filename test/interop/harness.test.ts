@@ -104,6 +104,84 @@ describe('interop harness: strongSwan <-> strongSwan IKEv1 Main Mode PSK', {
   });
 });
 
+describe('interop harness: IPv6 and loopback', { skip: tools.ok ? false : tools.reason }, () => {
+  it('negotiates IKEv1 Main Mode + Quick Mode over IPv6 in the namespace pair', async (t) => {
+    const pair = await createNetnsPair();
+    const peers: Charon[] = [];
+    t.after(async () => {
+      for (const p of peers) await p.stop();
+      await pair.destroy();
+    });
+    for (const [self, peer, me, other] of [
+      [pair.a, pair.b, 'a', 'b'],
+      [pair.b, pair.a, 'b', 'a'],
+    ] as const) {
+      const conf = hostToHost({
+        name: 'v6',
+        version: 1,
+        localAddr: self.ipv6,
+        remoteAddr: peer.ipv6,
+        localId: me,
+        remoteId: other,
+        auth: 'psk',
+        psk: PSK,
+      });
+      peers.push(await startCharon({ name: me, netns: self.ns, swanctl: conf }));
+    }
+    const [a, b] = peers;
+    assert.ok(a && b);
+    await a.initiate('v6');
+    const [ia, ib] = [(await a.listSas()).ikeSas[0], (await b.listSas()).ikeSas[0]];
+    assert.equal(ia?.state, 'ESTABLISHED');
+    assert.equal(ia?.localHost, pair.a.ipv6);
+    assert.equal(ib?.remoteHost, pair.a.ipv6);
+    assert.equal(ia?.childSas[0]?.state, 'INSTALLED');
+    assert.deepEqual(ia?.childSas[0]?.remoteTs, [`${pair.b.ipv6}/128`]);
+    assert.equal(ia?.childSas[0]?.spiIn, ib?.childSas[0]?.spiOut);
+  });
+
+  it('runs two charons on 127.0.0.1 with non-default ports inside one namespace', async (t) => {
+    const pair = await createNetnsPair();
+    const peers: Charon[] = [];
+    t.after(async () => {
+      for (const p of peers) await p.stop();
+      await pair.destroy();
+    });
+    // Neither may use port 500 on a shared address: charon floats a remote port 500 to 4500,
+    // which would be its own NAT-T socket.
+    const ports = { a: [2500, 24500], b: [1500, 14500] } as const;
+    for (const [me, other] of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ] as const) {
+      const conf = hostToHost({
+        name: 'lo',
+        version: 1,
+        localAddr: '127.0.0.1',
+        remoteAddr: '127.0.0.1',
+        localId: me,
+        remoteId: other,
+        auth: 'psk',
+        psk: PSK,
+        ...(me === 'a' ? { remotePort: ports.b[0] } : {}),
+      });
+      const [port, nattPort] = ports[me];
+      peers.push(await startCharon({ name: me, netns: pair.a.ns, port, nattPort, swanctl: conf }));
+    }
+    const [a, b] = peers;
+    assert.ok(a && b);
+    await a.initiate('lo');
+    const [ia, ib] = [(await a.listSas()).ikeSas[0], (await b.listSas()).ikeSas[0]];
+    assert.equal(ia?.state, 'ESTABLISHED');
+    assert.equal(ib?.state, 'ESTABLISHED');
+    // a floats to its NAT-T port; the remote port stays b's IKE port (only 500 is floated)
+    assert.equal(ia?.localPort, ports.a[1]);
+    assert.equal(ia?.remotePort, ports.b[0]);
+    assert.equal(ia?.childSas[0]?.spiIn, ib?.childSas[0]?.spiOut);
+    assert.equal(ia?.childSas[0]?.spiOut, ib?.childSas[0]?.spiIn);
+  });
+});
+
 describe('parseListSas', () => {
   it('parses raw swanctl output including values with blanks and lists', () => {
     const raw =

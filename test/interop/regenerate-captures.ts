@@ -27,24 +27,21 @@ import {
   renderSettings,
   run,
   type SwanctlSection,
+  sendUdp,
   startCapture,
   startCharon,
 } from './harness/index.js';
 import { buildKeysFile, type KeysFile, tsharkDecryptOptions } from './keys-file.js';
 
-const OUT_DIR = fileURLToPath(new URL('../../../test/fixtures/captures/', import.meta.url));
+// IKETS_CAPTURE_OUT redirects the output (e.g. to try the script without touching the fixtures).
+const OUT_DIR =
+  process.env.IKETS_CAPTURE_OUT ??
+  fileURLToPath(new URL('../../../test/fixtures/captures/', import.meta.url));
 
 async function sendTraffic(pair: NetnsPair, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     // through the tunnel: a -> b UDP/9999; b answers with ICMP port unreachable, also via ESP
-    await run('ip', [
-      'netns',
-      'exec',
-      pair.a.ns,
-      'bash',
-      '-c',
-      `echo ikets-capture-${i} > /dev/udp/${pair.b.ipv4}/9999`,
-    ]);
+    await sendUdp(pair.a.ns, pair.b.ipv4, 9999, `ikets-capture-${i}`);
     await sleep(100);
   }
 }

@@ -78,7 +78,7 @@ function writeFiles(base: string, files: Readonly<Record<string, string | Buffer
 /** Starts charon and waits until its vici socket answers; loads `options.swanctl` if given. */
 export async function startCharon(options: CharonOptions): Promise<Charon> {
   const runDir = mkdtempSync(join(tmpdir(), `ikets-charon-${options.name}-`));
-  trackDir(runDir);
+  if (!options.keepRunDir) trackDir(runDir);
   const swanctlDir = join(runDir, 'swanctl');
   const logPath = join(runDir, 'charon.log');
   const confPath = join(runDir, 'strongswan.conf');

@@ -11,3 +11,4 @@ export * from './proc.js';
 export * from './strongswan-conf.js';
 export * from './swanctl-conf.js';
 export * from './tools.js';
+export * from './traffic.js';

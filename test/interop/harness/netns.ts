@@ -1,6 +1,7 @@
 // A pair of network namespaces joined by a veth pair, private to one test run.
 // Nothing in them has a route out, so traffic sent inside cannot leave the machine.
 import { trackNamespace, untrackNamespace } from './cleanup.js';
+import { HarnessError } from './errors.js';
 import { run, uniqueSuffix } from './proc.js';
 
 export interface NetnsEnd {
@@ -31,6 +32,13 @@ export interface NetnsPairOptions {
 /** Runs `ip -n NS ...`. */
 function ipn(ns: string, ...args: string[]): Promise<unknown> {
   return run('ip', ['-n', ns, ...args]);
+}
+
+async function macAddress(end: NetnsEnd): Promise<string> {
+  const { stdout } = await run('ip', ['-n', end.ns, '-o', 'link', 'show', end.iface]);
+  const mac = /link\/ether ([0-9a-f:]{17})/.exec(stdout)?.[1];
+  if (mac === undefined) throw new HarnessError('NO_MAC', `no MAC address for ${end.iface}: ${stdout}`);
+  return mac;
 }
 
 /** Deletes a namespace if it exists; never throws. */
@@ -86,6 +94,18 @@ export async function createNetnsPair(options: NetnsPairOptions = {}): Promise<N
       await ipn(end.ns, '-6', 'addr', 'add', `${end.ipv6}/64`, 'dev', end.iface, 'nodad');
       await ipn(end.ns, 'link', 'set', 'lo', 'up');
       await ipn(end.ns, 'link', 'set', end.iface, 'up');
+    }
+    // Static neighbour entries: no ARP/NDP round (IPv6 neighbour discovery right after link-up
+    // sometimes lost the first IKE packet, costing a 1 s retransmission).
+    const macA = await macAddress(a);
+    const macB = await macAddress(b);
+    for (const [self, peer, mac] of [
+      [a, b, macB],
+      [b, a, macA],
+    ] as const) {
+      for (const addr of [peer.ipv4, peer.ipv6]) {
+        await ipn(self.ns, 'neigh', 'replace', addr, 'lladdr', mac, 'dev', self.iface, 'nud', 'permanent');
+      }
     }
   } catch (error) {
     await destroy();

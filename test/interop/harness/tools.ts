@@ -2,6 +2,9 @@
 import { accessSync, constants } from 'node:fs';
 
 export const CHARON_BIN = '/usr/lib/ipsec/charon';
+const PLUGIN_DIR = '/usr/lib/ipsec/plugins';
+/** charon plugins the generated strongswan.conf relies on beyond strongswan-charon's own. */
+const REQUIRED_PLUGINS = ['openssl', 'kernel-libipsec', 'vici', 'socket-default'];
 
 export interface ToolStatus {
   /** All tools present and running as root: interop tests can run. */
@@ -21,6 +24,15 @@ const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin
 function executable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
     return true;
   } catch {
     return false;
@@ -69,9 +81,14 @@ export function ensureTools(
     })();
   const missing = required.filter((t) => all.paths[t] === undefined);
   const reasons: string[] = [];
+  if (required.includes('charon') && all.paths.charon !== undefined) {
+    const plugins = REQUIRED_PLUGINS.filter((p) => !readable(`${PLUGIN_DIR}/libstrongswan-${p}.so`));
+    if (plugins.length > 0) reasons.push(`missing charon plugins ${plugins.join(', ')}`);
+  }
   if (!all.root) reasons.push('not running as root');
   if (missing.length > 0) {
-    reasons.push(`missing ${missing.join(', ')} (run test/interop/harness/install-packages.sh)`);
+    reasons.push(`missing ${missing.join(', ')}`);
   }
+  if (reasons.length > 0 && all.root) reasons.push('run test/interop/harness/install-packages.sh');
   return { ...all, ok: reasons.length === 0, reason: reasons.join('; '), missing };
 }
