@@ -11,29 +11,51 @@ import { phase2Iv } from './skeyid.js';
 // hash(last phase 1 CBC block | M-ID), then chaining like phase 1. Keeping one context per
 // message ID stops simultaneous exchanges from desynchronising each other's IVs.
 
+/**
+ * Default cap on live per-message-ID contexts: a peer opening exchange after exchange cannot grow
+ * the state without bound; the least recently used context is dropped (strongSwan keeps a similar
+ * LRU list, `max_ikev1_exchanges`).
+ */
+export const DEFAULT_MAX_EXCHANGES = 8;
+
 export class IvState {
   readonly hash: HashName;
   readonly blockSize: number;
+  readonly maxExchanges: number;
   #phase1: Buffer;
+  /** Insertion order is recency order (re-inserted on use). */
   readonly #exchanges = new Map<number, Buffer>();
 
-  constructor(hashName: HashName, blockSize: number, phase1InitialIv: Uint8Array) {
+  constructor(
+    hashName: HashName,
+    blockSize: number,
+    phase1InitialIv: Uint8Array,
+    maxExchanges: number = DEFAULT_MAX_EXCHANGES,
+  ) {
     if (phase1InitialIv.length !== blockSize) {
       throw new InvalidLengthError('phase 1 IV', phase1InitialIv.length, `${blockSize}`);
     }
     this.hash = hashName;
     this.blockSize = blockSize;
+    this.maxExchanges = maxExchanges;
     this.#phase1 = Buffer.from(phase1InitialIv);
+  }
+
+  #remember(messageId: number, iv: Buffer): void {
+    this.#exchanges.delete(messageId);
+    this.#exchanges.set(messageId, iv);
+    while (this.#exchanges.size > this.maxExchanges) {
+      const oldest = this.#exchanges.keys().next().value;
+      if (oldest === undefined) break;
+      this.#exchanges.delete(oldest);
+    }
   }
 
   /** The IV for the next message of exchange `messageId` (0 = phase 1 Main/Aggressive Mode). */
   current(messageId: number): Buffer {
     if (messageId === 0) return Buffer.from(this.#phase1);
-    let iv = this.#exchanges.get(messageId);
-    if (iv === undefined) {
-      iv = phase2Iv(this.hash, this.#phase1, messageId, this.blockSize);
-      this.#exchanges.set(messageId, iv);
-    }
+    const iv = this.#exchanges.get(messageId) ?? phase2Iv(this.hash, this.#phase1, messageId, this.blockSize);
+    this.#remember(messageId, iv);
     return Buffer.from(iv);
   }
 
@@ -48,7 +70,7 @@ export class IvState {
     }
     const last = Buffer.from(ciphertext.subarray(ciphertext.length - this.blockSize));
     if (messageId === 0) this.#phase1 = last;
-    else this.#exchanges.set(messageId, last);
+    else this.#remember(messageId, last);
   }
 
   /** Drops the context of a finished (or abandoned) Quick Mode / Informational exchange. */

@@ -8,6 +8,7 @@ import {
 } from '../codec/numbers.js';
 import { CBC_CIPHERS, type CbcCipher } from './cbc.js';
 import { DH_GROUPS, type DhGroup } from './dh/index.js';
+import { UnsupportedAlgorithmError } from './errors.js';
 import { type EspCipher, espCipher } from './esp-cipher.js';
 import { type IntegrityAlgorithm, integrityAlgorithm } from './integrity.js';
 import type { HashName } from './prf.js';
@@ -79,7 +80,7 @@ export interface EsnTransform {
 export type Transform = EncryptionTransform | IntegrityTransform | PrfTransform | DhTransform | EsnTransform;
 
 function must<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`registry: missing ${what}`);
+  if (value === undefined) throw new UnsupportedAlgorithmError(`registry: no implementation of ${what}`);
   return value;
 }
 
@@ -260,4 +261,22 @@ export function ahTransformById(id: number): IntegrityTransform | undefined {
 /** The DH transform for a Group Description. */
 export function dhTransformById(id: number): DhTransform | undefined {
   return DH_TRANSFORMS.find((t) => t.id === id);
+}
+
+/**
+ * Bytes of KEYMAT one SA direction takes (RFC 2409 section 5.5): the encryption key material
+ * (with the 4-byte salt of GCM / ChaCha20-Poly1305, RFC 4106 section 8.1, RFC 7634 section 2),
+ * then the integrity key. For AH pass no encryption.
+ */
+export function saKeyLengths(
+  encryption: EncryptionTransform | undefined,
+  integrity: IntegrityTransform | undefined,
+): { encryptionLength: number; integrityLength: number } {
+  if (encryption !== undefined && encryption.esp === undefined) {
+    throw new UnsupportedAlgorithmError(`${encryption.keyword} for ESP`);
+  }
+  return {
+    encryptionLength: encryption?.esp?.keymatLength ?? 0,
+    integrityLength: integrity?.implementation.keyLength ?? 0,
+  };
 }

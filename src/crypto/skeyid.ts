@@ -1,5 +1,5 @@
 import { CryptoError } from './errors.js';
-import { type HashName, hash, hashLength, prf } from './prf.js';
+import { type HashName, hash, prf } from './prf.js';
 
 // The IKEv1 phase 1 key schedule, RFC 2409 section 5.
 
@@ -71,8 +71,8 @@ export function deriveSkeyid(input: SkeyidInput): Skeyid {
 /**
  * The ISAKMP SA encryption key Ka (RFC 2409 Appendix B): the first `keyLength` bytes of SKEYID_e
  * when it is long enough, otherwise of K1 | K2 | ... with K1 = prf(SKEYID_e, 0) (0 as one octet)
- * and Kn = prf(SKEYID_e, Kn-1). The cipher's weak-key check is applied by the caller
- * (see phase1.ts), as Appendix B leaves it to the algorithm.
+ * and Kn = prf(SKEYID_e, Kn-1). The cipher's weak-key check is applied where the key is put to
+ * use (IsakmpCipher in body.ts), as Appendix B leaves it to the algorithm.
  */
 export function deriveKa(prfName: HashName, skeyidE: Uint8Array, keyLength: number): Buffer {
   if (skeyidE.length >= keyLength) return Buffer.from(skeyidE.subarray(0, keyLength));
@@ -116,5 +116,3 @@ export function uint32(value: number): Buffer {
   b.writeUInt32BE(value >>> 0);
   return b;
 }
-
-export { hashLength };

@@ -8,6 +8,8 @@ import {
 } from '../../src/crypto/exchange-hash.js';
 import { deriveKeymat, deriveSaKeys, splitKeymat } from '../../src/crypto/keymat.js';
 import { prf } from '../../src/crypto/prf.js';
+import { ikev1Suites, parseProposal } from '../../src/crypto/proposal.js';
+import { saKeyLengths } from '../../src/crypto/registry.js';
 
 const skeyidD = Buffer.alloc(20, 0xd0);
 const ni = Buffer.alloc(16, 0x01);
@@ -99,4 +101,18 @@ test('Quick Mode and Informational hashes (RFC 2409 sections 5.5, 5.7)', () => {
   assert.ok(quickModeHash2('sha1', a, mid, ni, rest).equals(prf('sha1', a, midB, ni, rest)));
   assert.ok(quickModeHash3('sha1', a, mid, ni, nr).equals(prf('sha1', a, Buffer.from([0]), midB, ni, nr)));
   assert.ok(informationalHash('sha1', a, mid, rest).equals(prf('sha1', a, midB, rest)));
+});
+
+test('KEYMAT lengths per transform (key + salt for AEAD; AH: integrity only)', () => {
+  const pick = (text: string, protocol: 'esp' | 'ah') => {
+    const [suite] = ikev1Suites(parseProposal(text, protocol));
+    return saKeyLengths(suite?.encryption, suite?.integrity);
+  };
+  assert.deepEqual(pick('aes128-sha256', 'esp'), { encryptionLength: 16, integrityLength: 32 });
+  assert.deepEqual(pick('3des-sha1', 'esp'), { encryptionLength: 24, integrityLength: 20 });
+  assert.deepEqual(pick('aes256gcm16', 'esp'), { encryptionLength: 36, integrityLength: 0 });
+  assert.deepEqual(pick('chacha20poly1305', 'esp'), { encryptionLength: 36, integrityLength: 0 });
+  assert.deepEqual(pick('null-sha512', 'esp'), { encryptionLength: 0, integrityLength: 64 });
+  assert.deepEqual(pick('aes192-aesxcbc', 'esp'), { encryptionLength: 24, integrityLength: 16 });
+  assert.deepEqual(pick('md5', 'ah'), { encryptionLength: 0, integrityLength: 16 });
 });

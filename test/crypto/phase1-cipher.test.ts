@@ -71,6 +71,15 @@ test('phase 2 IV = hash(last phase 1 block | M-ID), per message ID', () => {
   assert.ok(ivs.current(7).equals(expected));
 });
 
+test('per-exchange IV contexts are capped, least recently used dropped', () => {
+  const ivs = new IvState('sha1', 8, Buffer.alloc(8, 1), 3);
+  for (const mid of [1, 2, 3]) ivs.advance(mid, Buffer.alloc(8, mid));
+  ivs.current(1); // touch 1: now 2 is the oldest
+  ivs.current(4);
+  assert.deepEqual(ivs.exchanges().sort(), [1, 3, 4]);
+  assert.ok(ivs.current(1).equals(Buffer.alloc(8, 1)));
+});
+
 const NAMES: CbcCipherName[] = ['3des', 'aes128', 'aes192', 'aes256'];
 
 test('property: encrypt/decrypt round trip with IV chaining between two peers', () => {

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
-import { InvalidPublicValueError } from '../errors.js';
+import { InvalidLengthError, InvalidPublicValueError } from '../errors.js';
 import { cryptoRandom, type RandomSource } from '../random.js';
 import type { DhGroup, DhKeyPair } from './group.js';
 
@@ -89,7 +89,7 @@ export class CurveGroup implements DhGroup {
 
   fromPrivate(privateValue: Uint8Array): DhKeyPair {
     if (privateValue.length !== this.#params.size) {
-      throw new InvalidPublicValueError(this.id, `private value of ${privateValue.length} bytes`);
+      throw new InvalidLengthError(`${this.name} private value`, privateValue.length, `${this.#params.size}`);
     }
     const key = this.privateKey(privateValue);
     return new CurveKeyPair(this, key, this.publicValueOf(key));
