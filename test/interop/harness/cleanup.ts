@@ -11,6 +11,16 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
+  // A test run interrupted with Ctrl-C or killed with SIGTERM cleans up too, then exits as the
+  // signal would have made it (128 + signal number).
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      process.exit(code);
+    });
+  }
   process.on('exit', () => {
     for (const pid of pids) {
       try {

@@ -2,7 +2,7 @@
 // Nothing in them has a route out, so traffic sent inside cannot leave the machine.
 import { trackNamespace, untrackNamespace } from './cleanup.js';
 import { HarnessError } from './errors.js';
-import { run, uniqueSuffix } from './proc.js';
+import { procRunning, run, uniqueSuffix } from './proc.js';
 
 export interface NetnsEnd {
   /** Namespace name, e.g. `ikets-a-k3x9f`. */
@@ -41,6 +41,34 @@ async function macAddress(end: NetnsEnd): Promise<string> {
   return mac;
 }
 
+/**
+ * Removes `ikets-*` namespaces left behind by harness processes that died without cleaning up
+ * (SIGKILL). The suffix starts with the creating process's PID (base 36); namespaces of live
+ * processes are left alone. Processes still inside a stale namespace (an orphaned charon or
+ * tshark) are killed first, otherwise the namespace would live on. Best effort, never throws.
+ */
+export async function removeStaleNamespaces(): Promise<string[]> {
+  const removed: string[] = [];
+  const { stdout } = await run('ip', ['netns', 'list'], { allowFailure: true });
+  for (const line of stdout.split('\n')) {
+    const m = /^(ikets-[ab]-([0-9a-z]+))\b/.exec(line);
+    if (!m?.[1] || !m[2] || m[2].length <= 3) continue;
+    const owner = Number.parseInt(m[2].slice(0, -3), 36);
+    if (!Number.isSafeInteger(owner) || owner <= 0 || procRunning(owner)) continue;
+    const pids = await run('ip', ['netns', 'pids', m[1]], { allowFailure: true });
+    for (const p of pids.stdout.split('\n').filter((x) => /^\d+$/.test(x))) {
+      try {
+        process.kill(Number(p), 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await deleteNamespace(m[1]);
+    removed.push(m[1]);
+  }
+  return removed;
+}
+
 /** Deletes a namespace if it exists; never throws. */
 export async function deleteNamespace(ns: string): Promise<void> {
   await run('ip', ['netns', 'del', ns], { allowFailure: true });
@@ -53,6 +81,7 @@ export async function deleteNamespace(ns: string): Promise<void> {
  * created so far is removed before the error propagates.
  */
 export async function createNetnsPair(options: NetnsPairOptions = {}): Promise<NetnsPair> {
+  await removeStaleNamespaces();
   const suffix = (options.suffix ?? uniqueSuffix()).slice(0, 12);
   const a: NetnsEnd = {
     ns: `ikets-a-${suffix}`,
