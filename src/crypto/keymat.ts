@@ -65,8 +65,7 @@ export interface SaKeys {
 
 /**
  * Splits KEYMAT into the encryption key, then the integrity key: the order strongSwan uses
- * (keymat_v1.c derive_child_keys draws enc_size then int_size bytes from the stream), as do the
- * Linux kernel SA interfaces of libreswan and racoon.
+ * (keymat_v1.c derive_child_keys draws enc_size then int_size bytes from the stream).
  */
 export function splitKeymat(keymat: Uint8Array, encryptionLength: number, integrityLength: number): SaKeys {
   if (keymat.length < encryptionLength + integrityLength) {

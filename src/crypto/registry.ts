@@ -16,6 +16,9 @@ import type { HashName } from './prf.js';
 // The transform registry: one table per transform kind mapping the strongSwan keyword (and its
 // aliases) to the wire ids of IKEv1 (RFC 2409 Appendix A for phase 1, RFC 2407 section 4.4-4.5
 // and the IANA registries for ESP/AH) and to the node:crypto implementation with its sizes.
+// Keywords and aliases as in strongSwan's src/libstrongswan/crypto/proposal/proposal_keywords_static.txt;
+// strongSwan keywords of algorithms ikets does not implement (CTR, CCM, GMAC, Camellia, Blowfish,
+// ...) are reported as unknown.
 
 /**
  * ESP transform id strongSwan uses for ChaCha20-Poly1305 in IKEv1: IKEv1 has no assignment
@@ -142,18 +145,11 @@ const INTEGRITY_ROWS: readonly [
   number,
   number,
 ][] = [
-  ['md5', ['md5_96'], 'md5', IkeHashAlgorithm.MD5, IpsecAuthAlgorithm.HMAC_MD5, AhTransformId.AH_MD5],
-  [
-    'sha1',
-    ['sha', 'sha1_96'],
-    'sha1',
-    IkeHashAlgorithm.SHA,
-    IpsecAuthAlgorithm.HMAC_SHA,
-    AhTransformId.AH_SHA,
-  ],
+  ['md5', [], 'md5', IkeHashAlgorithm.MD5, IpsecAuthAlgorithm.HMAC_MD5, AhTransformId.AH_MD5],
+  ['sha1', ['sha'], 'sha1', IkeHashAlgorithm.SHA, IpsecAuthAlgorithm.HMAC_SHA, AhTransformId.AH_SHA],
   [
     'sha256',
-    ['sha2_256', 'sha256_128'],
+    ['sha2_256'],
     'sha256',
     IkeHashAlgorithm.SHA2_256,
     IpsecAuthAlgorithm.HMAC_SHA2_256,
@@ -161,7 +157,7 @@ const INTEGRITY_ROWS: readonly [
   ],
   [
     'sha384',
-    ['sha2_384', 'sha384_192'],
+    ['sha2_384'],
     'sha384',
     IkeHashAlgorithm.SHA2_384,
     IpsecAuthAlgorithm.HMAC_SHA2_384,
@@ -169,7 +165,7 @@ const INTEGRITY_ROWS: readonly [
   ],
   [
     'sha512',
-    ['sha2_512', 'sha512_256'],
+    ['sha2_512'],
     'sha512',
     IkeHashAlgorithm.SHA2_512,
     IpsecAuthAlgorithm.HMAC_SHA2_512,

@@ -21,8 +21,7 @@ type PublicKeyInput = KeyLike | KeyObject;
  * RSA signature of HASH_I/HASH_R. RFC 2409 section 5.1 leaves the padding open; strongSwan uses
  * SIGN_RSA_EMSA_PKCS1_NULL for IKEv1 (src/libcharon/sa/ikev1/authenticators/
  * pubkey_v1_authenticator.c), i.e. PKCS#1 v1.5 type 1 padding around the raw hash bytes with no
- * DigestInfo, as do libreswan and racoon. That is RSA private-key "encryption" with
- * RSA_PKCS1_PADDING.
+ * DigestInfo. That is RSA private-key "encryption" with RSA_PKCS1_PADDING.
  */
 export function rsaSignHash(privateKey: PrivateKeyInput, hashValue: Uint8Array): Buffer {
   try {
