@@ -152,7 +152,7 @@ describe('SA payload', () => {
   });
 
   it('a whole Main Mode message 1 decodes to its typed form', () => {
-    const wire = withHeader(mainModeSaBytes.replace('00 00 003c', '0d 00 003c') + ' 00 00 0008 882fe56d', {
+    const wire = withHeader(`${mainModeSaBytes.replace('00 00 003c', '0d 00 003c')} 00 00 0008 882fe56d`, {
       next: 1,
     });
     // The VID is only 4 bytes on purpose: it is opaque data here.
