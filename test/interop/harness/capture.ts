@@ -1,5 +1,6 @@
 // Packet capture with tshark (dumpcap underneath), optionally inside a network namespace.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { trackPid, untrackPid } from './cleanup.js';
 import { HarnessError } from './errors.js';
 import { inNamespace } from './netns.js';
@@ -16,6 +17,12 @@ export interface CaptureOptions {
   /** Bytes per packet (snaplen); default no limit. */
   readonly snaplen?: number;
   readonly startTimeoutMs?: number;
+  /**
+   * Wait this long before stopping tshark (default 300 ms): packets still in the kernel's
+   * capture buffer when dumpcap gets SIGINT are lost (an exchange stopped right after
+   * `initiate` was seen captured as 0 frames).
+   */
+  readonly settleMs?: number;
 }
 
 export interface Capture {
@@ -49,6 +56,7 @@ export async function startCapture(o: CaptureOptions): Promise<Capture> {
   });
   const stop = async (): Promise<string> => {
     if (!exited && pid > 0) {
+      await sleep(o.settleMs ?? 300);
       try {
         process.kill(pid, 'SIGINT');
       } catch {
