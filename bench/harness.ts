@@ -50,6 +50,12 @@ export function measure(fn: () => unknown, options: BenchOptions, bytes?: number
   return { iterations, seconds, rate };
 }
 
+const ROUNDS = 3;
+
+function best(a: Measurement | undefined, b: Measurement): Measurement {
+  return a === undefined || b.rate > a.rate ? b : a;
+}
+
 export interface Row {
   readonly suite: string;
   readonly name: string;
@@ -63,8 +69,16 @@ export function runSuites(suites: readonly BenchSuite[], options: BenchOptions):
   for (const suite of suites) {
     for (const c of suite.cases()) {
       if (options.filter !== undefined && !`${suite.name} ${c.name}`.includes(options.filter)) continue;
-      const ikets = measure(c.ikets, options, c.bytes);
-      const baseline = c.baseline === undefined ? undefined : measure(c.baseline, options, c.bytes);
+      // Interleaved rounds, best of each: the machine is shared, so a slow spell should not land on
+      // one side of a comparison only.
+      const round = { ...options, timeMs: options.timeMs / ROUNDS };
+      let ikets: Measurement | undefined;
+      let baseline: Measurement | undefined;
+      for (let r = 0; r < ROUNDS; r++) {
+        ikets = best(ikets, measure(c.ikets, round, c.bytes));
+        if (c.baseline !== undefined) baseline = best(baseline, measure(c.baseline, round, c.bytes));
+      }
+      if (ikets === undefined) continue;
       const row: Row = {
         suite: suite.name,
         name: c.name,

@@ -1,4 +1,4 @@
-import { createECDH } from 'node:crypto';
+import { createECDH, type ECDH } from 'node:crypto';
 import { CryptoError, InvalidPublicValueError } from '../errors.js';
 import { cryptoRandom, type RandomSource } from '../random.js';
 import type { DhGroup, DhKeyPair } from './group.js';
@@ -62,18 +62,19 @@ class EcpGroup implements DhGroup {
     ecdh.setPrivateKey(Buffer.from(privateValue));
     // Drop the 0x04 uncompressed-point prefix (RFC 5903 section 7).
     const publicValue = ecdh.getPublicKey().subarray(1);
-    return new EcpKeyPair(this, Buffer.from(privateValue), publicValue);
+    return new EcpKeyPair(this, ecdh, publicValue);
   }
 }
 
 class EcpKeyPair implements DhKeyPair {
   readonly group: EcpGroup;
   readonly publicValue: Buffer;
-  readonly #d: Buffer;
+  /** OpenSSL's ECDH object holding the private scalar (kept: setting a scalar costs a point multiplication). */
+  readonly #ecdh: ECDH;
 
-  constructor(group: EcpGroup, d: Buffer, publicValue: Buffer) {
+  constructor(group: EcpGroup, ecdh: ECDH, publicValue: Buffer) {
     this.group = group;
-    this.#d = d;
+    this.#ecdh = ecdh;
     this.publicValue = publicValue;
   }
 
@@ -85,10 +86,8 @@ class EcpKeyPair implements DhKeyPair {
     // RFC 6989 section 2.3: the point must be on the curve and not the point at infinity. The
     // infinity point has no x | y encoding, and OpenSSL's point decoding rejects off-curve points
     // and coordinates >= p; those are reported as InvalidPublicValueError.
-    const ecdh = createECDH(g.curve);
-    ecdh.setPrivateKey(this.#d);
     try {
-      return ecdh.computeSecret(Buffer.concat([Buffer.from([0x04]), peerPublic]));
+      return this.#ecdh.computeSecret(Buffer.concat([Buffer.from([0x04]), peerPublic]));
     } catch {
       throw new InvalidPublicValueError(g.id, 'not a point on the curve');
     }
