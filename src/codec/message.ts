@@ -24,9 +24,16 @@ export const HEADER_LENGTH = 28;
 const EXCHANGES = new Set<number>(Object.values(ExchangeType).filter((v) => v !== ExchangeType.NONE));
 const ALL_FLAGS = HeaderFlag.ENCRYPTION | HeaderFlag.COMMIT | HeaderFlag.AUTHENTICATION_ONLY;
 
+/** A plain Uint8Array view of the same memory (so a Buffer input yields Uint8Array fields, not Buffers). */
+function asPlainView(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype
+    ? b
+    : new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
 /** Decodes one ISAKMP message (a whole UDP payload, without the non-ESP marker). Throws only DecodeError. */
 export function decodeMessage(bytes: Uint8Array): Message {
-  const b = bytes;
+  const b = asPlainView(bytes);
   if (b.length < HEADER_LENGTH) throw fail.truncated(b.length, 'ISAKMP header');
   const length = readU32(b, 24);
   if (length !== b.length) {
@@ -132,8 +139,9 @@ export function decodePayloadChain(
   baseOffset = HEADER_LENGTH,
 ): PayloadChain {
   try {
-    const chain = decodeChain(plaintext, firstPayload, 16 - baseOffset, 0, plaintext.length);
-    return { payloads: chain.payloads, padding: plaintext.subarray(chain.end) };
+    const b = asPlainView(plaintext);
+    const chain = decodeChain(b, firstPayload, 16 - baseOffset, 0, b.length);
+    return { payloads: chain.payloads, padding: b.subarray(chain.end) };
   } catch (e) {
     if (e instanceof DecodeError) throw e.shifted(baseOffset);
     throw e;
