@@ -46,7 +46,15 @@ export {
 } from './proposal.js';
 export { cryptoRandom, type RandomSource } from './random.js';
 export * from './registry.js';
-export { dssVerify, ecdsaSign, ecdsaVerify, rsaSignHash, rsaVerifyHash } from './signature.js';
+export {
+  dssVerify,
+  ecdsaSign,
+  ecdsaVerify,
+  rsaSignHash,
+  rsaVerifyHash,
+  type SignatureMethod,
+  signatureHashPrf,
+} from './signature.js';
 export {
   deriveKa,
   deriveSkeyid,

@@ -9,12 +9,38 @@ import {
   verify,
 } from 'node:crypto';
 import { SignatureError, UnsupportedAlgorithmError } from './errors.js';
-import { equalMacs } from './prf.js';
+import { equalMacs, type HashName } from './prf.js';
 
 // Signatures as IKEv1 phase 1 uses them (RFC 2409 section 5.1: SIG_I / SIG_R are signatures over
 // HASH_I / HASH_R).
 
 type PrivateKeyInput = KeyLike | KeyObject;
+
+/** Signature methods of IKEv1 phase 1 (RFC 2409 Appendix A, RFC 4754 section 4). */
+export type SignatureMethod = 'rsa' | 'dss' | 'ecdsa256' | 'ecdsa384' | 'ecdsa521';
+
+/**
+ * The PRF hash for the HASH_I/HASH_R that a signature covers. RFC 2409 section 5.1: normally the
+ * negotiated PRF, but "if the signature algorithm is tied to a particular hash algorithm (e.g.
+ * DSS ...) the signature will be over HASH_I and HASH_R as above, except using the HMAC version
+ * of the hash algorithm associated with the signature method". DSS is tied to SHA-1 and
+ * ECDSA-256/384/521 to SHA-256/384/512 (RFC 4754 section 4); strongSwan's keymat_v1.c does the
+ * same for ECDSA (`prf_auth`). All other PRF uses keep the negotiated one.
+ */
+export function signatureHashPrf(method: SignatureMethod, negotiated: HashName): HashName {
+  switch (method) {
+    case 'dss':
+      return 'sha1';
+    case 'ecdsa256':
+      return 'sha256';
+    case 'ecdsa384':
+      return 'sha384';
+    case 'ecdsa521':
+      return 'sha512';
+    default:
+      return negotiated;
+  }
+}
 type PublicKeyInput = KeyLike | KeyObject;
 
 /**
@@ -72,6 +98,11 @@ function toPublic(key: PublicKeyInput): KeyObject {
  * ECDSA-256/384/521 (RFC 4754 section 4): the hash function is fixed by the curve (SHA-256,
  * SHA-384, SHA-512) and applied to the signed data; the signature is r | s, each left-padded to
  * the curve's size (section 7), i.e. IEEE P1363 encoding.
+ *
+ * Interop caveat: strongSwan computes HASH_I with HMAC-SHA-x (see signatureHashPrf) and signs that
+ * value as the ECDSA digest itself (SIGN_ECDSA_WITH_NULL), without hashing it again. node:crypto
+ * only offers ECDSA over a message it hashes itself, so this signs SHA-x(HASH_I); it matches
+ * strongSwan only if that reading is changed on one side. See docs/crypto.md.
  */
 export function ecdsaSign(privateKey: KeyObject, data: Uint8Array): Buffer {
   const { hash } = ecdsaParams(privateKey);

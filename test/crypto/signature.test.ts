@@ -3,7 +3,14 @@ import { constants, createHash, generateKeyPairSync, publicDecrypt, sign } from 
 import { test } from 'node:test';
 import { DecryptError, RsaDecryptUnavailableError } from '../../src/crypto/errors.js';
 import { rsaDecrypt, rsaDecryptAvailable, rsaEncrypt } from '../../src/crypto/pke.js';
-import { dssVerify, ecdsaSign, ecdsaVerify, rsaSignHash, rsaVerifyHash } from '../../src/crypto/signature.js';
+import {
+  dssVerify,
+  ecdsaSign,
+  ecdsaVerify,
+  rsaSignHash,
+  rsaVerifyHash,
+  signatureHashPrf,
+} from '../../src/crypto/signature.js';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
@@ -67,4 +74,12 @@ test('RSA PKCS#1 v1.5 encryption; decryption works or is refused with a typed er
         err instanceof RsaDecryptUnavailableError && err.code === 'ERR_IKE_RSA_PKCS1_DECRYPT_UNAVAILABLE',
     );
   }
+});
+
+test('the HASH a signature covers uses the HMAC of the signature hash when one is tied (RFC 2409 5.1)', () => {
+  assert.equal(signatureHashPrf('rsa', 'md5'), 'md5');
+  assert.equal(signatureHashPrf('dss', 'sha256'), 'sha1');
+  assert.equal(signatureHashPrf('ecdsa256', 'sha1'), 'sha256');
+  assert.equal(signatureHashPrf('ecdsa384', 'sha1'), 'sha384');
+  assert.equal(signatureHashPrf('ecdsa521', 'md5'), 'sha512');
 });

@@ -4,10 +4,11 @@ import { cryptoRandom, type RandomSource } from '../random.js';
 import type { DhGroup, DhKeyPair } from './group.js';
 
 // Curve25519 (group 31) and Curve448 (group 32) per RFC 8031 with X25519/X448 of RFC 7748.
-// Encoding (RFC 8031 section 2): the KE payload holds the 32 (56) byte little-endian u-coordinate;
+// Encoding (RFC 8031 section 3.1): the KE payload holds the 32 (56) byte little-endian u-coordinate;
 // the private value is 32 (56) random bytes, clamped inside X25519/X448 (RFC 7748 section 5).
-// Check (RFC 8031 section 2, RFC 7748 section 6): an all-zero shared secret (low-order peer point)
-// must be rejected.
+// Checks: RFC 8031 section 3.2 (mask the top bit of an X25519 u, accept non-canonical values:
+// OpenSSL does both) and RFC 7748 section 6.1/6.2: an all-zero shared secret (low-order peer point)
+// is rejected.
 //
 // Node has no raw-key import for these curves. Keys go in as JWK (RFC 8037 OKP keys): that path
 // maps to OpenSSL's raw-key functions and is ~50x faster than DER, which runs OpenSSL 3's generic
