@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { decodeCommand } from './decode-command.js';
+import { encodeCommand } from './encode-command.js';
+import { type CliIo, processIo } from './io.js';
+import { CliError, UsageError } from './usage-error.js';
+
+const USAGE = `usage: ikets <command> [options]
+
+commands:
+  decode [--json] FILE|-   print the ISAKMP messages in a pcap/pcapng capture or a raw message
+  encode FILE|-            turn the JSON of 'ikets decode --json' back into message bytes
+  help                     this text
+  version                  the version of ikets
+`;
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  decode: decodeCommand,
+  encode: encodeCommand,
+};
+
+/** Runs one `ikets` command line and returns its exit status. Errors become one line on stderr. */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...args] = argv;
+  try {
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      io.stdout(USAGE);
+      return name === undefined ? 2 : 0;
+    }
+    if (name === 'version' || name === '--version') {
+      io.stdout(`ikets ${await packageVersion()}\n`);
+      return 0;
+    }
+    const command = commands[name];
+    if (command === undefined) throw new UsageError(`unknown command '${name}' (try 'ikets help')`);
+    return await command(args, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr(`ikets: ${error.message}\n`);
+      return error.exitStatus;
+    }
+    // util.parseArgs reports bad options with its own error codes.
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`ikets: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(new URL('../../../package.json', import.meta.url), 'utf8');
+  const parsed: unknown = JSON.parse(text);
+  return typeof parsed === 'object' && parsed !== null && 'version' in parsed ? String(parsed.version) : '?';
+}
+
+function isMainModule(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
+  // `ikets decode big.pcap | head` closes the pipe early: that ends the listing, it is no error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  runCli(process.argv.slice(2)).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      // A bug in ikets, not in the input: say so in one line, with the details only on request.
+      process.stderr.write(
+        `ikets: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      if (process.env.IKETS_DEBUG) console.error(error);
+      process.exitCode = 70;
+    },
+  );
+}
