@@ -347,8 +347,8 @@ export const CertificateEncoding = {
 
 /**
  * Notify message types: RFC 2408 section 3.14.1 (errors 1-30, status CONNECTED 16384),
- * RFC 2407 section 4.6.3 (24576-24578), RFC 3706 section 5.2 (36136, 36137), and Cisco Unity load balancing
- * (40501) as implemented by strongSwan and libreswan.
+ * RFC 2407 section 4.6.3 (24576-24578), RFC 3706 section 5.2 (36136, 36137), and the Cisco Unity high
+ * availability notifies (40501 as in strongSwan and Wireshark, 40503 as in the Shrew Soft client).
  */
 export const NotifyType = {
   INVALID_PAYLOAD_TYPE: 1,
@@ -388,6 +388,8 @@ export const NotifyType = {
   R_U_THERE: 36136,
   R_U_THERE_ACK: 36137,
   UNITY_LOAD_BALANCE: 40501,
+  /** Cisco Unity group hash (as defined by the Shrew Soft client). */
+  UNITY_GROUP_HASH: 40503,
 } as const;
 
 /** Mode-Config message types (Attributes payload "Type"), draft-dukes-ike-mode-cfg-02 section 3.3. */

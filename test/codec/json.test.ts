@@ -1,5 +1,6 @@
 /** The JSON form: hand-written JSON gives the expected bytes; invalid JSON names its path. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { JsonError, messageFromJson, messageToJson } from '../../src/codec/json.js';
 import { decodeMessage, encodeMessage } from '../../src/codec/message.js';
@@ -112,6 +113,14 @@ describe('JSON form', () => {
     const json = messageToJson(decodeMessage(wire));
     assert.deepEqual(json.encrypted, { firstPayload: 'HASH', ciphertext: '0011223344556677' });
     assert.deepEqual(encodeMessage(messageFromJson(json)), wire);
+  });
+
+  it('the example of docs/json-format.md is exactly what messageToJson gives for its bytes', () => {
+    const doc = readFileSync(new URL('../../../docs/json-format.md', import.meta.url), 'utf8');
+    const block = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(block);
+    const json = JSON.parse(block);
+    assert.deepEqual(messageToJson(decodeMessage(encodeMessage(messageFromJson(json)))), json);
   });
 
   const bad = (value: unknown, path: string) => {
