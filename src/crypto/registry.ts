@@ -6,7 +6,7 @@ import {
   IkeHashAlgorithm,
   IpsecAuthAlgorithm,
 } from '../codec/numbers.js';
-import { CBC_CIPHERS, type CbcCipher } from './cbc.js';
+import { CBC_CIPHERS, type CbcCipher, type CipherPolicy, cbcCipher } from './cbc.js';
 import { DH_GROUPS, type DhGroup } from './dh/index.js';
 import { UnsupportedAlgorithmError } from './errors.js';
 import { type EspCipher, espCipher } from './esp-cipher.js';
@@ -37,7 +37,10 @@ export interface EncryptionTransform {
   readonly espId?: number;
   /** Key Length attribute in bits (RFC 2409 Appendix A class 14 / RFC 2407 class 6), if sent. */
   readonly keyLengthBits?: number;
-  /** Phase 1 implementation (CBC only). */
+  /**
+   * Phase 1 implementation (CBC only). Absent for single DES, which only `phase1Cipher` hands out
+   * (it is refused unless the policy allows it).
+   */
   readonly cbc?: CbcCipher;
   /** ESP implementation. */
   readonly esp?: EspCipher;
@@ -94,7 +97,6 @@ export const ENCRYPTION_TRANSFORMS: readonly EncryptionTransform[] = [
     keyword: 'des',
     ikeId: IkeEncryptionAlgorithm.DES_CBC,
     espId: EspTransformId.ESP_DES,
-    cbc: CBC_CIPHERS.des,
   },
   {
     keyword: '3des',
@@ -230,6 +232,16 @@ export function ikeEncryptionById(id: number, keyLengthBits?: number): Encryptio
   return ENCRYPTION_TRANSFORMS.find(
     (t) => t.ikeId === id && (t.keyLengthBits === undefined || t.keyLengthBits === keyLengthBits),
   );
+}
+
+/**
+ * The phase 1 cipher of an encryption transform, applying the policy: single DES only when
+ * `allowDes` is set and OpenSSL offers it (throws UnsupportedAlgorithmError otherwise).
+ */
+export function phase1Cipher(t: EncryptionTransform, policy: CipherPolicy = {}): CbcCipher {
+  if (t.keyword === 'des') return cbcCipher('des', policy);
+  if (t.cbc === undefined) throw new UnsupportedAlgorithmError(`${t.keyword} for the ISAKMP SA`);
+  return t.cbc;
 }
 
 /** Phase 1: the hash (and so the PRF) for a Hash Algorithm id. */

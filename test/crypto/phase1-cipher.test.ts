@@ -6,6 +6,7 @@ import { CBC_CIPHERS, type CbcCipherName, cbcCipher, desAvailable } from '../../
 import { UnsupportedAlgorithmError, WeakKeyError } from '../../src/crypto/errors.js';
 import { IvState } from '../../src/crypto/iv.js';
 import { hash, prf } from '../../src/crypto/prf.js';
+import { ikeEncryptionById, phase1Cipher, transformByKeyword } from '../../src/crypto/registry.js';
 import { deriveKa, phase2Iv } from '../../src/crypto/skeyid.js';
 import { checkDesKey, checkTripleDesKey } from '../../src/crypto/weak-keys.js';
 
@@ -128,4 +129,18 @@ test('a receiver that does not commit a bad message keeps its IV', () => {
   const before = ivs.current(0);
   c.decrypt(0, Buffer.alloc(32, 0x77));
   assert.ok(ivs.current(0).equals(before));
+});
+
+test('phase 1 ciphers from the registry, DES only through the policy', () => {
+  const aes = ikeEncryptionById(7, 256);
+  assert.ok(aes);
+  assert.equal(phase1Cipher(aes).keyLength, 32);
+  assert.equal(ikeEncryptionById(7, 100), undefined);
+  const des = ikeEncryptionById(1);
+  assert.ok(des);
+  assert.equal(des.cbc, undefined);
+  assert.throws(() => phase1Cipher(des), UnsupportedAlgorithmError);
+  const gcm = transformByKeyword('aes128gcm16');
+  assert.ok(gcm?.kind === 'encryption');
+  assert.throws(() => phase1Cipher(gcm), UnsupportedAlgorithmError);
 });
