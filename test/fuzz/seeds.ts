@@ -1,6 +1,7 @@
 /**
  * The fuzzer's seed corpus: hand-built messages of every exchange and payload type (in JSON form, easy to
- * extend), plus every `*.bin` file under test/fixtures/.
+ * extend), plus every `*.bin` file under test/fixtures/, plus the ISAKMP messages of the `*.pcapng` captures
+ * there when the capture reader (src/capture, another layer's work) can read them.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -188,8 +189,9 @@ export const SEED_JSON: readonly object[] = [
 ];
 
 /** The encoded seeds, then every `*.bin` under `fixturesDir` (recursively). */
-export function seedCorpus(fixturesDir: string): { name: string; bytes: Uint8Array }[] {
+export async function seedCorpus(fixturesDir: string): Promise<{ name: string; bytes: Uint8Array }[]> {
   const out = SEED_JSON.map((j, i) => ({ name: `seed-${i}`, bytes: encodeMessage(messageFromJson(j)) }));
+  const captures: string[] = [];
   const walk = (dir: string) => {
     let entries: string[];
     try {
@@ -201,8 +203,42 @@ export function seedCorpus(fixturesDir: string): { name: string; bytes: Uint8Arr
       const p = join(dir, e);
       if (statSync(p).isDirectory()) walk(p);
       else if (e.endsWith('.bin')) out.push({ name: p, bytes: Uint8Array.from(readFileSync(p)) });
+      else if (e.endsWith('.pcapng') || e.endsWith('.pcap')) captures.push(p);
     }
   };
   walk(fixturesDir);
+  const reader = await captureReader();
+  for (const p of captures) {
+    try {
+      reader?.(Uint8Array.from(readFileSync(p))).forEach((bytes, i) => {
+        out.push({ name: `${p}#${i}`, bytes });
+      });
+    } catch {
+      // An unreadable capture is not the codec's business.
+    }
+  }
   return out;
+}
+
+type MessagesOf = (input: Uint8Array) => Uint8Array[];
+
+/**
+ * `messagesFromInput` of src/capture, loaded by a specifier the compiler does not resolve, so that the fuzzer
+ * neither depends on that layer's API at build time nor fails when it is absent.
+ */
+async function captureReader(): Promise<MessagesOf | undefined> {
+  const specifier = ['..', '..', 'src', 'capture', 'index.js'].join('/');
+  try {
+    const mod: unknown = await import(specifier);
+    const f = (mod as { messagesFromInput?: unknown }).messagesFromInput;
+    if (typeof f !== 'function') return undefined;
+    return (input) => {
+      const r = f(input) as { messages?: { message?: unknown }[] };
+      return (r.messages ?? []).flatMap((m) =>
+        m.message instanceof Uint8Array ? [Uint8Array.from(m.message)] : [],
+      );
+    };
+  } catch {
+    return undefined;
+  }
 }
