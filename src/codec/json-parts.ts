@@ -176,3 +176,25 @@ export function idFromJson(o: Record<string, unknown>, path: string): Identifica
 
 /** Keys idFromJson may read. */
 export const ID_KEYS = ['idType', 'address', 'name', 'prefix', 'mask', 'start', 'end', 'data'];
+
+/** The ID fields that belong to the ID type named by `idType` (others are rejected as unknown fields). */
+export function idKeysFor(idType: unknown): string[] {
+  const name =
+    typeof idType === 'string' ? idType : ID_KINDS.find((k) => IdType[k as keyof typeof IdType] === idType);
+  switch (name) {
+    case 'ID_IPV4_ADDR':
+    case 'ID_IPV6_ADDR':
+      return ['idType', 'address'];
+    case 'ID_FQDN':
+    case 'ID_USER_FQDN':
+      return ['idType', 'name'];
+    case 'ID_IPV4_ADDR_SUBNET':
+    case 'ID_IPV6_ADDR_SUBNET':
+      return ['idType', 'address', 'prefix', 'mask'];
+    case 'ID_IPV4_ADDR_RANGE':
+    case 'ID_IPV6_ADDR_RANGE':
+      return ['idType', 'start', 'end'];
+    default:
+      return ['idType', 'data'];
+  }
+}

@@ -5,7 +5,7 @@
  * `messageFromJson` checks its input and throws `JsonError` naming the JSON path of the first problem.
  */
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './address.js';
-import { attributeFromJson, attributeToJson, ID_KEYS, idFromJson, idToJson } from './json-parts.js';
+import { attributeFromJson, attributeToJson, idFromJson, idKeysFor, idToJson } from './json-parts.js';
 import { saFromJson, saToJson } from './json-sa.js';
 import {
   enumName,
@@ -196,7 +196,7 @@ export function payloadFromJson(v: unknown, path: string): Payload {
       return { type, data: bytes };
     }
     case 'identification': {
-      const o = obj([...ID_KEYS, 'protocol', 'port']);
+      const o = obj([...idKeysFor(head.idType), 'protocol', 'port']);
       return {
         type,
         id: idFromJson(o, path),
