@@ -71,8 +71,9 @@ export class IsakmpCipher {
     return ct;
   }
 
+  /** Decrypts without touching the IV state (`IvState.peek`); `commit` once it authenticated. */
   decrypt(messageId: number, ciphertext: Uint8Array): Buffer {
-    return decryptBody(this.cipher, this.#key, this.ivs.current(messageId), ciphertext);
+    return decryptBody(this.cipher, this.#key, this.ivs.peek(messageId), ciphertext);
   }
 
   /** Makes a received, verified message's last ciphertext block the exchange's next IV. */

@@ -60,6 +60,17 @@ export class IvState {
   }
 
   /**
+   * The IV `current` would give, without creating or touching any context: for decrypting a
+   * received message before it is authenticated, so that a forged packet (say with a made-up
+   * message ID) changes nothing and evicts no live context.
+   */
+  peek(messageId: number): Buffer {
+    if (messageId === 0) return Buffer.from(this.#phase1);
+    const iv = this.#exchanges.get(messageId) ?? phase2Iv(this.hash, this.#phase1, messageId, this.blockSize);
+    return Buffer.from(iv);
+  }
+
+  /**
    * Records a message of exchange `messageId` that was sent or successfully received (decrypted
    * and its HASH verified): its last ciphertext block is the next IV. Do not call it for a message
    * that failed to verify, nor for retransmissions.

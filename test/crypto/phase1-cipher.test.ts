@@ -122,13 +122,22 @@ test('property: encrypt/decrypt round trip with IV chaining between two peers', 
   );
 });
 
-test('a receiver that does not commit a bad message keeps its IV', () => {
+test('a receiver that does not commit a bad message keeps its IV, and peek creates no context', () => {
   const cipher = CBC_CIPHERS.aes128;
-  const ivs = new IvState('sha1', 16, Buffer.alloc(16, 2));
+  const ivs = new IvState('sha1', 16, Buffer.alloc(16, 2), 2);
   const c = new IsakmpCipher(cipher, Buffer.alloc(16, 4), ivs);
   const before = ivs.current(0);
   c.decrypt(0, Buffer.alloc(32, 0x77));
   assert.ok(ivs.current(0).equals(before));
+  ivs.advance(5, Buffer.alloc(16, 5));
+  ivs.advance(6, Buffer.alloc(16, 6));
+  // Forged messages with made-up message IDs: no context created, none evicted.
+  for (const mid of [7, 8, 9]) {
+    assert.ok(ivs.peek(mid).equals(phase2Iv('sha1', before, mid, 16)));
+    c.decrypt(mid, Buffer.alloc(16, 0x33));
+  }
+  assert.deepEqual(ivs.exchanges().sort(), [5, 6]);
+  assert.ok(ivs.peek(5).equals(Buffer.alloc(16, 5)));
 });
 
 test('phase 1 ciphers from the registry, DES only through the policy', () => {
