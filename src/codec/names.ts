@@ -88,7 +88,9 @@ export function isAddressClass(context: AttributeContext, type: number): boolean
   return context === 'config' && ADDRESS_CLASSES.includes(type);
 }
 
-const TEXT_CLASSES: readonly number[] = [7, 16521, 16522, 16523, 16524, 16525, 16526, 16528, 16529];
+const TEXT_CLASSES: readonly number[] = [
+  7, 16521, 16522, 16523, 16524, 16525, 16526, 16528, 16529, 28672, 28674, 28675, 28681, 28682,
+];
 
 /** True if a Mode-Config attribute of this type is an ASCII string. */
 export function isTextClass(context: AttributeContext, type: number): boolean {

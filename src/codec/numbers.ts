@@ -347,8 +347,8 @@ export const CertificateEncoding = {
 
 /**
  * Notify message types: RFC 2408 section 3.14.1 (errors 1-30, status CONNECTED 16384),
- * RFC 2407 section 4.6.3 (24576-24578), RFC 3706 section 5.2 (36136, 36137), and the Cisco Unity high
- * availability notifies (40501 as in strongSwan and Wireshark, 40503 as in the Shrew Soft client).
+ * RFC 2407 section 4.6.3 (24576-24578), RFC 3706 section 5.2 (36136, 36137), and the Cisco Unity private
+ * notifies (40500 as in ipsec-tools, 40501 as in strongSwan and Wireshark, 40503 as in the Shrew Soft client).
  */
 export const NotifyType = {
   INVALID_PAYLOAD_TYPE: 1,
@@ -387,50 +387,15 @@ export const NotifyType = {
   INITIAL_CONTACT: 24578,
   R_U_THERE: 36136,
   R_U_THERE_ACK: 36137,
+  /** Cisco Unity heartbeat (ipsec-tools' isakmp_unity.h). */
+  UNITY_HEARTBEAT: 40500,
   UNITY_LOAD_BALANCE: 40501,
   /** Cisco Unity group hash (as defined by the Shrew Soft client). */
   UNITY_GROUP_HASH: 40503,
 } as const;
 
-/** Mode-Config message types (Attributes payload "Type"), draft-dukes-ike-mode-cfg-02 section 3.3. */
-export const ConfigMessageType = {
-  ISAKMP_CFG_REQUEST: 1,
-  ISAKMP_CFG_REPLY: 2,
-  ISAKMP_CFG_SET: 3,
-  ISAKMP_CFG_ACK: 4,
-} as const;
-
-/**
- * Mode-Config attribute types: draft-dukes-ike-mode-cfg-02 section 3.4 (1-15) and
- * draft-beaulieu-ike-xauth-02 section 6.2 (16520-16529).
- */
-export const ConfigAttributeType = {
-  INTERNAL_IP4_ADDRESS: 1,
-  INTERNAL_IP4_NETMASK: 2,
-  INTERNAL_IP4_DNS: 3,
-  INTERNAL_IP4_NBNS: 4,
-  INTERNAL_ADDRESS_EXPIRY: 5,
-  INTERNAL_IP4_DHCP: 6,
-  APPLICATION_VERSION: 7,
-  INTERNAL_IP6_ADDRESS: 8,
-  INTERNAL_IP6_NETMASK: 9,
-  INTERNAL_IP6_DNS: 10,
-  INTERNAL_IP6_NBNS: 11,
-  INTERNAL_IP6_DHCP: 12,
-  INTERNAL_IP4_SUBNET: 13,
-  SUPPORTED_ATTRIBUTES: 14,
-  INTERNAL_IP6_SUBNET: 15,
-  XAUTH_TYPE: 16520,
-  XAUTH_USER_NAME: 16521,
-  XAUTH_USER_PASSWORD: 16522,
-  XAUTH_PASSCODE: 16523,
-  XAUTH_MESSAGE: 16524,
-  XAUTH_CHALLENGE: 16525,
-  XAUTH_DOMAIN: 16526,
-  XAUTH_STATUS: 16527,
-  XAUTH_NEXT_PIN: 16528,
-  XAUTH_ANSWER: 16529,
-} as const;
+// Mode-Config and XAUTH registries (ConfigMessageType, ConfigAttributeType, XauthType, XauthStatus).
+export * from './numbers-config.js';
 
 /** A registry: names to numbers. */
 export type Registry = { readonly [name: string]: number };
@@ -460,9 +425,3 @@ export function numberOf(registry: Registry, name: string): number | undefined {
 export function nameOrNumber(registry: Registry, value: number): string {
   return nameOf(registry, value) ?? String(value);
 }
-
-/** XAUTH-TYPE values, draft-beaulieu-ike-xauth-02 section 6.3. */
-export const XauthType = { GENERIC: 0, RADIUS_CHAP: 1, OTP: 2, S_KEY: 3 } as const;
-
-/** XAUTH-STATUS values, draft-beaulieu-ike-xauth-02 section 6.2 (OK=1, FAIL=0). */
-export const XauthStatus = { FAIL: 0, OK: 1 } as const;
