@@ -44,7 +44,7 @@ function named(registry: Registry | undefined, v: number): string {
 export function shortHex(b: Uint8Array, max = 32): string {
   if (b.length === 0) return '(empty)';
   const shown = b.length > max ? `${toHex(b.subarray(0, max))}...` : toHex(b);
-  return `${shown} (${b.length} bytes)`;
+  return `${shown} (${b.length} byte${b.length === 1 ? '' : 's'})`;
 }
 
 const EXCHANGE_TITLES: Readonly<Record<number, string>> = {
@@ -93,7 +93,8 @@ export function formatMessage(msg: Message): string {
 export function formatPayloads(payloads: readonly Payload[], indent = ''): string[] {
   const out: string[] = [];
   for (const p of payloads) {
-    out.push(`${indent}Payload: ${named(PayloadType, payloadTypeOf(p))}`);
+    const t = payloadTypeOf(p);
+    out.push(`${indent}Payload: ${p.type === 'unknown' ? `${t} (private use)` : named(PayloadType, t)}`);
     for (const l of payloadLines(p)) out.push(`${indent}  ${l}`);
   }
   return out;
@@ -189,7 +190,7 @@ function payloadLines(p: Payload): string[] {
         `Data: ${shortHex(p.data)}`,
       ];
     case 'unknown':
-      return [`Payload type: ${p.payloadType} (private use)`, `Data: ${shortHex(p.data)}`];
+      return [`Data: ${shortHex(p.data)}`];
   }
 }
 
