@@ -17,9 +17,13 @@ import {
 } from './builders.js';
 
 const DIR = new URL('../../../test/fixtures/captures/', import.meta.url);
-const REAL = ['ikev1-main-psk', 'ikev1-aggressive-psk', 'ikev1-main-rsa', 'ikev2-psk'].map((n) =>
-  readFileSync(new URL(`${n}.pcapng`, DIR)),
-);
+const REAL = [
+  'ikev1-main-psk',
+  'ikev1-aggressive-psk',
+  'ikev1-main-rsa',
+  'nat-ikev1-main-psk',
+  'ikev2-psk',
+].map((n) => readFileSync(new URL(`${n}.pcapng`, DIR)));
 const w = new PcapngWriter(false);
 const SMALL = [
   pcapFile(

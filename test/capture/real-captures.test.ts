@@ -22,6 +22,9 @@ interface Expected {
   readonly esp: number;
   /** How many ISAKMP messages went over port 500 (the rest used 4500 with the marker). */
   readonly onPort500: number;
+  readonly keepalives?: number;
+  /** The address peer a appears with (behind NAT), default keys.initiator.ipv4. */
+  readonly initiatorSeenAs?: string;
 }
 
 const MM = 2;
@@ -52,6 +55,16 @@ const CAPTURES: readonly Expected[] = [
     exchanges: [MM, MM, MM, MM, MM, MM, QM, QM, QM, INFO, INFO],
     esp: 0,
     onPort500: 4,
+  },
+  {
+    name: 'nat-ikev1-main-psk',
+    linkType: LinkType.ETHERNET,
+    frames: 19,
+    exchanges: [MM, MM, MM, MM, MM, MM, QM, QM, QM, INFO, INFO],
+    esp: 6,
+    onPort500: 4,
+    keepalives: 2,
+    initiatorSeenAs: '10.231.0.101',
   },
   {
     name: 'ikev2-psk',
@@ -98,7 +111,7 @@ for (const c of CAPTURES) {
       assert.equal(messages.filter((m) => m.dst.port === 500).length, c.onPort500);
       // the first messages use port 500, everything after the float uses 4500
       assert.ok(messages.slice(0, c.onPort500).every((m) => m.src.port === 500 && m.dst.port === 500));
-      assert.equal(messages[0]?.src.address, keys.initiator.ipv4);
+      assert.equal(messages[0]?.src.address, c.initiatorSeenAs ?? keys.initiator.ipv4);
       assert.equal(messages[0]?.message.subarray(8, 16).toString('hex'), '0000000000000000');
       assert.equal(messages[1]?.message.subarray(8, 16).toString('hex'), keys.responderSpi);
     });
@@ -117,7 +130,13 @@ for (const c of CAPTURES) {
         assert.equal(d.sequence, (lastSeq.get(d.spi) ?? 0) + 1);
         lastSeq.set(d.spi, d.sequence);
       }
-      assert.equal(r.datagrams.filter((d) => d.kind === 'nat-keepalive').length, 0);
+      const keepalives = r.datagrams.filter((d) => d.kind === 'nat-keepalive');
+      assert.equal(keepalives.length, c.keepalives ?? 0);
+      for (const k of keepalives) {
+        assert.deepEqual(k.payload, Buffer.from([0xff]));
+        assert.equal(k.src.address, c.initiatorSeenAs);
+        assert.equal(k.dst.port, 4500);
+      }
     });
 
     it('has non-decreasing timestamps from the capture day', () => {

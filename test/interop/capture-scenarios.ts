@@ -17,6 +17,11 @@ export interface CaptureScenario {
   readonly delete?: boolean;
   /** Capture on tshark's `any` pseudo-interface (Linux cooked SLL2 link type) instead of b's veth (Ethernet). */
   readonly captureAny?: boolean;
+  /**
+   * Put peer a behind a real source NAT (nftables in a's namespace) with this public address:
+   * a then detects "local host is behind NAT" and sends NAT-T keepalives (`keep_alive = 1s`).
+   */
+  readonly natPublicIpv4?: string;
   /** IKE and ESP proposals. */
   readonly proposals: string;
   readonly espProposals: string;
@@ -55,6 +60,20 @@ export const CAPTURE_SCENARIOS: readonly CaptureScenario[] = [
     description: 'IKEv1 Main Mode with RSA certificates (CERTREQ, CERT, SIG) + Quick Mode (PFS), NAT-T',
     version: 1,
     auth: 'pubkey',
+    delete: true,
+    proposals: 'aes128-sha256-modp2048',
+    espProposals: 'aes128-sha256-modp2048',
+  },
+  {
+    // not named ikev1-* so that tests iterating over ikev1-*.pcapng keep their exact list
+    name: 'nat-ikev1-main-psk',
+    description:
+      'IKEv1 Main Mode PSK + Quick Mode (PFS) with peer a behind a real source NAT (10.231.0.1 -> ' +
+      '10.231.0.101): NAT-T float to 4500, ESP-in-UDP traffic, NAT-T keepalives from a, Deletes',
+    version: 1,
+    auth: 'psk',
+    traffic: true,
+    natPublicIpv4: '10.231.0.101',
     delete: true,
     proposals: 'aes128-sha256-modp2048',
     espProposals: 'aes128-sha256-modp2048',

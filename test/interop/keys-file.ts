@@ -8,7 +8,8 @@ export interface KeysFile {
   readonly description: string;
   readonly strongswan: string;
   readonly ikeVersion: 1 | 2;
-  readonly initiator: { readonly ipv4: string; readonly id: string };
+  /** `publicIpv4`: the address behind which a's NAT hides it (NAT scenarios only). */
+  readonly initiator: { readonly ipv4: string; readonly id: string; readonly publicIpv4?: string };
   readonly responder: { readonly ipv4: string; readonly id: string };
   readonly psk: string | null;
   readonly proposals: { readonly ike: string; readonly esp: string };
@@ -96,7 +97,7 @@ export function buildKeysFile(
     description: s.description,
     strongswan,
     ikeVersion: s.version,
-    initiator: { ipv4: addrs.a.ipv4, id: idA },
+    initiator: { ipv4: addrs.a.ipv4, id: idA, ...(s.natPublicIpv4 ? { publicIpv4: s.natPublicIpv4 } : {}) },
     responder: { ipv4: addrs.b.ipv4, id: idB },
     psk: s.auth === 'psk' ? psk : null,
     proposals: { ike: s.proposals, esp: s.espProposals },

@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { CAPTURE_PSK, CAPTURE_SCENARIOS, type CaptureScenario } from './capture-scenarios.js';
 import {
+  addSourceNat,
   type Charon,
   createNetnsPair,
   ensureTools,
@@ -48,6 +49,7 @@ async function sendTraffic(pair: NetnsPair, count: number): Promise<void> {
 
 async function runScenario(s: CaptureScenario, work: string): Promise<KeysFile> {
   const pair = await createNetnsPair();
+  if (s.natPublicIpv4) await addSourceNat(pair.a, pair.b, s.natPublicIpv4);
   const peers: Charon[] = [];
   let capture: Awaited<ReturnType<typeof startCapture>> | undefined;
   try {
@@ -62,7 +64,9 @@ async function runScenario(s: CaptureScenario, work: string): Promise<KeysFile> 
         name: s.name,
         version: s.version,
         localAddr: self.ipv4,
-        remoteAddr: peer.ipv4,
+        // behind the NAT, b sees a as the public address, and a proposes its private address as TS
+        remoteAddr: me === 'b' && s.natPublicIpv4 ? s.natPublicIpv4 : peer.ipv4,
+        ...(me === 'b' && s.natPublicIpv4 ? { childExtra: { remote_ts: `${pair.a.ipv4}/32` } } : {}),
         localId: pki ? `CN=${ids[me]}` : ids[me],
         remoteId: pki ? `CN=${ids[other]}` : ids[other],
         auth: s.auth,
@@ -80,6 +84,7 @@ async function runScenario(s: CaptureScenario, work: string): Promise<KeysFile> 
           name: `${s.name}-${me}`,
           netns: self.ns,
           log: { ike: me === 'a' ? 4 : 2, chd: me === 'a' ? 4 : 1 },
+          ...(s.natPublicIpv4 ? { charon: { keep_alive: '1s' } } : {}),
           swanctl: conf,
           ...(pki && creds
             ? {
@@ -107,6 +112,12 @@ async function runScenario(s: CaptureScenario, work: string): Promise<KeysFile> 
       throw new Error(`${s.name}: not established:\n${a.readLog().slice(-3000)}`);
     }
     if (s.traffic) await sendTraffic(pair, s.captureAny ? 1 : 3);
+    if (s.natPublicIpv4) {
+      if (!(await a.waitForLog(/local host is behind NAT, sending keep alives/, 1000))) {
+        throw new Error(`${s.name}: charon a did not detect the NAT`);
+      }
+      await sleep(2300); // two keepalives at keep_alive = 1s
+    }
     if (s.dpdDelay) {
       const ack = s.version === 1 ? /N\(DPD_ACK\)/ : /INFORMATIONAL (request|response) \d+ \[ \]/;
       if (!(await a.waitForLog(ack, 8000)))
@@ -163,13 +174,22 @@ async function verifyDecryption(s: CaptureScenario, keys: KeysFile): Promise<num
 }
 
 async function main(): Promise<void> {
-  const tools = ensureTools(['charon', 'swanctl', 'pki', 'ip', 'unshare', 'tshark']);
-  if (!tools.ok) throw new Error(tools.reason);
   const only = process.argv.slice(2);
+  const selected = CAPTURE_SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name));
+  const nat = selected.some((s) => s.natPublicIpv4 !== undefined);
+  const tools = ensureTools([
+    'charon',
+    'swanctl',
+    'pki',
+    'ip',
+    'unshare',
+    'tshark',
+    ...(nat ? (['nft'] as const) : []),
+  ]);
+  if (!tools.ok) throw new Error(tools.reason);
   const work = mkdtempSync(join(tmpdir(), 'ikets-captures-'));
   try {
-    for (const s of CAPTURE_SCENARIOS) {
-      if (only.length > 0 && !only.includes(s.name)) continue;
+    for (const s of selected) {
       const t0 = Date.now();
       const keys = await runScenario(s, work);
       const decrypted = await verifyDecryption(s, keys);

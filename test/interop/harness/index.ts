@@ -5,6 +5,7 @@ export * from './charon.js';
 export * from './errors.js';
 export * from './keys.js';
 export * from './list-sas.js';
+export * from './nat.js';
 export * from './netns.js';
 export * from './pki.js';
 export * from './proc.js';

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# install-packages.sh - install the Debian 12 packages the interop tests and capture
-# regeneration need: strongSwan's charon, swanctl and pki with the plugin packages
-# (libstrongswan-standard-plugins carries openssl, which the generated config loads),
-# tshark for captures, iproute2 for network namespaces.
+# install-packages.sh [--regenerate] - install the Debian 12 packages the interop tests need:
+# strongSwan's charon, swanctl and pki with the plugin packages (libstrongswan-standard-plugins
+# carries openssl, which the generated config loads), tshark for captures, iproute2 for network
+# namespaces. --regenerate adds nftables (the NAT in test/fixtures/captures/regenerate.sh).
 #
 # Idempotent: if every package is already installed it only runs dpkg-query (well under 1 s).
 # Needs root. Runs `apt-get update` only when the package lists are missing or an install fails.
@@ -14,6 +14,7 @@ PACKAGES=(
   libstrongswan-extra-plugins libstrongswan-standard-plugins
   tshark iproute2
 )
+if [ "${1:-}" = "--regenerate" ]; then PACKAGES+=(nftables); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

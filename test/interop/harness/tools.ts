@@ -17,7 +17,7 @@ export interface ToolStatus {
   readonly missing: readonly ToolName[];
 }
 
-export type ToolName = 'charon' | 'swanctl' | 'pki' | 'ip' | 'unshare' | 'tshark';
+export type ToolName = 'charon' | 'swanctl' | 'pki' | 'ip' | 'unshare' | 'tshark' | 'nft';
 
 const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
@@ -68,6 +68,7 @@ export function ensureTools(
         ip: which('ip'),
         unshare: which('unshare'),
         tshark: which('tshark'),
+        nft: which('nft'),
       };
       const status: ToolStatus = {
         ok: true,
