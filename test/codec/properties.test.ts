@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DecodeError } from '../../src/codec/errors.js';
-import { messageFromJson, messageToJson } from '../../src/codec/json.js';
+import { DecodeError, EncodeError } from '../../src/codec/errors.js';
+import { JsonError, messageFromJson, messageToJson } from '../../src/codec/json.js';
 import {
   decodeMessage,
   decodePayloadChain,
@@ -40,6 +40,25 @@ function framed(first: number, exchange: number, flags: number, body: Uint8Array
   new DataView(out.buffer).setUint32(24, out.length);
   out.set(body, 28);
   return out;
+}
+
+/** Objects, arrays, strings and byte arrays in a decoded value: the decoder's allocation, roughly. */
+function nodeCount(v: unknown): number {
+  if (v instanceof Uint8Array || typeof v === 'string') return 1;
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + nodeCount(x), 1);
+  if (typeof v === 'object' && v !== null)
+    return Object.values(v).reduce((n: number, x) => n + nodeCount(x), 1);
+  return 0;
+}
+
+/** Replaces the value at a random place of a JSON tree (index `at` in depth-first order) with `by`. */
+function replaceAt(v: unknown, at: { n: number }, by: unknown): unknown {
+  if (at.n-- === 0) return by;
+  if (Array.isArray(v)) return v.map((x) => replaceAt(x, at, by));
+  if (typeof v === 'object' && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceAt(x, at, by)]));
+  }
+  return v;
 }
 
 const mutation = (len: number) =>
@@ -97,7 +116,10 @@ describe('codec properties', () => {
         fc.uint8Array({ maxLength: 200 }),
         (first, x, flags, body) => {
           const m = decodeOrUndefined(framed(first, x, flags, body));
-          if (m) assert.deepEqual(encodeMessage(m), framed(first, x, flags, body));
+          if (m) {
+            assert.deepEqual(encodeMessage(m), framed(first, x, flags, body));
+            assert.ok(nodeCount(m) <= body.length + 64, 'at most one object per input byte');
+          }
         },
       ),
       { numRuns: RUNS },
@@ -166,6 +188,28 @@ describe('codec properties', () => {
         const wire = encodeMessage(m);
         const json = JSON.parse(JSON.stringify(messageToJson(decodeMessage(wire))));
         assert.deepEqual(encodeMessage(messageFromJson(json)), wire);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('(4b) JSON with any value put anywhere: a message or a JsonError, never another exception', () => {
+    fc.assert(
+      fc.property(message, fc.nat(), fc.jsonValue({ maxDepth: 2 }), (m, where, junk) => {
+        const json = replaceAt(messageToJson(m), { n: where % 60 }, junk);
+        let parsed: ReturnType<typeof messageFromJson>;
+        try {
+          parsed = messageFromJson(json);
+        } catch (e) {
+          if (e instanceof JsonError) return;
+          throw e;
+        }
+        try {
+          encodeMessage(parsed);
+        } catch (e) {
+          // Only sizes beyond the wire's 16-bit fields may still fail here.
+          if (!(e instanceof EncodeError)) throw e;
+        }
       }),
       { numRuns: RUNS },
     );
