@@ -209,7 +209,8 @@ export const IkeAuthMethod = {
 
 /**
  * Group descriptions (phase 1 class 4, phase 2 class 3): RFC 2409 section 6 (1-4), RFC 3526 (5, 14-18),
- * IANA (6-13, EC2N), RFC 5903 (19-21), RFC 5114 (22-26), RFC 6954 (27-30), RFC 8031 (31, 32).
+ * IANA (6-13, EC2N), RFC 5903 (19-21), RFC 5114 (22-26), RFC 6932 (27-30, brainpool). 31 and 32 are RFC 8031's
+ * IKEv2 numbers (the IKEv1 registry has none for X25519/X448; implementations such as strongSwan reuse them).
  */
 export const GroupDescription = {
   MODP_768: 1,
