@@ -1,7 +1,7 @@
 // Packet capture with tshark (dumpcap underneath), optionally inside a network namespace.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { trackPid, untrackPid } from './cleanup.js';
+import { trackGroup, untrackGroup } from './cleanup.js';
 import { HarnessError } from './errors.js';
 import { inNamespace } from './netns.js';
 import { stopPid, waitUntil } from './proc.js';
@@ -36,9 +36,10 @@ export async function startCapture(o: CaptureOptions): Promise<Capture> {
   const args = ['-q', '-n', '-i', o.iface, '-f', o.filter ?? 'udp port 500 or udp port 4500', '-w', o.path];
   if (o.snaplen !== undefined) args.push('-s', String(o.snaplen));
   const [file, argv] = inNamespace(o.netns, 'tshark', args);
-  const child: ChildProcess = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // own process group: tshark runs dumpcap as a child, and a SIGKILL must reach both
+  const child: ChildProcess = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const pid = child.pid ?? -1;
-  if (pid > 0) trackPid(pid);
+  if (pid > 0) trackGroup(pid);
   let stderr = '';
   let exited = false;
   const exit = new Promise<void>((resolve) => {
@@ -65,7 +66,14 @@ export async function startCapture(o: CaptureOptions): Promise<Capture> {
       const done = await Promise.race([exit.then(() => true), waitUntil(() => exited, 5000)]);
       if (!done) await stopPid(pid, 1000);
     }
-    if (pid > 0) untrackPid(pid);
+    if (pid > 0) {
+      try {
+        process.kill(-pid, 'SIGKILL'); // a dumpcap left behind
+      } catch {
+        // the group is gone: the normal case
+      }
+      untrackGroup(pid);
+    }
     return o.path;
   };
   const started = await waitUntil(

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 const pids = new Set<number>();
+const groups = new Set<number>();
 const namespaces = new Set<string>();
 const dirs = new Set<string>();
 let installed = false;
@@ -22,7 +23,7 @@ function install(): void {
     });
   }
   process.on('exit', () => {
-    for (const pid of pids) {
+    for (const pid of [...pids, ...[...groups].map((g) => -g)]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -46,6 +47,14 @@ export function trackPid(pid: number): void {
 }
 export function untrackPid(pid: number): void {
   pids.delete(pid);
+}
+/** A process group (a detached child and its children, e.g. tshark and its dumpcap). */
+export function trackGroup(pgid: number): void {
+  install();
+  groups.add(pgid);
+}
+export function untrackGroup(pgid: number): void {
+  groups.delete(pgid);
 }
 export function trackNamespace(name: string): void {
   install();

@@ -43,7 +43,8 @@ async function macAddress(end: NetnsEnd): Promise<string> {
 
 /**
  * Removes `ikets-*` namespaces left behind by harness processes that died without cleaning up
- * (SIGKILL). The suffix starts with the creating process's PID (base 36); namespaces of live
+ * (SIGKILL). Only names of the form `ikets-[ab]-<pid base 36>-<3 chars>` (the default suffix)
+ * are considered; the PID is the creating process's, and namespaces of live
  * processes are left alone. Processes still inside a stale namespace (an orphaned charon or
  * tshark) are killed first, otherwise the namespace would live on. Best effort, never throws.
  */
@@ -51,9 +52,9 @@ export async function removeStaleNamespaces(): Promise<string[]> {
   const removed: string[] = [];
   const { stdout } = await run('ip', ['netns', 'list'], { allowFailure: true });
   for (const line of stdout.split('\n')) {
-    const m = /^(ikets-[ab]-([0-9a-z]+))\b/.exec(line);
-    if (!m?.[1] || !m[2] || m[2].length <= 3) continue;
-    const owner = Number.parseInt(m[2].slice(0, -3), 36);
+    const m = /^(ikets-[ab]-([0-9a-z]{1,6})-[0-9a-z]{3})(?: |$)/.exec(line);
+    if (!m?.[1] || !m[2]) continue;
+    const owner = Number.parseInt(m[2], 36);
     if (!Number.isSafeInteger(owner) || owner <= 0 || procRunning(owner)) continue;
     const pids = await run('ip', ['netns', 'pids', m[1]], { allowFailure: true });
     for (const p of pids.stdout.split('\n').filter((x) => /^\d+$/.test(x))) {

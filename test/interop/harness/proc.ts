@@ -99,9 +99,13 @@ export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
   await waitUntil(() => !procRunning(pid), 2000, 20);
 }
 
-/** A short random suffix for per-run names (namespaces, interfaces, run dirs). */
+/**
+ * A short per-run suffix for names (namespaces, interfaces): `<pid base 36>-<3 random chars>`.
+ * The PID lets removeStaleNamespaces() tell leftovers of dead runs from those of live ones.
+ */
 export function uniqueSuffix(): string {
-  return `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 3)
+  const random = Math.floor(Math.random() * 36 ** 3)
     .toString(36)
-    .padStart(3, '0')}`;
+    .padStart(3, '0');
+  return `${process.pid.toString(36)}-${random}`;
 }
