@@ -65,6 +65,9 @@ export const PayloadType = {
   FRAGMENT: 132,
 } as const;
 
+/** Flags of the Cisco IKE fragment payload (132). */
+export const FragmentFlag = { LAST_FRAGMENT: 0x01 } as const;
+
 /** IPsec DOI situation bits, RFC 2407 section 4.2. */
 export const IpsecSituation = { SIT_IDENTITY_ONLY: 0x01, SIT_SECRECY: 0x02, SIT_INTEGRITY: 0x04 } as const;
 
