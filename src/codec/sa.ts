@@ -19,7 +19,11 @@ function syntax(offset: number, reason: string): DecodeError {
 
 const LABEL_BITS = IpsecSituation.SIT_SECRECY | IpsecSituation.SIT_INTEGRITY;
 
-/** Decodes an SA payload body: [start, end) excludes the 4-byte generic header. */
+/**
+ * Decodes an SA payload body: [start, end) excludes the 4-byte generic header. The Labeled Domain Identifier is
+ * present iff SIT_SECRECY or SIT_INTEGRITY is set, the secrecy fields iff SIT_SECRECY, then the integrity
+ * fields iff SIT_INTEGRITY (RFC 2407 sections 4.2.1-4.2.3); levels and bitmaps are zero-padded to 32 bits.
+ */
 export function decodeSa(b: Uint8Array, start: number, end: number): SaPayload {
   need(end, start, 8, 'SA payload DOI and situation');
   const doi = readU32(b, start);
