@@ -15,7 +15,7 @@ export interface CaptureScenario {
   readonly dpdDelay?: string;
   /** Terminate the CHILD SA, then the IKE SA (Informational Delete exchanges). */
   readonly delete?: boolean;
-  /** Capture on tshark's `any` pseudo-interface (Linux cooked SLL2 link type) instead of b's veth (Ethernet). */
+  /** Capture on tshark's `any` pseudo-interface (tshark 4.0 writes Linux cooked SLL, 113) instead of b's veth (Ethernet). */
   readonly captureAny?: boolean;
   /**
    * Put peer a behind a real source NAT (nftables in a's namespace) with this public address:
@@ -45,7 +45,7 @@ export const CAPTURE_SCENARIOS: readonly CaptureScenario[] = [
     name: 'ikev1-aggressive-psk',
     description:
       'IKEv1 Aggressive Mode PSK + Quick Mode (PFS), NAT-T float to 4500, ESP-in-UDP traffic, Delete of the ' +
-      'CHILD SA then of the IKE SA; captured on the `any` interface (link type Linux SLL2)',
+      'CHILD SA then of the IKE SA; captured on the `any` interface (link type Linux cooked SLL, 113)',
     version: 1,
     auth: 'psk',
     aggressive: true,
