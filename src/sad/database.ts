@@ -1,0 +1,187 @@
+/**
+ * The security association database: every ISAKMP SA and IPsec SA the engine reports, in one store,
+ * built only from the engine's events (src/ikev1/types.ts). Lookups serve the daemon's listings and
+ * the future data plane (inbound SPI -> SA, RFC 4301 section 4.4.2); change events tell the data plane
+ * what to install and remove. Pure: no I/O, no clock (times are the engine's, on the caller's clock).
+ */
+import type { ChildSaInfo, DeleteReason, EndpointEvent, IkeSaInfo, IpsecProtocol } from '../ikev1/types.js';
+import { TypedEmitter } from './emitter.js';
+
+/** One entry of the SAD: an ISAKMP SA or an IPsec SA pair. */
+export type SadEntry =
+  | { readonly kind: 'ike'; readonly sa: IkeSaInfo }
+  | { readonly kind: 'child'; readonly sa: ChildSaInfo };
+
+/** What listeners of the SAD receive. */
+export interface SadEvents {
+  /** A new ISAKMP SA is established, or a new IPsec SA pair installed (not a rekeying). */
+  readonly added: SadEntry;
+  /** A new IPsec SA pair replaces `old` (RFC 2409 section 5.5 rekeying); `old` stays until its own removal. */
+  readonly rekeyed: { readonly sa: ChildSaInfo; readonly old: ChildSaInfo | undefined };
+  /** An SA reached its hard lifetime and is gone. */
+  readonly expired: SadEntry;
+  /** An SA was deleted for any other reason (a Delete sent or received, a rekeying finished, a failure). */
+  readonly deleted: SadEntry & { readonly reason: DeleteReason };
+}
+
+/** What a name lookup finds: the IKE SAs of a connection and the IPsec SAs of a connection or child. */
+export interface SadMatch {
+  readonly ike: readonly IkeSaInfo[];
+  readonly child: readonly ChildSaInfo[];
+}
+
+export class SecurityAssociationDatabase {
+  readonly events = new TypedEmitter<SadEvents>();
+  readonly #ike = new Map<number, IkeSaInfo>();
+  readonly #child = new Map<number, ChildSaInfo>();
+  /** `esp:1234abcd` -> child SA id. */
+  readonly #bySpiIn = new Map<string, number>();
+  /** initiator cookie + responder cookie (32 hex digits) -> IKE SA id. */
+  readonly #byCookies = new Map<string, number>();
+
+  /** Applies one engine event; log events and events of unknown SAs are ignored where harmless. */
+  apply(event: EndpointEvent): void {
+    switch (event.type) {
+      case 'ike-sa-up':
+        return this.#putIke(event.sa);
+      case 'ike-sa-down':
+        return this.#removeIke(event.sa, event.reason);
+      case 'child-sa-up':
+        return this.#putChild(event.sa, event.rekeyOf);
+      case 'child-sa-down':
+        return this.#removeChild(event.sa, event.reason);
+      case 'log':
+        return;
+    }
+  }
+
+  get size(): { readonly ike: number; readonly child: number } {
+    return { ike: this.#ike.size, child: this.#child.size };
+  }
+
+  ikeSas(): IkeSaInfo[] {
+    return [...this.#ike.values()].sort((a, b) => a.id - b.id);
+  }
+
+  childSas(): ChildSaInfo[] {
+    return [...this.#child.values()].sort((a, b) => a.id - b.id);
+  }
+
+  ikeSa(id: number): IkeSaInfo | undefined {
+    return this.#ike.get(id);
+  }
+
+  childSa(id: number): ChildSaInfo | undefined {
+    return this.#child.get(id);
+  }
+
+  /** The IPsec SAs negotiated by one ISAKMP SA. */
+  childrenOf(ikeSaId: number): ChildSaInfo[] {
+    return this.childSas().filter((c) => c.ikeSaId === ikeSaId);
+  }
+
+  /** The SA an inbound packet belongs to: our SPI (a number, or hex with or without 0x) and protocol. */
+  byInboundSpi(spi: number | string, protocol: IpsecProtocol = 'esp'): ChildSaInfo | undefined {
+    const key = spiKey(protocol, spi);
+    const id = key === undefined ? undefined : this.#bySpiIn.get(key);
+    return id === undefined ? undefined : this.#child.get(id);
+  }
+
+  /** The ISAKMP SA with this cookie pair (16 hex digits each, as in IkeSaInfo). */
+  byCookies(initiatorCookie: string, responderCookie: string): IkeSaInfo | undefined {
+    const id = this.#byCookies.get(cookieKey(initiatorCookie, responderCookie));
+    return id === undefined ? undefined : this.#ike.get(id);
+  }
+
+  /** Every SA with this peer IP address. */
+  byPeer(address: string): SadMatch {
+    const same = (a: string) => normalizeAddress(a) === normalizeAddress(address);
+    return {
+      ike: this.ikeSas().filter((s) => same(s.remote.address)),
+      child: this.childSas().filter((s) => same(s.remote.address)),
+    };
+  }
+
+  /** The SAs of a connection (its IKE SAs and all its children), or of a child name. */
+  byName(name: string): SadMatch {
+    const ike = this.ikeSas().filter((s) => s.connection === name);
+    const child = this.childSas().filter((s) => s.connection === name || s.child === name);
+    return { ike, child };
+  }
+
+  #putIke(sa: IkeSaInfo): void {
+    const old = this.#ike.get(sa.id);
+    if (old !== undefined) this.#byCookies.delete(cookieKey(old.initiatorCookie, old.responderCookie));
+    this.#ike.set(sa.id, sa);
+    this.#byCookies.set(cookieKey(sa.initiatorCookie, sa.responderCookie), sa.id);
+    if (old === undefined) this.events.emit('added', { kind: 'ike', sa });
+  }
+
+  #removeIke(sa: IkeSaInfo, reason: DeleteReason): void {
+    const known = this.#ike.get(sa.id);
+    if (known === undefined) return;
+    this.#ike.delete(sa.id);
+    this.#byCookies.delete(cookieKey(known.initiatorCookie, known.responderCookie));
+    this.#announceRemoval({ kind: 'ike', sa }, reason);
+  }
+
+  #putChild(sa: ChildSaInfo, rekeyOf: number | undefined): void {
+    const old = this.#child.get(sa.id);
+    if (old !== undefined) this.#bySpiIn.delete(spiKey(old.protocol, old.spiIn) as string);
+    const key = spiKey(sa.protocol, sa.spiIn);
+    if (key === undefined)
+      throw new SadError('ERR_SAD_SPI', `child SA #${sa.id}: '${sa.spiIn}' is not an SPI`);
+    const clash = this.#bySpiIn.get(key);
+    if (clash !== undefined && clash !== sa.id)
+      throw new SadError('ERR_SAD_SPI', `child SA #${sa.id}: inbound SPI ${key} is already SA #${clash}'s`);
+    this.#child.set(sa.id, sa);
+    this.#bySpiIn.set(key, sa.id);
+    if (old !== undefined) return;
+    if (rekeyOf !== undefined) this.events.emit('rekeyed', { sa, old: this.#child.get(rekeyOf) });
+    else this.events.emit('added', { kind: 'child', sa });
+  }
+
+  #removeChild(sa: ChildSaInfo, reason: DeleteReason): void {
+    const known = this.#child.get(sa.id);
+    if (known === undefined) return;
+    this.#child.delete(sa.id);
+    this.#bySpiIn.delete(spiKey(known.protocol, known.spiIn) as string);
+    this.#announceRemoval({ kind: 'child', sa }, reason);
+  }
+
+  #announceRemoval(entry: SadEntry, reason: DeleteReason): void {
+    if (reason === 'expired') this.events.emit('expired', entry);
+    else this.events.emit('deleted', { ...entry, reason });
+  }
+}
+
+export class SadError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'SadError';
+    this.code = code;
+  }
+}
+
+/** `esp:` + 8 lowercase hex digits, or undefined when `spi` is not a 32-bit SPI. */
+function spiKey(protocol: IpsecProtocol, spi: number | string): string | undefined {
+  let value: number;
+  if (typeof spi === 'number') value = spi;
+  else {
+    const hex = spi.replace(/^0x/i, '');
+    if (!/^[0-9a-f]{1,8}$/i.test(hex)) return undefined;
+    value = Number.parseInt(hex, 16);
+  }
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) return undefined;
+  return `${protocol}:${value.toString(16).padStart(8, '0')}`;
+}
+
+function cookieKey(initiator: string, responder: string): string {
+  return `${initiator.toLowerCase()}${responder.toLowerCase()}`;
+}
+
+/** `::ffff:10.0.0.1` and `10.0.0.1` are one peer; IPv6 text is compared in lower case. */
+function normalizeAddress(address: string): string {
+  return address.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+}

@@ -1,0 +1,106 @@
+/**
+ * The SAD as text, in the spirit of `swanctl --list-sas`: one block per ISAKMP SA with its IPsec SAs
+ * indented below. Keys appear only with `showKeys`. Times are relative to `now` (the clock the SAs'
+ * times are on), in whole seconds.
+ */
+import type { Address, ChildSaInfo, IkeSaInfo } from '../ikev1/types.js';
+
+export interface ListingOptions {
+  /** The current time on the SAs' clock (ms). */
+  readonly now: number;
+  /** Add SKEYID_d/_a/_e, Ka and the IPsec keys. */
+  readonly showKeys?: boolean;
+}
+
+/** The whole listing; the empty string when there is no SA. */
+export function formatSaListing(
+  ikeSas: readonly IkeSaInfo[],
+  childSas: readonly ChildSaInfo[],
+  options: ListingOptions,
+): string {
+  const lines: string[] = [];
+  const ikeIds = new Set(ikeSas.map((s) => s.id));
+  for (const ike of [...ikeSas].sort((a, b) => a.id - b.id)) {
+    lines.push(...ikeLines(ike, options));
+    for (const child of childSas.filter((c) => c.ikeSaId === ike.id).sort((a, b) => a.id - b.id))
+      lines.push(...childLines(child, options));
+  }
+  // In IKEv1 an IPsec SA outlives the ISAKMP SA that negotiated it (RFC 2409 section 5.5).
+  const orphans = childSas.filter((c) => !ikeIds.has(c.ikeSaId)).sort((a, b) => a.id - b.id);
+  for (const connection of new Set(orphans.map((c) => c.connection))) {
+    lines.push(`${connection}: no ISAKMP SA`);
+    for (const child of orphans.filter((c) => c.connection === connection))
+      lines.push(...childLines(child, options));
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+function ikeLines(sa: IkeSaInfo, options: ListingOptions): string[] {
+  const mine = (role: 'initiator' | 'responder') => (sa.role === role ? '*' : '');
+  const cookies = `${sa.initiatorCookie}_i${mine('initiator')} ${sa.responderCookie}_r${mine('responder')}`;
+  const lines = [
+    `${sa.connection}: #${sa.id}, ${sa.state.toUpperCase()}, IKEv1, ${cookies}`,
+    `  local  '${sa.localId}' @ ${endpoint(sa.local)}`,
+    `  remote '${sa.remoteId}' @ ${endpoint(sa.remote)}`,
+  ];
+  const details = [
+    sa.suite?.proposal ?? 'no proposal yet',
+    sa.exchange === 'main' ? 'Main Mode' : 'Aggressive Mode',
+    sa.suite?.auth ?? 'psk',
+  ];
+  if (sa.dpd) details.push('DPD');
+  lines.push(`  ${details.join(', ')}`);
+  const nat = [sa.nat.local && 'local behind NAT', sa.nat.remote && 'remote behind NAT'].filter(Boolean);
+  if (nat.length > 0 || sa.nat.encapsulated)
+    lines.push(
+      `  NAT-T: ${nat.length > 0 ? nat.join(', ') : 'no NAT'}${sa.nat.encapsulated ? ', UDP-encapsulated' : ''}`,
+    );
+  const times: string[] = [];
+  if (sa.establishedAt !== undefined) times.push(`established ${ago(sa.establishedAt, options.now)}s ago`);
+  if (sa.rekeyAt !== undefined) times.push(`rekeying in ${until(sa.rekeyAt, options.now)}s`);
+  if (sa.expiresAt !== undefined) times.push(`expires in ${until(sa.expiresAt, options.now)}s`);
+  if (times.length > 0) lines.push(`  ${times.join(', ')}`);
+  if (options.showKeys && sa.keys !== undefined) {
+    lines.push(
+      `  SKEYID_d ${sa.keys.skeyidD}`,
+      `  SKEYID_a ${sa.keys.skeyidA}`,
+      `  SKEYID_e ${sa.keys.skeyidE}`,
+      `  Ka       ${sa.keys.encryptionKey}`,
+    );
+  }
+  return lines;
+}
+
+function childLines(sa: ChildSaInfo, options: ListingOptions): string[] {
+  const mode = sa.mode === 'tunnel' ? 'TUNNEL' : 'TRANSPORT';
+  const lines = [
+    `  ${sa.child}: #${sa.id}, INSTALLED, ${mode}${sa.encapsulation ? '-in-UDP' : ''}, ${sa.protocol.toUpperCase()}:${sa.proposal}`,
+  ];
+  const times = [`installed ${ago(sa.installedAt, options.now)}s ago`];
+  if (sa.rekeyAt !== undefined) times.push(`rekeying in ${until(sa.rekeyAt, options.now)}s`);
+  times.push(`expires in ${until(sa.expiresAt, options.now)}s`);
+  if (sa.lifetime.kilobytes !== undefined) times.push(`or after ${sa.lifetime.kilobytes} KB`);
+  lines.push(`    ${times.join(', ')}`);
+  lines.push(`    in  ${sa.spiIn}, out ${sa.spiOut}`);
+  if (options.showKeys) {
+    lines.push(
+      `    in  encryption key ${sa.keys.encryptionIn || 'none'}, integrity key ${sa.keys.integrityIn || 'none'}`,
+      `    out encryption key ${sa.keys.encryptionOut || 'none'}, integrity key ${sa.keys.integrityOut || 'none'}`,
+    );
+  }
+  lines.push(`    ${sa.localTs.join(' ')} === ${sa.remoteTs.join(' ')}`);
+  return lines;
+}
+
+/** swanctl's `address[port]`, unambiguous for IPv6 too. */
+export function endpoint(a: Address): string {
+  return `${a.address}[${a.port}]`;
+}
+
+function ago(time: number, now: number): number {
+  return Math.max(0, Math.floor((now - time) / 1000));
+}
+
+function until(time: number, now: number): number {
+  return Math.max(0, Math.floor((time - now) / 1000));
+}
