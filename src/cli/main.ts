@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import {
+  downCommand,
+  listConnsCommand,
+  listSasCommand,
+  reloadCommand,
+  upCommand,
+} from './control-commands.js';
 import { decodeCommand } from './decode-command.js';
 import { encodeCommand } from './encode-command.js';
 import { type CliIo, processIo } from './io.js';
+import { startCommand } from './start-command.js';
 import { CliError, UsageError } from './usage-error.js';
 
 const USAGE = `usage: ikets <command> [options]
@@ -11,6 +19,13 @@ const USAGE = `usage: ikets <command> [options]
 commands:
   decode [--json] FILE|-   print the ISAKMP messages in a pcap/pcapng capture or a raw message
   encode FILE|-            turn the JSON of 'ikets decode --json' back into message bytes
+  start [options]          run the IKE daemon in the foreground (see docs/daemon.md)
+  up NAME                  bring up a connection or child and wait for it, showing its log
+  down NAME|ID             delete the SAs of a connection, a child, or an SA by id
+  list-sas [--json] [--show-keys] [--wireshark]
+                           list the IKE and IPsec SAs (keys and Wireshark tables on request)
+  list-conns [--json]      list the loaded connections
+  reload                   make the daemon read its configuration again
   help                     this text
   version                  the version of ikets
 `;
@@ -20,6 +35,12 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const commands: Record<string, Command> = {
   decode: decodeCommand,
   encode: encodeCommand,
+  start: (args, io) => startCommand(args, io),
+  up: upCommand,
+  down: downCommand,
+  'list-sas': listSasCommand,
+  'list-conns': listConnsCommand,
+  reload: reloadCommand,
 };
 
 /** Runs one `ikets` command line and returns its exit status. Errors become one line on stderr. */

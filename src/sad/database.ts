@@ -41,18 +41,10 @@ export class SecurityAssociationDatabase {
 
   /** Applies one engine event; log events and events of unknown SAs are ignored where harmless. */
   apply(event: EndpointEvent): void {
-    switch (event.type) {
-      case 'ike-sa-up':
-        return this.#putIke(event.sa);
-      case 'ike-sa-down':
-        return this.#removeIke(event.sa, event.reason);
-      case 'child-sa-up':
-        return this.#putChild(event.sa, event.rekeyOf);
-      case 'child-sa-down':
-        return this.#removeChild(event.sa, event.reason);
-      case 'log':
-        return;
-    }
+    if (event.type === 'ike-sa-up') this.#putIke(event.sa);
+    else if (event.type === 'ike-sa-down') this.#removeIke(event.sa, event.reason);
+    else if (event.type === 'child-sa-up') this.#putChild(event.sa, event.rekeyOf);
+    else if (event.type === 'child-sa-down') this.#removeChild(event.sa, event.reason);
   }
 
   get size(): { readonly ike: number; readonly child: number } {

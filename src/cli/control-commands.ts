@@ -1,0 +1,137 @@
+/**
+ * `ikets up|down|list-sas|list-conns|reload`: clients of the daemon's control socket
+ * (docs/daemon.md). Each exits 1 with one line when no daemon runs.
+ */
+import { parseArgs } from 'node:util';
+import {
+  type ConnectionSummary,
+  type ControlLogLine,
+  type ControlRequest,
+  type ControlResponse,
+  DaemonNotRunningError,
+  defaultControlPath,
+  formatConnections,
+  formatLogLine,
+  isLogLevel,
+  sendControlRequest,
+} from '../daemon/index.js';
+import type { ChildSaInfo, IkeSaInfo } from '../ikev1/types.js';
+import { formatSaListing, formatWiresharkTables } from '../sad/index.js';
+import type { CliIo } from './io.js';
+import { CliError, UsageError } from './usage-error.js';
+
+const CONTROL = { control: { type: 'string' } } as const;
+
+async function request(
+  io: CliIo,
+  path: string | undefined,
+  req: ControlRequest,
+  stream = false,
+): Promise<Record<string, unknown>> {
+  const controlPath = path ?? defaultControlPath();
+  let response: ControlResponse;
+  try {
+    response = await sendControlRequest(
+      controlPath,
+      req,
+      stream ? (log) => io.stdout(`${logText(log)}\n`) : undefined,
+    );
+  } catch (error) {
+    if (error instanceof DaemonNotRunningError) throw new CliError(error.code, error.message);
+    const e = error as NodeJS.ErrnoException;
+    throw new CliError(e.code ?? 'ERR_CONTROL', `${controlPath}: ${e.message}`);
+  }
+  if (!response.ok) throw new CliError('ERR_DAEMON', response.error);
+  return response;
+}
+
+function logText(log: ControlLogLine['log']): string {
+  const level = isLogLevel(log.level) ? log.level : 'info';
+  return formatLogLine({ ...log, level, time: Date.parse(log.time) });
+}
+
+function oneName(positionals: string[], usage: string): string {
+  if (positionals.length !== 1) throw new UsageError(usage);
+  return positionals[0] as string;
+}
+
+/** `ikets up NAME [--timeout S]`: brings up a connection or a child and waits, showing its log. */
+export async function upCommand(args: string[], io: CliIo): Promise<number> {
+  const usage = 'usage: ikets up NAME [--timeout SECONDS] [--control PATH]';
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONTROL, timeout: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const name = oneName(positionals, usage);
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout) * 1000;
+  if (timeout !== undefined && !(timeout > 0))
+    throw new UsageError('--timeout: expected a number of seconds');
+  const result = await request(io, values.control, { command: 'up', name, timeout }, true);
+  const ike = result.ikeSa as IkeSaInfo | undefined;
+  const children = (result.childSas ?? []) as ChildSaInfo[];
+  const parts = [ike ? `IKE SA #${ike.id} ${ike.initiatorCookie}_i ${ike.responderCookie}_r` : 'IKE SA'];
+  for (const c of children) parts.push(`CHILD SA '${c.child}' #${c.id} (SPIs ${c.spiIn}_i ${c.spiOut}_o)`);
+  io.stdout(`'${name}' is up: ${parts.join(', ')}\n`);
+  return 0;
+}
+
+/** `ikets down NAME`: deletes the IKE SAs of a connection, the CHILD SAs of a child, or an SA by id. */
+export async function downCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: CONTROL, allowPositionals: true });
+  const name = oneName(positionals, 'usage: ikets down NAME|ID [--control PATH]');
+  await request(io, values.control, { command: 'down', name }, true);
+  io.stdout(`'${name}' deleted\n`);
+  return 0;
+}
+
+/** `ikets list-sas [--json] [--show-keys] [--wireshark]`. */
+export async function listSasCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...CONTROL,
+      json: { type: 'boolean' },
+      'show-keys': { type: 'boolean' },
+      wireshark: { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0 || (values.json && values.wireshark))
+    throw new UsageError('usage: ikets list-sas [--json | --wireshark] [--show-keys] [--control PATH]');
+  const showKeys = values['show-keys'] === true || values.wireshark === true;
+  const result = await request(io, values.control, { command: 'list-sas', showKeys });
+  const ikeSas = result.ikeSas as IkeSaInfo[];
+  const childSas = result.childSas as ChildSaInfo[];
+  if (values.json) io.stdout(`${JSON.stringify({ now: result.now, ikeSas, childSas }, null, 2)}\n`);
+  else if (values.wireshark) io.stdout(formatWiresharkTables(ikeSas, childSas));
+  else {
+    const text = formatSaListing(ikeSas, childSas, { now: Number(result.now), showKeys });
+    io.stdout(text === '' ? 'no security associations\n' : text);
+  }
+  return 0;
+}
+
+/** `ikets list-conns [--json]`: the loaded connections. */
+export async function listConnsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONTROL, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError('usage: ikets list-conns [--json] [--control PATH]');
+  const result = await request(io, values.control, { command: 'list-conns' });
+  const connections = result.connections as ConnectionSummary[];
+  if (values.json) io.stdout(`${JSON.stringify(connections, null, 2)}\n`);
+  else io.stdout(connections.length === 0 ? 'no connections\n' : formatConnections(connections));
+  return 0;
+}
+
+/** `ikets reload`: the daemon reads its configuration file again; SAs that are up stay up. */
+export async function reloadCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: CONTROL, allowPositionals: true });
+  if (positionals.length > 0) throw new UsageError('usage: ikets reload [--control PATH]');
+  const result = await request(io, values.control, { command: 'reload' });
+  io.stdout(`configuration reloaded: ${String(result.connections)} connection(s)\n`);
+  return 0;
+}

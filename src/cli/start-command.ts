@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/swanctl.js';
+import {
+  DaemonError,
+  DaemonService,
+  defaultConfigPath,
+  defaultControlPath,
+  isLogLevel,
+} from '../daemon/index.js';
+import type { CliIo } from './io.js';
+import { CliError, UsageError } from './usage-error.js';
+
+export const START_USAGE =
+  'usage: ikets start [--config FILE] [--port N] [--natt-port N] [--address A ...] [--log-level error|warn|info|debug] [--log-json] [--control PATH]';
+
+/** Resolves when the daemon should stop: on SIGTERM or SIGINT. */
+export type StopSignal = (service: DaemonService) => Promise<void>;
+
+export const waitForSignal: StopSignal = (service) =>
+  new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      service.daemon.log('info', `${signal} received`);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+
+/**
+ * `ikets start`: runs the daemon in the foreground until SIGTERM or SIGINT, then deletes every SA
+ * (the Deletes are sent), closes the sockets and exits 0. Log lines go to standard output.
+ */
+export async function startCommand(
+  args: string[],
+  io: CliIo,
+  untilStop: StopSignal = waitForSignal,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      'natt-port': { type: 'string' },
+      address: { type: 'string', multiple: true },
+      'log-level': { type: 'string' },
+      'log-json': { type: 'boolean' },
+      control: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError(START_USAGE);
+  const logLevel = values['log-level'] ?? 'info';
+  if (!isLogLevel(logLevel))
+    throw new UsageError(`--log-level: expected error, warn, info or debug, found '${logLevel}'`);
+  let service: DaemonService;
+  try {
+    service = await DaemonService.start({
+      configFile: values.config ?? defaultConfigPath(),
+      port: portOption(values.port, '--port'),
+      nattPort: portOption(values['natt-port'], '--natt-port'),
+      addresses: values.address,
+      logLevel,
+      logJson: values['log-json'] === true,
+      controlPath: values.control ?? defaultControlPath(),
+      write: io.stdout,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof DaemonError)
+      throw new CliError(error.code, error.message);
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EADDRINUSE')
+      throw new CliError(e.code, e.message);
+    throw error;
+  }
+  await untilStop(service);
+  await service.stop();
+  return 0;
+}
+
+/** A port number; 0 (an ephemeral port) is allowed for tests. */
+export function portOption(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535)
+    throw new UsageError(`${name}: expected a UDP port 0-65535, found '${text}'`);
+  return port;
+}

@@ -1,0 +1,157 @@
+/**
+ * What the daemon answers on its control socket (control-protocol.ts): `up` waits for the IKE SA and
+ * the children and streams their log, as `swanctl --initiate` does; `down`, `list-sas`, `list-conns`
+ * and `reload`. Keys leave the daemon only for `list-sas` with `showKeys`.
+ */
+import type { ChildSaInfo, EndpointEvent, IkeSaInfo } from '../ikev1/types.js';
+import { summarizeConnections } from './connections.js';
+import type { ControlRequest, ControlResponse } from './control-protocol.js';
+import type { ControlHandler } from './control-server.js';
+import type { Daemon } from './daemon.js';
+import { type LogEntry, logEntryJson } from './logger.js';
+
+export const DEFAULT_UP_TIMEOUT = 30_000;
+
+export function createControlHandler(daemon: Daemon): ControlHandler {
+  return async (request, stream) => {
+    switch (request.command) {
+      case 'up':
+        return up(daemon, request, stream);
+      case 'down':
+        return down(daemon, request.name, stream);
+      case 'list-sas':
+        return listSas(daemon, request.showKeys === true);
+      case 'list-conns':
+        return { ok: true, connections: summarizeConnections(daemon.config) };
+      case 'reload': {
+        const config = await daemon.reload();
+        return { ok: true, connections: config.connections.length };
+      }
+    }
+  };
+}
+
+const withoutKeys = <T extends { keys?: unknown }>(sa: T): T => ({ ...sa, keys: undefined });
+
+function listSas(daemon: Daemon, showKeys: boolean): ControlResponse {
+  const known = new Set(daemon.sad.ikeSas().map((s) => s.id));
+  // SAs still negotiating are not in the SAD (it is built from ike-sa-up events): list them too.
+  const connecting = daemon.endpoint.ikeSas().filter((s) => !known.has(s.id));
+  const ikeSas = [...daemon.sad.ikeSas(), ...connecting].sort((a, b) => a.id - b.id);
+  const childSas = daemon.sad.childSas();
+  return {
+    ok: true,
+    now: daemon.now(),
+    ikeSas: showKeys ? ikeSas : ikeSas.map(withoutKeys),
+    childSas: showKeys ? childSas : childSas.map(withoutKeys),
+  };
+}
+
+interface Target {
+  readonly connection: string;
+  readonly child: string | undefined;
+  /** The children `up` waits for. */
+  readonly children: readonly string[];
+}
+
+/** NAME is a connection (its `start_action = start` children come up with it) or a child name. */
+function resolve(daemon: Daemon, name: string): Target | string {
+  const connection = daemon.config.connections.find((c) => c.name === name);
+  if (connection !== undefined)
+    return {
+      connection: name,
+      child: undefined,
+      children: connection.children.filter((c) => c.startAction === 'start').map((c) => c.name),
+    };
+  const owners = daemon.config.connections.filter((c) => c.children.some((ch) => ch.name === name));
+  if (owners.length === 1)
+    return { connection: (owners[0] as { name: string }).name, child: name, children: [name] };
+  if (owners.length > 1)
+    return `child '${name}' is in several connections (${owners.map((o) => o.name).join(', ')}); name the connection`;
+  return `no connection or child named '${name}'`;
+}
+
+function logLine(entry: LogEntry): object {
+  return { log: logEntryJson(entry) };
+}
+
+function up(
+  daemon: Daemon,
+  request: Extract<ControlRequest, { command: 'up' }>,
+  stream: (line: object) => void,
+): Promise<ControlResponse> {
+  const target = resolve(daemon, request.name);
+  if (typeof target === 'string') return Promise.resolve({ ok: false, error: target });
+  const timeout = request.timeout ?? DEFAULT_UP_TIMEOUT;
+  return new Promise((settle) => {
+    const ikeIds = new Set<number>();
+    let ikeSa: IkeSaInfo | undefined = daemon.sad
+      .byName(target.connection)
+      .ike.find((s) => s.state === 'established');
+    const children = new Map<string, ChildSaInfo>();
+    let finished = false;
+    const offs: (() => void)[] = [];
+    const timer = setTimeout(
+      () => finish({ ok: false, error: `'${request.name}' is not up after ${timeout / 1000}s` }),
+      timeout,
+    );
+    function finish(response: ControlResponse): void {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      for (const off of offs) off();
+      settle(response);
+    }
+    const check = () => {
+      if (ikeSa !== undefined && target.children.every((c) => children.has(c)))
+        finish({ ok: true, ikeSa: withoutKeys(ikeSa), childSas: [...children.values()].map(withoutKeys) });
+    };
+    offs.push(
+      daemon.events.on('log', (entry) => {
+        if (entry.connection === target.connection || (entry.ikeSa !== undefined && ikeIds.has(entry.ikeSa)))
+          stream(logLine(entry));
+      }),
+      daemon.events.on('event', (event: EndpointEvent) => {
+        if (event.type === 'log' || event.sa.connection !== target.connection) return;
+        if (event.type === 'ike-sa-up') {
+          ikeIds.add(event.sa.id);
+          ikeSa = event.sa;
+        } else if (event.type === 'child-sa-up' && target.children.includes(event.sa.child)) {
+          children.set(event.sa.child, event.sa);
+        } else if (event.type === 'ike-sa-down' && ikeSa === undefined) {
+          return finish({ ok: false, error: `establishing IKE SA #${event.sa.id} failed (${event.reason})` });
+        } else if (
+          event.type === 'child-sa-down' &&
+          target.children.includes(event.sa.child) &&
+          !children.has(event.sa.child)
+        ) {
+          return finish({
+            ok: false,
+            error: `establishing CHILD SA '${event.sa.child}' failed (${event.reason})`,
+          });
+        }
+        check();
+      }),
+    );
+    const error = daemon.initiate(target.connection, target.child);
+    if (error !== undefined) return finish({ ok: false, error });
+    check();
+  });
+}
+
+function down(daemon: Daemon, name: string, stream: (line: object) => void): ControlResponse {
+  const off = daemon.events.on('log', (entry) => {
+    if (entry.connection === name || entry.connection === connectionOfChild(daemon, name))
+      stream(logLine(entry));
+  });
+  try {
+    const error = daemon.terminate(name);
+    return error === undefined ? { ok: true } : { ok: false, error };
+  } finally {
+    off();
+  }
+}
+
+function connectionOfChild(daemon: Daemon, child: string): string | undefined {
+  return daemon.config.connections.find((c) => c.children.some((ch) => ch.name === child))?.name;
+}

@@ -1,0 +1,111 @@
+/**
+ * The control socket's transport: a Unix domain socket (mode 0600, in a 0700 directory it creates)
+ * that reads request lines and writes what the handler answers. A stale socket file left by a
+ * crashed daemon is removed; a live one (another daemon answers) is an error.
+ */
+import { chmod, mkdir, unlink } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { type ControlRequest, type ControlResponse, MAX_LINE, parseRequest } from './control-protocol.js';
+import { DaemonError } from './udp.js';
+
+/** Answers one request; `stream` sends an intermediate line (a log line) first. */
+export type ControlHandler = (
+  request: ControlRequest,
+  stream: (line: object) => void,
+) => Promise<ControlResponse>;
+
+export class ControlServer {
+  readonly #clients = new Set<Socket>();
+
+  private constructor(
+    readonly path: string,
+    private readonly server: Server,
+  ) {}
+
+  static async listen(path: string, handler: ControlHandler): Promise<ControlServer> {
+    await removeStale(path);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const server = createServer();
+    const control = new ControlServer(path, server);
+    server.on('connection', (socket) => control.#serve(socket, handler));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    await chmod(path, 0o600);
+    return control;
+  }
+
+  #serve(socket: Socket, handler: ControlHandler): void {
+    this.#clients.add(socket);
+    socket.on('close', () => this.#clients.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let buffered = '';
+    let queue = Promise.resolve();
+    const write = (line: object) => {
+      if (!socket.destroyed) socket.write(`${JSON.stringify(line)}\n`);
+    };
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      if (buffered.length > MAX_LINE && !buffered.includes('\n')) {
+        write({ ok: false, error: `request line longer than ${MAX_LINE} bytes` });
+        socket.end();
+        return;
+      }
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+        if (line === '') continue;
+        queue = queue.then(() => answer(line, handler, write));
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#clients) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await unlink(this.path).catch(() => {});
+  }
+}
+
+async function answer(line: string, handler: ControlHandler, write: (line: object) => void): Promise<void> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    write({ ok: false, error: 'not JSON' });
+    return;
+  }
+  const request = parseRequest(value);
+  if (typeof request === 'string') {
+    write({ ok: false, error: request });
+    return;
+  }
+  try {
+    write(await handler(request, write));
+  } catch (error) {
+    write({ ok: false, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+async function removeStale(path: string): Promise<void> {
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) throw new DaemonError('ERR_DAEMON_RUNNING', `a daemon already listens on ${path}`);
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}

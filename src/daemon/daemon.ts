@@ -1,0 +1,272 @@
+/**
+ * The daemon: the thin shell around the sans-I/O engine. It binds the sockets, feeds every datagram
+ * and timer expiry to the engine with the wall-clock time, and after each input drains the engine
+ * (datagrams to send, events) and arms one timer for the engine's next deadline. SA events build the
+ * SAD; log events go to the logger and to whoever listens (the control socket's `up`).
+ */
+import type { IketsConfig } from '../config/swanctl.js';
+import type { EndpointEvent, IncomingDatagram, LogLevel } from '../ikev1/types.js';
+import { TypedEmitter } from '../sad/emitter.js';
+import { SecurityAssociationDatabase } from '../sad/index.js';
+import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
+import type { LogEntry, Logger } from './logger.js';
+import { UdpSockets } from './udp.js';
+
+export interface DaemonOptions {
+  readonly config: IketsConfig;
+  /** Where `config` came from; `reload` reads it again. */
+  readonly configFile?: string | undefined;
+  /** Reads and parses a configuration file (for `reload`). */
+  readonly loadConfig?: ((file: string) => Promise<IketsConfig>) | undefined;
+  readonly createEndpoint: EndpointFactory;
+  /** Local addresses to bind (see addresses.ts). */
+  readonly addresses: readonly string[];
+  /** IKE port (default 500) and NAT-T port (default 4500); 0 binds an ephemeral port. */
+  readonly port?: number | undefined;
+  readonly nattPort?: number | undefined;
+  readonly logger: Logger;
+  /** The clock, ms (default Date.now). */
+  readonly clock?: (() => number) | undefined;
+}
+
+export interface DaemonEvents {
+  /** Every engine event, after the SAD has applied it. */
+  readonly event: EndpointEvent;
+  /** Every log entry, whatever the log level. */
+  readonly log: LogEntry;
+}
+
+export class Daemon {
+  readonly sad = new SecurityAssociationDatabase();
+  readonly events = new TypedEmitter<DaemonEvents>();
+  readonly #endpoint: EndpointLike;
+  readonly #sockets: UdpSockets;
+  readonly #options: DaemonOptions;
+  readonly #clock: () => number;
+  #config: IketsConfig;
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt: number | undefined;
+  #driving = false;
+  #again = false;
+  #stopping: Promise<void> | undefined;
+  #datagramsIn = 0;
+
+  private constructor(
+    options: DaemonOptions,
+    sockets: UdpSockets,
+    endpoint: EndpointLike,
+    clock: () => number,
+  ) {
+    this.#options = options;
+    this.#sockets = sockets;
+    this.#endpoint = endpoint;
+    this.#clock = clock;
+    this.#config = options.config;
+  }
+
+  /** Binds the sockets, builds the engine and starts the children with `start_action = start`. */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const clock = options.clock ?? Date.now;
+    let daemon: Daemon | undefined;
+    const early: IncomingDatagram[] = [];
+    const { sockets, failures } = await UdpSockets.bind(
+      options.addresses,
+      options.port ?? 500,
+      options.nattPort ?? 4500,
+      (datagram) => (daemon === undefined ? early.push(datagram) : daemon.#receive(datagram)),
+    );
+    const endpoint = options.createEndpoint(
+      options.config,
+      clock(),
+      sockets.nattPort ?? options.nattPort ?? 4500,
+    );
+    daemon = new Daemon(options, sockets, endpoint, clock);
+    for (const f of failures) daemon.log('warn', `cannot bind ${f.address}:${f.port}: ${f.reason}`);
+    for (const s of sockets.bound)
+      daemon.log(
+        'info',
+        `listening on ${s.local.address}:${s.local.port} (${s.kind === 'ike' ? 'IKE' : 'NAT-T'})`,
+      );
+    daemon.#warnUnboundPorts();
+    for (const datagram of early) daemon.#receive(datagram);
+    daemon.#startConnections();
+    daemon.drive();
+    return daemon;
+  }
+
+  get config(): IketsConfig {
+    return this.#config;
+  }
+
+  get endpoint(): EndpointLike {
+    return this.#endpoint;
+  }
+
+  /** The addresses and ports the daemon listens on. */
+  get bound() {
+    return this.#sockets.bound;
+  }
+
+  get datagramsReceived(): number {
+    return this.#datagramsIn;
+  }
+
+  /** The time the next timer fires (engine's pollTimeout), or undefined. */
+  get timerAt(): number | undefined {
+    return this.#timerAt;
+  }
+
+  now(): number {
+    return this.#clock();
+  }
+
+  /** A log line of the shell itself (also streamed to listeners). */
+  log(level: LogLevel, message: string, connection?: string, ikeSa?: number): void {
+    const entry: LogEntry = { time: this.#clock(), level, message, connection, ikeSa };
+    this.#options.logger.log(entry);
+    this.events.emit('log', entry);
+  }
+
+  initiate(connection: string, child?: string): string | undefined {
+    const error = this.#endpoint.initiate(this.#clock(), connection, child);
+    this.drive();
+    return error;
+  }
+
+  terminate(name: string): string | undefined {
+    const error = this.#endpoint.terminate(this.#clock(), name);
+    this.drive();
+    return error;
+  }
+
+  /** Reads the configuration file again and hands it to the engine; SAs that are up stay up. */
+  async reload(): Promise<IketsConfig> {
+    const { configFile, loadConfig } = this.#options;
+    if (configFile === undefined || loadConfig === undefined)
+      throw new Error('the daemon was started without a configuration file');
+    const config = await loadConfig(configFile);
+    this.#endpoint.reload(config);
+    this.#config = config;
+    this.log('info', `reloaded ${configFile}: ${config.connections.length} connection(s)`);
+    this.drive();
+    return config;
+  }
+
+  /**
+   * Runs the engine's output: sends its datagrams, dispatches its events, and arms the one timer for
+   * its next deadline. Called after every input; re-entrant calls (a listener starting a connection)
+   * make the running drive loop once more instead of nesting.
+   */
+  drive(): void {
+    if (this.#driving) {
+      this.#again = true;
+      return;
+    }
+    this.#driving = true;
+    try {
+      do {
+        this.#again = false;
+        for (let t = this.#endpoint.pollTransmit(); t !== undefined; t = this.#endpoint.pollTransmit()) {
+          const error = this.#sockets.send(t);
+          if (error !== undefined) this.log('warn', error);
+        }
+        for (let e = this.#endpoint.pollEvent(); e !== undefined; e = this.#endpoint.pollEvent())
+          this.#dispatch(e);
+      } while (this.#again);
+    } finally {
+      this.#driving = false;
+    }
+    this.#arm();
+  }
+
+  /** Deletes every SA (the Deletes are sent before the sockets close), then closes everything. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.log('info', 'shutting down: deleting all SAs');
+      this.#endpoint.terminateAll(this.#clock());
+      this.drive();
+      this.#disarm();
+      await this.#sockets.close();
+    })();
+    return this.#stopping;
+  }
+
+  get stopping(): boolean {
+    return this.#stopping !== undefined;
+  }
+
+  #receive(datagram: IncomingDatagram): void {
+    if (this.#stopping !== undefined) return;
+    this.#datagramsIn++;
+    try {
+      this.#endpoint.handleDatagram(this.#clock(), datagram);
+    } catch (error) {
+      this.log(
+        'error',
+        `internal error on a datagram from ${datagram.remote.address}:${datagram.remote.port}: ${describe(error)}`,
+      );
+    }
+    this.drive();
+  }
+
+  #dispatch(event: EndpointEvent): void {
+    if (event.type === 'log') {
+      this.log(event.level, event.message, event.connection, event.ikeSa);
+      return;
+    }
+    try {
+      this.sad.apply(event);
+    } catch (error) {
+      this.log('error', `SAD: ${describe(error)}`, event.sa.connection);
+    }
+    this.events.emit('event', event);
+  }
+
+  #arm(): void {
+    if (this.#stopping !== undefined) return;
+    const at = this.#endpoint.pollTimeout();
+    if (at === this.#timerAt && this.#timer !== undefined) return;
+    this.#disarm();
+    if (at === undefined) return;
+    this.#timerAt = at;
+    // setTimeout takes at most 2^31-1 ms; a later deadline is re-armed when this one fires.
+    const delay = Math.min(Math.max(0, at - this.#clock()), 0x7fffffff);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = undefined;
+      try {
+        this.#endpoint.handleTimeout(this.#clock());
+      } catch (error) {
+        this.log('error', `internal error in a timer: ${describe(error)}`);
+      }
+      this.drive();
+    }, delay);
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = undefined;
+  }
+
+  /** Connections with a child whose start_action is `start` are initiated at startup (strongSwan does the same). */
+  #startConnections(): void {
+    for (const connection of this.#config.connections) {
+      if (!connection.children.some((c) => c.startAction === 'start')) continue;
+      const error = this.#endpoint.initiate(this.#clock(), connection.name);
+      if (error !== undefined) this.log('error', `cannot start: ${error}`, connection.name);
+    }
+  }
+
+  #warnUnboundPorts(): void {
+    const ports = new Set(this.#sockets.bound.filter((b) => b.kind === 'ike').map((b) => b.local.port));
+    for (const c of this.#config.connections) {
+      if (!ports.has(c.localPort))
+        this.log('warn', `local_port ${c.localPort} is not a port the daemon listens on (--port)`, c.name);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,24 @@
+/**
+ * What the daemon needs of the IKEv1 engine (src/ikev1/endpoint.ts, `Ikev1Endpoint`), as an interface
+ * so the shell's tests can drive it with a fake. The engine is sans-I/O: the daemon hands it
+ * datagrams and the time, and polls it for datagrams to send, its next timer and its events.
+ */
+import type { IketsConfig } from '../config/swanctl.js';
+import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../ikev1/types.js';
+
+export interface EndpointLike {
+  handleDatagram(now: number, datagram: IncomingDatagram): unknown;
+  handleTimeout(now: number): void;
+  initiate(now: number, connection: string, child?: string): string | undefined;
+  terminate(now: number, name: string): string | undefined;
+  terminateAll(now: number): void;
+  reload(config: IketsConfig): void;
+  pollTransmit(): Transmit | undefined;
+  pollTimeout(): number | undefined;
+  pollEvent(): EndpointEvent | undefined;
+  ikeSas(): IkeSaInfo[];
+  childSas(): ChildSaInfo[];
+}
+
+/** Builds the engine once the sockets are bound (so an ephemeral NAT-T port is known). */
+export type EndpointFactory = (config: IketsConfig, now: number, nattPort: number) => EndpointLike;
