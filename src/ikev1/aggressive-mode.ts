@@ -1,0 +1,173 @@
+/**
+ * Aggressive Mode with pre-shared keys, RFC 2409 section 5.4, both roles:
+ *
+ *   Initiator                                    Responder
+ *   HDR, SA, KE, Ni, IDii, VID             -->
+ *                                          <--   HDR, SA, KE, Nr, IDir, HASH_R, VID, NAT-D, NAT-D
+ *   HDR*, HASH_I, NAT-D, NAT-D             -->   (on 4500 if a NAT was found; encrypted, as strongSwan sends it)
+ *
+ * The identities travel in the clear and the responder's HASH_R can be attacked offline with the
+ * PSK as the only secret: strongSwan refuses it as responder unless told otherwise.
+ */
+import { ExchangeType, type Message, type Payload } from '../codec/index.js';
+import type { ExchangeContext } from './context.js';
+import { identityOf } from './identity.js';
+import type { IkeSa } from './ike-sa.js';
+import {
+  acceptPeerId,
+  derivePhase1Keys,
+  findPayload,
+  lookupPsk,
+  natDetected,
+  noteNatD,
+  notePeerVendorIds,
+  ourHash,
+  ourIdPayload,
+  ourNatD,
+  ourVendorIds,
+  payloadBody,
+  verifyPeerHash,
+} from './phase1-common.js';
+import { fail, floatToNatT, type Phase1Result } from './phase1-outcome.js';
+import { acceptedSaPayload, acceptedSuite, phase1SaPayload, selectPhase1 } from './phase1-proposal.js';
+
+const AM = ExchangeType.AGGRESSIVE;
+
+/** Message 1. All transforms must use one group, since KE goes with the offer (RFC 2409 section 5.4). */
+export function startAggressiveMode(sa: IkeSa, ctx: ExchangeContext): void {
+  const group = sa.offeredSuites[0]!.group;
+  sa.offeredSuites = sa.offeredSuites.filter((s) => s.group === group);
+  const sai = phase1SaPayload(sa.offeredSuites);
+  sa.saiBody = payloadBody(sai);
+  sa.dh = group.group.generate(ctx.random);
+  sa.gxi = sa.dh.publicValue;
+  sa.nonceI = ctx.random.bytes(ctx.settings.nonceLength);
+  const out: Payload[] = [
+    sai,
+    { type: 'key_exchange', data: sa.gxi },
+    { type: 'nonce', data: sa.nonceI },
+    ourIdPayload(sa),
+    ...ourVendorIds(),
+  ];
+  ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
+  sa.step = 'am-wait-2';
+}
+
+export function handleAggressiveMode(
+  sa: IkeSa,
+  message: Message,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+): Phase1Result {
+  switch (sa.step) {
+    case 'am-wait-1':
+      return responderMessage1(sa, payloads, ctx);
+    case 'am-wait-2':
+      return initiatorMessage2(sa, payloads, ctx);
+    case 'am-wait-3':
+      return responderMessage3(sa, message, payloads, ctx);
+    default:
+      return { kind: 'ignored', reason: `Aggressive Mode message in step ${sa.step}` };
+  }
+}
+
+function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
+  const offer = findPayload(payloads, 'sa');
+  const ke = findPayload(payloads, 'key_exchange');
+  const nonce = findPayload(payloads, 'nonce');
+  const id = findPayload(payloads, 'identification');
+  if (offer === undefined || ke === undefined || nonce === undefined || id === undefined) {
+    return fail('PAYLOAD_MALFORMED', 'message 1 needs SA, KE, Nonce and ID payloads');
+  }
+  const chosen = selectPhase1(offer, sa.offeredSuites);
+  if (chosen === undefined) return fail('NO_PROPOSAL_CHOSEN', 'no acceptable proposal');
+  sa.suite = chosen.suite;
+  if (ke.data.length !== chosen.suite.group.group.publicLength)
+    return fail('INVALID_KEY_INFORMATION', 'KE payload does not match the chosen group');
+  const refused = acceptPeerId(sa, id);
+  if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused);
+  sa.saiBody = payloadBody(offer);
+  sa.gxi = ke.data;
+  sa.nonceI = nonce.data;
+  notePeerVendorIds(sa, payloads);
+  sa.dh = chosen.suite.group.group.generate(ctx.random);
+  sa.gxr = sa.dh.publicValue;
+  sa.nonceR = ctx.random.bytes(ctx.settings.nonceLength);
+  // The peer's identity is known here, so the PSK is found by it (RFC 2409 section 5.4).
+  const psk = lookupPsk(sa, ctx, identityOf(id));
+  if (psk === undefined) return fail('AUTHENTICATION_FAILED', `no pre-shared key for '${sa.remoteIdText}'`);
+  const failure = derivePhase1Keys(sa, ke.data, psk);
+  if (failure !== undefined) return fail('INVALID_KEY_INFORMATION', failure);
+  const idPayload = ourIdPayload(sa);
+  const out: Payload[] = [
+    acceptedSaPayload(offer, chosen.transform),
+    { type: 'key_exchange', data: sa.gxr },
+    { type: 'nonce', data: sa.nonceR },
+    idPayload,
+    ourHash(sa),
+    ...ourVendorIds(payloads),
+    ...ourNatD(sa, ctx),
+  ];
+  // Message 3 acknowledges nothing else: the responder repeats message 2 until it arrives.
+  ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
+  sa.step = 'am-wait-3';
+  return { kind: 'progress' };
+}
+
+function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
+  const answer = findPayload(payloads, 'sa');
+  const ke = findPayload(payloads, 'key_exchange');
+  const nonce = findPayload(payloads, 'nonce');
+  const id = findPayload(payloads, 'identification');
+  const hash = findPayload(payloads, 'hash');
+  if (
+    answer === undefined ||
+    ke === undefined ||
+    nonce === undefined ||
+    id === undefined ||
+    hash === undefined
+  ) {
+    return fail('PAYLOAD_MALFORMED', 'message 2 needs SA, KE, Nonce, ID and HASH payloads');
+  }
+  const suite = acceptedSuite(answer, sa.offeredSuites);
+  if (typeof suite === 'string') return fail('NO_PROPOSAL_CHOSEN', suite);
+  sa.suite = suite;
+  notePeerVendorIds(sa, payloads);
+  sa.gxr = ke.data;
+  sa.nonceR = nonce.data;
+  const refused = acceptPeerId(sa, id);
+  if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused);
+  const psk = lookupPsk(sa, ctx, identityOf(id));
+  if (psk === undefined) return fail('AUTHENTICATION_FAILED', 'no pre-shared key for this peer');
+  const failure = derivePhase1Keys(sa, ke.data, psk);
+  if (failure !== undefined) return fail('INVALID_KEY_INFORMATION', failure);
+  if (!verifyPeerHash(sa, id, hash.data))
+    return fail('AUTHENTICATION_FAILED', 'HASH_R does not verify: the pre-shared keys differ');
+  noteNatD(sa, payloads, ctx);
+  if (natDetected(sa)) floatToNatT(sa, ctx);
+  const out: Payload[] = [ourHash(sa), ...ourNatD(sa, ctx)];
+  ctx.send(sa, 0, sa.encryptedMessage(AM, 0, out), false);
+  ctx.exchangeDone(sa, 0);
+  sa.step = 'done';
+  return { kind: 'established', initialContact: false };
+}
+
+function responderMessage3(
+  sa: IkeSa,
+  message: Message,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+): Phase1Result {
+  const hash = findPayload(payloads, 'hash');
+  if (hash === undefined)
+    return fail('PAYLOAD_MALFORMED', 'message 3 has no HASH: the pre-shared keys probably differ', true);
+  const id = sa.peerIdPayload;
+  if (id === undefined || !verifyPeerHash(sa, id, hash.data)) {
+    return fail('AUTHENTICATION_FAILED', 'HASH_I does not verify: the pre-shared keys differ', true);
+  }
+  sa.commitReceived(message);
+  noteNatD(sa, payloads, ctx);
+  ctx.exchangeDone(sa, 0);
+  sa.step = 'done';
+  return { kind: 'established', initialContact: false };
+}

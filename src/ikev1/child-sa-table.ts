@@ -1,0 +1,82 @@
+/**
+ * The IPsec SAs an endpoint negotiated, by inbound SPI, and the SPIs it has handed out for Quick
+ * Modes still in progress, so every inbound SPI is unique (RFC 4301 section 4.1).
+ */
+import type { ChildConfig } from '../config/swanctl.js';
+import type { RandomSource } from '../crypto/index.js';
+import type { IkeSa } from './ike-sa.js';
+import type { ChildSaInfo } from './types.js';
+
+export interface ChildSa {
+  info: ChildSaInfo;
+  readonly ikeSa: IkeSa;
+  readonly config: ChildConfig;
+  readonly spiIn: Buffer;
+  readonly spiOut: Buffer;
+  state: 'installed' | 'rekeying' | 'deleted';
+}
+
+export class ChildSaTable {
+  readonly #bySpiIn = new Map<number, ChildSa>();
+  readonly #reserved = new Set<number>();
+  readonly #random: RandomSource;
+  #nextId = 1;
+
+  constructor(random: RandomSource) {
+    this.#random = random;
+  }
+
+  nextId(): number {
+    return this.#nextId++;
+  }
+
+  /** A fresh inbound SPI; 1-255 are reserved (RFC 4303 section 2.1). */
+  allocateSpi(): Buffer {
+    for (;;) {
+      const spi = this.#random.bytes(4);
+      const value = spi.readUInt32BE(0);
+      if (value >= 256 && !this.#bySpiIn.has(value) && !this.#reserved.has(value)) {
+        this.#reserved.add(value);
+        return spi;
+      }
+    }
+  }
+
+  /** Gives back an SPI of a Quick Mode that did not complete. */
+  releaseSpi(spi: Uint8Array): void {
+    this.#reserved.delete(Buffer.from(spi).readUInt32BE(0));
+  }
+
+  add(child: ChildSa): void {
+    const value = child.spiIn.readUInt32BE(0);
+    this.#reserved.delete(value);
+    this.#bySpiIn.set(value, child);
+  }
+
+  remove(child: ChildSa): void {
+    this.#bySpiIn.delete(child.spiIn.readUInt32BE(0));
+    child.state = 'deleted';
+  }
+
+  bySpiIn(spi: number): ChildSa | undefined {
+    return this.#bySpiIn.get(spi);
+  }
+
+  /** The child whose outbound SPI (the peer's inbound) is `spi`, as a peer's Delete names it. */
+  bySpiOut(ikeSa: IkeSa, protocol: string, spi: Uint8Array): ChildSa | undefined {
+    const wanted = Buffer.from(spi);
+    return this.ofIkeSa(ikeSa).find((c) => c.info.protocol === protocol && c.spiOut.equals(wanted));
+  }
+
+  ofIkeSa(ikeSa: IkeSa): ChildSa[] {
+    return this.all().filter((c) => c.ikeSa === ikeSa);
+  }
+
+  all(): ChildSa[] {
+    return [...this.#bySpiIn.values()];
+  }
+
+  byId(id: number): ChildSa | undefined {
+    return this.all().find((c) => c.info.id === id);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What an exchange may do besides changing its IKE SA: send, emit events and log, all through the
+ * endpoint, which keeps the queues the shell polls. Nothing here performs I/O.
+ */
+import type { IkeSecretConfig } from '../config/swanctl.js';
+import type { RandomSource } from '../crypto/index.js';
+import type { ChildSa, ChildSaTable } from './child-sa-table.js';
+import type { IkeSa } from './ike-sa.js';
+import type { EndpointEvent, LogLevel } from './types.js';
+
+export interface EngineSettings {
+  /** First retransmission after this many ms, then each wait multiplied by `retransmitBase` (strongSwan: 4 s, 1.8). */
+  readonly retransmitTimeout: number;
+  readonly retransmitBase: number;
+  /** Retransmissions before the exchange is given up (strongSwan: 5). */
+  readonly retransmitTries: number;
+  /** A phase 1 that has not completed after this many ms is dropped (strongSwan: 30 s). */
+  readonly halfOpenTimeout: number;
+  /** At most this many phase 1 exchanges in progress as responder, in all and per peer address. */
+  readonly maxHalfOpen: number;
+  readonly maxHalfOpenPerPeer: number;
+  /** NAT-keepalive interval when we are behind a NAT (RFC 3948 section 2.3; strongSwan: 20 s). */
+  readonly keepaliveInterval: number;
+  /** Nonce length in bytes (RFC 2409 section 5: 8 to 256; strongSwan sends 32). */
+  readonly nonceLength: number;
+}
+
+export const DEFAULT_SETTINGS: EngineSettings = {
+  retransmitTimeout: 4000,
+  retransmitBase: 1.8,
+  retransmitTries: 5,
+  halfOpenTimeout: 30000,
+  maxHalfOpen: 5000,
+  maxHalfOpenPerPeer: 50,
+  keepaliveInterval: 20000,
+  nonceLength: 32,
+};
+
+export interface ExchangeContext {
+  readonly now: number;
+  readonly random: RandomSource;
+  readonly settings: EngineSettings;
+  readonly secrets: readonly IkeSecretConfig[];
+  readonly children: ChildSaTable;
+  /**
+   * Sends a message of exchange `messageId` and keeps it for retransmission: on a timer when we wait
+   * for an answer (`awaitReply`), otherwise only when the peer repeats the message it answers.
+   */
+  send(sa: IkeSa, messageId: number, message: Uint8Array, awaitReply: boolean): void;
+  /** Sends a message that is never retransmitted (Informational exchanges, RFC 2408 section 4.8). */
+  sendOnce(sa: IkeSa, message: Uint8Array): void;
+  emit(event: EndpointEvent): void;
+  log(level: LogLevel, message: string, sa?: IkeSa): void;
+  /** The exchange `messageId` is complete: stop retransmitting, keep the last reply for the peer's repeats. */
+  exchangeDone(sa: IkeSa, messageId: number): void;
+  /** True when no other ISAKMP SA with this peer is up (INITIAL-CONTACT, RFC 2407 section 4.6.3.3). */
+  isFirstContact(sa: IkeSa): boolean;
+  /** Files and announces IPsec SAs a Quick Mode installed (and retires the SA they rekey). */
+  childrenInstalled(sa: IkeSa, children: readonly ChildSa[], rekeyOf: number | undefined): void;
+  /** Removes the ISAKMP SA and its IPsec SAs (its exchanges failed, it expired or the peer deleted it). */
+  dropSa(sa: IkeSa, reason: 'failed' | 'local' | 'remote' | 'expired' | 'dead-peer'): void;
+  /** Removes an IPsec SA; with `notifyPeer` a Delete is sent first. */
+  removeChild(
+    child: ChildSa,
+    reason: 'local' | 'remote' | 'expired' | 'rekeyed' | 'replaced',
+    notifyPeer: boolean,
+  ): void;
+  /** INITIAL-CONTACT from an authenticated peer: its other SAs with us are stale (RFC 2407 section 4.6.3.3). */
+  initialContact(sa: IkeSa): void;
+  /** The local NAT-T port (4500 or as configured) to float to. */
+  nattPort(sa: IkeSa): number;
+}

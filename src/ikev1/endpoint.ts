@@ -1,0 +1,199 @@
+/**
+ * The IKEv1 endpoint: every ISAKMP SA of this host, demultiplexed by cookie pair (RFC 2408 section
+ * 2.5.3), driven only by `handleDatagram`, `handleTimeout` and the commands, and polled for what to
+ * send (`pollTransmit`), when to wake up (`pollTimeout`) and what happened (`pollEvent`). It performs
+ * no I/O and reads no clock: the shell passes `now` (ms) in.
+ */
+import type { IketsConfig } from '../config/swanctl.js';
+import { cryptoRandom, type RandomSource } from '../crypto/index.js';
+import { type ChildSa, ChildSaTable } from './child-sa-table.js';
+import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
+import type { IkeSa } from './ike-sa.js';
+import { IkeSaTable } from './ike-sa-table.js';
+import { type IncomingResult, receiveDatagram } from './incoming.js';
+import { Lifecycle } from './lifecycle.js';
+import { NAT_KEEPALIVE, NON_ESP_MARKER } from './nat-traversal.js';
+import type {
+  ChildSaInfo,
+  DeleteReason,
+  EndpointEvent,
+  IkeSaInfo,
+  IncomingDatagram,
+  LogLevel,
+  Transmit,
+} from './types.js';
+
+export interface EndpointOptions {
+  readonly config: IketsConfig;
+  readonly random?: RandomSource;
+  readonly settings?: Partial<EngineSettings>;
+  /** Local NAT-T port to float to (default 4500). */
+  readonly nattPort?: number;
+}
+
+export class Ikev1Endpoint implements ExchangeContext {
+  config: IketsConfig;
+  readonly random: RandomSource;
+  readonly settings: EngineSettings;
+  readonly nattPortNumber: number;
+  readonly ikeSas: IkeSaTable;
+  readonly children: ChildSaTable;
+  readonly lifecycle: Lifecycle;
+  now: number;
+  readonly #transmits: Transmit[] = [];
+  readonly #events: EndpointEvent[] = [];
+
+  constructor(options: EndpointOptions, now: number) {
+    this.config = options.config;
+    this.random = options.random ?? cryptoRandom;
+    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.nattPortNumber = options.nattPort ?? 4500;
+    this.now = now;
+    this.ikeSas = new IkeSaTable(this.random);
+    this.children = new ChildSaTable(this.random);
+    this.lifecycle = new Lifecycle(this);
+  }
+
+  get secrets() {
+    return this.config.secrets;
+  }
+
+  // --- inputs -------------------------------------------------------------------------------
+
+  handleDatagram(now: number, datagram: IncomingDatagram): IncomingResult {
+    this.now = Math.max(this.now, now);
+    return receiveDatagram(this, datagram);
+  }
+
+  handleTimeout(now: number): void {
+    this.now = Math.max(this.now, now);
+    this.lifecycle.runTimers();
+  }
+
+  initiate(now: number, connection: string, child?: string): string | undefined {
+    this.now = Math.max(this.now, now);
+    return this.lifecycle.initiate(connection, child);
+  }
+
+  terminate(now: number, name: string): string | undefined {
+    this.now = Math.max(this.now, now);
+    return this.lifecycle.terminate(name);
+  }
+
+  terminateAll(now: number): void {
+    this.now = Math.max(this.now, now);
+    this.lifecycle.terminateAll();
+  }
+
+  reload(config: IketsConfig): void {
+    this.config = config;
+  }
+
+  // --- outputs ------------------------------------------------------------------------------
+
+  pollTransmit(): Transmit | undefined {
+    return this.#transmits.shift();
+  }
+
+  pollTimeout(): number | undefined {
+    return this.lifecycle.nextTimer();
+  }
+
+  pollEvent(): EndpointEvent | undefined {
+    return this.#events.shift();
+  }
+
+  ikeSaList(): IkeSaInfo[] {
+    return this.ikeSas.all().map((sa) => this.lifecycle.ikeInfo(sa));
+  }
+
+  childSaList(): ChildSaInfo[] {
+    return this.children.all().map((c) => c.info);
+  }
+
+  // --- ExchangeContext ----------------------------------------------------------------------
+
+  send(sa: IkeSa, messageId: number, message: Uint8Array, awaitReply: boolean): void {
+    const data = this.frame(sa, message);
+    sa.outstanding.set(messageId, {
+      data,
+      timer: awaitReply,
+      tries: 0,
+      nextAt: this.now + this.settings.retransmitTimeout,
+    });
+    this.transmit(sa, data);
+  }
+
+  sendOnce(sa: IkeSa, message: Uint8Array): void {
+    this.transmit(sa, this.frame(sa, message));
+  }
+
+  /**
+   * The bytes on the wire: the non-ESP marker first once floated (RFC 3948 section 2.2), and on any
+   * destination port but 500, as strongSwan expects it there.
+   */
+  frame(
+    sa: { readonly floated: boolean; readonly remote: { readonly port: number } },
+    message: Uint8Array,
+  ): Uint8Array {
+    return sa.floated || sa.remote.port !== 500 ? Buffer.concat([NON_ESP_MARKER, message]) : message;
+  }
+
+  transmit(sa: IkeSa, data: Uint8Array): void {
+    this.#transmits.push({ local: sa.local, remote: sa.remote, data });
+  }
+
+  sendKeepalive(sa: IkeSa): void {
+    this.#transmits.push({ local: sa.local, remote: sa.remote, data: NAT_KEEPALIVE });
+  }
+
+  /** A datagram that belongs to no SA (a notify answering an unacceptable first message). */
+  sendRaw(transmit: Transmit): void {
+    this.#transmits.push(transmit);
+  }
+
+  emit(event: EndpointEvent): void {
+    this.#events.push(event);
+  }
+
+  log(level: LogLevel, message: string, sa?: IkeSa): void {
+    this.#events.push({
+      type: 'log',
+      level,
+      message,
+      ...(sa === undefined ? {} : { ikeSa: sa.id, connection: sa.connection.name }),
+    });
+  }
+
+  exchangeDone(sa: IkeSa, messageId: number): void {
+    const outstanding = sa.outstanding.get(messageId);
+    if (outstanding !== undefined) outstanding.timer = false;
+    sa.finishedMessageIds.add(messageId);
+  }
+
+  isFirstContact(sa: IkeSa): boolean {
+    return !this.ikeSas
+      .all()
+      .some((o) => o !== sa && o.state === 'established' && o.remote.address === sa.remote.address);
+  }
+
+  nattPort(): number {
+    return this.nattPortNumber;
+  }
+
+  dropSa(sa: IkeSa, reason: DeleteReason): void {
+    this.lifecycle.removeIkeSa(sa, reason);
+  }
+
+  childrenInstalled(sa: IkeSa, children: readonly ChildSa[], rekeyOf: number | undefined): void {
+    this.lifecycle.childrenInstalled(sa, children, rekeyOf);
+  }
+
+  removeChild(child: ChildSa, reason: DeleteReason, notifyPeer: boolean): void {
+    this.lifecycle.removeChild(child, reason, notifyPeer);
+  }
+
+  initialContact(sa: IkeSa): void {
+    this.lifecycle.initialContact(sa);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The ISAKMP SAs of an endpoint, filed by cookie pair. Responder cookies are derived from a local
+ * secret, the peer's address and its cookie (RFC 2408 section 2.5.3), so a retransmitted first
+ * message maps to the same SA and the responder can recognise it.
+ */
+import { createHmac } from 'node:crypto';
+import type { RandomSource } from '../crypto/index.js';
+import type { IkeSa } from './ike-sa.js';
+import type { Address } from './types.js';
+
+const ZERO_COOKIE = Buffer.alloc(8);
+
+export class IkeSaTable {
+  readonly #byCookies = new Map<string, IkeSa>();
+  /** Our initiator SAs still waiting for the responder's cookie, by initiator cookie. */
+  readonly #pendingInitiator = new Map<string, IkeSa>();
+  readonly #secret: Buffer;
+  readonly #random: RandomSource;
+  #nextId = 1;
+
+  constructor(random: RandomSource) {
+    this.#random = random;
+    this.#secret = random.bytes(32);
+  }
+
+  nextId(): number {
+    return this.#nextId++;
+  }
+
+  /** A fresh, unused initiator cookie (never all zero). */
+  newInitiatorCookie(): Buffer {
+    for (;;) {
+      const cookie = this.#random.bytes(8);
+      if (!cookie.equals(ZERO_COOKIE) && !this.#pendingInitiator.has(cookie.toString('hex'))) return cookie;
+    }
+  }
+
+  /** RFC 2408 section 2.5.3: a hash over the peer's address, its cookie and a local secret. */
+  responderCookie(initiatorCookie: Uint8Array, remote: Address, local: Address): Buffer {
+    const cookie = createHmac('sha256', this.#secret)
+      .update(initiatorCookie)
+      .update(`${remote.address}|${remote.port}|${local.address}|${local.port}`)
+      .digest()
+      .subarray(0, 8);
+    return cookie.equals(ZERO_COOKIE) ? Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]) : cookie;
+  }
+
+  add(sa: IkeSa): void {
+    if (sa.responderCookie.equals(ZERO_COOKIE))
+      this.#pendingInitiator.set(sa.initiatorCookie.toString('hex'), sa);
+    else this.#byCookies.set(sa.cookiePair, sa);
+  }
+
+  /** Files an initiator SA under its full cookie pair once the responder's cookie is known. */
+  learnResponderCookie(sa: IkeSa, cookie: Uint8Array): void {
+    this.#pendingInitiator.delete(sa.initiatorCookie.toString('hex'));
+    sa.responderCookie = Buffer.from(cookie);
+    this.#byCookies.set(sa.cookiePair, sa);
+  }
+
+  find(initiatorCookie: Uint8Array, responderCookie: Uint8Array): IkeSa | undefined {
+    const key = `${Buffer.from(initiatorCookie).toString('hex')}${Buffer.from(responderCookie).toString('hex')}`;
+    return this.#byCookies.get(key);
+  }
+
+  findPendingInitiator(initiatorCookie: Uint8Array): IkeSa | undefined {
+    return this.#pendingInitiator.get(Buffer.from(initiatorCookie).toString('hex'));
+  }
+
+  remove(sa: IkeSa): void {
+    this.#byCookies.delete(sa.cookiePair);
+    if (this.#pendingInitiator.get(sa.initiatorCookie.toString('hex')) === sa) {
+      this.#pendingInitiator.delete(sa.initiatorCookie.toString('hex'));
+    }
+  }
+
+  all(): IkeSa[] {
+    return [...this.#pendingInitiator.values(), ...this.#byCookies.values()];
+  }
+
+  byId(id: number): IkeSa | undefined {
+    return this.all().find((sa) => sa.id === id);
+  }
+
+  /** Phase 1 exchanges in progress as responder: in all and from one address (half-open SAs). */
+  halfOpen(remoteAddress?: string): number {
+    let n = 0;
+    for (const sa of this.#byCookies.values()) {
+      if (
+        sa.role === 'responder' &&
+        sa.state === 'connecting' &&
+        (remoteAddress === undefined || sa.remote.address === remoteAddress)
+      )
+        n++;
+    }
+    return n;
+  }
+}

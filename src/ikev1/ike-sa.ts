@@ -1,0 +1,211 @@
+/**
+ * The state of one ISAKMP SA, from the first message of phase 1 to its deletion: cookies, the
+ * negotiated suite, the keys (RFC 2409 section 5), the CBC IV contexts (Appendix B), NAT-T and the
+ * retransmission state of the exchange in progress. The exchanges (main-mode.ts, quick-mode.ts, ...)
+ * drive it; the endpoint owns it.
+ */
+import {
+  DecodeError,
+  decodePayloadChain,
+  encodeMessage,
+  encodePayloadChain,
+  type IdentificationPayload,
+  type Message,
+  type Payload,
+} from '../codec/index.js';
+import type { ConnectionConfig } from '../config/swanctl.js';
+import type { DhKeyPair, IsakmpCipher, Skeyid } from '../crypto/index.js';
+import type { NatTraversalVariant } from './nat-traversal.js';
+import type { Phase1Suite } from './phase1-proposal.js';
+import type { QuickModeExchange } from './quick-mode-common.js';
+import type { Address, IkeSaState } from './types.js';
+
+/** Where a phase 1 exchange stands; named after the next message expected. */
+export type Phase1Step =
+  | 'mm-wait-1'
+  | 'mm-wait-2'
+  | 'mm-wait-3'
+  | 'mm-wait-4'
+  | 'mm-wait-5'
+  | 'mm-wait-6'
+  | 'am-wait-1'
+  | 'am-wait-2'
+  | 'am-wait-3'
+  | 'done';
+
+/** The message last sent in an exchange, kept to retransmit it (RFC 2408 section 5.1 leaves timers to us). */
+export interface Outstanding {
+  /** The bytes on the wire (after the non-ESP marker is added, if floated). */
+  readonly data: Uint8Array;
+  /** Retransmit on a timer (we wait for an answer) or only when the peer repeats itself. */
+  timer: boolean;
+  tries: number;
+  nextAt: number;
+}
+
+/** The SKEYID family and the ISAKMP SA's cipher state once the Diffie-Hellman exchange is done. */
+export interface Phase1Keys {
+  readonly skeyid: Skeyid;
+  /** Ka and the IV contexts (RFC 2409 Appendix B). */
+  readonly cipher: IsakmpCipher;
+  /** Ka, for `list-sas --show-keys` and Wireshark; IsakmpCipher keeps its own copy private. */
+  readonly ka: Buffer;
+}
+
+export class IkeSa {
+  state: IkeSaState = 'connecting';
+  step: Phase1Step;
+  responderCookie: Buffer;
+  local: Address;
+  remote: Address;
+  suite: Phase1Suite | undefined;
+  offeredSuites: readonly Phase1Suite[] = [];
+  /** SAi_b: the body of the initiator's SA payload, for HASH_I/HASH_R (RFC 2409 section 5). */
+  saiBody: Uint8Array = new Uint8Array(0);
+  dh: DhKeyPair | undefined;
+  nonceI: Uint8Array = new Uint8Array(0);
+  nonceR: Uint8Array = new Uint8Array(0);
+  gxi: Uint8Array = new Uint8Array(0);
+  gxr: Uint8Array = new Uint8Array(0);
+  keys: Phase1Keys | undefined;
+  psk: Buffer | undefined;
+  /** The identity payload bodies exchanged (IDii_b, IDir_b) and their text. */
+  localIdBody: Uint8Array = new Uint8Array(0);
+  localIdText = '';
+  /** The peer's ID payload once accepted (Aggressive Mode needs it again for HASH_I). */
+  peerIdPayload: IdentificationPayload | undefined;
+  remoteIdText = '';
+  natVariant: NatTraversalVariant | undefined;
+  localBehindNat = false;
+  remoteBehindNat = false;
+  /** True once IKE runs on the NAT-T port with the non-ESP marker (RFC 3947 section 4). */
+  floated = false;
+  peerDpd = false;
+  establishedAt: number | undefined;
+  rekeyAt: number | undefined;
+  expiresAt: number | undefined;
+  lastActivity: number;
+  /** Phase 1 (message ID 0) and each Quick Mode / Informational exchange we are part of. */
+  readonly outstanding = new Map<number, Outstanding>();
+  /** The last message received per message ID, to recognise the peer's retransmissions. */
+  readonly lastReceived = new Map<number, Uint8Array>();
+  /** Message IDs of finished exchanges: a late copy is answered from `outstanding` or dropped. */
+  readonly finishedMessageIds = new Set<number>();
+  /** Quick Modes in progress, by message ID. */
+  readonly quickModes = new Map<number, QuickModeExchange>();
+  /** DPD (RFC 3706): the sequence number of our last R-U-THERE and whether it is unanswered. */
+  dpdSequence = 0;
+  dpdOutstanding = false;
+  dpdSentAt = 0;
+  /** When we last sent a NAT-keepalive (RFC 3948 section 2.3). */
+  lastKeepalive = 0;
+  createdAt: number;
+  /** Why the exchange is stuck, for the log line when it is given up. */
+  failure: string | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly connection: ConnectionConfig,
+    readonly role: 'initiator' | 'responder',
+    readonly exchange: 'main' | 'aggressive',
+    readonly initiatorCookie: Buffer,
+    responderCookie: Buffer,
+    local: Address,
+    remote: Address,
+    now: number,
+  ) {
+    this.responderCookie = responderCookie;
+    this.local = local;
+    this.remote = remote;
+    this.createdAt = now;
+    this.lastActivity = now;
+    this.step =
+      exchange === 'main'
+        ? role === 'initiator'
+          ? 'mm-wait-2'
+          : 'mm-wait-1'
+        : role === 'initiator'
+          ? 'am-wait-2'
+          : 'am-wait-1';
+  }
+
+  get isInitiator(): boolean {
+    return this.role === 'initiator';
+  }
+
+  /** The cookie pair as 32 hex digits, the key under which the endpoint files this SA. */
+  get cookiePair(): string {
+    return `${this.initiatorCookie.toString('hex')}${this.responderCookie.toString('hex')}`;
+  }
+
+  get cookies(): { cookieI: Buffer; cookieR: Buffer } {
+    return { cookieI: this.initiatorCookie, cookieR: this.responderCookie };
+  }
+
+  header(exchangeType: number, messageId: number): Message['header'] {
+    return {
+      initiatorCookie: this.initiatorCookie,
+      responderCookie: this.responderCookie,
+      majorVersion: 1,
+      minorVersion: 0,
+      exchangeType,
+      commit: false,
+      authenticationOnly: false,
+      messageId,
+    };
+  }
+
+  /** A message in the clear (phase 1 before the keys exist). */
+  plainMessage(exchangeType: number, messageId: number, payloads: readonly Payload[]): Uint8Array {
+    return encodeMessage({
+      header: this.header(exchangeType, messageId),
+      body: { encrypted: false, payloads },
+    });
+  }
+
+  /**
+   * A message encrypted under the ISAKMP SA (RFC 2408 section 3.1 E flag, RFC 2409 Appendix B):
+   * the payload chain padded with zeros to the block size, its last ciphertext block the next IV.
+   */
+  encryptedMessage(exchangeType: number, messageId: number, payloads: readonly Payload[]): Uint8Array {
+    const chain = encodePayloadChain(payloads);
+    const ciphertext = this.requireKeys().cipher.encrypt(messageId, chain.bytes);
+    return encodeMessage({
+      header: this.header(exchangeType, messageId),
+      body: { encrypted: true, firstPayload: chain.firstPayload, ciphertext },
+    });
+  }
+
+  /**
+   * Decrypts a message without touching the IV state: the caller commits the IV with
+   * `commitReceived` only after the message authenticated (RFC 2409 Appendix B; a forged packet
+   * must change nothing).
+   */
+  decrypt(message: Message): { readonly payloads: readonly Payload[] } | { readonly failure: string } {
+    if (!message.body.encrypted) return { payloads: message.body.payloads };
+    const keys = this.requireKeys();
+    const { ciphertext, firstPayload } = message.body;
+    if (ciphertext.length === 0 || ciphertext.length % keys.cipher.cipher.blockSize !== 0) {
+      return { failure: 'the ciphertext is not a whole number of blocks' };
+    }
+    const plaintext = keys.cipher.decrypt(message.header.messageId, ciphertext);
+    try {
+      return { payloads: decodePayloadChain(firstPayload, plaintext).payloads };
+    } catch (error) {
+      if (error instanceof DecodeError)
+        return { failure: `the decrypted payloads are malformed: ${error.message}` };
+      throw error;
+    }
+  }
+
+  /** Advances the IV context after an authenticated encrypted message (RFC 2409 Appendix B). */
+  commitReceived(message: Message): void {
+    if (message.body.encrypted)
+      this.requireKeys().cipher.commit(message.header.messageId, message.body.ciphertext);
+  }
+
+  requireKeys(): Phase1Keys {
+    if (this.keys === undefined) throw new Error('IKE SA has no keys yet');
+    return this.keys;
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * A received datagram, from bytes to the exchange it belongs to: NAT-T framing (RFC 3948 section 2),
+ * decoding, the ISAKMP SA by cookies (a new responder SA for a first message), the peer's
+ * retransmissions, decryption, and the exchange handlers. A message that fails to decode, decrypt or
+ * authenticate changes no state.
+ */
+import {
+  ExchangeType,
+  encodeMessage,
+  type Message,
+  NotifyType,
+  nameOrNumber,
+  type Payload,
+  tryDecodeMessage,
+} from '../codec/index.js';
+import { handleAggressiveMode } from './aggressive-mode.js';
+import { connectionsFor } from './connection-select.js';
+import type { Ikev1Endpoint } from './endpoint.js';
+import { IkeSa } from './ike-sa.js';
+import { handleInformational, isakmpNotify, sendInformational } from './informational.js';
+import { handleMainMode } from './main-mode.js';
+import { classifyNattDatagram } from './nat-traversal.js';
+import { findPayload } from './phase1-common.js';
+import type { Phase1Result } from './phase1-outcome.js';
+import { phase1Suites, selectPhase1 } from './phase1-proposal.js';
+import { handleQuickMode2 } from './quick-mode-initiator.js';
+import { handleQuickMode1, handleQuickMode3 } from './quick-mode-responder.js';
+import type { IncomingDatagram } from './types.js';
+
+export interface IncomingResult {
+  readonly kind: 'ike' | 'esp' | 'keepalive' | 'dropped';
+  readonly reason?: string;
+}
+
+const ZERO_COOKIE = Buffer.alloc(8);
+const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
+
+const framing = (dg: IncomingDatagram) => classifyNattDatagram(dg.data);
+
+export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): IncomingResult {
+  const kind = framing(dg);
+  if (kind === 'keepalive') return { kind: 'keepalive' };
+  // On the NAT-T port anything without the marker is ESP (RFC 3948 section 2.2); elsewhere it is IKE.
+  if (kind === 'esp' && dg.local.port === ep.nattPortNumber) return { kind: 'esp' };
+  const data = kind === 'ike' ? dg.data.subarray(4) : dg.data;
+  const decoded = tryDecodeMessage(data);
+  if (!decoded.ok) {
+    ep.log(
+      'debug',
+      `dropped a malformed message from ${dg.remote.address}:${dg.remote.port}: ${decoded.error.message}`,
+    );
+    return dropped(decoded.error.message);
+  }
+  const message = decoded.message;
+  const { initiatorCookie, responderCookie, messageId, exchangeType } = message.header;
+  let sa = ep.ikeSas.find(initiatorCookie, responderCookie);
+  if (sa === undefined && Buffer.from(responderCookie).equals(ZERO_COOKIE))
+    return firstMessage(ep, dg, message, data);
+  if (sa === undefined && messageId === 0) {
+    const pending = ep.ikeSas.findPendingInitiator(initiatorCookie);
+    if (pending !== undefined && !message.body.encrypted) {
+      ep.ikeSas.learnResponderCookie(pending, responderCookie);
+      sa = pending;
+    }
+  }
+  if (sa === undefined) return dropped('no ISAKMP SA for these cookies');
+  if (repeated(ep, sa, messageId, data)) return dropped('retransmission answered');
+  switch (exchangeType) {
+    case ExchangeType.IDENTITY_PROTECTION:
+    case ExchangeType.AGGRESSIVE:
+      return phase1Message(ep, sa, dg, message, data);
+    case ExchangeType.QUICK_MODE:
+      return quickModeMessage(ep, sa, dg, message, data);
+    case ExchangeType.INFORMATIONAL:
+      return informationalMessage(ep, sa, message, data);
+    default:
+      ep.log('debug', `exchange type ${exchangeType} is not supported: dropped`, sa);
+      return dropped('unsupported exchange type');
+  }
+}
+
+/** The peer repeated the message we last answered: send our answer again (RFC 2408 section 5). */
+function repeated(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Array): boolean {
+  const last = sa.lastReceived.get(messageId);
+  if (last === undefined || !Buffer.from(last).equals(Buffer.from(data))) return false;
+  const answer = sa.outstanding.get(messageId);
+  if (answer !== undefined) ep.transmit(sa, answer.data);
+  return true;
+}
+
+/** Accepts an authenticated message: remembers it and follows the peer's address (NAT-T, RFC 3947 section 4). */
+function accepted(
+  ep: Ikev1Endpoint,
+  sa: IkeSa,
+  dg: IncomingDatagram,
+  messageId: number,
+  data: Uint8Array,
+): IncomingResult {
+  sa.lastReceived.set(messageId, Buffer.from(data));
+  sa.lastActivity = ep.now;
+  if (
+    sa.keys !== undefined &&
+    (dg.remote.port !== sa.remote.port ||
+      dg.remote.address !== sa.remote.address ||
+      dg.local.port !== sa.local.port)
+  ) {
+    if (dg.local.port === ep.nattPortNumber) sa.floated = true;
+    sa.local = dg.local;
+    sa.remote = dg.remote;
+  }
+  return { kind: 'ike' };
+}
+
+function firstMessage(
+  ep: Ikev1Endpoint,
+  dg: IncomingDatagram,
+  message: Message,
+  data: Uint8Array,
+): IncomingResult {
+  const { initiatorCookie, exchangeType, messageId } = message.header;
+  const exchange =
+    exchangeType === ExchangeType.IDENTITY_PROTECTION
+      ? 'main'
+      : exchangeType === ExchangeType.AGGRESSIVE
+        ? 'aggressive'
+        : undefined;
+  if (exchange === undefined || messageId !== 0 || message.body.encrypted)
+    return dropped('not the first message of a phase 1');
+  const responderCookie = ep.ikeSas.responderCookie(initiatorCookie, dg.remote, dg.local);
+  const existing = ep.ikeSas.find(initiatorCookie, responderCookie);
+  if (existing !== undefined) {
+    repeated(ep, existing, 0, data);
+    return dropped('retransmitted first message');
+  }
+  if (
+    ep.ikeSas.halfOpen() >= ep.settings.maxHalfOpen ||
+    ep.ikeSas.halfOpen(dg.remote.address) >= ep.settings.maxHalfOpenPerPeer
+  ) {
+    ep.log('warn', `too many half-open ISAKMP SAs: ignoring ${dg.remote.address}`);
+    return dropped('half-open limit');
+  }
+  const offer = findPayload(message.body.payloads, 'sa');
+  for (const connection of connectionsFor(ep.config, dg.local, dg.remote, exchange)) {
+    const suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
+    if (offer !== undefined && selectPhase1(offer, suites) === undefined) continue;
+    const sa = new IkeSa(
+      ep.ikeSas.nextId(),
+      connection,
+      'responder',
+      exchange,
+      Buffer.from(initiatorCookie),
+      responderCookie,
+      dg.local,
+      dg.remote,
+      ep.now,
+    );
+    sa.offeredSuites = suites;
+    ep.ikeSas.add(sa);
+    ep.log(
+      'info',
+      `${dg.remote.address}:${dg.remote.port} is initiating ${exchange === 'main' ? 'Main' : 'Aggressive'} Mode`,
+      sa,
+    );
+    return phase1Message(ep, sa, dg, message, data);
+  }
+  ep.log(
+    'info',
+    `no connection accepts ${exchange} mode from ${dg.remote.address}:${dg.remote.port}${offer === undefined ? '' : ' with the proposals offered'}`,
+  );
+  const notify = plainNotify(message, NotifyType.NO_PROPOSAL_CHOSEN);
+  ep.sendRaw({
+    local: dg.local,
+    remote: dg.remote,
+    data: ep.frame({ floated: framing(dg) === 'ike', remote: dg.remote }, notify),
+  });
+  return dropped('no matching connection');
+}
+
+/** An unprotected Informational answering a first message we cannot accept (RFC 2408 section 5.4). */
+function plainNotify(request: Message, notifyType: number): Uint8Array {
+  const header = { ...request.header, exchangeType: ExchangeType.INFORMATIONAL, messageId: 0 };
+  const notify: Payload = {
+    type: 'notification',
+    doi: 1,
+    protocolId: 1,
+    spi: new Uint8Array(0),
+    notifyType,
+    data: new Uint8Array(0),
+  };
+  return encodeMessage({ header, body: { encrypted: false, payloads: [notify] } });
+}
+
+function phase1Message(
+  ep: Ikev1Endpoint,
+  sa: IkeSa,
+  dg: IncomingDatagram,
+  message: Message,
+  data: Uint8Array,
+): IncomingResult {
+  if (message.header.messageId !== 0) return dropped('phase 1 message with a message ID');
+  if (sa.step === 'done') return dropped('phase 1 is complete');
+  let payloads: readonly Payload[];
+  if (message.body.encrypted) {
+    if (sa.keys === undefined) return dropped('encrypted before the keys exist');
+    const decrypted = sa.decrypt(message);
+    if (!('payloads' in decrypted)) {
+      sa.failure = 'a message from the peer could not be decrypted: the pre-shared keys probably differ';
+      ep.log('warn', sa.failure, sa);
+      return dropped('undecryptable');
+    }
+    payloads = decrypted.payloads;
+  } else {
+    payloads = message.body.payloads;
+  }
+  const handler = sa.exchange === 'main' ? handleMainMode : handleAggressiveMode;
+  const result: Phase1Result = handler(sa, message, payloads, ep);
+  switch (result.kind) {
+    case 'ignored':
+      ep.log('debug', result.reason, sa);
+      return dropped(result.reason);
+    case 'failed':
+      ep.log('error', `phase 1 failed: ${result.reason}`, sa);
+      if (result.afterKeys && sa.keys !== undefined)
+        sendInformational(sa, [isakmpNotify(sa, NotifyType[result.notify])], ep);
+      else
+        ep.sendRaw({
+          local: sa.local,
+          remote: sa.remote,
+          data: ep.frame(sa, plainNotify(message, NotifyType[result.notify])),
+        });
+      ep.lifecycle.removeIkeSa(sa, 'failed');
+      return dropped(result.reason);
+    case 'progress':
+      return accepted(ep, sa, dg, 0, data);
+    case 'established': {
+      const outcome = accepted(ep, sa, dg, 0, data);
+      ep.lifecycle.established(sa, result.initialContact);
+      return outcome;
+    }
+  }
+}
+
+function quickModeMessage(
+  ep: Ikev1Endpoint,
+  sa: IkeSa,
+  dg: IncomingDatagram,
+  message: Message,
+  data: Uint8Array,
+): IncomingResult {
+  const messageId = message.header.messageId;
+  if (sa.state !== 'established' || !message.body.encrypted || messageId === 0)
+    return dropped('Quick Mode outside an established ISAKMP SA');
+  const decrypted = sa.decrypt(message);
+  if (!('payloads' in decrypted)) {
+    ep.log('debug', 'a Quick Mode message could not be decrypted: dropped', sa);
+    return dropped('undecryptable');
+  }
+  const qm = sa.quickModes.get(messageId);
+  let failure: string | undefined;
+  if (qm === undefined) {
+    if (sa.finishedMessageIds.has(messageId)) return dropped('Quick Mode already complete');
+    const refusal = handleQuickMode1(sa, message, decrypted.payloads, ep);
+    if (refusal !== undefined) {
+      ep.log('warn', `Quick Mode refused: ${refusal.reason}`, sa);
+      if (refusal.notify !== 'INVALID_HASH_INFORMATION') {
+        sendInformational(sa, [isakmpNotify(sa, NotifyType[refusal.notify])], ep);
+        sa.finishedMessageIds.add(messageId);
+      }
+      return dropped(refusal.reason);
+    }
+  } else if (qm.role === 'initiator' && qm.step === 'qm-wait-2') {
+    failure = handleQuickMode2(sa, qm, message, decrypted.payloads, ep);
+  } else if (qm.role === 'responder' && qm.step === 'qm-wait-3') {
+    failure = handleQuickMode3(sa, qm, message, decrypted.payloads, ep);
+  }
+  if (failure !== undefined) {
+    ep.log('warn', `Quick Mode ${messageId.toString(16).padStart(8, '0')}: ${failure}`, sa);
+    if (!failure.startsWith('HASH')) abandonQuickMode(ep, sa, messageId);
+    return dropped(failure);
+  }
+  return accepted(ep, sa, dg, messageId, data);
+}
+
+function abandonQuickMode(ep: Ikev1Endpoint, sa: IkeSa, messageId: number): void {
+  const qm = sa.quickModes.get(messageId);
+  if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
+  sa.quickModes.delete(messageId);
+  sa.outstanding.delete(messageId);
+  sa.finishedMessageIds.add(messageId);
+}
+
+function informationalMessage(
+  ep: Ikev1Endpoint,
+  sa: IkeSa,
+  message: Message,
+  data: Uint8Array,
+): IncomingResult {
+  let payloads: readonly Payload[];
+  if (message.body.encrypted) {
+    if (sa.keys === undefined) return dropped('encrypted Informational before the keys exist');
+    const decrypted = sa.decrypt(message);
+    if (!('payloads' in decrypted)) return dropped('undecryptable Informational');
+    payloads = decrypted.payloads;
+  } else {
+    payloads = message.body.payloads;
+    const notes = payloads
+      .filter((p) => p.type === 'notification')
+      .map((p) => nameOrNumber(NotifyType, p.notifyType));
+    if (sa.state === 'connecting' && notes.length > 0) sa.failure = `the peer sent ${notes.join(', ')}`;
+  }
+  if (sa.finishedMessageIds.has(message.header.messageId) && message.header.messageId !== 0)
+    return dropped('Informational already seen');
+  handleInformational(sa, message, payloads, ep);
+  sa.lastActivity = ep.now;
+  sa.lastReceived.set(message.header.messageId, Buffer.from(data));
+  return { kind: 'ike' };
+}

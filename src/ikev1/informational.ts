@@ -1,0 +1,171 @@
+/**
+ * Informational exchanges (RFC 2408 section 4.8, RFC 2409 section 5.7): Notify and Delete, protected
+ * with HASH(1) = prf(SKEYID_a, M-ID | N/D) once the ISAKMP SA exists; Dead Peer Detection's
+ * R-U-THERE / R-U-THERE-ACK (RFC 3706 section 5). An unprotected notify is only logged: it is never
+ * trusted to delete state.
+ */
+import {
+  type DeletePayload,
+  ExchangeType,
+  type Message,
+  NotifyType,
+  nameOrNumber,
+  type Payload,
+  ProtocolId,
+} from '../codec/index.js';
+import { equalMacs, informationalHash } from '../crypto/index.js';
+import type { ChildSa } from './child-sa-table.js';
+import type { ExchangeContext } from './context.js';
+import type { IkeSa } from './ike-sa.js';
+import { afterHash, newMessageId } from './quick-mode-common.js';
+
+const INFORMATIONAL = ExchangeType.INFORMATIONAL;
+
+/** Sends Notify/Delete payloads in a new, protected Informational exchange. */
+export function sendInformational(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): void {
+  const messageId = newMessageId(sa, ctx);
+  const hash = informationalHash(
+    sa.suite!.hash.hash,
+    sa.requireKeys().skeyid.skeyidA,
+    messageId,
+    afterHash(payloads),
+  );
+  ctx.sendOnce(
+    sa,
+    sa.encryptedMessage(INFORMATIONAL, messageId, [{ type: 'hash', data: hash }, ...payloads]),
+  );
+  sa.finishedMessageIds.add(messageId);
+}
+
+/** A notify about the ISAKMP SA itself (SPI = both cookies, RFC 3706 section 5). */
+export function isakmpNotify(sa: IkeSa, notifyType: number, data: Uint8Array = new Uint8Array(0)): Payload {
+  return {
+    type: 'notification',
+    doi: 1,
+    protocolId: ProtocolId.PROTO_ISAKMP,
+    spi: Buffer.concat([sa.initiatorCookie, sa.responderCookie]),
+    notifyType,
+    data,
+  };
+}
+
+export function deleteIsakmpPayload(sa: IkeSa): DeletePayload {
+  return {
+    type: 'delete',
+    doi: 1,
+    protocolId: ProtocolId.PROTO_ISAKMP,
+    spiSize: 16,
+    spis: [Buffer.concat([sa.initiatorCookie, sa.responderCookie])],
+  };
+}
+
+/** RFC 2408 section 3.15: an IPsec SA is deleted by the SPI its sender receives with. */
+export function deleteChildPayload(child: ChildSa): DeletePayload {
+  return {
+    type: 'delete',
+    doi: 1,
+    protocolId: child.info.protocol === 'esp' ? ProtocolId.PROTO_IPSEC_ESP : ProtocolId.PROTO_IPSEC_AH,
+    spiSize: 4,
+    spis: [child.spiIn],
+  };
+}
+
+/** Sends a DPD R-U-THERE with the next sequence number (RFC 3706 section 5.3). */
+export function sendRuThere(sa: IkeSa, ctx: ExchangeContext): void {
+  sa.dpdSequence =
+    sa.dpdSequence === 0 ? ctx.random.bytes(4).readUInt32BE(0) & 0x7fffffff : (sa.dpdSequence + 1) >>> 0;
+  const data = Buffer.alloc(4);
+  data.writeUInt32BE(sa.dpdSequence, 0);
+  sa.dpdOutstanding = true;
+  sa.dpdSentAt = ctx.now;
+  sendInformational(sa, [isakmpNotify(sa, NotifyType.R_U_THERE, data)], ctx);
+}
+
+export function handleInformational(
+  sa: IkeSa,
+  message: Message,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+): void {
+  if (!message.body.encrypted || sa.keys === undefined) {
+    const notes = payloads
+      .filter((p) => p.type === 'notification')
+      .map((p) => nameOrNumber(NotifyType, p.notifyType));
+    ctx.log(
+      'warn',
+      `unprotected Informational from ${sa.remote.address}${notes.length > 0 ? `: ${notes.join(', ')}` : ''} (not acted on)`,
+      sa,
+    );
+    return;
+  }
+  const [hash, ...rest] = payloads;
+  const expected = informationalHash(
+    sa.suite!.hash.hash,
+    sa.requireKeys().skeyid.skeyidA,
+    message.header.messageId,
+    afterHash(rest),
+  );
+  if (hash?.type !== 'hash' || !equalMacs(expected, hash.data)) {
+    ctx.log('warn', 'Informational exchange with a bad HASH(1) dropped', sa);
+    return;
+  }
+  sa.commitReceived(message);
+  sa.finishedMessageIds.add(message.header.messageId);
+  for (const p of rest) {
+    if (p.type === 'notification') handleNotify(sa, p, ctx);
+    else if (p.type === 'delete') handleDelete(sa, p, ctx);
+  }
+}
+
+function handleNotify(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, ctx: ExchangeContext): void {
+  switch (n.notifyType) {
+    case NotifyType.R_U_THERE:
+      sendInformational(sa, [isakmpNotify(sa, NotifyType.R_U_THERE_ACK, n.data)], ctx);
+      return;
+    case NotifyType.R_U_THERE_ACK: {
+      const sequence = n.data.length === 4 ? Buffer.from(n.data).readUInt32BE(0) : -1;
+      if (sequence === sa.dpdSequence) sa.dpdOutstanding = false;
+      return;
+    }
+    case NotifyType.INITIAL_CONTACT:
+      ctx.initialContact(sa);
+      return;
+    default:
+      ctx.log(
+        n.notifyType < 16384 ? 'warn' : 'info',
+        `peer notifies ${nameOrNumber(NotifyType, n.notifyType)}`,
+        sa,
+      );
+  }
+}
+
+function handleDelete(sa: IkeSa, d: DeletePayload, ctx: ExchangeContext): void {
+  if (d.protocolId === ProtocolId.PROTO_ISAKMP) {
+    const ours = Buffer.concat([sa.initiatorCookie, sa.responderCookie]);
+    if (d.spis.some((spi) => ours.equals(Buffer.from(spi)))) {
+      ctx.log('info', 'peer deleted the ISAKMP SA', sa);
+      ctx.dropSa(sa, 'remote');
+    }
+    return;
+  }
+  const protocol =
+    d.protocolId === ProtocolId.PROTO_IPSEC_ESP
+      ? 'esp'
+      : d.protocolId === ProtocolId.PROTO_IPSEC_AH
+        ? 'ah'
+        : undefined;
+  if (protocol === undefined) return;
+  for (const spi of d.spis) {
+    const child = ctx.children.bySpiOut(sa, protocol, spi);
+    if (child === undefined) {
+      ctx.log('debug', `peer deleted unknown ${protocol} SPI ${Buffer.from(spi).toString('hex')}`, sa);
+      continue;
+    }
+    ctx.log(
+      'info',
+      `peer deleted CHILD SA '${child.config.name}' (${protocol} SPI ${child.info.spiOut})`,
+      sa,
+    );
+    ctx.removeChild(child, 'remote', false);
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * The life of SAs around the exchanges: starting connections and children, retransmission timers,
+ * half-open limits, rekeying and expiry, DPD and NAT-keepalives, and deletion with the events the
+ * shell and the SA database see.
+ */
+import type { ConnectionConfig } from '../config/swanctl.js';
+import { startAggressiveMode } from './aggressive-mode.js';
+import type { ChildSa } from './child-sa-table.js';
+import { localAddressOf, remoteAddressOf } from './connection-select.js';
+import type { Ikev1Endpoint } from './endpoint.js';
+import { IkeSa } from './ike-sa.js';
+import { deleteChildPayload, deleteIsakmpPayload, sendInformational, sendRuThere } from './informational.js';
+import { startMainMode } from './main-mode.js';
+import { phase1Suites, suiteName } from './phase1-proposal.js';
+import { startQuickMode } from './quick-mode-initiator.js';
+import type { DeleteReason, IkeSaInfo } from './types.js';
+
+const ZERO_COOKIE = Buffer.alloc(8);
+
+export class Lifecycle {
+  /** Children to start once the connection's ISAKMP SA is up, by IKE SA id. */
+  readonly #pendingChildren = new Map<number, string[]>();
+
+  constructor(private readonly ep: Ikev1Endpoint) {}
+
+  initiate(name: string, childName?: string): string | undefined {
+    const connection = this.ep.config.connections.find((c) => c.name === name);
+    if (connection === undefined) return `no connection named '${name}'`;
+    const children =
+      childName === undefined
+        ? connection.children.filter((c) => c.startAction === 'start').map((c) => c.name)
+        : [childName];
+    if (childName !== undefined && !connection.children.some((c) => c.name === childName))
+      return `connection '${name}' has no child '${childName}'`;
+    const existing = this.ep.ikeSas
+      .all()
+      .find((sa) => sa.connection.name === name && sa.state !== 'deleting');
+    if (existing?.state === 'established') {
+      for (const child of children) this.startChild(existing, child);
+      return undefined;
+    }
+    if (existing !== undefined) {
+      this.#pendingChildren.set(existing.id, [
+        ...(this.#pendingChildren.get(existing.id) ?? []),
+        ...children,
+      ]);
+      return undefined;
+    }
+    const sa = this.createInitiator(connection);
+    if (typeof sa === 'string') return sa;
+    this.#pendingChildren.set(sa.id, children);
+    return undefined;
+  }
+
+  createInitiator(connection: ConnectionConfig): IkeSa | string {
+    const remote = remoteAddressOf(connection);
+    if (remote === undefined) return `connection '${connection.name}' has no remote address to initiate to`;
+    let suites: ReturnType<typeof phase1Suites>;
+    try {
+      suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
+    } catch (error) {
+      return `connection '${connection.name}': ${(error as Error).message}`;
+    }
+    const ep = this.ep;
+    const sa = new IkeSa(
+      ep.ikeSas.nextId(),
+      connection,
+      'initiator',
+      connection.aggressive ? 'aggressive' : 'main',
+      ep.ikeSas.newInitiatorCookie(),
+      ZERO_COOKIE,
+      { address: localAddressOf(connection, remote), port: connection.localPort },
+      { address: remote, port: connection.remotePort },
+      ep.now,
+    );
+    sa.offeredSuites = suites;
+    ep.ikeSas.add(sa);
+    ep.log('info', `initiating ${sa.exchange === 'main' ? 'Main' : 'Aggressive'} Mode to ${remote}`, sa);
+    if (sa.exchange === 'main') startMainMode(sa, ep);
+    else startAggressiveMode(sa, ep);
+    return sa;
+  }
+
+  startChild(sa: IkeSa, childName: string): void {
+    const child = sa.connection.children.find((c) => c.name === childName);
+    if (child === undefined) return;
+    try {
+      startQuickMode(sa, child, this.ep);
+    } catch (error) {
+      this.ep.log('error', `child '${childName}': ${(error as Error).message}`, sa);
+    }
+  }
+
+  /** Phase 1 is complete: announce it, arm its timers, honour INITIAL-CONTACT, start the waiting children. */
+  established(sa: IkeSa, initialContact: boolean): void {
+    const ep = this.ep;
+    sa.state = 'established';
+    sa.establishedAt = ep.now;
+    const life = sa.suite?.lifeSeconds || sa.connection.rekeyTime + sa.connection.overTime;
+    sa.expiresAt = ep.now + life * 1000;
+    if (sa.isInitiator && sa.connection.rekeyTime > 0)
+      sa.rekeyAt = ep.now + Math.min(sa.connection.rekeyTime, life - 1) * 1000;
+    ep.log(
+      'info',
+      `ISAKMP SA established: ${sa.localIdText} <-> ${sa.remoteIdText}, ${suiteName(sa.suite!)}${sa.floated ? ', NAT-T' : ''}`,
+      sa,
+    );
+    ep.emit({ type: 'ike-sa-up', sa: this.ikeInfo(sa) });
+    if (initialContact) this.initialContact(sa);
+    for (const child of this.#pendingChildren.get(sa.id) ?? []) this.startChild(sa, child);
+    this.#pendingChildren.delete(sa.id);
+  }
+
+  /** RFC 2407 section 4.6.3.3: the peer rebooted; drop the older SAs with it, without Deletes. */
+  initialContact(sa: IkeSa): void {
+    for (const other of this.ep.ikeSas.all()) {
+      if (
+        other !== sa &&
+        other.remote.address === sa.remote.address &&
+        other.remoteIdText === sa.remoteIdText
+      ) {
+        this.ep.log('info', 'INITIAL-CONTACT: dropping an older ISAKMP SA with this peer', other);
+        this.removeIkeSa(other, 'replaced');
+      }
+    }
+  }
+
+  childrenInstalled(sa: IkeSa, children: readonly ChildSa[], rekeyOf: number | undefined): void {
+    for (const child of children) {
+      this.ep.children.add(child);
+      const i = child.info;
+      this.ep.log(
+        'info',
+        `CHILD SA '${i.child}' installed: ${i.protocol.toUpperCase()} SPIs ${i.spiIn} (in) ${i.spiOut} (out), ${i.proposal}, ${i.mode}${i.encapsulation ? ' in UDP' : ''}, ${i.localTs.join(',')} === ${i.remoteTs.join(',')}`,
+        sa,
+      );
+      this.ep.emit({ type: 'child-sa-up', sa: i, rekeyOf });
+    }
+    const old = rekeyOf === undefined ? undefined : this.ep.children.byId(rekeyOf);
+    if (old !== undefined) {
+      for (const sibling of this.ep.children
+        .ofIkeSa(old.ikeSa)
+        .filter((c) => c.config === old.config && c.info.installedAt === old.info.installedAt)) {
+        this.removeChild(sibling, 'rekeyed', true);
+      }
+    }
+  }
+
+  removeChild(child: ChildSa, reason: DeleteReason, notifyPeer: boolean): void {
+    if (child.state === 'deleted') return;
+    if (notifyPeer && child.ikeSa.state === 'established')
+      sendInformational(child.ikeSa, [deleteChildPayload(child)], this.ep);
+    this.ep.children.remove(child);
+    this.ep.emit({ type: 'child-sa-down', sa: child.info, reason });
+  }
+
+  /** Removes an ISAKMP SA with its IPsec SAs; the Delete is sent by the caller when due. */
+  removeIkeSa(sa: IkeSa, reason: DeleteReason): void {
+    if (sa.state === 'deleted') return;
+    for (const child of this.ep.children.ofIkeSa(sa))
+      this.removeChild(child, reason === 'failed' ? 'local' : (reason as 'local'), false);
+    for (const qm of sa.quickModes.values())
+      for (const spi of qm.localSpis.values()) this.ep.children.releaseSpi(spi);
+    const wasUp = sa.state === 'established' || sa.state === 'deleting';
+    sa.state = 'deleted';
+    this.ep.ikeSas.remove(sa);
+    this.#pendingChildren.delete(sa.id);
+    if (wasUp || reason === 'failed') this.ep.emit({ type: 'ike-sa-down', sa: this.ikeInfo(sa), reason });
+  }
+
+  /** Deletes an established ISAKMP SA: Deletes for its children, then for itself (RFC 2408 section 3.15). */
+  deleteIkeSa(sa: IkeSa, reason: DeleteReason): void {
+    if (sa.state === 'established') {
+      for (const child of this.ep.children.ofIkeSa(sa))
+        this.removeChild(child, reason === 'expired' ? 'expired' : 'local', true);
+      sendInformational(sa, [deleteIsakmpPayload(sa)], this.ep);
+      sa.state = 'deleting';
+    }
+    this.removeIkeSa(sa, reason);
+  }
+
+  terminate(name: string): string | undefined {
+    const ep = this.ep;
+    const byId = /^\d+$/.test(name) ? Number(name) : undefined;
+    const ikeMatches = ep.ikeSas.all().filter((sa) => sa.connection.name === name || sa.id === byId);
+    const childMatches = ep.children.all().filter((c) => c.config.name === name || c.info.id === byId);
+    if (ikeMatches.length === 0 && childMatches.length === 0) return `no SA named '${name}'`;
+    for (const child of childMatches) this.removeChild(child, 'local', true);
+    for (const sa of ikeMatches) this.deleteIkeSa(sa, 'local');
+    return undefined;
+  }
+
+  terminateAll(): void {
+    for (const sa of this.ep.ikeSas.all()) this.deleteIkeSa(sa, 'local');
+  }
+
+  // --- timers ---------------------------------------------------------------------------------
+
+  nextTimer(): number | undefined {
+    let next = Number.POSITIVE_INFINITY;
+    for (const sa of this.ep.ikeSas.all()) next = Math.min(next, this.saTimer(sa));
+    for (const child of this.ep.children.all())
+      next = Math.min(next, child.info.rekeyAt ?? child.info.expiresAt, child.info.expiresAt);
+    return Number.isFinite(next) ? next : undefined;
+  }
+
+  saTimer(sa: IkeSa): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const o of sa.outstanding.values()) if (o.timer) next = Math.min(next, o.nextAt);
+    if (sa.state === 'connecting') next = Math.min(next, sa.createdAt + this.ep.settings.halfOpenTimeout);
+    if (sa.state === 'established') {
+      next = Math.min(next, sa.rekeyAt ?? Number.POSITIVE_INFINITY, sa.expiresAt ?? Number.POSITIVE_INFINITY);
+      const dpd = this.dpdDue(sa);
+      if (dpd !== undefined) next = Math.min(next, dpd);
+      if (sa.floated && sa.localBehindNat)
+        next = Math.min(next, sa.lastKeepalive + this.ep.settings.keepaliveInterval);
+    }
+    return next;
+  }
+
+  dpdDue(sa: IkeSa): number | undefined {
+    const delay = sa.connection.dpdDelay * 1000;
+    if (delay <= 0 || !sa.peerDpd) return undefined;
+    return sa.dpdOutstanding
+      ? sa.dpdSentAt + Math.max(sa.connection.dpdTimeout * 1000, delay)
+      : sa.lastActivity + delay;
+  }
+
+  runTimers(): void {
+    const ep = this.ep;
+    const now = ep.now;
+    for (const sa of ep.ikeSas.all()) {
+      if (sa.state === 'deleted') continue;
+      if (sa.state === 'connecting' && now >= sa.createdAt + ep.settings.halfOpenTimeout) {
+        ep.log('warn', `phase 1 did not complete in ${ep.settings.halfOpenTimeout / 1000} s: giving up`, sa);
+        this.removeIkeSa(sa, 'failed');
+        continue;
+      }
+      if (!this.retransmit(sa)) continue;
+      if (sa.state !== 'established') continue;
+      if (sa.expiresAt !== undefined && now >= sa.expiresAt) {
+        ep.log('info', 'ISAKMP SA lifetime expired', sa);
+        this.deleteIkeSa(sa, 'expired');
+        continue;
+      }
+      if (sa.rekeyAt !== undefined && now >= sa.rekeyAt) this.rekeyIkeSa(sa);
+      const dpd = this.dpdDue(sa);
+      if (dpd !== undefined && now >= dpd) {
+        if (sa.dpdOutstanding) {
+          ep.log('warn', `no DPD answer for ${sa.connection.dpdTimeout} s: the peer is dead`, sa);
+          this.removeIkeSa(sa, 'dead-peer');
+          continue;
+        }
+        sendRuThere(sa, ep);
+      }
+      if (sa.floated && sa.localBehindNat && now >= sa.lastKeepalive + ep.settings.keepaliveInterval) {
+        sa.lastKeepalive = now;
+        ep.sendKeepalive(sa);
+      }
+    }
+    for (const child of ep.children.all()) {
+      if (now >= child.info.expiresAt) {
+        ep.log('info', `CHILD SA '${child.config.name}' lifetime expired`, child.ikeSa);
+        this.removeChild(child, 'expired', true);
+      } else if (
+        child.info.rekeyAt !== undefined &&
+        now >= child.info.rekeyAt &&
+        child.state === 'installed'
+      ) {
+        child.state = 'rekeying';
+        if (child.ikeSa.state === 'established') startQuickMode(child.ikeSa, child.config, ep, child.info.id);
+      }
+    }
+  }
+
+  /** Retransmits what is due; false when the SA was given up (RFC 2408 section 5.1 leaves the policy to us). */
+  retransmit(sa: IkeSa): boolean {
+    const ep = this.ep;
+    for (const [messageId, o] of sa.outstanding) {
+      if (!o.timer || ep.now < o.nextAt) continue;
+      if (o.tries >= ep.settings.retransmitTries) {
+        ep.log(
+          'warn',
+          `no answer after ${o.tries} retransmissions${messageId === 0 ? ' (the peer may have refused our proposal or pre-shared key)' : ''}`,
+          sa,
+        );
+        if (messageId === 0 || sa.state !== 'established') {
+          this.removeIkeSa(sa, 'failed');
+          return false;
+        }
+        o.timer = false;
+        const qm = sa.quickModes.get(messageId);
+        if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
+        sa.quickModes.delete(messageId);
+        continue;
+      }
+      o.tries++;
+      o.nextAt = ep.now + ep.settings.retransmitTimeout * ep.settings.retransmitBase ** o.tries;
+      ep.log('debug', `retransmitting (${o.tries}/${ep.settings.retransmitTries})`, sa);
+      ep.transmit(sa, o.data);
+    }
+    return true;
+  }
+
+  /** IKEv1 rekeys the ISAKMP SA by a new phase 1 (a reauthentication); the old one goes when the new is up. */
+  rekeyIkeSa(sa: IkeSa): void {
+    sa.rekeyAt = undefined;
+    const fresh = this.createInitiator(sa.connection);
+    if (typeof fresh === 'string') return;
+    this.ep.log('info', `rekeying ISAKMP SA #${sa.id} as #${fresh.id}`, sa);
+    this.#pendingChildren.set(fresh.id, []);
+  }
+
+  ikeInfo(sa: IkeSa): IkeSaInfo {
+    const keys = sa.keys;
+    return {
+      id: sa.id,
+      connection: sa.connection.name,
+      role: sa.role,
+      exchange: sa.exchange,
+      state: sa.state,
+      initiatorCookie: sa.initiatorCookie.toString('hex'),
+      responderCookie: sa.responderCookie.toString('hex'),
+      local: sa.local,
+      remote: sa.remote,
+      localId: sa.localIdText,
+      remoteId: sa.remoteIdText,
+      suite:
+        sa.suite === undefined
+          ? undefined
+          : {
+              encryption: sa.suite.encryption.keyword,
+              hash: sa.suite.hash.keyword,
+              dhGroup: sa.suite.group.keyword,
+              auth: 'psk',
+              proposal: suiteName(sa.suite),
+            },
+      nat: { local: sa.localBehindNat, remote: sa.remoteBehindNat, encapsulated: sa.floated },
+      dpd: sa.peerDpd && sa.connection.dpdDelay > 0,
+      establishedAt: sa.establishedAt,
+      lifetime: sa.suite?.lifeSeconds ?? 0,
+      rekeyAt: sa.rekeyAt,
+      expiresAt: sa.expiresAt,
+      keys:
+        keys === undefined
+          ? undefined
+          : {
+              skeyidD: keys.skeyid.skeyidD.toString('hex'),
+              skeyidA: keys.skeyid.skeyidA.toString('hex'),
+              skeyidE: keys.skeyid.skeyidE.toString('hex'),
+              encryptionKey: keys.ka.toString('hex'),
+            },
+    };
+  }
+}

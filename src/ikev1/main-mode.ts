@@ -1,0 +1,226 @@
+/**
+ * Main Mode (Identity Protection) with pre-shared keys, RFC 2409 section 5.4, both roles:
+ *
+ *   Initiator                          Responder
+ *   HDR, SA, VID                -->                                  (1)
+ *                               <--    HDR, SA, VID                  (2)
+ *   HDR, KE, Ni, NAT-D, NAT-D   -->                                  (3)
+ *                               <--    HDR, KE, Nr, NAT-D, NAT-D     (4)
+ *   HDR*, IDii, HASH_I [, N]    -->                                  (5)  on 4500 if a NAT was found
+ *                               <--    HDR*, IDir, HASH_R            (6)
+ */
+import { ExchangeType, type Message, type Payload, type SaPayload } from '../codec/index.js';
+import type { ExchangeContext } from './context.js';
+import type { IkeSa } from './ike-sa.js';
+import {
+  acceptPeerId,
+  derivePhase1Keys,
+  findPayload,
+  initialContact,
+  lookupPsk,
+  natDetected,
+  noteNatD,
+  notePeerVendorIds,
+  ourHash,
+  ourIdPayload,
+  ourNatD,
+  ourVendorIds,
+  payloadBody,
+  verifyPeerHash,
+} from './phase1-common.js';
+import { fail, floatToNatT, type Phase1Result } from './phase1-outcome.js';
+import { acceptedSaPayload, acceptedSuite, phase1SaPayload, selectPhase1 } from './phase1-proposal.js';
+
+const MM = ExchangeType.IDENTITY_PROTECTION;
+
+/** Message 1: our offer. */
+export function startMainMode(sa: IkeSa, ctx: ExchangeContext): void {
+  const sai = phase1SaPayload(sa.offeredSuites);
+  sa.saiBody = payloadBody(sai);
+  ctx.send(sa, 0, sa.plainMessage(MM, 0, [sai, ...ourVendorIds()]), true);
+  sa.step = 'mm-wait-2';
+}
+
+/** Processes a Main Mode message for the step the SA is at. `payloads` are decrypted already. */
+export function handleMainMode(
+  sa: IkeSa,
+  message: Message,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+): Phase1Result {
+  switch (sa.step) {
+    case 'mm-wait-1':
+      return responderMessage1(sa, payloads, ctx);
+    case 'mm-wait-2':
+      return initiatorMessage2(sa, payloads, ctx);
+    case 'mm-wait-3':
+      return responderMessage3(sa, payloads, ctx);
+    case 'mm-wait-4':
+      return initiatorMessage4(sa, payloads, ctx);
+    case 'mm-wait-5':
+      return responderMessage5(sa, message, payloads, ctx);
+    case 'mm-wait-6':
+      return initiatorMessage6(sa, message, payloads, ctx);
+    default:
+      return { kind: 'ignored', reason: `Main Mode message in step ${sa.step}` };
+  }
+}
+
+function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
+  const offer = findPayload(payloads, 'sa');
+  if (offer === undefined) return fail('PAYLOAD_MALFORMED', 'message 1 has no SA payload');
+  const chosen = selectPhase1(offer, sa.offeredSuites);
+  if (chosen === undefined)
+    return fail('NO_PROPOSAL_CHOSEN', `no acceptable proposal among ${offerSummary(offer)}`);
+  sa.suite = chosen.suite;
+  sa.saiBody = payloadBody(offer);
+  notePeerVendorIds(sa, payloads);
+  ctx.send(
+    sa,
+    0,
+    sa.plainMessage(MM, 0, [acceptedSaPayload(offer, chosen.transform), ...ourVendorIds(payloads)]),
+    false,
+  );
+  sa.step = 'mm-wait-3';
+  return { kind: 'progress' };
+}
+
+function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
+  const answer = findPayload(payloads, 'sa');
+  if (answer === undefined) return fail('PAYLOAD_MALFORMED', 'message 2 has no SA payload');
+  const suite = acceptedSuite(answer, sa.offeredSuites);
+  if (typeof suite === 'string') return fail('NO_PROPOSAL_CHOSEN', suite);
+  sa.suite = suite;
+  notePeerVendorIds(sa, payloads);
+  sa.dh = suite.group.group.generate(ctx.random);
+  sa.gxi = sa.dh.publicValue;
+  sa.nonceI = ctx.random.bytes(ctx.settings.nonceLength);
+  const out: Payload[] = [
+    { type: 'key_exchange', data: sa.gxi },
+    { type: 'nonce', data: sa.nonceI },
+    ...ourNatD(sa, ctx),
+  ];
+  ctx.send(sa, 0, sa.plainMessage(MM, 0, out), true);
+  sa.step = 'mm-wait-4';
+  return { kind: 'progress' };
+}
+
+/** KE and nonce of the peer's message 3 or 4. */
+function peerKeyExchange(payloads: readonly Payload[]): { ke: Uint8Array; nonce: Uint8Array } | undefined {
+  const ke = findPayload(payloads, 'key_exchange');
+  const nonce = findPayload(payloads, 'nonce');
+  return ke === undefined || nonce === undefined ? undefined : { ke: ke.data, nonce: nonce.data };
+}
+
+function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
+  const peer = peerKeyExchange(payloads);
+  if (peer === undefined) return fail('PAYLOAD_MALFORMED', 'message 3 needs KE and Nonce payloads');
+  const suite = sa.suite!;
+  if (peer.ke.length !== suite.group.group.publicLength)
+    return fail('INVALID_KEY_INFORMATION', 'KE payload of the wrong length for the group');
+  sa.gxi = peer.ke;
+  sa.nonceI = peer.nonce;
+  sa.dh = suite.group.group.generate(ctx.random);
+  sa.gxr = sa.dh.publicValue;
+  sa.nonceR = ctx.random.bytes(ctx.settings.nonceLength);
+  const psk = lookupPsk(sa, ctx);
+  if (psk === undefined) return fail('AUTHENTICATION_FAILED', 'no pre-shared key for this peer', true);
+  const failure = derivePhase1Keys(sa, peer.ke, psk);
+  if (failure !== undefined) return fail('INVALID_KEY_INFORMATION', failure);
+  noteNatD(sa, payloads, ctx);
+  const out: Payload[] = [
+    { type: 'key_exchange', data: sa.gxr },
+    { type: 'nonce', data: sa.nonceR },
+    ...ourNatD(sa, ctx),
+  ];
+  ctx.send(sa, 0, sa.plainMessage(MM, 0, out), false);
+  sa.step = 'mm-wait-5';
+  return { kind: 'progress' };
+}
+
+function initiatorMessage4(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
+  const peer = peerKeyExchange(payloads);
+  if (peer === undefined) return fail('PAYLOAD_MALFORMED', 'message 4 needs KE and Nonce payloads');
+  sa.gxr = peer.ke;
+  sa.nonceR = peer.nonce;
+  const psk = lookupPsk(sa, ctx);
+  if (psk === undefined) return fail('AUTHENTICATION_FAILED', 'no pre-shared key for this peer', true);
+  const failure = derivePhase1Keys(sa, peer.ke, psk);
+  if (failure !== undefined) return fail('INVALID_KEY_INFORMATION', failure);
+  noteNatD(sa, payloads, ctx);
+  if (natDetected(sa)) floatToNatT(sa, ctx);
+  const out: Payload[] = [ourIdPayload(sa)];
+  out.push(ourHash(sa));
+  if (ctx.isFirstContact(sa)) out.push(initialContact(sa));
+  ctx.send(sa, 0, sa.encryptedMessage(MM, 0, out), true);
+  sa.step = 'mm-wait-6';
+  return { kind: 'progress' };
+}
+
+function responderMessage5(
+  sa: IkeSa,
+  message: Message,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+): Phase1Result {
+  const result = authenticatePeer(sa, message, payloads);
+  if (result !== undefined) return result;
+  sa.commitReceived(message);
+  const out: Payload[] = [ourIdPayload(sa)];
+  out.push(ourHash(sa));
+  ctx.send(sa, 0, sa.encryptedMessage(MM, 0, out), false);
+  sa.step = 'done';
+  return { kind: 'established', initialContact: hasInitialContact(payloads) };
+}
+
+function initiatorMessage6(
+  sa: IkeSa,
+  message: Message,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+): Phase1Result {
+  const result = authenticatePeer(sa, message, payloads);
+  if (result !== undefined) return result;
+  sa.commitReceived(message);
+  ctx.exchangeDone(sa, 0);
+  sa.step = 'done';
+  return { kind: 'established', initialContact: hasInitialContact(payloads) };
+}
+
+/** Checks IDi/IDr and HASH_I/HASH_R of message 5 or 6; undefined when the peer is authenticated. */
+function authenticatePeer(
+  sa: IkeSa,
+  message: Message,
+  payloads: readonly Payload[],
+): Phase1Result | undefined {
+  if (!message.body.encrypted)
+    return fail('INVALID_FLAGS', 'message 5/6 must be encrypted (RFC 2409 section 5)');
+  const id = findPayload(payloads, 'identification');
+  const hashPayload = findPayload(payloads, 'hash');
+  if (id === undefined || hashPayload === undefined) {
+    return fail(
+      'PAYLOAD_MALFORMED',
+      'ID and HASH payloads missing: the pre-shared keys probably differ',
+      true,
+    );
+  }
+  if (!verifyPeerHash(sa, id, hashPayload.data)) {
+    return fail(
+      'AUTHENTICATION_FAILED',
+      `${sa.isInitiator ? 'HASH_R' : 'HASH_I'} does not verify: the pre-shared keys differ`,
+      true,
+    );
+  }
+  const refused = acceptPeerId(sa, id);
+  if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused, true);
+  return undefined;
+}
+
+export function hasInitialContact(payloads: readonly Payload[]): boolean {
+  return payloads.some((p) => p.type === 'notification' && p.notifyType === 24578);
+}
+
+function offerSummary(offer: SaPayload): string {
+  const count = offer.proposals.reduce((n, p) => n + p.transforms.length, 0);
+  return `${count} offered transform(s)`;
+}

@@ -1,0 +1,206 @@
+/**
+ * What Main Mode and Aggressive Mode share (RFC 2409 section 5): Vendor IDs, the key schedule once
+ * the Diffie-Hellman values and nonces are known, HASH_I / HASH_R, and the identities.
+ */
+import {
+  encodePayloadChain,
+  type IdentificationPayload,
+  NotifyType,
+  type Payload,
+  vendorIdBytes,
+} from '../codec/index.js';
+import { formatIdentity, type IdentityConfig } from '../config/identity.js';
+import {
+  deriveKa,
+  deriveSkeyid,
+  equalMacs,
+  hashI,
+  hashR,
+  IsakmpCipher,
+  IvState,
+  phase1Cipher,
+  phase1Iv,
+} from '../crypto/index.js';
+import type { ExchangeContext } from './context.js';
+import { addressIdentity, findPsk, identificationPayload, identityOf, sameIdentity } from './identity.js';
+import type { IkeSa } from './ike-sa.js';
+import { detectNat, natDPayloads, natTraversalVendorIds, peerNatTraversal } from './nat-traversal.js';
+
+/** Our Vendor IDs: NAT-T (RFC 3947 section 3.1) and DPD (RFC 3706 section 5.1). */
+export function ourVendorIds(answering?: readonly Payload[]): Payload[] {
+  const dpd: Payload = { type: 'vendor_id', data: vendorIdBytes('DPD') as Uint8Array };
+  // A responder announces NAT-T only if the initiator did (RFC 3947 section 3.1).
+  const natt =
+    answering === undefined || peerNatTraversal(answering) !== undefined ? natTraversalVendorIds() : [];
+  return [...natt, dpd];
+}
+
+/** Notes what the peer's Vendor IDs announce. */
+export function notePeerVendorIds(sa: IkeSa, payloads: readonly Payload[]): void {
+  sa.natVariant = peerNatTraversal(payloads);
+  sa.peerDpd = payloads.some(
+    (p) => p.type === 'vendor_id' && Buffer.from(p.data).equals(vendorIdBytes('DPD') as Uint8Array),
+  );
+}
+
+/** The body of a payload without its generic header (SAi_b, IDii_b: RFC 2409 section 5). */
+export function payloadBody(p: Payload): Uint8Array {
+  return encodePayloadChain([p]).bytes.subarray(4);
+}
+
+export function localIdentity(sa: IkeSa): IdentityConfig {
+  return sa.connection.local.id ?? addressIdentity(sa.local.address);
+}
+
+/** The identity the PSK is looked up with before the peer's ID is known: the configured one or its address. */
+export function expectedRemoteIdentity(sa: IkeSa): IdentityConfig {
+  return sa.connection.remote.id ?? addressIdentity(sa.remote.address);
+}
+
+export function ourIdPayload(sa: IkeSa): IdentificationPayload {
+  const payload = identificationPayload(localIdentity(sa));
+  sa.localIdBody = payloadBody(payload);
+  sa.localIdText = formatIdentity(localIdentity(sa));
+  return payload;
+}
+
+/** Checks the peer's ID payload against the connection; returns why it is refused, if it is. */
+export function acceptPeerId(sa: IkeSa, payload: IdentificationPayload): string | undefined {
+  const id = identityOf(payload);
+  if (id === undefined) return `identity type ${payload.id.kind} is not used with pre-shared keys`;
+  const expected = sa.connection.remote.id;
+  if (expected !== undefined && !sameIdentity(expected, id)) {
+    return `peer identity '${formatIdentity(id)}' is not the configured '${formatIdentity(expected)}'`;
+  }
+  sa.remoteIdText = formatIdentity(id);
+  sa.peerIdPayload = payload;
+  return undefined;
+}
+
+/**
+ * The PSK of this SA. RFC 2409 section 5.4: in Main Mode the key must be found before the peer's
+ * identity is known, so it is looked up with the configured remote identity, or the peer's address
+ * when none is configured (docs/configuration.md).
+ */
+export function lookupPsk(
+  sa: IkeSa,
+  ctx: ExchangeContext,
+  remote: IdentityConfig = expectedRemoteIdentity(sa),
+): Buffer | undefined {
+  return findPsk(ctx.secrets, localIdentity(sa), remote);
+}
+
+/**
+ * SKEYID and its family, Ka and the phase 1 IV (RFC 2409 section 5 and Appendix B). Returns why it
+ * failed (a bad public value, RFC 6989; a weak key) instead of throwing.
+ */
+export function derivePhase1Keys(sa: IkeSa, peerPublic: Uint8Array, psk: Buffer): string | undefined {
+  const suite = sa.suite;
+  if (suite === undefined || sa.dh === undefined) return 'no suite or Diffie-Hellman key pair';
+  let gxy: Buffer;
+  try {
+    gxy = sa.dh.computeSecret(peerPublic);
+  } catch (error) {
+    return `the peer's Diffie-Hellman value is invalid: ${(error as Error).message}`;
+  }
+  const prf = suite.hash.hash;
+  const skeyid = deriveSkeyid({
+    prf,
+    auth: 'psk',
+    psk,
+    nonceI: sa.nonceI,
+    nonceR: sa.nonceR,
+    gxy,
+    ...sa.cookies,
+  });
+  const cbc = phase1Cipher(suite.encryption);
+  const ka = deriveKa(prf, skeyid.skeyidE, cbc.keyLength);
+  try {
+    const iv = new IvState(prf, cbc.blockSize, phase1Iv(prf, sa.gxi, sa.gxr, cbc.blockSize));
+    sa.keys = { skeyid, ka, cipher: new IsakmpCipher(cbc, ka, iv) };
+  } catch (error) {
+    return `key derivation failed: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+function phase1HashInput(sa: IkeSa, idBody: Uint8Array) {
+  const keys = sa.requireKeys();
+  const suite = sa.suite!;
+  return {
+    prf: suite.hash.hash,
+    skeyid: keys.skeyid.skeyid,
+    gxi: sa.gxi,
+    gxr: sa.gxr,
+    ...cookieFields(sa),
+    saiBody: sa.saiBody,
+    idBody,
+  };
+}
+
+const cookieFields = (sa: IkeSa) => ({ cookieI: sa.initiatorCookie, cookieR: sa.responderCookie });
+
+/** Our HASH_I or HASH_R, over our ID payload. */
+export function ourHash(sa: IkeSa): Payload {
+  const input = phase1HashInput(sa, sa.localIdBody);
+  return { type: 'hash', data: sa.isInitiator ? hashI(input) : hashR(input) };
+}
+
+/** Verifies the peer's HASH_I or HASH_R over its ID payload (compared in constant time). */
+export function verifyPeerHash(sa: IkeSa, peerId: IdentificationPayload, received: Uint8Array): boolean {
+  const input = phase1HashInput(sa, payloadBody(peerId));
+  return equalMacs(sa.isInitiator ? hashR(input) : hashI(input), received);
+}
+
+/** NAT-D payloads for the message we are about to send, if the peer speaks NAT-T. */
+export function ourNatD(sa: IkeSa, ctx: ExchangeContext): Payload[] {
+  if (sa.natVariant === undefined || sa.suite === undefined) return [];
+  // strongSwan's `encap = yes`: a random source hash makes the peer see a NAT and encapsulate.
+  const fake = sa.connection.encap ? ctx.random.bytes(sa.suite.hash.implementation.keyLength) : undefined;
+  return natDPayloads(sa.natVariant, sa.suite.hash.hash, cookieFields(sa), sa.local, sa.remote, fake);
+}
+
+/** Records the NAT detection result of the peer's NAT-D payloads (RFC 3947 section 3.2). */
+export function noteNatD(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): void {
+  if (sa.natVariant === undefined || sa.suite === undefined) return;
+  const found = detectNat(payloads, sa.suite.hash.hash, cookieFields(sa), sa.local, sa.remote);
+  if (found === undefined) {
+    ctx.log('warn', 'peer announced NAT-T but sent no NAT-D payloads', sa);
+    return;
+  }
+  sa.localBehindNat = found.localBehindNat || sa.connection.encap;
+  sa.remoteBehindNat = found.remoteBehindNat;
+  if (sa.localBehindNat || sa.remoteBehindNat) {
+    const who = [sa.localBehindNat ? 'we are' : '', sa.remoteBehindNat ? 'the peer is' : '']
+      .filter(Boolean)
+      .join(' and ');
+    ctx.log(
+      'info',
+      `NAT detected: ${who} behind a NAT${sa.connection.encap && !found.localBehindNat ? ' (faked, encap = yes)' : ''}`,
+      sa,
+    );
+  }
+}
+
+/** Whether both sides should move to the NAT-T port (RFC 3947 section 4). */
+export function natDetected(sa: IkeSa): boolean {
+  return sa.natVariant !== undefined && (sa.localBehindNat || sa.remoteBehindNat);
+}
+
+export function initialContact(sa: IkeSa): Payload {
+  return {
+    type: 'notification',
+    doi: 1,
+    protocolId: 1,
+    spi: Buffer.concat([sa.initiatorCookie, sa.responderCookie]),
+    notifyType: NotifyType.INITIAL_CONTACT,
+    data: new Uint8Array(0),
+  };
+}
+
+export function findPayload<T extends Payload['type']>(
+  payloads: readonly Payload[],
+  type: T,
+): Extract<Payload, { type: T }> | undefined {
+  return payloads.find((p): p is Extract<Payload, { type: T }> => p.type === type);
+}

@@ -1,0 +1,34 @@
+/** How processing a phase 1 message ended, and the NAT-T port float (RFC 3947 section 4). */
+import type { NotifyType } from '../codec/index.js';
+import type { ExchangeContext } from './context.js';
+import type { IkeSa } from './ike-sa.js';
+
+export type Phase1Result =
+  | { readonly kind: 'progress' }
+  | { readonly kind: 'established'; readonly initialContact: boolean }
+  | { readonly kind: 'ignored'; readonly reason: string }
+  | {
+      readonly kind: 'failed';
+      /** The notify to send the peer (RFC 2408 section 3.14.1). */
+      readonly notify: keyof typeof NotifyType;
+      readonly reason: string;
+      /** The keys exist: the notify goes in an encrypted Informational exchange. */
+      readonly afterKeys: boolean;
+    };
+
+export function fail(notify: keyof typeof NotifyType, reason: string, afterKeys = false): Phase1Result {
+  return { kind: 'failed', notify, reason, afterKeys };
+}
+
+/**
+ * RFC 3947 section 4: once a NAT is detected, the initiator moves to port 4500 (both its source and
+ * the peer's destination port) and prefixes IKE messages with the non-ESP marker; the responder
+ * follows when a message arrives there.
+ */
+export function floatToNatT(sa: IkeSa, ctx: ExchangeContext): void {
+  if (sa.floated) return;
+  sa.floated = true;
+  sa.local = { address: sa.local.address, port: ctx.nattPort(sa) };
+  sa.remote = { address: sa.remote.address, port: sa.connection.remotePort === 500 ? 4500 : sa.remote.port };
+  ctx.log('debug', `floating to UDP ${sa.local.port} -> ${sa.remote.port} (NAT-T)`, sa);
+}

@@ -1,0 +1,180 @@
+/**
+ * What both roles of Quick Mode (RFC 2409 section 5.5) share: the exchange record, HASH helpers,
+ * KEYMAT per SA and direction, and turning the result into installed IPsec SAs.
+ */
+import { decodeAttributes } from '../codec/attributes.js';
+import {
+  attributeNumber,
+  ExchangeType,
+  encodePayloadChain,
+  IpsecAttributeClass,
+  IpsecLifeType,
+  type NotificationPayload,
+  NotifyType,
+  type Payload,
+} from '../codec/index.js';
+import type { ChildConfig } from '../config/swanctl.js';
+import { type DhKeyPair, deriveSaKeys, saKeyLengths } from '../crypto/index.js';
+import type { ChildSa } from './child-sa-table.js';
+import type { ExchangeContext } from './context.js';
+import type { IkeSa } from './ike-sa.js';
+import { type Phase2Transform, protocolId, transformName } from './phase2-proposal.js';
+import { formatSelector, type TrafficSelector } from './traffic-selectors.js';
+import type { IpsecProtocol } from './types.js';
+
+export const QUICK_MODE = ExchangeType.QUICK_MODE;
+
+/** One negotiated protocol SA of the bundle. */
+export interface NegotiatedSa {
+  readonly protocol: IpsecProtocol;
+  readonly transform: Phase2Transform;
+  readonly localSpi: Buffer;
+  readonly remoteSpi: Buffer;
+}
+
+/** A Quick Mode in progress on an ISAKMP SA, by message ID. */
+export interface QuickModeExchange {
+  readonly messageId: number;
+  readonly role: 'initiator' | 'responder';
+  step: 'qm-wait-2' | 'qm-wait-3';
+  child: ChildConfig;
+  readonly localSpis: Map<IpsecProtocol, Buffer>;
+  nonceI: Uint8Array;
+  nonceR: Uint8Array;
+  dh: DhKeyPair | undefined;
+  gxy: Buffer | undefined;
+  localTs: TrafficSelector;
+  remoteTs: TrafficSelector;
+  /** The client IDs as sent in message 1, if any (RFC 2409 section 5.5). */
+  readonly ids: readonly Payload[];
+  negotiated: NegotiatedSa[];
+  mode: 'tunnel' | 'transport';
+  udpEncapsulation: boolean;
+  lifeSeconds: number;
+  lifeKilobytes: number;
+  /** The id of the child SA this Quick Mode rekeys. */
+  readonly rekeyOf: number | undefined;
+}
+
+/** A fresh message ID for a new exchange on this SA: random, non-zero and unused (RFC 2408 section 3.1). */
+export function newMessageId(sa: IkeSa, ctx: ExchangeContext): number {
+  for (;;) {
+    const id = ctx.random.bytes(4).readUInt32BE(0);
+    if (id !== 0 && !sa.quickModes.has(id) && !sa.finishedMessageIds.has(id)) return id;
+  }
+}
+
+/** The bytes a Quick Mode or Informational HASH covers: the payloads after the HASH payload. */
+export function afterHash(payloads: readonly Payload[]): Uint8Array {
+  return encodePayloadChain(payloads).bytes;
+}
+
+/** RESPONDER-LIFETIME (RFC 2407 section 4.6.3.1): the responder's shorter lifetime in seconds. */
+export function responderLifetimeNotify(
+  protocol: IpsecProtocol,
+  spi: Uint8Array,
+  seconds: number,
+): NotificationPayload {
+  const data = Buffer.alloc(12);
+  data.writeUInt16BE(0x8000 | IpsecAttributeClass.SA_LIFE_TYPE, 0);
+  data.writeUInt16BE(IpsecLifeType.SECONDS, 2);
+  data.writeUInt16BE(IpsecAttributeClass.SA_LIFE_DURATION, 4);
+  data.writeUInt16BE(4, 6);
+  data.writeUInt32BE(seconds, 8);
+  return {
+    type: 'notification',
+    doi: 1,
+    protocolId: protocolId(protocol),
+    spi,
+    notifyType: NotifyType.RESPONDER_LIFETIME,
+    data,
+  };
+}
+
+/** The lifetimes a RESPONDER-LIFETIME notify carries (undefined parts are not given). */
+export function parseResponderLifetime(n: NotificationPayload): { seconds?: number; kilobytes?: number } {
+  const out: { seconds?: number; kilobytes?: number } = {};
+  let type: number = IpsecLifeType.SECONDS;
+  try {
+    for (const a of decodeAttributes(n.data, 0, n.data.length, 'ipsec')) {
+      const v = attributeNumber(a);
+      if (a.type === IpsecAttributeClass.SA_LIFE_TYPE && v !== undefined) type = v;
+      else if (a.type === IpsecAttributeClass.SA_LIFE_DURATION && v !== undefined) {
+        if (type === IpsecLifeType.SECONDS) out.seconds = v;
+        else out.kilobytes = v;
+      }
+    }
+  } catch {
+    return {};
+  }
+  return out;
+}
+
+/**
+ * KEYMAT for each SA of the bundle and both directions (RFC 2409 section 5.5), and the installed
+ * child SAs. Returns the children for the endpoint to file and announce.
+ */
+export function installChildren(sa: IkeSa, qm: QuickModeExchange, ctx: ExchangeContext): ChildSa[] {
+  const keys = sa.requireKeys();
+  const prf = sa.suite!.hash.hash;
+  const now = ctx.now;
+  return qm.negotiated.map((n) => {
+    const lengths = saKeyLengths(n.transform.encryption, n.transform.integrity);
+    const derived = deriveSaKeys({
+      prf,
+      skeyidD: keys.skeyid.skeyidD,
+      protocol: protocolId(n.protocol),
+      nonceI: qm.nonceI,
+      nonceR: qm.nonceR,
+      ...(qm.gxy === undefined ? {} : { gxy: qm.gxy }),
+      localSpi: n.localSpi,
+      remoteSpi: n.remoteSpi,
+      ...lengths,
+    });
+    const child: ChildSa = {
+      ikeSa: sa,
+      config: qm.child,
+      spiIn: n.localSpi,
+      spiOut: n.remoteSpi,
+      state: 'installed',
+      info: {
+        id: ctx.children.nextId(),
+        child: qm.child.name,
+        connection: sa.connection.name,
+        ikeSaId: sa.id,
+        protocol: n.protocol,
+        mode: qm.mode,
+        encapsulation: qm.udpEncapsulation,
+        local: sa.local,
+        remote: sa.remote,
+        spiIn: n.localSpi.toString('hex'),
+        spiOut: n.remoteSpi.toString('hex'),
+        encryption: n.transform.encryption?.keyword,
+        integrity: n.transform.integrity?.keyword,
+        pfsGroup: n.transform.group?.keyword,
+        proposal: transformName(n.transform),
+        localTs: [formatSelector(qm.localTs)],
+        remoteTs: [formatSelector(qm.remoteTs)],
+        lifetime: { seconds: qm.lifeSeconds, kilobytes: qm.lifeKilobytes || undefined },
+        installedAt: now,
+        rekeyAt: rekeyTime(qm, ctx),
+        expiresAt: now + qm.lifeSeconds * 1000,
+        keys: {
+          encryptionIn: derived.inbound.encryption.toString('hex'),
+          integrityIn: derived.inbound.integrity.toString('hex'),
+          encryptionOut: derived.outbound.encryption.toString('hex'),
+          integrityOut: derived.outbound.integrity.toString('hex'),
+        },
+      },
+    };
+    return child;
+  });
+}
+
+/** Rekey before the lifetime ends: `rekey_time` less a random part of `rand_time` (strongSwan's jitter). */
+function rekeyTime(qm: QuickModeExchange, ctx: ExchangeContext): number | undefined {
+  const rekey = Math.min(qm.child.rekeyTime, Math.max(qm.lifeSeconds - 1, 0));
+  if (rekey <= 0) return undefined;
+  const jitter = qm.child.randTime > 0 ? ctx.random.bytes(4).readUInt32BE(0) % (qm.child.randTime * 1000) : 0;
+  return ctx.now + Math.max(rekey * 1000 - jitter, 1000);
+}

@@ -1,0 +1,243 @@
+/**
+ * Quick Mode as initiator (RFC 2409 section 5.5):
+ *
+ *   HDR*, HASH(1), SA, Ni [, KE ] [, IDci, IDcr ] [, NAT-OAi, NAT-OAr ]  -->
+ *                           <--  HDR*, HASH(2), SA, Nr [, KE ] [, IDci, IDcr ] [, N(RESPONDER-LIFETIME)]
+ *   HDR*, HASH(3)                                                          -->
+ */
+import type { IdentificationPayload, Message, Payload } from '../codec/index.js';
+import { EncapsulationMode } from '../codec/index.js';
+import type { ChildConfig } from '../config/swanctl.js';
+import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../crypto/index.js';
+import type { ExchangeContext } from './context.js';
+import type { IkeSa } from './ike-sa.js';
+import { udpEncapsulationMode } from './nat-traversal.js';
+import { natDetected } from './phase1-common.js';
+import {
+  type Phase2Offer,
+  parsePhase2Transform,
+  pfsGroupOf,
+  phase2Offers,
+  phase2SaPayload,
+  proposalsByNumber,
+  protocolOf,
+  sameTransform,
+} from './phase2-proposal.js';
+import {
+  afterHash,
+  installChildren,
+  type NegotiatedSa,
+  newMessageId,
+  parseResponderLifetime,
+  QUICK_MODE,
+  type QuickModeExchange,
+} from './quick-mode-common.js';
+import {
+  hostSelector,
+  sameSelector,
+  selectorOf,
+  selectorOfPayload,
+  selectorPayload,
+} from './traffic-selectors.js';
+import type { IpsecProtocol } from './types.js';
+
+interface InitiatorQuickMode extends QuickModeExchange {
+  readonly offers: readonly Phase2Offer[];
+}
+
+/** Starts a Quick Mode for `child` on an established ISAKMP SA; returns its message ID. */
+export function startQuickMode(
+  sa: IkeSa,
+  child: ChildConfig,
+  ctx: ExchangeContext,
+  rekeyOf?: number,
+): number {
+  const messageId = newMessageId(sa, ctx);
+  const offers = phase2Offers(child.espProposals, child.ahProposals);
+  const group = pfsGroupOf(offers);
+  const localSpis = new Map<IpsecProtocol, Buffer>();
+  for (const offer of offers)
+    for (const p of offer.protocols)
+      if (!localSpis.has(p.protocol)) localSpis.set(p.protocol, ctx.children.allocateSpi());
+  const udp = natDetected(sa);
+  const encapsulationMode =
+    udp && sa.natVariant !== undefined
+      ? udpEncapsulationMode(sa.natVariant, child.mode)
+      : child.mode === 'tunnel'
+        ? EncapsulationMode.TUNNEL
+        : EncapsulationMode.TRANSPORT;
+  const lifeKilobytes = Number(child.lifeBytes / 1024n);
+  const localTs = selectorOf(child.localTs[0] ?? { kind: 'dynamic', protocol: 0, port: 0 }, sa.local.address);
+  const remoteTs = selectorOf(
+    child.remoteTs[0] ?? { kind: 'dynamic', protocol: 0, port: 0 },
+    sa.remote.address,
+  );
+  // RFC 2409 section 5.5: client IDs may be left out when they are the IKE peers themselves.
+  const hostToHost =
+    sameSelector(localTs, hostSelector(sa.local.address)) &&
+    sameSelector(remoteTs, hostSelector(sa.remote.address));
+  const ids: IdentificationPayload[] = hostToHost
+    ? []
+    : [selectorPayload(localTs), selectorPayload(remoteTs)];
+  const qm: InitiatorQuickMode = {
+    messageId,
+    role: 'initiator',
+    step: 'qm-wait-2',
+    child,
+    offers,
+    localSpis,
+    nonceI: ctx.random.bytes(ctx.settings.nonceLength),
+    nonceR: new Uint8Array(0),
+    dh: group?.group.generate(ctx.random),
+    gxy: undefined,
+    localTs,
+    remoteTs,
+    ids,
+    negotiated: [],
+    mode: child.mode,
+    udpEncapsulation: udp,
+    lifeSeconds: child.lifeTime,
+    lifeKilobytes,
+    rekeyOf,
+  };
+  const rest: Payload[] = [
+    phase2SaPayload(offers, localSpis, {
+      mode: child.mode,
+      encapsulationMode,
+      lifeSeconds: child.lifeTime,
+      lifeKilobytes,
+    }),
+    { type: 'nonce', data: qm.nonceI },
+    ...(qm.dh === undefined ? [] : [{ type: 'key_exchange' as const, data: qm.dh.publicValue }]),
+    ...ids,
+    ...natOriginalAddresses(sa, udp && child.mode === 'transport'),
+  ];
+  const hash = quickModeHash1(
+    sa.suite!.hash.hash,
+    sa.requireKeys().skeyid.skeyidA,
+    messageId,
+    afterHash(rest),
+  );
+  sa.quickModes.set(messageId, qm);
+  ctx.send(
+    sa,
+    messageId,
+    sa.encryptedMessage(QUICK_MODE, messageId, [{ type: 'hash', data: hash }, ...rest]),
+    true,
+  );
+  ctx.log(
+    'info',
+    `initiating Quick Mode for child '${child.name}' (message ID ${messageId.toString(16).padStart(8, '0')})`,
+    sa,
+  );
+  return messageId;
+}
+
+/** RFC 3947 section 5.2: NAT-OAi and NAT-OAr carry the original addresses in transport mode. */
+function natOriginalAddresses(sa: IkeSa, transport: boolean): Payload[] {
+  if (!transport) return [];
+  const draft = sa.natVariant === 'draft';
+  return [
+    { type: 'nat_oa', draft, address: sa.local.address },
+    { type: 'nat_oa', draft, address: sa.remote.address },
+  ];
+}
+
+/** Message 2: checks HASH(2), the chosen proposal and the IDs, derives the keys, sends HASH(3). */
+export function handleQuickMode2(
+  sa: IkeSa,
+  qm: QuickModeExchange,
+  message: Message,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+): string | undefined {
+  const init = qm as InitiatorQuickMode;
+  const [hash, ...rest] = payloads;
+  const skeyidA = sa.requireKeys().skeyid.skeyidA;
+  const prf = sa.suite!.hash.hash;
+  if (
+    hash?.type !== 'hash' ||
+    !equalMacs(quickModeHash2(prf, skeyidA, qm.messageId, qm.nonceI, afterHash(rest)), hash.data)
+  ) {
+    return 'HASH(2) does not verify';
+  }
+  sa.commitReceived(message);
+  const sa2 = rest.find((p) => p.type === 'sa');
+  const nonce = rest.find((p) => p.type === 'nonce');
+  if (sa2?.type !== 'sa' || nonce?.type !== 'nonce') return 'message 2 needs SA and Nonce payloads';
+  const groups = proposalsByNumber(sa2);
+  const chosen = groups[0];
+  const offer = chosen === undefined ? undefined : init.offers[(chosen[0]?.number ?? 0) - 1];
+  if (
+    groups.length !== 1 ||
+    chosen === undefined ||
+    offer === undefined ||
+    chosen.length !== offer.protocols.length
+  ) {
+    return 'the responder must choose exactly one of our proposals';
+  }
+  const negotiated: NegotiatedSa[] = [];
+  for (const p of chosen) {
+    const protocol = protocolOf(p.protocolId);
+    const ours = offer.protocols.find((o) => o.protocol === protocol);
+    const parsed =
+      protocol === undefined || p.transforms.length !== 1
+        ? 'one transform expected'
+        : parsePhase2Transform(protocol, p.transforms[0]!);
+    if (typeof parsed === 'string') return `chosen transform refused: ${parsed}`;
+    if (ours === undefined || !ours.transforms.some((t) => sameTransform(t, parsed.transform)))
+      return 'the responder chose a transform we did not offer';
+    if (p.spi.length !== 4) return 'the responder SPI is not 4 bytes';
+    if (parsed.mode !== qm.mode) return `the responder chose ${parsed.mode} mode`;
+    negotiated.push({
+      protocol: protocol!,
+      transform: parsed.transform,
+      localSpi: qm.localSpis.get(protocol!)!,
+      remoteSpi: Buffer.from(p.spi),
+    });
+  }
+  const ke = rest.find((p) => p.type === 'key_exchange');
+  if (qm.dh !== undefined) {
+    if (ke?.type !== 'key_exchange') return 'PFS was offered but message 2 has no KE payload';
+    try {
+      qm.gxy = qm.dh.computeSecret(ke.data);
+    } catch (error) {
+      return `invalid PFS public value: ${(error as Error).message}`;
+    }
+  }
+  const ids = rest.filter((p): p is IdentificationPayload => p.type === 'identification');
+  if (qm.ids.length > 0) {
+    const echoed = ids.map((id) => selectorOfPayload(id));
+    if (
+      echoed.length !== 2 ||
+      typeof echoed[0] === 'string' ||
+      typeof echoed[1] === 'string' ||
+      !sameSelector(echoed[0]!, qm.localTs) ||
+      !sameSelector(echoed[1]!, qm.remoteTs)
+    ) {
+      return 'the responder changed the client identities';
+    }
+  }
+  for (const p of rest) {
+    if (p.type === 'notification' && p.notifyType === 24576) {
+      const lifetime = parseResponderLifetime(p);
+      if (lifetime.seconds !== undefined && lifetime.seconds < qm.lifeSeconds)
+        qm.lifeSeconds = lifetime.seconds;
+      if (lifetime.kilobytes !== undefined) qm.lifeKilobytes = lifetime.kilobytes;
+      ctx.log('info', `responder lifetime: ${qm.lifeSeconds} s`, sa);
+    }
+  }
+  qm.nonceR = nonce.data;
+  qm.negotiated = negotiated;
+  const hash3 = quickModeHash3(prf, skeyidA, qm.messageId, qm.nonceI, qm.nonceR);
+  ctx.send(
+    sa,
+    qm.messageId,
+    sa.encryptedMessage(QUICK_MODE, qm.messageId, [{ type: 'hash', data: hash3 }]),
+    false,
+  );
+  ctx.exchangeDone(sa, qm.messageId);
+  sa.quickModes.delete(qm.messageId);
+  ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
+  return undefined;
+}

@@ -1,0 +1,248 @@
+/**
+ * Quick Mode as responder (RFC 2409 section 5.5): checks HASH(1), picks the child whose traffic
+ * selectors contain the client IDs and one proposal of it, answers with HASH(2) (retransmitted until
+ * HASH(3) arrives, since nothing else acknowledges message 2) and installs the SAs on HASH(3).
+ */
+
+import type { IdentificationPayload, Message, Payload, SaPayload, Transform } from '../codec/index.js';
+import type { ChildConfig } from '../config/swanctl.js';
+import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../crypto/index.js';
+import type { ExchangeContext } from './context.js';
+import type { IkeSa } from './ike-sa.js';
+import {
+  type ParsedPhase2Transform,
+  parsePhase2Transform,
+  phase2Offers,
+  proposalsByNumber,
+  protocolOf,
+  sameTransform,
+} from './phase2-proposal.js';
+import {
+  afterHash,
+  installChildren,
+  type NegotiatedSa,
+  QUICK_MODE,
+  type QuickModeExchange,
+  responderLifetimeNotify,
+} from './quick-mode-common.js';
+import {
+  containsSelector,
+  formatSelector,
+  hostSelector,
+  selectorOf,
+  selectorOfPayload,
+  type TrafficSelector,
+} from './traffic-selectors.js';
+import type { IpsecProtocol } from './types.js';
+
+/** Why message 1 is refused, with the notify to send; undefined when message 2 went out. */
+export interface QuickModeRefusal {
+  readonly notify:
+    | 'NO_PROPOSAL_CHOSEN'
+    | 'INVALID_ID_INFORMATION'
+    | 'INVALID_HASH_INFORMATION'
+    | 'PAYLOAD_MALFORMED'
+    | 'INVALID_KEY_INFORMATION';
+  readonly reason: string;
+}
+
+export function handleQuickMode1(
+  sa: IkeSa,
+  message: Message,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+): QuickModeRefusal | undefined {
+  const [hash, ...rest] = payloads;
+  const keys = sa.requireKeys();
+  const prf = sa.suite!.hash.hash;
+  const messageId = message.header.messageId;
+  if (
+    hash?.type !== 'hash' ||
+    !equalMacs(quickModeHash1(prf, keys.skeyid.skeyidA, messageId, afterHash(rest)), hash.data)
+  ) {
+    return { notify: 'INVALID_HASH_INFORMATION', reason: 'HASH(1) does not verify' };
+  }
+  sa.commitReceived(message);
+  const offer = rest.find((p): p is SaPayload => p.type === 'sa');
+  const nonce = rest.find((p) => p.type === 'nonce');
+  if (offer === undefined || nonce?.type !== 'nonce')
+    return { notify: 'PAYLOAD_MALFORMED', reason: 'message 1 needs SA and Nonce payloads' };
+  const ids = rest.filter((p): p is IdentificationPayload => p.type === 'identification');
+  if (ids.length !== 0 && ids.length !== 2)
+    return { notify: 'INVALID_ID_INFORMATION', reason: 'Quick Mode needs both client IDs or none' };
+  // The initiator's IDci is its side (our remote), IDcr ours; none: the IKE peers (RFC 2409 section 5.5).
+  const remoteTs = ids.length === 0 ? hostSelector(sa.remote.address) : selectorOfPayload(ids[0]!);
+  const localTs = ids.length === 0 ? hostSelector(sa.local.address) : selectorOfPayload(ids[1]!);
+  if (typeof remoteTs === 'string' || typeof localTs === 'string') {
+    return {
+      notify: 'INVALID_ID_INFORMATION',
+      reason: typeof remoteTs === 'string' ? remoteTs : (localTs as string),
+    };
+  }
+  const match = selectChild(sa, offer, localTs, remoteTs);
+  if (typeof match === 'string')
+    return {
+      notify: match.startsWith('traffic') ? 'INVALID_ID_INFORMATION' : 'NO_PROPOSAL_CHOSEN',
+      reason: match,
+    };
+  const { child, number, chosen } = match;
+  const first = chosen[0]!.parsed;
+  const ke = rest.find((p) => p.type === 'key_exchange');
+  const group = first.transform.group;
+  let gxy: Buffer | undefined;
+  const dh = group?.group.generate(ctx.random);
+  if (dh !== undefined) {
+    if (ke?.type !== 'key_exchange')
+      return { notify: 'INVALID_KEY_INFORMATION', reason: 'PFS chosen but message 1 has no KE payload' };
+    try {
+      gxy = dh.computeSecret(ke.data);
+    } catch (error) {
+      return {
+        notify: 'INVALID_KEY_INFORMATION',
+        reason: `invalid PFS public value: ${(error as Error).message}`,
+      };
+    }
+  }
+  const localSpis = new Map<IpsecProtocol, Buffer>();
+  const negotiated: NegotiatedSa[] = chosen.map((c) => {
+    const spi = ctx.children.allocateSpi();
+    localSpis.set(c.protocol, spi);
+    return { protocol: c.protocol, transform: c.parsed.transform, localSpi: spi, remoteSpi: c.remoteSpi };
+  });
+  // RFC 2407 section 4.6.3.1: a shorter lifetime of ours is announced with RESPONDER-LIFETIME.
+  const shorter = first.lifeSeconds === 0 || first.lifeSeconds > child.lifeTime;
+  const qm: QuickModeExchange = {
+    messageId,
+    role: 'responder',
+    step: 'qm-wait-3',
+    child,
+    localSpis,
+    nonceI: nonce.data,
+    nonceR: ctx.random.bytes(ctx.settings.nonceLength),
+    dh,
+    gxy,
+    localTs,
+    remoteTs,
+    ids,
+    negotiated,
+    mode: first.mode,
+    udpEncapsulation: first.udpEncapsulation,
+    lifeSeconds: shorter ? child.lifeTime : first.lifeSeconds,
+    lifeKilobytes: first.lifeKilobytes,
+    rekeyOf: undefined,
+  };
+  const accepted: SaPayload = {
+    ...offer,
+    proposals: offer.proposals
+      .filter((p) => p.number === number)
+      .map((p) => {
+        const c = chosen.find((x) => x.protocol === protocolOf(p.protocolId))!;
+        return { ...p, spi: localSpis.get(c.protocol)!, transforms: [c.raw] };
+      }),
+  };
+  const reply: Payload[] = [
+    accepted,
+    { type: 'nonce', data: qm.nonceR },
+    ...(dh === undefined ? [] : [{ type: 'key_exchange' as const, data: dh.publicValue }]),
+    ...ids,
+    ...(shorter
+      ? negotiated.map((n) => responderLifetimeNotify(n.protocol, n.localSpi, child.lifeTime))
+      : []),
+  ];
+  const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, afterHash(reply));
+  sa.quickModes.set(messageId, qm);
+  ctx.send(
+    sa,
+    messageId,
+    sa.encryptedMessage(QUICK_MODE, messageId, [{ type: 'hash', data: hash2 }, ...reply]),
+    true,
+  );
+  return undefined;
+}
+
+/** Message 3: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b); then the SAs are installed. */
+export function handleQuickMode3(
+  sa: IkeSa,
+  qm: QuickModeExchange,
+  message: Message,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+): string | undefined {
+  const hash = payloads[0];
+  const expected = quickModeHash3(
+    sa.suite!.hash.hash,
+    sa.requireKeys().skeyid.skeyidA,
+    qm.messageId,
+    qm.nonceI,
+    qm.nonceR,
+  );
+  if (hash?.type !== 'hash' || !equalMacs(expected, hash.data)) return 'HASH(3) does not verify';
+  sa.commitReceived(message);
+  ctx.exchangeDone(sa, qm.messageId);
+  sa.quickModes.delete(qm.messageId);
+  ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), undefined);
+  return undefined;
+}
+
+interface ChosenProtocol {
+  readonly protocol: IpsecProtocol;
+  readonly parsed: ParsedPhase2Transform;
+  readonly raw: Transform;
+  readonly remoteSpi: Buffer;
+}
+
+/**
+ * The first child of the connection whose selectors contain the proposed ones and which accepts
+ * one of the proposals (in the initiator's order of preference, RFC 2408 section 4.2).
+ */
+function selectChild(
+  sa: IkeSa,
+  offer: SaPayload,
+  localTs: TrafficSelector,
+  remoteTs: TrafficSelector,
+): { child: ChildConfig; number: number; chosen: ChosenProtocol[] } | string {
+  let reason = `traffic selectors ${describe(localTs, remoteTs)} match no child of '${sa.connection.name}'`;
+  for (const child of sa.connection.children) {
+    const ours = child.localTs.map((t) => selectorOf(t, sa.local.address));
+    const theirs = child.remoteTs.map((t) => selectorOf(t, sa.remote.address));
+    if (!ours.some((o) => containsSelector(o, localTs)) || !theirs.some((o) => containsSelector(o, remoteTs)))
+      continue;
+    const offers = phase2Offers(child.espProposals, child.ahProposals);
+    for (const group of proposalsByNumber(offer)) {
+      const chosen = acceptGroup(group, offers, child);
+      if (chosen !== undefined) return { child, number: group[0]!.number, chosen };
+    }
+    reason = `no proposal acceptable to child '${child.name}'`;
+  }
+  return reason;
+}
+
+function acceptGroup(
+  group: ReturnType<typeof proposalsByNumber>[number],
+  offers: ReturnType<typeof phase2Offers>,
+  child: ChildConfig,
+): ChosenProtocol[] | undefined {
+  for (const offer of offers) {
+    if (offer.protocols.length !== group.length) continue;
+    const chosen: ChosenProtocol[] = [];
+    for (const p of group) {
+      const protocol = protocolOf(p.protocolId);
+      const ours = offer.protocols.find((o) => o.protocol === protocol);
+      if (protocol === undefined || ours === undefined || p.spi.length !== 4) break;
+      for (const t of p.transforms) {
+        const parsed = parsePhase2Transform(protocol, t);
+        if (typeof parsed === 'string' || parsed.mode !== child.mode) continue;
+        if (ours.transforms.some((o) => sameTransform(o, parsed.transform))) {
+          chosen.push({ protocol, parsed, raw: t, remoteSpi: Buffer.from(p.spi) });
+          break;
+        }
+      }
+    }
+    if (chosen.length === group.length) return chosen;
+  }
+  return undefined;
+}
+
+function describe(local: TrafficSelector, remote: TrafficSelector): string {
+  return `${formatSelector(local)} === ${formatSelector(remote)}`;
+}

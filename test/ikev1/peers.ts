@@ -1,0 +1,92 @@
+/** Two ikets endpoints configured to talk to each other, for the engine tests. */
+import { parseSwanctlConfig } from '../../src/config/swanctl.js';
+import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { seededRandom } from '../support/seeded-random.js';
+import { type NetworkConditions, SimulatedNetwork } from '../support/simulated-network.js';
+
+export interface PeerOptions {
+  readonly proposals?: string;
+  readonly espProposals?: string;
+  readonly aggressive?: boolean;
+  readonly encap?: boolean;
+  readonly pskA?: string;
+  readonly pskB?: string;
+  readonly ports?: { a: number; b: number };
+  readonly childExtra?: string;
+  readonly connExtra?: string;
+  readonly localTsA?: string;
+  readonly remoteTsA?: string;
+}
+
+export function peerConfig(self: 'a' | 'b', o: PeerOptions): string {
+  const other = self === 'a' ? 'b' : 'a';
+  const ports = o.ports ?? { a: 500, b: 500 };
+  const addr = { a: '192.0.2.1', b: '192.0.2.2' };
+  const ts =
+    self === 'a'
+      ? { local: o.localTsA ?? 'dynamic', remote: o.remoteTsA ?? 'dynamic' }
+      : { local: o.remoteTsA ?? 'dynamic', remote: o.localTsA ?? 'dynamic' };
+  return `
+connections {
+  gw {
+    version = 1
+    aggressive = ${o.aggressive ? 'yes' : 'no'}
+    local_addrs = ${addr[self]}
+    remote_addrs = ${addr[other]}
+    local_port = ${ports[self]}
+    remote_port = ${ports[other]}
+    proposals = ${o.proposals ?? 'aes128-sha256-modp2048'}
+    encap = ${o.encap ? 'yes' : 'no'}
+    ${o.connExtra ?? ''}
+    local { auth = psk
+      id = ${self}.ikets.test }
+    remote { auth = psk
+      id = ${other}.ikets.test }
+    children {
+      net {
+        esp_proposals = ${o.espProposals ?? 'aes128-sha256-modp2048'}
+        local_ts = ${ts.local}
+        remote_ts = ${ts.remote}
+        ${o.childExtra ?? ''}
+      }
+    }
+  }
+}
+secrets {
+  ike-gw {
+    id-a = a.ikets.test
+    id-b = b.ikets.test
+    secret = "${self === 'a' ? (o.pskA ?? 'shared-secret-0123456789') : (o.pskB ?? 'shared-secret-0123456789')}"
+  }
+}`;
+}
+
+export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, seed = 'pair') {
+  const net = new SimulatedNetwork(conditions, seed);
+  const ports = o.ports ?? { a: 500, b: 500 };
+  const a = new Ikev1Endpoint(
+    {
+      config: parseSwanctlConfig(peerConfig('a', o)),
+      random: seededRandom(`${seed}-a`),
+      nattPort: ports.a === 500 ? 4500 : ports.a + 10000,
+    },
+    0,
+  );
+  const b = new Ikev1Endpoint(
+    {
+      config: parseSwanctlConfig(peerConfig('b', o)),
+      random: seededRandom(`${seed}-b`),
+      nattPort: ports.b === 500 ? 4500 : ports.b + 10000,
+    },
+    0,
+  );
+  net.attach('a', a, [
+    { address: '192.0.2.1', port: ports.a },
+    { address: '192.0.2.1', port: ports.a === 500 ? 4500 : ports.a + 10000 },
+  ]);
+  net.attach('b', b, [
+    { address: '192.0.2.2', port: ports.b },
+    { address: '192.0.2.2', port: ports.b === 500 ? 4500 : ports.b + 10000 },
+  ]);
+  return { net, a, b };
+}
