@@ -1,42 +1,19 @@
 /**
- * The default engine factory: `Ikev1Endpoint` from src/ikev1/endpoint.ts. It is loaded at run time,
- * so the shell builds and its tests run while the engine is being written; the adapter also accepts
- * the engine's list methods under their working names (`ikeSaList`/`childSaList`).
+ * The default engine factory: `Ikev1Endpoint` (src/ikev1/endpoint.ts) behind the daemon's
+ * EndpointLike interface (the engine names its SA lists `ikeSaList`/`childSaList`).
  */
-import type { IketsConfig } from '../config/swanctl.js';
-import type { ChildSaInfo, IkeSaInfo } from '../ikev1/types.js';
+import { Ikev1Endpoint } from '../ikev1/endpoint.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
-import { DaemonError } from './udp.js';
 
-type EngineInstance = Omit<EndpointLike, 'ikeSas' | 'childSas'> & {
-  ikeSas?: () => IkeSaInfo[];
-  childSas?: () => ChildSaInfo[];
-  ikeSaList?: () => IkeSaInfo[];
-  childSaList?: () => ChildSaInfo[];
-};
-type EngineClass = new (options: { config: IketsConfig; nattPort?: number }, now: number) => EngineInstance;
+export const ikev1EndpointFactory: EndpointFactory = (config, now, nattPort) =>
+  adapt(new Ikev1Endpoint({ config, nattPort }, now));
 
-const ENGINE_MODULE = '../ikev1/endpoint.js';
-
+/** Kept async for the callers that load the engine lazily. */
 export async function loadEngine(): Promise<EndpointFactory> {
-  let engine: unknown;
-  try {
-    engine = ((await import(ENGINE_MODULE)) as { Ikev1Endpoint?: unknown }).Ikev1Endpoint;
-  } catch (error) {
-    throw new DaemonError(
-      'ERR_DAEMON_ENGINE',
-      `the IKEv1 engine (src/ikev1/endpoint.ts) cannot be loaded: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  if (typeof engine !== 'function')
-    throw new DaemonError('ERR_DAEMON_ENGINE', 'src/ikev1/endpoint.ts exports no Ikev1Endpoint class');
-  const Engine = engine as EngineClass;
-  return (config, now, nattPort) => adapt(new Engine({ config, nattPort }, now));
+  return ikev1EndpointFactory;
 }
 
-function adapt(e: EngineInstance): EndpointLike {
-  const ikeSas = e.ikeSas ?? e.ikeSaList;
-  const childSas = e.childSas ?? e.childSaList;
+function adapt(e: Ikev1Endpoint): EndpointLike {
   return {
     handleDatagram: (now, d) => e.handleDatagram(now, d),
     handleTimeout: (now) => e.handleTimeout(now),
@@ -47,7 +24,7 @@ function adapt(e: EngineInstance): EndpointLike {
     pollTransmit: () => e.pollTransmit(),
     pollTimeout: () => e.pollTimeout(),
     pollEvent: () => e.pollEvent(),
-    ikeSas: () => (ikeSas ? ikeSas.call(e) : []),
-    childSas: () => (childSas ? childSas.call(e) : []),
+    ikeSas: () => e.ikeSaList(),
+    childSas: () => e.childSaList(),
   };
 }

@@ -13,7 +13,7 @@ export type {
 export { ControlServer } from './control-server.js';
 export { Daemon, type DaemonEvents, type DaemonOptions } from './daemon.js';
 export type { EndpointFactory, EndpointLike } from './endpoint-like.js';
-export { loadEngine } from './engine.js';
+export { ikev1EndpointFactory, loadEngine } from './engine.js';
 export { formatLogLine, isLogLevel, type LogEntry, Logger, logEntryJson } from './logger.js';
 export { CONFIG_CANDIDATES, defaultConfigPath, defaultControlPath } from './paths.js';
 export { DaemonService, loadConfigFile, type ServiceOptions } from './service.js';

@@ -1,0 +1,150 @@
+/**
+ * Two ikets daemons (the real Ikev1Endpoint in the daemon shell) on 127.0.0.1 with non-default ports:
+ * `ikets up` on one brings the IKE SA and the CHILD SA up on both, over real UDP sockets.
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DaemonService } from '../../src/daemon/index.js';
+import { ikets } from '../cli/run.js';
+import { sleep, tempDir } from './helpers.js';
+
+async function freePorts(count: number): Promise<number[]> {
+  const sockets = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const s = createSocket('udp4');
+      await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+      return s;
+    }),
+  );
+  const ports = sockets.map((s) => s.address().port);
+  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports;
+}
+
+function config(self: 'a' | 'b', ports: { a: number; b: number }): string {
+  const other = self === 'a' ? 'b' : 'a';
+  return `
+connections {
+  gw {
+    version = 1
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    local_port = ${ports[self]}
+    remote_port = ${ports[other]}
+    proposals = aes128-sha256-modp2048
+    local {
+      auth = psk
+      id = ${self}.ikets.test
+    }
+    remote {
+      auth = psk
+      id = ${other}.ikets.test
+    }
+    children {
+      net {
+        local_ts = 10.${self === 'a' ? 1 : 2}.0.0/16
+        remote_ts = 10.${self === 'a' ? 2 : 1}.0.0/16
+        esp_proposals = aes128-sha256-modp2048
+      }
+    }
+  }
+}
+secrets {
+  ike-gw {
+    id-a = a.ikets.test
+    id-b = b.ikets.test
+    secret = two-daemons-secret-0123456789
+  }
+}
+`;
+}
+
+describe('two daemons on 127.0.0.1', () => {
+  const services: DaemonService[] = [];
+  const logs: Record<'a' | 'b', string[]> = { a: [], b: [] };
+  const control = { a: '', b: '' };
+
+  before(async () => {
+    const dir = await tempDir();
+    const [a, b, aNatt, bNatt] = (await freePorts(4)) as [number, number, number, number];
+    const ports = { a, b };
+    const natt = { a: aNatt, b: bNatt };
+    for (const self of ['a', 'b'] as const) {
+      const configFile = join(dir, `${self}.conf`);
+      await writeFile(configFile, config(self, ports));
+      control[self] = join(dir, `${self}.ctl`);
+      services.push(
+        await DaemonService.start({
+          configFile,
+          addresses: ['127.0.0.1'],
+          port: ports[self],
+          nattPort: natt[self],
+          logLevel: 'debug',
+          controlPath: control[self],
+          write: (line) => logs[self].push(line),
+        }),
+      );
+    }
+  });
+
+  after(async () => {
+    for (const s of services) await s.stop();
+  });
+
+  it('brings the IKE SA and the child up with `ikets up`, and both list them', async (t) => {
+    const up = await ikets(['up', 'net', '--timeout', '10', '--control', control.a]);
+    if (up.status !== 0) t.diagnostic(`a:\n${logs.a.join('')}\nb:\n${logs.b.join('')}`);
+    assert.equal(up.status, 0, up.stderr);
+    assert.match(up.stdout, /'net' is up: IKE SA #\d+ [0-9a-f]{16}_i [0-9a-f]{16}_r, CHILD SA 'net' #\d+/);
+    // The responder installs its side when the initiator's last Quick Mode message arrives.
+    let listB = await ikets(['list-sas', '--control', control.b]);
+    for (let i = 0; i < 40 && !/INSTALLED/.test(listB.stdout); i++) {
+      await sleep(50);
+      listB = await ikets(['list-sas', '--control', control.b]);
+    }
+    const listA = await ikets(['list-sas', '--control', control.a]);
+    for (const [who, list] of [
+      ['a', listA.stdout],
+      ['b', listB.stdout],
+    ] as const) {
+      assert.match(list, /^gw: #\d+, ESTABLISHED, IKEv1, /, `${who}: ${list}`);
+      assert.match(list, /\n {2}net: #\d+, INSTALLED, TUNNEL, ESP:aes128-sha256/, `${who}: ${list}`);
+    }
+    assert.match(listA.stdout, /10\.1\.0\.0\/16 === 10\.2\.0\.0\/16/);
+    assert.match(listB.stdout, /10\.2\.0\.0\/16 === 10\.1\.0\.0\/16/);
+    // Same cookies on both sides, SPIs crossed.
+    const a = services[0]?.daemon.sad;
+    const b = services[1]?.daemon.sad;
+    const ikeA = a?.ikeSas()[0];
+    assert.ok(
+      ikeA && b?.byCookies(ikeA.initiatorCookie, ikeA.responderCookie),
+      'B knows the same cookie pair',
+    );
+    const childA = a?.childSas()[0];
+    assert.equal(b?.byInboundSpi(childA?.spiOut ?? '')?.spiOut, childA?.spiIn);
+    // Both daemons print the same Ka for Wireshark.
+    const wsA = await ikets(['list-sas', '--wireshark', '--control', control.a]);
+    const wsB = await ikets(['list-sas', '--wireshark', '--control', control.b]);
+    const kaLine = (text: string) => text.split('\n')[1];
+    assert.equal(kaLine(wsA.stdout), kaLine(wsB.stdout));
+    assert.doesNotMatch(
+      logs.a.join('') + logs.b.join(''),
+      new RegExp(ikeA?.keys?.encryptionKey ?? 'x'),
+      'no key in the logs',
+    );
+  });
+
+  it('takes the connection down from one side, and the other side deletes it too', async () => {
+    const down = await ikets(['down', 'gw', '--control', control.a]);
+    assert.equal(down.status, 0, down.stderr);
+    let listB = await ikets(['list-sas', '--control', control.b]);
+    for (let i = 0; i < 40 && /ESTABLISHED/.test(listB.stdout); i++) {
+      await sleep(50);
+      listB = await ikets(['list-sas', '--control', control.b]);
+    }
+    assert.doesNotMatch(listB.stdout, /ESTABLISHED/, listB.stdout);
+  });
+});
