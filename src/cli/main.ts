@@ -26,6 +26,7 @@ commands:
                            list the IKE and IPsec SAs (keys and Wireshark tables on request)
   list-conns [--json]      list the loaded connections
   reload                   make the daemon read its configuration again
+                           (up, down, list-*, reload: --control PATH names the daemon's socket)
   help                     this text
   version                  the version of ikets
 `;

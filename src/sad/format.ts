@@ -40,8 +40,8 @@ function ikeLines(sa: IkeSaInfo, options: ListingOptions): string[] {
   const cookies = `${sa.initiatorCookie}_i${mine('initiator')} ${sa.responderCookie}_r${mine('responder')}`;
   const lines = [
     `${sa.connection}: #${sa.id}, ${sa.state.toUpperCase()}, IKEv1, ${cookies}`,
-    `  local  '${sa.localId}' @ ${endpoint(sa.local)}`,
-    `  remote '${sa.remoteId}' @ ${endpoint(sa.remote)}`,
+    `  local  '${sa.localId || '%any'}' @ ${endpoint(sa.local)}`,
+    `  remote '${sa.remoteId || '%any'}' @ ${endpoint(sa.remote)}`,
   ];
   const details = [
     sa.suite?.proposal ?? 'no proposal yet',

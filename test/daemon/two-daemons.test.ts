@@ -3,64 +3,13 @@
  * `ikets up` on one brings the IKE SA and the CHILD SA up on both, over real UDP sockets.
  */
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DaemonService } from '../../src/daemon/index.js';
 import { ikets } from '../cli/run.js';
 import { sleep, tempDir } from './helpers.js';
-
-async function freePorts(count: number): Promise<number[]> {
-  const sockets = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const s = createSocket('udp4');
-      await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-      return s;
-    }),
-  );
-  const ports = sockets.map((s) => s.address().port);
-  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
-
-function config(self: 'a' | 'b', ports: { a: number; b: number }): string {
-  const other = self === 'a' ? 'b' : 'a';
-  return `
-connections {
-  gw {
-    version = 1
-    local_addrs = 127.0.0.1
-    remote_addrs = 127.0.0.1
-    local_port = ${ports[self]}
-    remote_port = ${ports[other]}
-    proposals = aes128-sha256-modp2048
-    local {
-      auth = psk
-      id = ${self}.ikets.test
-    }
-    remote {
-      auth = psk
-      id = ${other}.ikets.test
-    }
-    children {
-      net {
-        local_ts = 10.${self === 'a' ? 1 : 2}.0.0/16
-        remote_ts = 10.${self === 'a' ? 2 : 1}.0.0/16
-        esp_proposals = aes128-sha256-modp2048
-      }
-    }
-  }
-}
-secrets {
-  ike-gw {
-    id-a = a.ikets.test
-    id-b = b.ikets.test
-    secret = two-daemons-secret-0123456789
-  }
-}
-`;
-}
+import { freePorts, pairConfig } from './pair-config.js';
 
 describe('two daemons on 127.0.0.1', () => {
   const services: DaemonService[] = [];
@@ -74,7 +23,7 @@ describe('two daemons on 127.0.0.1', () => {
     const natt = { a: aNatt, b: bNatt };
     for (const self of ['a', 'b'] as const) {
       const configFile = join(dir, `${self}.conf`);
-      await writeFile(configFile, config(self, ports));
+      await writeFile(configFile, pairConfig(self, ports));
       control[self] = join(dir, `${self}.ctl`);
       services.push(
         await DaemonService.start({
