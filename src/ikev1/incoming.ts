@@ -54,8 +54,15 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
   const message = decoded.message;
   const { initiatorCookie, responderCookie, messageId, exchangeType } = message.header;
   let sa = ep.ikeSas.find(initiatorCookie, responderCookie);
-  if (sa === undefined && Buffer.from(responderCookie).equals(ZERO_COOKIE))
+  if (sa === undefined && Buffer.from(responderCookie).equals(ZERO_COOKIE)) {
+    // A responder's refusal of our first message carries no responder cookie (RFC 2408 section 5.4).
+    const pending =
+      exchangeType === ExchangeType.INFORMATIONAL
+        ? ep.ikeSas.findPendingInitiator(initiatorCookie)
+        : undefined;
+    if (pending !== undefined) return informationalMessage(ep, pending, message, data);
     return firstMessage(ep, dg, message, data);
+  }
   if (sa === undefined && messageId === 0) {
     const pending = ep.ikeSas.findPendingInitiator(initiatorCookie);
     if (pending !== undefined && !message.body.encrypted) {
@@ -98,6 +105,12 @@ function accepted(
 ): IncomingResult {
   sa.lastReceived.set(messageId, Buffer.from(data));
   sa.lastActivity = ep.now;
+  followPeer(ep, sa, dg);
+  return { kind: 'ike' };
+}
+
+/** Moves the SA to the addresses and ports a protected message used (RFC 3947 section 4). */
+function followPeer(ep: Ikev1Endpoint, sa: IkeSa, dg: IncomingDatagram): void {
   if (
     sa.keys !== undefined &&
     (dg.remote.port !== sa.remote.port ||
@@ -108,7 +121,6 @@ function accepted(
     sa.local = dg.local;
     sa.remote = dg.remote;
   }
-  return { kind: 'ike' };
 }
 
 function firstMessage(
@@ -209,6 +221,8 @@ function phase1Message(
       return dropped('undecryptable');
     }
     payloads = decrypted.payloads;
+    // The initiator floated to 4500 with message 5 (3 in Aggressive Mode): answer there, not on 500.
+    followPeer(ep, sa, dg);
   } else {
     payloads = message.body.payloads;
   }
@@ -306,7 +320,8 @@ function informationalMessage(
     const notes = payloads
       .filter((p) => p.type === 'notification')
       .map((p) => nameOrNumber(NotifyType, p.notifyType));
-    if (sa.state === 'connecting' && notes.length > 0) sa.failure = `the peer sent ${notes.join(', ')}`;
+    if (sa.state === 'connecting' && notes.length > 0)
+      sa.failure = `the peer sent ${notes.join(', ')}, unauthenticated`;
   }
   if (sa.finishedMessageIds.has(message.header.messageId) && message.header.messageId !== 0)
     return dropped('Informational already seen');

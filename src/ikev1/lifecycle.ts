@@ -199,15 +199,22 @@ export class Lifecycle {
   nextTimer(): number | undefined {
     let next = Number.POSITIVE_INFINITY;
     for (const sa of this.ep.ikeSas.all()) next = Math.min(next, this.saTimer(sa));
-    for (const child of this.ep.children.all())
-      next = Math.min(next, child.info.rekeyAt ?? child.info.expiresAt, child.info.expiresAt);
+    for (const child of this.ep.children.all()) {
+      const rekey =
+        child.state === 'installed'
+          ? (child.info.rekeyAt ?? Number.POSITIVE_INFINITY)
+          : Number.POSITIVE_INFINITY;
+      next = Math.min(next, rekey, child.info.expiresAt);
+    }
     return Number.isFinite(next) ? next : undefined;
   }
 
   saTimer(sa: IkeSa): number {
     let next = Number.POSITIVE_INFINITY;
     for (const o of sa.outstanding.values()) if (o.timer) next = Math.min(next, o.nextAt);
-    if (sa.state === 'connecting') next = Math.min(next, sa.createdAt + this.ep.settings.halfOpenTimeout);
+    // Half-open responder SAs are bounded in time; an initiator gives up through its retransmissions.
+    if (sa.state === 'connecting' && sa.role === 'responder')
+      next = Math.min(next, sa.createdAt + this.ep.settings.halfOpenTimeout);
     if (sa.state === 'established') {
       next = Math.min(next, sa.rekeyAt ?? Number.POSITIVE_INFINITY, sa.expiresAt ?? Number.POSITIVE_INFINITY);
       const dpd = this.dpdDue(sa);
@@ -231,8 +238,17 @@ export class Lifecycle {
     const now = ep.now;
     for (const sa of ep.ikeSas.all()) {
       if (sa.state === 'deleted') continue;
-      if (sa.state === 'connecting' && now >= sa.createdAt + ep.settings.halfOpenTimeout) {
-        ep.log('warn', `phase 1 did not complete in ${ep.settings.halfOpenTimeout / 1000} s: giving up`, sa);
+      if (
+        sa.state === 'connecting' &&
+        sa.role === 'responder' &&
+        now >= sa.createdAt + ep.settings.halfOpenTimeout
+      ) {
+        const why = sa.failure === undefined ? '' : ` (${sa.failure})`;
+        ep.log(
+          'warn',
+          `phase 1 did not complete in ${ep.settings.halfOpenTimeout / 1000} s: giving up${why}`,
+          sa,
+        );
         this.removeIkeSa(sa, 'failed');
         continue;
       }
@@ -279,9 +295,12 @@ export class Lifecycle {
     for (const [messageId, o] of sa.outstanding) {
       if (!o.timer || ep.now < o.nextAt) continue;
       if (o.tries >= ep.settings.retransmitTries) {
+        const hint =
+          sa.failure ??
+          (messageId === 0 ? 'the peer may have refused our proposal or pre-shared key' : undefined);
         ep.log(
           'warn',
-          `no answer after ${o.tries} retransmissions${messageId === 0 ? ' (the peer may have refused our proposal or pre-shared key)' : ''}`,
+          `no answer after ${o.tries} retransmissions${hint === undefined ? '' : ` (${hint})`}`,
           sa,
         );
         if (messageId === 0 || sa.state !== 'established') {

@@ -1,22 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChildSaInfo } from '../../src/ikev1/types.js';
-import { makePair } from './peers.js';
-
-function assertCrosswise(a: ChildSaInfo[], b: ChildSaInfo[]): void {
-  assert.equal(a.length, b.length);
-  assert.ok(a.length > 0);
-  for (const ca of a) {
-    const cb = b.find((x) => x.spiIn === ca.spiOut);
-    assert.ok(cb, `peer has the SA with SPI ${ca.spiOut}`);
-    assert.equal(cb.spiOut, ca.spiIn);
-    assert.equal(cb.keys.encryptionIn, ca.keys.encryptionOut);
-    assert.equal(cb.keys.integrityIn, ca.keys.integrityOut);
-    assert.equal(cb.keys.encryptionOut, ca.keys.encryptionIn);
-    assert.equal(cb.keys.integrityOut, ca.keys.integrityIn);
-    assert.notEqual(ca.keys.encryptionIn, ca.keys.encryptionOut);
-  }
-}
+import { assertCrosswise, makePair } from './peers.js';
 
 describe('IKEv1 engine: Main Mode + Quick Mode between two ikets endpoints', () => {
   it('establishes the ISAKMP SA and the CHILD SA with matching keys', () => {

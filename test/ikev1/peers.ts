@@ -1,6 +1,8 @@
 /** Two ikets endpoints configured to talk to each other, for the engine tests. */
+import assert from 'node:assert/strict';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import type { ChildSaInfo } from '../../src/ikev1/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { type NetworkConditions, SimulatedNetwork } from '../support/simulated-network.js';
 
@@ -89,4 +91,20 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
     { address: '192.0.2.2', port: ports.b === 500 ? 4500 : ports.b + 10000 },
   ]);
   return { net, a, b };
+}
+
+/** Each SA of one side has its twin on the other: SPIs and keys crosswise. */
+export function assertCrosswise(a: ChildSaInfo[], b: ChildSaInfo[]): void {
+  assert.equal(a.length, b.length);
+  assert.ok(a.length > 0);
+  for (const ca of a) {
+    const cb = b.find((x) => x.spiIn === ca.spiOut);
+    assert.ok(cb, `peer has the SA with SPI ${ca.spiOut}`);
+    assert.equal(cb.spiOut, ca.spiIn);
+    assert.equal(cb.keys.encryptionIn, ca.keys.encryptionOut);
+    assert.equal(cb.keys.integrityIn, ca.keys.integrityOut);
+    assert.equal(cb.keys.encryptionOut, ca.keys.encryptionIn);
+    assert.equal(cb.keys.integrityOut, ca.keys.integrityIn);
+    assert.notEqual(ca.keys.encryptionIn, ca.keys.encryptionOut);
+  }
 }

@@ -57,6 +57,11 @@ export class SimulatedNetwork {
     this.sent.set(name, 0);
   }
 
+  /** Disconnects a host: datagrams to it are lost and it is no longer driven. */
+  detach(name: string): void {
+    for (const [k, v] of this.#hosts) if (v.name === name) this.#hosts.delete(k);
+  }
+
   /** Collects what every host wants to send and report. */
   flush(): void {
     for (const [name, host] of this.hostsByName()) {
@@ -90,7 +95,9 @@ export class SimulatedNetwork {
   /** Runs until nothing is in flight and no timer is due before `until` (virtual ms). */
   run(until: number): void {
     this.flush();
-    for (;;) {
+    for (let steps = 0; ; steps++) {
+      if (steps > 100_000)
+        throw new Error(`simulation does not settle at ${this.now} ms (a timer that never clears?)`);
       const nextDelivery = this.#inFlight.reduce((m, f) => Math.min(m, f.at), Number.POSITIVE_INFINITY);
       let nextTimer = Number.POSITIVE_INFINITY;
       for (const host of this.hostsByName().values())
