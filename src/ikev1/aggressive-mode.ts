@@ -28,7 +28,7 @@ import {
   payloadBody,
   verifyPeerHash,
 } from './phase1-common.js';
-import { fail, floatToNatT, type Phase1Result } from './phase1-outcome.js';
+import { fail, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
 import { acceptedSaPayload, acceptedSuite, phase1SaPayload, selectPhase1 } from './phase1-proposal.js';
 
 const AM = ExchangeType.AGGRESSIVE;
@@ -127,7 +127,7 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
     id === undefined ||
     hash === undefined
   ) {
-    return fail('PAYLOAD_MALFORMED', 'message 2 needs SA, KE, Nonce, ID and HASH payloads');
+    return ignore('message 2 needs SA, KE, Nonce, ID and HASH payloads');
   }
   const suite = acceptedSuite(answer, sa.offeredSuites);
   if (typeof suite === 'string') return fail('NO_PROPOSAL_CHOSEN', suite);
@@ -159,8 +159,7 @@ function responderMessage3(
   ctx: ExchangeContext,
 ): Phase1Result {
   const hash = findPayload(payloads, 'hash');
-  if (hash === undefined)
-    return fail('PAYLOAD_MALFORMED', 'message 3 has no HASH: the pre-shared keys probably differ', true);
+  if (hash === undefined) return ignore('message 3 has no HASH: the pre-shared keys probably differ');
   const id = sa.peerIdPayload;
   if (id === undefined || !verifyPeerHash(sa, id, hash.data)) {
     return fail('AUTHENTICATION_FAILED', 'HASH_I does not verify: the pre-shared keys differ', true);

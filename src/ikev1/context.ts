@@ -14,7 +14,12 @@ export interface EngineSettings {
   readonly retransmitBase: number;
   /** Retransmissions before the exchange is given up (strongSwan: 5). */
   readonly retransmitTries: number;
-  /** A phase 1 that has not completed after this many ms is dropped (strongSwan: 30 s). */
+  /**
+   * Longest wait between retransmissions (ms), so that the peer's half-open timeout never runs out
+   * between two of our retransmissions (strongSwan's `retransmit_limit`).
+   */
+  readonly retransmitMaxInterval: number;
+  /** A responder's phase 1 with no message from the peer for this many ms is dropped (strongSwan: 30 s). */
   readonly halfOpenTimeout: number;
   /** At most this many phase 1 exchanges in progress as responder, in all and per peer address. */
   readonly maxHalfOpen: number;
@@ -29,6 +34,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   retransmitTimeout: 4000,
   retransmitBase: 1.8,
   retransmitTries: 5,
+  retransmitMaxInterval: 15000,
   halfOpenTimeout: 30000,
   maxHalfOpen: 5000,
   maxHalfOpenPerPeer: 50,

@@ -92,6 +92,8 @@ function repeated(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Ar
   if (last === undefined || !Buffer.from(last).equals(Buffer.from(data))) return false;
   const answer = sa.outstanding.get(messageId);
   if (answer !== undefined) ep.transmit(sa, answer.data);
+  // The peer is still there, waiting for us: a half-open exchange stays alive.
+  sa.lastActivity = ep.now;
   return true;
 }
 

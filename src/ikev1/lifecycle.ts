@@ -214,7 +214,7 @@ export class Lifecycle {
     for (const o of sa.outstanding.values()) if (o.timer) next = Math.min(next, o.nextAt);
     // Half-open responder SAs are bounded in time; an initiator gives up through its retransmissions.
     if (sa.state === 'connecting' && sa.role === 'responder')
-      next = Math.min(next, sa.createdAt + this.ep.settings.halfOpenTimeout);
+      next = Math.min(next, sa.lastActivity + this.ep.settings.halfOpenTimeout);
     if (sa.state === 'established') {
       next = Math.min(next, sa.rekeyAt ?? Number.POSITIVE_INFINITY, sa.expiresAt ?? Number.POSITIVE_INFINITY);
       const dpd = this.dpdDue(sa);
@@ -241,12 +241,12 @@ export class Lifecycle {
       if (
         sa.state === 'connecting' &&
         sa.role === 'responder' &&
-        now >= sa.createdAt + ep.settings.halfOpenTimeout
+        now >= sa.lastActivity + ep.settings.halfOpenTimeout
       ) {
         const why = sa.failure === undefined ? '' : ` (${sa.failure})`;
         ep.log(
           'warn',
-          `phase 1 did not complete in ${ep.settings.halfOpenTimeout / 1000} s: giving up${why}`,
+          `no message from the peer for ${ep.settings.halfOpenTimeout / 1000} s during phase 1: giving up${why}`,
           sa,
         );
         this.removeIkeSa(sa, 'failed');
@@ -314,7 +314,8 @@ export class Lifecycle {
         continue;
       }
       o.tries++;
-      o.nextAt = ep.now + ep.settings.retransmitTimeout * ep.settings.retransmitBase ** o.tries;
+      const wait = ep.settings.retransmitTimeout * ep.settings.retransmitBase ** o.tries;
+      o.nextAt = ep.now + Math.min(wait, ep.settings.retransmitMaxInterval);
       ep.log('debug', `retransmitting (${o.tries}/${ep.settings.retransmitTries})`, sa);
       ep.transmit(sa, o.data);
     }

@@ -28,7 +28,7 @@ import {
   payloadBody,
   verifyPeerHash,
 } from './phase1-common.js';
-import { fail, floatToNatT, type Phase1Result } from './phase1-outcome.js';
+import { fail, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
 import { acceptedSaPayload, acceptedSuite, phase1SaPayload, selectPhase1 } from './phase1-proposal.js';
 
 const MM = ExchangeType.IDENTITY_PROTECTION;
@@ -87,7 +87,7 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
 
 function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
   const answer = findPayload(payloads, 'sa');
-  if (answer === undefined) return fail('PAYLOAD_MALFORMED', 'message 2 has no SA payload');
+  if (answer === undefined) return ignore('message 2 has no SA payload');
   const suite = acceptedSuite(answer, sa.offeredSuites);
   if (typeof suite === 'string') return fail('NO_PROPOSAL_CHOSEN', suite);
   sa.suite = suite;
@@ -114,7 +114,7 @@ function peerKeyExchange(payloads: readonly Payload[]): { ke: Uint8Array; nonce:
 
 function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
   const peer = peerKeyExchange(payloads);
-  if (peer === undefined) return fail('PAYLOAD_MALFORMED', 'message 3 needs KE and Nonce payloads');
+  if (peer === undefined) return ignore('message 3 needs KE and Nonce payloads');
   const suite = sa.suite!;
   if (peer.ke.length !== suite.group.group.publicLength)
     return fail('INVALID_KEY_INFORMATION', 'KE payload of the wrong length for the group');
@@ -140,7 +140,7 @@ function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
 
 function initiatorMessage4(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
   const peer = peerKeyExchange(payloads);
-  if (peer === undefined) return fail('PAYLOAD_MALFORMED', 'message 4 needs KE and Nonce payloads');
+  if (peer === undefined) return ignore('message 4 needs KE and Nonce payloads');
   sa.gxr = peer.ke;
   sa.nonceR = peer.nonce;
   const psk = lookupPsk(sa, ctx);
@@ -193,8 +193,7 @@ function authenticatePeer(
   message: Message,
   payloads: readonly Payload[],
 ): Phase1Result | undefined {
-  if (!message.body.encrypted)
-    return fail('INVALID_FLAGS', 'message 5/6 must be encrypted (RFC 2409 section 5)');
+  if (!message.body.encrypted) return ignore('message 5/6 must be encrypted (RFC 2409 section 5)');
   const id = findPayload(payloads, 'identification');
   const hashPayload = findPayload(payloads, 'hash');
   if (id === undefined || hashPayload === undefined) {

@@ -16,6 +16,14 @@ export type Phase1Result =
       readonly afterKeys: boolean;
     };
 
+/**
+ * A message that does not fit the step (a late duplicate, a reordered or forged one): dropped without
+ * touching the SA, which an unauthenticated packet must not be able to kill.
+ */
+export function ignore(reason: string): Phase1Result {
+  return { kind: 'ignored', reason };
+}
+
 export function fail(notify: keyof typeof NotifyType, reason: string, afterKeys = false): Phase1Result {
   return { kind: 'failed', notify, reason, afterKeys };
 }

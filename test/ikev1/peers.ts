@@ -1,6 +1,7 @@
 /** Two ikets endpoints configured to talk to each other, for the engine tests. */
 import assert from 'node:assert/strict';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
+import type { EngineSettings } from '../../src/ikev1/context.js';
 import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
 import type { ChildSaInfo } from '../../src/ikev1/types.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -18,6 +19,7 @@ export interface PeerOptions {
   readonly connExtra?: string;
   readonly localTsA?: string;
   readonly remoteTsA?: string;
+  readonly settings?: Partial<EngineSettings>;
 }
 
 export function peerConfig(self: 'a' | 'b', o: PeerOptions): string {
@@ -70,6 +72,7 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
     {
       config: parseSwanctlConfig(peerConfig('a', o)),
       random: seededRandom(`${seed}-a`),
+      ...(o.settings === undefined ? {} : { settings: o.settings }),
       nattPort: ports.a === 500 ? 4500 : ports.a + 10000,
     },
     0,
@@ -78,6 +81,7 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
     {
       config: parseSwanctlConfig(peerConfig('b', o)),
       random: seededRandom(`${seed}-b`),
+      ...(o.settings === undefined ? {} : { settings: o.settings }),
       nattPort: ports.b === 500 ? 4500 : ports.b + 10000,
     },
     0,
