@@ -30,6 +30,9 @@ import { CAPTURES, type DecryptedMessage, decryptAll, loadCapture, only, secret 
 
 const body = (payload: Parameters<typeof encodePayloadChain>[0][number]): Uint8Array =>
   encodePayloadChain([payload]).bytes.subarray(4);
+/** Decoded byte strings are Uint8Array views; compare contents. */
+const assertBytes = (actual: Uint8Array, expected: Uint8Array): void =>
+  assert.deepEqual(Buffer.from(actual), Buffer.from(expected));
 const after = (payloads: DecryptedMessage['payloads'], index: number): Uint8Array =>
   encodePayloadChain(payloads.slice(index)).bytes;
 
@@ -106,11 +109,11 @@ describe('strongSwan captures: IKEv1 key schedule and HASH payloads', () => {
       cookieR,
       saiBody: body(only(mm1.payloads, 'sa')),
     };
-    assert.deepEqual(
+    assertBytes(
       only(mm5!.payloads, 'hash').data,
       hashI({ ...phase1, idBody: body(only(mm5!.payloads, 'identification')) }),
     );
-    assert.deepEqual(
+    assertBytes(
       only(mm6!.payloads, 'hash').data,
       hashR({ ...phase1, idBody: body(only(mm6!.payloads, 'identification')) }),
     );
@@ -120,17 +123,17 @@ describe('strongSwan captures: IKEv1 key schedule and HASH payloads', () => {
     const mid = qm1!.message.header.messageId;
     assert.ok(mid !== 0 && qm2!.message.header.messageId === mid && qm3!.message.header.messageId === mid);
     assert.equal(qm1!.payloads[0]?.type, 'hash');
-    assert.deepEqual(
+    assertBytes(
       only(qm1!.payloads, 'hash').data,
       quickModeHash1('sha256', skeyid.skeyidA, mid, after(qm1!.payloads, 1)),
     );
     const qmNonceI = only(qm1!.payloads, 'nonce').data;
     const qmNonceR = only(qm2!.payloads, 'nonce').data;
-    assert.deepEqual(
+    assertBytes(
       only(qm2!.payloads, 'hash').data,
       quickModeHash2('sha256', skeyid.skeyidA, mid, qmNonceI, after(qm2!.payloads, 1)),
     );
-    assert.deepEqual(
+    assertBytes(
       only(qm3!.payloads, 'hash').data,
       quickModeHash3('sha256', skeyid.skeyidA, mid, qmNonceI, qmNonceR),
     );
@@ -151,7 +154,7 @@ describe('strongSwan captures: IKEv1 key schedule and HASH payloads', () => {
         info.message.header.messageId,
         after(info.payloads, 1),
       );
-      assert.deepEqual(hashPayload.data, expected);
+      assertBytes(hashPayload.data, expected);
       for (const p of info.payloads) if (p.type === 'notification') notifyTypes.push(p.notifyType);
     }
     assert.ok(notifyTypes.includes(NotifyType.R_U_THERE) && notifyTypes.includes(NotifyType.R_U_THERE_ACK));
@@ -190,12 +193,12 @@ describe('strongSwan captures: IKEv1 key schedule and HASH payloads', () => {
       cookieR,
       saiBody: body(only(am1!.payloads, 'sa')),
     };
-    assert.deepEqual(
+    assertBytes(
       only(am2!.payloads, 'hash').data,
       hashR({ ...phase1, idBody: body(only(am2!.payloads, 'identification')) }),
     );
     assert.ok(am3!.message.body.encrypted);
-    assert.deepEqual(
+    assertBytes(
       only(am3!.payloads, 'hash').data,
       hashI({ ...phase1, idBody: body(only(am1!.payloads, 'identification')) }),
     );
