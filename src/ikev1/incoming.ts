@@ -97,17 +97,10 @@ function repeated(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Ar
   return true;
 }
 
-/** Accepts an authenticated message: remembers it and follows the peer's address (NAT-T, RFC 3947 section 4). */
-function accepted(
-  ep: Ikev1Endpoint,
-  sa: IkeSa,
-  dg: IncomingDatagram,
-  messageId: number,
-  data: Uint8Array,
-): IncomingResult {
+/** Accepts an authenticated message: remembers it. */
+function accepted(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Array): IncomingResult {
   sa.lastReceived.set(messageId, Buffer.from(data));
   sa.lastActivity = ep.now;
-  followPeer(ep, sa, dg);
   return { kind: 'ike' };
 }
 
@@ -247,9 +240,9 @@ function phase1Message(
       ep.lifecycle.removeIkeSa(sa, 'failed');
       return dropped(result.reason);
     case 'progress':
-      return accepted(ep, sa, dg, 0, data);
+      return accepted(ep, sa, 0, data);
     case 'established': {
-      const outcome = accepted(ep, sa, dg, 0, data);
+      const outcome = accepted(ep, sa, 0, data);
       ep.lifecycle.established(sa, result.initialContact);
       return outcome;
     }
@@ -294,7 +287,8 @@ function quickModeMessage(
     if (!failure.startsWith('HASH')) abandonQuickMode(ep, sa, messageId);
     return dropped(failure);
   }
-  return accepted(ep, sa, dg, messageId, data);
+  followPeer(ep, sa, dg);
+  return accepted(ep, sa, messageId, data);
 }
 
 function abandonQuickMode(ep: Ikev1Endpoint, sa: IkeSa, messageId: number): void {
