@@ -172,9 +172,11 @@ export class Ikev1Endpoint implements ExchangeContext {
   }
 
   isFirstContact(sa: IkeSa): boolean {
+    // Any other SA with the peer, even one still connecting, means it is not a first contact: two
+    // simultaneous phase 1s must not make the peer drop each other's (RFC 2407 section 4.6.3.3).
     return !this.ikeSas
       .all()
-      .some((o) => o !== sa && o.state === 'established' && o.remote.address === sa.remote.address);
+      .some((o) => o !== sa && o.state !== 'deleted' && o.remote.address === sa.remote.address);
   }
 
   nattPort(): number {
