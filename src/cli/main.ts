@@ -9,6 +9,7 @@ import {
   upCommand,
 } from './control-commands.js';
 import { decodeCommand } from './decode-command.js';
+import { demoCommand } from './demo-command.js';
 import { encodeCommand } from './encode-command.js';
 import { type CliIo, processIo } from './io.js';
 import { startCommand } from './start-command.js';
@@ -17,6 +18,7 @@ import { CliError, UsageError } from './usage-error.js';
 const USAGE = `usage: ikets <command> [options]
 
 commands:
+  demo [--quiet]           two ikets peers negotiate on 127.0.0.1 (NAT-T off, then on) and show their SAs
   decode [--json] FILE|-   print the ISAKMP messages in a pcap/pcapng capture or a raw message
   encode FILE|-            turn the JSON of 'ikets decode --json' back into message bytes
   start [options]          run the IKE daemon in the foreground (see docs/daemon.md)
@@ -35,6 +37,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, Command> = {
   decode: decodeCommand,
+  demo: demoCommand,
   encode: encodeCommand,
   start: (args, io) => startCommand(args, io),
   up: upCommand,

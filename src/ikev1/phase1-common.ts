@@ -171,14 +171,14 @@ export function noteNatD(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeC
   sa.localBehindNat = found.localBehindNat || sa.connection.encap;
   sa.remoteBehindNat = found.remoteBehindNat;
   if (sa.localBehindNat || sa.remoteBehindNat) {
-    const who = [sa.localBehindNat ? 'we are' : '', sa.remoteBehindNat ? 'the peer is' : '']
-      .filter(Boolean)
-      .join(' and ');
-    ctx.log(
-      'info',
-      `NAT detected: ${who} behind a NAT${sa.connection.encap && !found.localBehindNat ? ' (faked, encap = yes)' : ''}`,
-      sa,
-    );
+    const who =
+      sa.localBehindNat && sa.remoteBehindNat
+        ? 'both ends are'
+        : sa.localBehindNat
+          ? 'we are'
+          : 'the peer is';
+    const faked = sa.connection.encap && !found.localBehindNat ? ' (ours faked: encap = yes)' : '';
+    ctx.log('info', `NAT detected: ${who} behind a NAT${faked}`, sa);
   }
 }
 
