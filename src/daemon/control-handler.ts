@@ -95,6 +95,8 @@ function up(
       () => finish({ ok: false, error: `'${request.name}' is not up after ${timeout / 1000}s` }),
       timeout,
     );
+    // A client still waiting must not keep a daemon that is shutting down alive.
+    timer.unref();
     function finish(response: ControlResponse): void {
       if (finished) return;
       finished = true;

@@ -16,7 +16,7 @@ export interface Harness {
 }
 
 export async function startFakeDaemon(
-  options: { json?: boolean; level?: 'debug' | 'info'; configFile?: string } = {},
+  options: { json?: boolean; level?: 'debug' | 'info'; configFile?: string; addresses?: string[] } = {},
 ): Promise<Harness> {
   const lines: string[] = [];
   let fake: FakeEndpoint | undefined;
@@ -28,7 +28,7 @@ export async function startFakeDaemon(
       fake = new FakeEndpoint(config, now, nattPort);
       return fake;
     },
-    addresses: ['127.0.0.1'],
+    addresses: options.addresses ?? ['127.0.0.1'],
     port: 0,
     nattPort: 0,
     logger: new Logger(options.level ?? 'debug', options.json === true, (line) => lines.push(line)),

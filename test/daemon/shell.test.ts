@@ -61,6 +61,21 @@ describe('daemon shell over UDP on 127.0.0.1', () => {
     assert.equal(h.daemon.datagramsReceived, 2);
   });
 
+  it('tells the engine which of several local addresses a datagram came to, and answers from it', async () => {
+    const h = await startFakeDaemon({ addresses: ['127.0.0.1', '127.0.0.2'] });
+    open.push(h);
+    const second = h.daemon.bound.find((b) => b.local.address === '127.0.0.2' && b.kind === 'ike');
+    assert.ok(second, 'bound on 127.0.0.2 too');
+    assert.equal(second.local.port, h.ike.port, 'the same ephemeral port on every address');
+    const peer = await Peer.open();
+    peers.push(peer);
+    peer.send(second.local, 'to-two');
+    await peer.waitFor(1);
+    assert.deepEqual(h.fake.received[0]?.datagram.local, { address: '127.0.0.2', port: h.ike.port });
+    assert.equal(peer.received[0]?.from.address, '127.0.0.2');
+    assert.equal(peer.received[0]?.data, 'echo:to-two');
+  });
+
   it('arms one timer for the earliest pollTimeout and calls handleTimeout when it comes', async () => {
     const h = await startFakeDaemon();
     open.push(h);
