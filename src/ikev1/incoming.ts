@@ -213,6 +213,8 @@ function phase1Message(
     if (!('payloads' in decrypted)) {
       sa.failure = 'a message from the peer could not be decrypted: the pre-shared keys probably differ';
       ep.log('warn', sa.failure, sa);
+      // As strongSwan does: tell the peer (under our keys), so that it logs a decryption failure too.
+      sendInformational(sa, [isakmpNotify(sa, NotifyType.PAYLOAD_MALFORMED)], ep);
       return dropped('undecryptable');
     }
     payloads = decrypted.payloads;
@@ -309,7 +311,15 @@ function informationalMessage(
   if (message.body.encrypted) {
     if (sa.keys === undefined) return dropped('encrypted Informational before the keys exist');
     const decrypted = sa.decrypt(message);
-    if (!('payloads' in decrypted)) return dropped('undecryptable Informational');
+    if (!('payloads' in decrypted)) {
+      if (sa.state === 'connecting') {
+        // strongSwan answers a message 5 it cannot decrypt with N(PAYLOAD-MALFORMED) under its own keys.
+        sa.failure =
+          'the peer sent a notification that cannot be decrypted: the pre-shared keys probably differ';
+        ep.log('warn', sa.failure, sa);
+      }
+      return dropped('undecryptable Informational');
+    }
     payloads = decrypted.payloads;
   } else {
     payloads = message.body.payloads;

@@ -123,7 +123,7 @@ describe('IKEv1 engine exchanges', () => {
     assert.match(net.logsOf('b').join('\n'), /the pre-shared keys probably differ/);
     assert.match(
       net.logsOf('a').join('\n'),
-      /no answer after 5 retransmissions \(the peer may have refused our proposal or pre-shared key\)/,
+      /no answer after 5 retransmissions \(the peer sent a notification that cannot be decrypted: the pre-shared keys probably differ\)/,
     );
   });
 
