@@ -12,6 +12,7 @@ import { IkeSa } from './ike-sa.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational, sendRuThere } from './informational.js';
 import { startMainMode } from './main-mode.js';
 import { phase1Suites, suiteName } from './phase1-proposal.js';
+import { DEFAULT_SA_LIFETIME } from './quick-mode-common.js';
 import { startQuickMode } from './quick-mode-initiator.js';
 import type { DeleteReason, IkeSaInfo } from './types.js';
 
@@ -96,7 +97,9 @@ export class Lifecycle {
     const ep = this.ep;
     sa.state = 'established';
     sa.establishedAt = ep.now;
-    const life = sa.suite?.lifeSeconds || sa.connection.rekeyTime + sa.connection.overTime;
+    // No lifetime negotiated and none configured: RFC 2407 section 4.5's default of 8 hours.
+    const life =
+      sa.suite?.lifeSeconds || sa.connection.rekeyTime + sa.connection.overTime || DEFAULT_SA_LIFETIME;
     sa.expiresAt = ep.now + life * 1000;
     if (sa.isInitiator && sa.connection.rekeyTime > 0)
       sa.rekeyAt = ep.now + Math.min(sa.connection.rekeyTime, life - 1) * 1000;

@@ -24,6 +24,9 @@ import type { IpsecProtocol } from './types.js';
 
 export const QUICK_MODE = ExchangeType.QUICK_MODE;
 
+/** RFC 2407 section 4.5: an SA without a lifetime attribute lives 28800 s; ikets' `0` means that too. */
+export const DEFAULT_SA_LIFETIME = 28800;
+
 /** One negotiated protocol SA of the bundle. */
 export interface NegotiatedSa {
   readonly protocol: IpsecProtocol;

@@ -25,6 +25,7 @@ import {
 } from './phase2-proposal.js';
 import {
   afterHash,
+  DEFAULT_SA_LIFETIME,
   installChildren,
   type NegotiatedSa,
   newMessageId,
@@ -96,7 +97,7 @@ export function startQuickMode(
     negotiated: [],
     mode: child.mode,
     udpEncapsulation: udp,
-    lifeSeconds: child.lifeTime,
+    lifeSeconds: child.lifeTime || DEFAULT_SA_LIFETIME,
     lifeKilobytes,
     rekeyOf,
   };
@@ -104,7 +105,7 @@ export function startQuickMode(
     phase2SaPayload(offers, localSpis, {
       mode: child.mode,
       encapsulationMode,
-      lifeSeconds: child.lifeTime,
+      lifeSeconds: child.lifeTime || DEFAULT_SA_LIFETIME,
       lifeKilobytes,
     }),
     { type: 'nonce', data: qm.nonceI },

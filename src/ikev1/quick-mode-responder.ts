@@ -19,6 +19,7 @@ import {
 } from './phase2-proposal.js';
 import {
   afterHash,
+  DEFAULT_SA_LIFETIME,
   installChildren,
   type NegotiatedSa,
   QUICK_MODE,
@@ -110,7 +111,9 @@ export function handleQuickMode1(
     return { protocol: c.protocol, transform: c.parsed.transform, localSpi: spi, remoteSpi: c.remoteSpi };
   });
   // RFC 2407 section 4.6.3.1: a shorter lifetime of ours is announced with RESPONDER-LIFETIME.
-  const shorter = first.lifeSeconds === 0 || first.lifeSeconds > child.lifeTime;
+  const ourLife = child.lifeTime || DEFAULT_SA_LIFETIME;
+  const proposedLife = first.lifeSeconds || DEFAULT_SA_LIFETIME;
+  const shorter = ourLife < proposedLife;
   const qm: QuickModeExchange = {
     messageId,
     role: 'responder',
@@ -127,7 +130,7 @@ export function handleQuickMode1(
     negotiated,
     mode: first.mode,
     udpEncapsulation: first.udpEncapsulation,
-    lifeSeconds: shorter ? child.lifeTime : first.lifeSeconds,
+    lifeSeconds: Math.min(ourLife, proposedLife),
     lifeKilobytes: first.lifeKilobytes,
     rekeyOf: undefined,
   };
@@ -145,9 +148,7 @@ export function handleQuickMode1(
     { type: 'nonce', data: qm.nonceR },
     ...(dh === undefined ? [] : [{ type: 'key_exchange' as const, data: dh.publicValue }]),
     ...ids,
-    ...(shorter
-      ? negotiated.map((n) => responderLifetimeNotify(n.protocol, n.localSpi, child.lifeTime))
-      : []),
+    ...(shorter ? negotiated.map((n) => responderLifetimeNotify(n.protocol, n.localSpi, ourLife)) : []),
   ];
   const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, afterHash(reply));
   sa.quickModes.set(messageId, qm);

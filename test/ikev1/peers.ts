@@ -109,6 +109,6 @@ export function assertCrosswise(a: ChildSaInfo[], b: ChildSaInfo[]): void {
     assert.equal(cb.keys.integrityIn, ca.keys.integrityOut);
     assert.equal(cb.keys.encryptionOut, ca.keys.encryptionIn);
     assert.equal(cb.keys.integrityOut, ca.keys.integrityIn);
-    assert.notEqual(ca.keys.encryptionIn, ca.keys.encryptionOut);
+    assert.notEqual(ca.keys.encryptionIn + ca.keys.integrityIn, ca.keys.encryptionOut + ca.keys.integrityOut);
   }
 }

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assertCrosswise, makePair } from './peers.js';
+
+describe('IKEv1 engine: bundles, transport mode, INITIAL-CONTACT, lifetimes', () => {
+  it('an ESP+AH bundle: one proposal number, two SAs per direction with their own SPIs and keys', () => {
+    const { net, a, b } = makePair({ espProposals: 'aes128-sha256', childExtra: 'ah_proposals = sha256' });
+    a.initiate(0, 'gw', 'net');
+    net.run(10_000);
+    const children = a.childSaList();
+    assert.deepEqual(children.map((c) => c.protocol).sort(), ['ah', 'esp'], net.logsOf('b').join('\n'));
+    assertCrosswise(children, b.childSaList());
+    const ah = children.find((c) => c.protocol === 'ah')!;
+    assert.equal(ah.encryption, undefined);
+    assert.equal(ah.keys.encryptionIn, '');
+    assert.equal(ah.keys.integrityIn.length, 64);
+    assert.notEqual(ah.spiIn, children.find((c) => c.protocol === 'esp')!.spiIn);
+  });
+
+  it('transport mode with NAT-T: UDP-encapsulated transport, NAT-OA sent', () => {
+    const { net, a, b } = makePair({ encap: true, childExtra: 'mode = transport' });
+    a.initiate(0, 'gw', 'net');
+    net.run(10_000);
+    assertCrosswise(a.childSaList(), b.childSaList());
+    assert.equal(b.childSaList()[0]?.mode, 'transport');
+    assert.equal(b.childSaList()[0]?.encapsulation, true);
+  });
+
+  it('a shorter responder lifetime is announced with RESPONDER-LIFETIME and used by the initiator', () => {
+    const { net, a, b } = makePair({ childExtra: 'rekey_time = 2h\n        life_time = 3h' });
+    b.reload(makePair({ childExtra: 'rekey_time = 20m\n        life_time = 30m' }).b.config);
+    a.initiate(0, 'gw', 'net');
+    net.run(10_000);
+    assert.equal(b.childSaList()[0]?.lifetime.seconds, 1800);
+    assert.equal(a.childSaList()[0]?.lifetime.seconds, 1800, net.logsOf('a').join('\n'));
+    assert.match(net.logsOf('a').join('\n'), /responder lifetime: 1800 s/);
+  });
+
+  it('INITIAL-CONTACT from a restarted peer drops the SAs of its previous life', () => {
+    const { net, a, b } = makePair();
+    a.initiate(0, 'gw', 'net');
+    net.run(10_000);
+    const oldCookie = b.ikeSaList()[0]!.initiatorCookie;
+    // a "reboots": a fresh endpoint on the same address knows nothing of the old SAs.
+    const restarted = makePair({}, undefined, 'restarted');
+    net.detach('a');
+    net.attach('a', restarted.a, [
+      { address: '192.0.2.1', port: 500 },
+      { address: '192.0.2.1', port: 4500 },
+    ]);
+    restarted.a.initiate(net.now, 'gw', 'net');
+    net.run(net.now + 10_000);
+    const sas = b.ikeSaList();
+    assert.equal(sas.length, 1, net.logsOf('b').join('\n'));
+    assert.notEqual(sas[0]?.initiatorCookie, oldCookie);
+    assert.equal(b.childSaList().length, 1);
+    assert.match(net.logsOf('b').join('\n'), /INITIAL-CONTACT: dropping an older ISAKMP SA/);
+  });
+
+  it('lifetime expiry: the CHILD SA and the ISAKMP SA are deleted when they expire', () => {
+    const { net, a, b } = makePair({
+      connExtra: 'rekey_time = 0s\n    over_time = 0s',
+      childExtra: 'rekey_time = 0s\n        life_time = 100s',
+    });
+    a.initiate(0, 'gw', 'net');
+    net.run(10_000);
+    assert.equal(a.childSaList().length, 1);
+    net.run(120_000);
+    assert.equal(a.childSaList().length, 0);
+    assert.equal(b.childSaList().length, 0);
+    assert.equal(net.eventsOf('a', 'child-sa-down').length, 1);
+  });
+});
