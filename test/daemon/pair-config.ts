@@ -16,7 +16,7 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 /** swanctl.conf of peer `self` of a pair on 127.0.0.1 with IKE ports `ports`. */
-export function pairConfig(self: 'a' | 'b', ports: { a: number; b: number }): string {
+export function pairConfig(self: 'a' | 'b', ports: { a: number; b: number }, extra = ''): string {
   const other = self === 'a' ? 'b' : 'a';
   return `
 connections {
@@ -27,6 +27,7 @@ connections {
     local_port = ${ports[self]}
     remote_port = ${ports[other]}
     proposals = aes128-sha256-modp2048
+    ${extra}
     local {
       auth = psk
       id = ${self}.ikets.test

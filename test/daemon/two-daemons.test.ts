@@ -97,3 +97,48 @@ describe('two daemons on 127.0.0.1', () => {
     assert.doesNotMatch(listB.stdout, /ESTABLISHED/, listB.stdout);
   });
 });
+
+describe('two daemons on 127.0.0.1 with encap = yes (NAT-T sockets)', () => {
+  const services: DaemonService[] = [];
+  const control = { a: '', b: '' };
+  let nattA = 0;
+
+  before(async () => {
+    const dir = await tempDir();
+    const [a, b, aNatt, bNatt] = (await freePorts(4)) as [number, number, number, number];
+    nattA = aNatt;
+    for (const self of ['a', 'b'] as const) {
+      const configFile = join(dir, `${self}.conf`);
+      await writeFile(configFile, pairConfig(self, { a, b }, 'encap = yes'));
+      control[self] = join(dir, `${self}.ctl`);
+      services.push(
+        await DaemonService.start({
+          configFile,
+          addresses: ['127.0.0.1'],
+          port: self === 'a' ? a : b,
+          nattPort: self === 'a' ? aNatt : bNatt,
+          controlPath: control[self],
+          write: () => {},
+        }),
+      );
+    }
+  });
+
+  after(async () => {
+    for (const s of services) await s.stop();
+  });
+
+  it('floats the initiator to its NAT-T socket and installs UDP-encapsulated children on both sides', async () => {
+    const up = await ikets(['up', 'net', '--timeout', '10', '--control', control.a]);
+    assert.equal(up.status, 0, up.stderr);
+    const b = services[1]?.daemon.sad;
+    for (let i = 0; i < 40 && b?.size.child !== 1; i++) await sleep(50);
+    const ikeA = services[0]?.daemon.sad.ikeSas()[0];
+    assert.equal(ikeA?.local.port, nattA, 'A speaks from its NAT-T socket');
+    assert.equal(b?.ikeSas()[0]?.remote.port, nattA, 'B sees A on its NAT-T port');
+    for (const c of [control.a, control.b]) {
+      const list = await ikets(['list-sas', '--control', c]);
+      assert.match(list.stdout, /\n {2}net: #\d+, INSTALLED, TUNNEL-in-UDP, /, list.stdout);
+    }
+  });
+});
