@@ -65,6 +65,8 @@ export interface PeerOptions {
   readonly config: string;
   readonly port?: number;
   readonly nattPort?: number;
+  /** Engine settings (EngineSettings), e.g. shorter retransmission timeouts. */
+  readonly settings?: Readonly<Record<string, number>>;
 }
 
 const PEER_JS = fileURLToPath(new URL('./ikets-peer.js', import.meta.url));
@@ -109,6 +111,7 @@ export class IketsPeer {
     const args = [PEER_JS, '--config', configPath, '--address', o.address];
     if (o.port !== undefined) args.push('--port', String(o.port));
     if (o.nattPort !== undefined) args.push('--natt-port', String(o.nattPort));
+    if (o.settings !== undefined) args.push('--settings', JSON.stringify(o.settings));
     const [file, argv] = inNamespace(o.netns, process.execPath, args);
     const child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     if (child.pid !== undefined) trackPid(child.pid);

@@ -8,6 +8,7 @@
  *   {"cmd":"list"} -> {"type":"list","ike":[...],"children":[...]}   {"cmd":"quit"}
  *
  * Usage: node dist/test/interop/ikets-peer.js --config FILE --address A [--port 500 --natt-port 4500]
+ *        [--settings JSON]   (engine settings, e.g. '{"retransmitTimeout":500}')
  * Besides engine events it prints {"type":"ready"}, {"type":"result",...} for commands and
  * {"type":"fatal","message":...} before exiting on an error.
  */
@@ -17,6 +18,7 @@ import { isIPv6 } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
+import type { EngineSettings } from '../../src/ikev1/context.js';
 import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
 
 function print(value: unknown): void {
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     address: { type: 'string' },
     port: { type: 'string', default: '500' },
     'natt-port': { type: 'string', default: '4500' },
+    settings: { type: 'string', default: '{}' },
   },
 });
 if (values.config === undefined || values.address === undefined)
@@ -49,7 +52,8 @@ const ports = [Number(values.port), Number(values['natt-port'])];
 let endpoint: Ikev1Endpoint;
 try {
   const config = parseSwanctlConfig(readFileSync(values.config, 'utf8'), values.config);
-  endpoint = new Ikev1Endpoint({ config, nattPort: ports[1] }, Date.now());
+  const settings = JSON.parse(values.settings ?? '{}') as Partial<EngineSettings>;
+  endpoint = new Ikev1Endpoint({ config, nattPort: ports[1], settings }, Date.now());
 } catch (error) {
   fatal(`cannot load ${values.config}: ${(error as Error).message}`);
 }

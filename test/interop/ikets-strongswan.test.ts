@@ -1,0 +1,156 @@
+// ikets against strongSwan's charon: IKEv1 Main and Aggressive Mode with pre-shared keys, Quick
+// Mode with and without PFS, Delete from either side, and a wrong pre-shared key. ikets runs as a
+// child process (ikets-peer) in namespace a, charon in namespace b; both must list the same SAs.
+// charon runs with kernel-libipsec, so it fakes a NAT and everything is UDP-encapsulated.
+// Skips without root or strongSwan.
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createNetnsPair, ensureTools, type NetnsPair } from './harness/index.js';
+import {
+  AES128_SHA256,
+  assertAgree,
+  CONN,
+  charonSas,
+  ESP_AES128_SHA256,
+  establish,
+  logsOf,
+  type Peers,
+  type Scenario,
+  startPeers,
+} from './strongswan-peers.js';
+
+const tools = ensureTools(['charon', 'swanctl', 'ip', 'unshare']);
+
+const SUITES: readonly Scenario[] = [
+  {
+    proposals: 'aes128-sha256-modp2048',
+    esp: 'aes128-sha256',
+    charonIke: { ...AES128_SHA256, dhGroup: 'MODP_2048' },
+    charonEsp: ESP_AES128_SHA256,
+  },
+  {
+    proposals: 'aes256-sha1-modp1024',
+    esp: '3des-sha1',
+    charonIke: {
+      encrAlg: 'AES_CBC',
+      encrKeysize: 256,
+      integAlg: 'HMAC_SHA1_96',
+      prfAlg: 'PRF_HMAC_SHA1',
+      dhGroup: 'MODP_1024',
+    },
+    charonEsp: { encrAlg: '3DES_CBC', integAlg: 'HMAC_SHA1_96' },
+  },
+  {
+    proposals: 'aes128-sha256-ecp256',
+    esp: 'aes128-sha256',
+    charonIke: { ...AES128_SHA256, dhGroup: 'ECP_256' },
+    charonEsp: ESP_AES128_SHA256,
+  },
+  {
+    // Debian's charon loads the curve25519 plugin and negotiates it in IKEv1 as CURVE_25519 (group 31)
+    proposals: 'aes128-sha256-x25519',
+    iketsProposal: 'aes128-sha256-curve25519',
+    esp: 'aes128-sha256',
+    charonIke: { ...AES128_SHA256, dhGroup: 'CURVE_25519' },
+    charonEsp: ESP_AES128_SHA256,
+  },
+];
+
+const AGGRESSIVE: Scenario = { ...SUITES[0]!, aggressive: true };
+const PFS: Scenario = {
+  ...SUITES[0]!,
+  esp: 'aes128-sha256-modp2048',
+  charonEsp: { ...ESP_AES128_SHA256, dhGroup: 'MODP_2048' },
+};
+const INITIATORS = ['ikets', 'charon'] as const;
+
+describe('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : tools.reason }, () => {
+  let pair: NetnsPair | undefined;
+  before(async () => {
+    pair = await createNetnsPair();
+  });
+  after(async () => {
+    await pair?.destroy();
+  });
+
+  /** Each case gets fresh processes (independent), sharing the namespace pair. */
+  async function withPeers(s: Scenario, body: (p: Peers) => Promise<void>): Promise<void> {
+    assert.ok(pair, 'namespace pair');
+    const peers = await startPeers(pair, s);
+    try {
+      await body(peers);
+    } finally {
+      await peers.stop();
+    }
+  }
+
+  for (const s of SUITES) {
+    for (const who of INITIATORS) {
+      it(`Main Mode ${s.proposals}, ESP ${s.esp}: ${who} initiates`, () =>
+        withPeers(s, async (p) => {
+          await establish(p, who);
+          await assertAgree(p, s, who === 'ikets');
+        }));
+    }
+  }
+
+  for (const who of INITIATORS) {
+    it(`Aggressive Mode PSK: ${who} initiates`, () =>
+      withPeers(AGGRESSIVE, async (p) => {
+        await establish(p, who);
+        await assertAgree(p, AGGRESSIVE, who === 'ikets');
+      }));
+    it(`Quick Mode with PFS (esp ${PFS.esp}): ${who} initiates`, () =>
+      withPeers(PFS, async (p) => {
+        await establish(p, who);
+        await assertAgree(p, PFS, who === 'ikets');
+        const child = (await p.ikets.list()).children[0];
+        assert.equal(child?.pfsGroup, 'modp2048');
+      }));
+  }
+
+  it('Delete from ikets removes the SAs on charon', () =>
+    withPeers(SUITES[0]!, async (p) => {
+      await establish(p, 'charon');
+      const from = p.ikets.events.length;
+      p.ikets.terminate(CONN);
+      await p.ikets.waitFor((e) => e.type === 'ike-sa-down', 5000, from);
+      const listing = await charonSas(p.charon, true);
+      assert.equal(listing.ikeSas.length, 0, `charon still lists SAs\n${logsOf(p)}`);
+      assert.match(p.charon.readLog(), /received DELETE for IKE_SA/);
+      assert.equal((await p.ikets.list()).ike.length, 0);
+    }));
+
+  it('Delete from charon (swanctl --terminate) removes the SAs in ikets', () =>
+    withPeers(SUITES[0]!, async (p) => {
+      await establish(p, 'ikets');
+      const from = p.ikets.events.length;
+      await p.charon.terminate(CONN, { ike: true });
+      const child = await p.ikets.waitFor((e) => e.type === 'child-sa-down', 5000, from);
+      const ike = await p.ikets.waitFor((e) => e.type === 'ike-sa-down', 5000, from);
+      assert.ok('reason' in child && child.reason === 'remote', `child-sa-down reason\n${logsOf(p)}`);
+      assert.ok('reason' in ike && ike.reason === 'remote', `ike-sa-down reason\n${logsOf(p)}`);
+      const mine = await p.ikets.list();
+      assert.deepEqual([mine.ike.length, mine.children.length], [0, 0]);
+      assert.equal((await p.charon.listSas()).ikeSas.length, 0);
+    }));
+
+  for (const who of INITIATORS) {
+    it(`a wrong pre-shared key fails on both sides and says why: ${who} initiates`, () =>
+      withPeers({ ...SUITES[0]!, iketsPsk: 'not-the-right-psk-0123456789' }, async (p) => {
+        const from = p.ikets.events.length;
+        if (who === 'ikets') p.ikets.initiate(CONN, CONN);
+        // swanctl stops waiting after 1 s (charon itself gives up after its retransmissions, ~7 s)
+        else await p.charon.swanctl(['--initiate', '--child', CONN, '--timeout', '1'], true);
+        const down = await p.ikets.waitFor((e) => e.type === 'ike-sa-down', 15_000, from);
+        assert.ok('reason' in down && down.reason === 'failed');
+        assert.ok(!p.ikets.events.some((e) => e.type === 'ike-sa-up' || e.type === 'child-sa-up'));
+        const logs = logsOf(p);
+        assert.match(p.ikets.logs(), /pre-shared keys probably differ/, logs);
+        // charon cannot decrypt what ikets protected with its key (message 5 or ikets' notify)
+        assert.ok(await p.charon.waitForLog(/decryption failed\?/, 5000), logs);
+        assert.equal((await p.charon.listSas()).ikeSas.filter((s) => s.state === 'ESTABLISHED').length, 0);
+        assert.equal((await p.ikets.list()).ike.length, 0);
+      }));
+  }
+});
