@@ -9,7 +9,8 @@ import type { ChildSaInfo } from './types.js';
 
 export interface ChildSa {
   info: ChildSaInfo;
-  readonly ikeSa: IkeSa;
+  /** The ISAKMP SA that protects its Deletes and rekeying; a successor adopts it (lifecycle.ts). */
+  ikeSa: IkeSa;
   readonly config: ChildConfig;
   readonly spiIn: Buffer;
   readonly spiOut: Buffer;

@@ -110,6 +110,11 @@ export class Lifecycle {
     );
     ep.emit({ type: 'ike-sa-up', sa: this.ikeInfo(sa) });
     if (initialContact) this.initialContact(sa);
+    const replaced = sa.rekeyOf === undefined ? undefined : ep.ikeSas.byId(sa.rekeyOf);
+    if (replaced !== undefined) {
+      ep.log('info', `ISAKMP SA #${sa.id} replaces #${replaced.id}`, sa);
+      this.deleteIkeSa(replaced, 'rekeyed');
+    }
     for (const child of this.#pendingChildren.get(sa.id) ?? []) this.startChild(sa, child);
     this.#pendingChildren.delete(sa.id);
   }
@@ -160,8 +165,11 @@ export class Lifecycle {
   /** Removes an ISAKMP SA with its IPsec SAs; the Delete is sent by the caller when due. */
   removeIkeSa(sa: IkeSa, reason: DeleteReason): void {
     if (sa.state === 'deleted') return;
-    for (const child of this.ep.children.ofIkeSa(sa))
-      this.removeChild(child, reason === 'failed' ? 'local' : (reason as 'local'), false);
+    const heir = this.successor(sa, reason);
+    for (const child of this.ep.children.ofIkeSa(sa)) {
+      if (heir !== undefined) this.adopt(heir, child);
+      else this.removeChild(child, reason === 'failed' ? 'local' : (reason as 'local'), false);
+    }
     for (const qm of sa.quickModes.values())
       for (const spi of qm.localSpis.values()) this.ep.children.releaseSpi(spi);
     const wasUp = sa.state === 'established' || sa.state === 'deleting';
@@ -171,11 +179,38 @@ export class Lifecycle {
     if (wasUp || reason === 'failed') this.ep.emit({ type: 'ike-sa-down', sa: this.ikeInfo(sa), reason });
   }
 
+  /**
+   * In IKEv1 the IPsec SAs do not depend on the ISAKMP SA that negotiated them (RFC 2409 section 5.5):
+   * when it is rekeyed, expires or the peer deletes it, another established ISAKMP SA of the same
+   * connection and peer takes its children over, as strongSwan does on reauthentication.
+   */
+  successor(sa: IkeSa, reason: DeleteReason): IkeSa | undefined {
+    if (reason !== 'rekeyed' && reason !== 'expired' && reason !== 'remote') return undefined;
+    return this.ep.ikeSas
+      .all()
+      .find(
+        (o) =>
+          o !== sa &&
+          o.state === 'established' &&
+          o.connection.name === sa.connection.name &&
+          o.remote.address === sa.remote.address,
+      );
+  }
+
+  adopt(heir: IkeSa, child: ChildSa): void {
+    child.ikeSa = heir;
+    child.info = { ...child.info, ikeSaId: heir.id };
+    this.ep.emit({ type: 'child-sa-updated', sa: child.info });
+  }
+
   /** Deletes an established ISAKMP SA: Deletes for its children, then for itself (RFC 2408 section 3.15). */
   deleteIkeSa(sa: IkeSa, reason: DeleteReason): void {
     if (sa.state === 'established') {
-      for (const child of this.ep.children.ofIkeSa(sa))
-        this.removeChild(child, reason === 'expired' ? 'expired' : 'local', true);
+      const heir = this.successor(sa, reason);
+      for (const child of this.ep.children.ofIkeSa(sa)) {
+        if (heir !== undefined) this.adopt(heir, child);
+        else this.removeChild(child, reason === 'expired' ? 'expired' : 'local', true);
+      }
       sendInformational(sa, [deleteIsakmpPayload(sa)], this.ep);
       sa.state = 'deleting';
     }
@@ -330,6 +365,7 @@ export class Lifecycle {
     sa.rekeyAt = undefined;
     const fresh = this.createInitiator(sa.connection);
     if (typeof fresh === 'string') return;
+    fresh.rekeyOf = sa.id;
     this.ep.log('info', `rekeying ISAKMP SA #${sa.id} as #${fresh.id}`, sa);
     this.#pendingChildren.set(fresh.id, []);
   }

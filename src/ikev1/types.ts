@@ -126,6 +126,8 @@ export type EndpointEvent =
   | { readonly type: 'ike-sa-down'; readonly sa: IkeSaInfo; readonly reason: DeleteReason }
   | { readonly type: 'child-sa-up'; readonly sa: ChildSaInfo; readonly rekeyOf: number | undefined }
   | { readonly type: 'child-sa-down'; readonly sa: ChildSaInfo; readonly reason: DeleteReason }
+  /** An IPsec SA now belongs to another ISAKMP SA (the successor of a rekeyed or deleted one). */
+  | { readonly type: 'child-sa-updated'; readonly sa: ChildSaInfo }
   | {
       readonly type: 'log';
       readonly level: LogLevel;

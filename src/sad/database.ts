@@ -45,6 +45,8 @@ export class SecurityAssociationDatabase {
     else if (event.type === 'ike-sa-down') this.#removeIke(event.sa, event.reason);
     else if (event.type === 'child-sa-up') this.#putChild(event.sa, event.rekeyOf);
     else if (event.type === 'child-sa-down') this.#removeChild(event.sa, event.reason);
+    // A successor ISAKMP SA adopted the child: same SA, new owner (no added/rekeyed event).
+    else if (event.type === 'child-sa-updated') this.#putChild(event.sa, undefined);
   }
 
   get size(): { readonly ike: number; readonly child: number } {

@@ -71,3 +71,28 @@ describe('IKEv1 engine: bundles, transport mode, INITIAL-CONTACT, lifetimes', ()
     assert.equal(net.eventsOf('a', 'child-sa-down').length, 1);
   });
 });
+
+describe('IKEv1 engine: rekeying the ISAKMP SA', () => {
+  it('a new phase 1 replaces the old ISAKMP SA, which is deleted; the CHILD SA lives on under the new one', () => {
+    const { net, a, b } = makePair({ connExtra: 'rekey_time = 60s\n    over_time = 30s' });
+    a.initiate(0, 'gw', 'net');
+    net.run(10_000);
+    const firstIke = a.ikeSaList()[0]!;
+    const child = a.childSaList()[0]!;
+    net.run(80_000);
+    const ikeA = a.ikeSaList();
+    const ikeB = b.ikeSaList();
+    assert.equal(ikeA.length, 1, net.logsOf('a').join('\n'));
+    assert.equal(ikeB.length, 1, net.logsOf('b').join('\n'));
+    assert.notEqual(ikeA[0]?.initiatorCookie, firstIke.initiatorCookie);
+    assert.equal(ikeA[0]?.initiatorCookie, ikeB[0]?.initiatorCookie);
+    // The IPsec SA was not touched, only handed to the new ISAKMP SA on both sides.
+    assert.equal(a.childSaList()[0]?.spiIn, child.spiIn);
+    assert.equal(a.childSaList()[0]?.ikeSaId, ikeA[0]?.id);
+    assert.equal(b.childSaList()[0]?.ikeSaId, ikeB[0]?.id);
+    assert.equal(net.eventsOf('a', 'child-sa-down').length, 0);
+    assert.equal(net.eventsOf('b', 'child-sa-down').length, 0);
+    assert.equal(net.eventsOf('b', 'child-sa-updated').length, 1);
+    assertCrosswise(a.childSaList(), b.childSaList());
+  });
+});
