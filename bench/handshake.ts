@@ -106,22 +106,14 @@ async function udpHandshakes(group: string, timeMs: number): Promise<Measurement
     });
   const a = await start('a', 21500, 31500);
   const b = await start('b', 22500, 32500);
-  const waitFor = (d: Daemon, type: string) =>
-    new Promise<void>((resolve) => {
-      const off = d.events.on('event', (e) => {
-        if (e.type !== type) return;
-        off();
-        resolve();
-      });
-    });
   let iterations = 0;
   const t0 = performance.now();
   try {
     while (performance.now() - t0 < timeMs || iterations < 3) {
-      const up = Promise.all([waitFor(a, 'child-sa-up'), waitFor(b, 'child-sa-up')]);
+      const up = Promise.all([a.waitFor('child-sa-up'), b.waitFor('child-sa-up')]);
       a.initiate('bench', 'net');
       await up;
-      const down = Promise.all([waitFor(a, 'ike-sa-down'), waitFor(b, 'ike-sa-down')]);
+      const down = Promise.all([a.waitFor('ike-sa-down'), b.waitFor('ike-sa-down')]);
       a.terminate('bench');
       await down;
       iterations++;

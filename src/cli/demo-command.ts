@@ -1,10 +1,10 @@
 import { createSocket } from 'node:dgram';
 import { parseArgs } from 'node:util';
 import { parseSwanctlConfig } from '../config/swanctl.js';
-import { Daemon } from '../daemon/daemon.js';
+import { Daemon, DaemonTimeoutError } from '../daemon/daemon.js';
 import { ikev1EndpointFactory } from '../daemon/engine.js';
 import { Logger } from '../daemon/logger.js';
-import type { ChildSaInfo, EndpointEvent } from '../ikev1/types.js';
+import type { ChildSaInfo } from '../ikev1/types.js';
 import { formatSaListing } from '../sad/index.js';
 import type { CliIo } from './io.js';
 import { CliError } from './usage-error.js';
@@ -89,7 +89,7 @@ async function runScenario(natt: boolean, io: CliIo, quiet: boolean): Promise<bo
     }
     const alice = daemons.alice!;
     const bob = daemons.bob!;
-    const up = Promise.all([waitFor(alice, 'child-sa-up'), waitFor(bob, 'child-sa-up')]);
+    const up = Promise.all([alice.waitFor('child-sa-up'), bob.waitFor('child-sa-up')]);
     const error = alice.initiate('demo', 'net');
     if (error !== undefined) throw new CliError('ERR_DEMO', error);
     await up;
@@ -102,28 +102,16 @@ async function runScenario(natt: boolean, io: CliIo, quiet: boolean): Promise<bo
       );
     }
     const matched = crosswise(alice.endpoint.childSas(), bob.endpoint.childSas(), io);
-    const down = Promise.all([waitFor(alice, 'ike-sa-down'), waitFor(bob, 'ike-sa-down')]);
+    const down = Promise.all([alice.waitFor('ike-sa-down'), bob.waitFor('ike-sa-down')]);
     alice.terminate('demo');
     await down;
     return matched;
+  } catch (error) {
+    if (error instanceof DaemonTimeoutError) throw new CliError('ERR_DEMO', error.message);
+    throw error;
   } finally {
     for (const d of Object.values(daemons)) await d?.stop();
   }
-}
-
-function waitFor(d: Daemon, type: EndpointEvent['type'], timeoutMs = 15_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new CliError('ERR_DEMO', `no ${type} within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    const off = d.events.on('event', (e) => {
-      if (e.type !== type) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
 }
 
 /** Alice's outbound SA is Bob's inbound one: same SPI, same keys (RFC 2409 section 5.5). */

@@ -179,6 +179,29 @@ export class Daemon {
     this.#arm();
   }
 
+  /**
+   * The next engine event of `type` (that `accept` takes, if given), or a DaemonTimeoutError after
+   * `timeoutMs`. For the demo, the benchmarks and tests that drive two daemons.
+   */
+  waitFor<T extends EndpointEvent['type']>(
+    type: T,
+    timeoutMs = 15_000,
+    accept: (event: Extract<EndpointEvent, { type: T }>) => boolean = () => true,
+  ): Promise<Extract<EndpointEvent, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new DaemonTimeoutError(`no ${type} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      const off = this.events.on('event', (event) => {
+        if (event.type !== type || !accept(event as Extract<EndpointEvent, { type: T }>)) return;
+        clearTimeout(timer);
+        off();
+        resolve(event as Extract<EndpointEvent, { type: T }>);
+      });
+    });
+  }
+
   /** Deletes every SA (the Deletes are sent before the sockets close), then closes everything. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
@@ -269,4 +292,9 @@ export class Daemon {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+export class DaemonTimeoutError extends Error {
+  readonly code = 'ERR_IKETS_TIMEOUT';
+  override readonly name = 'DaemonTimeoutError';
 }
