@@ -87,6 +87,18 @@ export function handleQuickMode1(
       reason: match,
     };
   const { child, number, chosen } = match;
+  // A Quick Mode for a child we have installed with the same selectors is the peer rekeying it
+  // (strongSwan: "detected rekeying of CHILD_SA"): the new SAs replace it, so we never rekey it too.
+  const [ours, theirs] = [formatSelector(localTs), formatSelector(remoteTs)];
+  const rekeyed = ctx.children
+    .ofIkeSa(sa)
+    .find(
+      (c) =>
+        c.config === child &&
+        c.state === 'installed' &&
+        c.info.localTs.join() === ours &&
+        c.info.remoteTs.join() === theirs,
+    );
   const first = chosen[0]!.parsed;
   const ke = rest.find((p) => p.type === 'key_exchange');
   const group = first.transform.group;
@@ -132,7 +144,7 @@ export function handleQuickMode1(
     udpEncapsulation: first.udpEncapsulation,
     lifeSeconds: Math.min(ourLife, proposedLife),
     lifeKilobytes: first.lifeKilobytes,
-    rekeyOf: undefined,
+    rekeyOf: rekeyed?.info.id,
   };
   const accepted: SaPayload = {
     ...offer,
@@ -181,7 +193,7 @@ export function handleQuickMode3(
   sa.commitReceived(message);
   ctx.exchangeDone(sa, qm.messageId);
   sa.quickModes.delete(qm.messageId);
-  ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), undefined);
+  ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
   return undefined;
 }
 
