@@ -1,5 +1,6 @@
 /** Starting a daemon around the fake engine on 127.0.0.1 with ephemeral ports, and a UDP peer. */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,8 +80,16 @@ export class Peer {
   }
 }
 
+const tempDirs: string[] = [];
+// Tests leave nothing behind: the directories go when the test file's process ends.
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'ikets-daemon-'));
+  const dir = await mkdtemp(join(tmpdir(), 'ikets-daemon-'));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
