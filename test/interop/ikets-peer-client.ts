@@ -55,7 +55,7 @@ export type PeerEvent =
   | { readonly type: 'log'; readonly level: string; readonly message: string; readonly ikeSa?: number }
   | { readonly type: 'ike-sa-up'; readonly sa: PeerIkeSa }
   | { readonly type: 'ike-sa-down'; readonly sa: PeerIkeSa; readonly reason: string }
-  | { readonly type: 'child-sa-up'; readonly sa: PeerChildSa }
+  | { readonly type: 'child-sa-up'; readonly sa: PeerChildSa; readonly rekeyOf?: number }
   | { readonly type: 'child-sa-down'; readonly sa: PeerChildSa; readonly reason: string };
 
 export interface PeerOptions {

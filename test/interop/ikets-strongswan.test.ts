@@ -5,7 +5,7 @@
 // Skips without root or strongSwan.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createNetnsPair, ensureTools, type NetnsPair } from './harness/index.js';
+import { createNetnsPair, ensureTools, type NetnsPair, waitUntil } from './harness/index.js';
 import {
   AES128_SHA256,
   assertAgree,
@@ -134,6 +134,42 @@ describe('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : to
       assert.deepEqual([mine.ike.length, mine.children.length], [0, 0]);
       assert.equal((await p.charon.listSas()).ikeSas.length, 0);
     }));
+
+  it('CHILD SA rekeyed by charon: ikets replaces the old SAs and both list the new pair', () => {
+    const s: Scenario = { ...SUITES[0]!, charonChild: { rekey_time: '2s', rand_time: '0s' } };
+    return withPeers(s, async (p) => {
+      await establish(p, 'charon');
+      const from = p.ikets.events.length;
+      const up = await p.ikets.waitFor(
+        (e) => e.type === 'child-sa-up' && e.rekeyOf !== undefined,
+        6000,
+        from,
+      );
+      const down = await p.ikets.waitFor((e) => e.type === 'child-sa-down', 2000, from);
+      assert.ok('reason' in down && down.reason === 'rekeyed', logsOf(p));
+      assert.match(p.charon.readLog(), /detected rekeying of CHILD_SA|CHILD_SA gw\{2\} established/);
+      // charon closes its REKEYED copy when ikets deletes the replaced SAs
+      await waitUntil(async () => (await p.charon.listSas()).ikeSas[0]?.childSas.length === 1, 3000);
+      await assertAgree(p, s, false);
+      assert.equal((await p.ikets.list()).children[0]?.id, 'sa' in up ? up.sa.id : -1);
+    });
+  });
+
+  it('DPD both ways: R-U-THERE answered with R-U-THERE-ACK (RFC 3706)', () => {
+    const s: Scenario = { ...SUITES[0]!, charonConn: { dpd_delay: '1s' }, iketsConn: 'dpd_delay = 1s' };
+    return withPeers(s, async (p) => {
+      await establish(p, 'ikets');
+      // in charon's log both directions are 'request's (IKEv1 Informational exchanges are one message)
+      const acks = (log: string) =>
+        log.match(/parsed INFORMATIONAL_V1 request \d+ \[ HASH N\(DPD_ACK\) \]/g)?.length ?? 0;
+      const dpds = (log: string) =>
+        log.match(/parsed INFORMATIONAL_V1 request \d+ \[ HASH N\(DPD\) \]/g)?.length ?? 0;
+      await waitUntil(() => acks(p.charon.readLog()) > 0 && dpds(p.charon.readLog()) > 0, 3000);
+      assert.ok(acks(p.charon.readLog()) > 0, `ikets answers charon's R-U-THERE\n${logsOf(p)}`);
+      assert.ok(dpds(p.charon.readLog()) > 0, `ikets sends R-U-THERE\n${logsOf(p)}`);
+      await assertAgree(p, s, true);
+    });
+  });
 
   for (const who of INITIATORS) {
     it(`a wrong pre-shared key fails on both sides and says why: ${who} initiates`, () =>

@@ -10,6 +10,7 @@ import {
   type IkeSaInfo,
   type NetnsPair,
   type SaListing,
+  type SwanctlSection,
   startCharon,
   waitUntil,
 } from './harness/index.js';
@@ -44,6 +45,11 @@ export interface Scenario {
   readonly iketsProposal?: string;
   readonly charonIke?: CharonIkeAlgs;
   readonly charonEsp?: CharonEspAlgs;
+  /** Extra keys for charon's connection and child sections (e.g. `dpd_delay`, `rekey_time`). */
+  readonly charonConn?: SwanctlSection;
+  readonly charonChild?: SwanctlSection;
+  /** Extra lines for ikets' connection section. */
+  readonly iketsConn?: string;
 }
 
 export const AES128_SHA256: Omit<CharonIkeAlgs, 'dhGroup'> = {
@@ -67,6 +73,7 @@ export function iketsConfig(pair: NetnsPair, s: Scenario): string {
     local_addrs = ${pair.a.ipv4}
     remote_addrs = ${pair.b.ipv4}
     proposals = ${s.proposals}
+    ${s.iketsConn ?? ''}
     local {
       auth = psk
       id = a.ikets.test
@@ -127,6 +134,8 @@ export async function startPeers(pair: NetnsPair, s: Scenario): Promise<Peers> {
       proposals: s.proposals,
       espProposals: s.esp,
       aggressive: s.aggressive,
+      ...(s.charonConn === undefined ? {} : { extra: s.charonConn }),
+      ...(s.charonChild === undefined ? {} : { childExtra: s.charonChild }),
     }),
   });
   let ikets: IketsPeer;
