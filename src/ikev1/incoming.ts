@@ -63,6 +63,11 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
     if (pending !== undefined) return informationalMessage(ep, pending, message, data);
     return firstMessage(ep, dg, message, data);
   }
+  if (sa === undefined && exchangeType === ExchangeType.INFORMATIONAL && !message.body.encrypted) {
+    // strongSwan refuses our first message with its own responder cookie and a random message ID.
+    const pending = ep.ikeSas.findPendingInitiator(initiatorCookie);
+    if (pending !== undefined) return informationalMessage(ep, pending, message, data);
+  }
   if (sa === undefined && messageId === 0) {
     const pending = ep.ikeSas.findPendingInitiator(initiatorCookie);
     if (pending !== undefined && !message.body.encrypted) {
