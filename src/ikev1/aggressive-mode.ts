@@ -17,7 +17,6 @@ import {
   acceptPeerId,
   derivePhase1Keys,
   findPayload,
-  lookupPsk,
   natDetected,
   noteNatD,
   notePeerVendorIds,
@@ -94,10 +93,8 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.gxr = sa.dh.publicValue;
   sa.nonceR = ctx.random.bytes(ctx.settings.nonceLength);
   // The peer's identity is known here, so the PSK is found by it (RFC 2409 section 5.4).
-  const psk = lookupPsk(sa, ctx, identityOf(id));
-  if (psk === undefined) return fail('AUTHENTICATION_FAILED', `no pre-shared key for '${sa.remoteIdText}'`);
-  const failure = derivePhase1Keys(sa, ke.data, psk);
-  if (failure !== undefined) return fail('INVALID_KEY_INFORMATION', failure);
+  const failed = derivePhase1Keys(sa, ctx, ke.data, identityOf(id));
+  if (failed !== undefined) return failed;
   const idPayload = ourIdPayload(sa);
   const out: Payload[] = [
     acceptedSaPayload(offer, chosen.transform),
@@ -137,10 +134,8 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.nonceR = nonce.data;
   const refused = acceptPeerId(sa, id);
   if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused);
-  const psk = lookupPsk(sa, ctx, identityOf(id));
-  if (psk === undefined) return fail('AUTHENTICATION_FAILED', 'no pre-shared key for this peer');
-  const failure = derivePhase1Keys(sa, ke.data, psk);
-  if (failure !== undefined) return fail('INVALID_KEY_INFORMATION', failure);
+  const failed = derivePhase1Keys(sa, ctx, ke.data, identityOf(id));
+  if (failed !== undefined) return failed;
   if (!verifyPeerHash(sa, id, hash.data))
     return fail('AUTHENTICATION_FAILED', 'HASH_R does not verify: the pre-shared keys differ');
   noteNatD(sa, payloads, ctx);

@@ -17,7 +17,6 @@ import {
   derivePhase1Keys,
   findPayload,
   initialContact,
-  lookupPsk,
   natDetected,
   noteNatD,
   notePeerVendorIds,
@@ -123,10 +122,8 @@ function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.dh = suite.group.group.generate(ctx.random);
   sa.gxr = sa.dh.publicValue;
   sa.nonceR = ctx.random.bytes(ctx.settings.nonceLength);
-  const psk = lookupPsk(sa, ctx);
-  if (psk === undefined) return fail('AUTHENTICATION_FAILED', 'no pre-shared key for this peer', true);
-  const failure = derivePhase1Keys(sa, peer.ke, psk);
-  if (failure !== undefined) return fail('INVALID_KEY_INFORMATION', failure);
+  const failed = derivePhase1Keys(sa, ctx, peer.ke);
+  if (failed !== undefined) return failed;
   noteNatD(sa, payloads, ctx);
   const out: Payload[] = [
     { type: 'key_exchange', data: sa.gxr },
@@ -143,10 +140,8 @@ function initiatorMessage4(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   if (peer === undefined) return ignore('message 4 needs KE and Nonce payloads');
   sa.gxr = peer.ke;
   sa.nonceR = peer.nonce;
-  const psk = lookupPsk(sa, ctx);
-  if (psk === undefined) return fail('AUTHENTICATION_FAILED', 'no pre-shared key for this peer', true);
-  const failure = derivePhase1Keys(sa, peer.ke, psk);
-  if (failure !== undefined) return fail('INVALID_KEY_INFORMATION', failure);
+  const failed = derivePhase1Keys(sa, ctx, peer.ke);
+  if (failed !== undefined) return failed;
   noteNatD(sa, payloads, ctx);
   if (natDetected(sa)) floatToNatT(sa, ctx);
   const out: Payload[] = [ourIdPayload(sa)];

@@ -25,6 +25,7 @@ import type { ExchangeContext } from './context.js';
 import { addressIdentity, findPsk, identificationPayload, identityOf, sameIdentity } from './identity.js';
 import type { IkeSa } from './ike-sa.js';
 import { detectNat, natDPayloads, natTraversalVendorIds, peerNatTraversal } from './nat-traversal.js';
+import { fail, type Phase1Result } from './phase1-outcome.js';
 
 /** Our Vendor IDs: NAT-T (RFC 3947 section 3.1) and DPD (RFC 3706 section 5.1). */
 export function ourVendorIds(answering?: readonly Payload[]): Payload[] {
@@ -91,17 +92,36 @@ export function lookupPsk(
 }
 
 /**
- * SKEYID and its family, Ka and the phase 1 IV (RFC 2409 section 5 and Appendix B). Returns why it
- * failed (a bad public value, RFC 6989; a weak key) instead of throwing.
+ * The pre-shared key, SKEYID and its family, Ka and the phase 1 IV (RFC 2409 section 5 and Appendix
+ * B), once both Diffie-Hellman values and nonces are known. The PSK is found by `remoteId` when the
+ * peer's identity is known (Aggressive Mode), else as `lookupPsk` explains. Returns the failure (no
+ * key, a bad public value per RFC 6989, a weak key) instead of throwing; undefined on success.
  */
-export function derivePhase1Keys(sa: IkeSa, peerPublic: Uint8Array, psk: Buffer): string | undefined {
+export function derivePhase1Keys(
+  sa: IkeSa,
+  ctx: ExchangeContext,
+  peerPublic: Uint8Array,
+  remoteId?: IdentityConfig,
+): Phase1Result | undefined {
+  const psk = lookupPsk(sa, ctx, remoteId);
+  if (psk === undefined) {
+    const who = formatIdentity(remoteId ?? expectedRemoteIdentity(sa));
+    return fail(
+      'AUTHENTICATION_FAILED',
+      `no pre-shared key for '${sa.localIdText || formatIdentity(localIdentity(sa))}' and '${who}'`,
+    );
+  }
   const suite = sa.suite;
-  if (suite === undefined || sa.dh === undefined) return 'no suite or Diffie-Hellman key pair';
+  if (suite === undefined || sa.dh === undefined)
+    return fail('INVALID_KEY_INFORMATION', 'no suite or Diffie-Hellman key pair');
   let gxy: Buffer;
   try {
     gxy = sa.dh.computeSecret(peerPublic);
   } catch (error) {
-    return `the peer's Diffie-Hellman value is invalid: ${(error as Error).message}`;
+    return fail(
+      'INVALID_KEY_INFORMATION',
+      `the peer's Diffie-Hellman value is invalid: ${(error as Error).message}`,
+    );
   }
   const prf = suite.hash.hash;
   const skeyid = deriveSkeyid({
@@ -119,7 +139,7 @@ export function derivePhase1Keys(sa: IkeSa, peerPublic: Uint8Array, psk: Buffer)
     const iv = new IvState(prf, cbc.blockSize, phase1Iv(prf, sa.gxi, sa.gxr, cbc.blockSize));
     sa.keys = { skeyid, ka, cipher: new IsakmpCipher(cbc, ka, iv) };
   } catch (error) {
-    return `key derivation failed: ${(error as Error).message}`;
+    return fail('INVALID_KEY_INFORMATION', `key derivation failed: ${(error as Error).message}`);
   }
   return undefined;
 }
