@@ -172,6 +172,25 @@ describe('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : to
   });
 
   for (const who of INITIATORS) {
+    it(`no common IKE proposal: NO-PROPOSAL-CHOSEN, both sides say so: ${who} initiates`, () =>
+      withPeers({ ...SUITES[0]!, charonProposals: 'aes256-sha512-modp4096' }, async (p) => {
+        const from = p.ikets.events.length;
+        if (who === 'ikets') {
+          p.ikets.initiate(CONN, CONN);
+          await p.ikets.waitFor((e) => e.type === 'ike-sa-down', 10_000, from);
+          assert.match(p.ikets.logs(), /NO_PROPOSAL_CHOSEN/, logsOf(p));
+          assert.match(p.charon.readLog(), /no proposal found/);
+        } else {
+          await p.charon.swanctl(['--initiate', '--child', CONN, '--timeout', '1'], true);
+          assert.ok(await p.charon.waitForLog(/received NO_PROPOSAL_CHOSEN error notify/, 3000), logsOf(p));
+          assert.match(p.ikets.logs(), /no connection accepts main mode .* with the proposals offered/);
+        }
+        assert.ok(!p.ikets.events.some((e) => e.type === 'ike-sa-up'));
+        assert.equal((await p.ikets.list()).ike.length, 0);
+      }));
+  }
+
+  for (const who of INITIATORS) {
     it(`a wrong pre-shared key fails on both sides and says why: ${who} initiates`, () =>
       withPeers({ ...SUITES[0]!, iketsPsk: 'not-the-right-psk-0123456789' }, async (p) => {
         const from = p.ikets.events.length;

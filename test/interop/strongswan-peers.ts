@@ -48,6 +48,9 @@ export interface Scenario {
   /** Extra keys for charon's connection and child sections (e.g. `dpd_delay`, `rekey_time`). */
   readonly charonConn?: SwanctlSection;
   readonly charonChild?: SwanctlSection;
+  /** charon's own proposals where they differ from ikets' (`proposals`, `esp`). */
+  readonly charonProposals?: string;
+  readonly charonEspProposals?: string;
   /** Extra lines for ikets' connection section. */
   readonly iketsConn?: string;
 }
@@ -131,8 +134,8 @@ export async function startPeers(pair: NetnsPair, s: Scenario): Promise<Peers> {
       remoteId: 'a.ikets.test',
       auth: 'psk',
       psk: s.charonPsk ?? PSK,
-      proposals: s.proposals,
-      espProposals: s.esp,
+      proposals: s.charonProposals ?? s.proposals,
+      espProposals: s.charonEspProposals ?? s.esp,
       aggressive: s.aggressive,
       ...(s.charonConn === undefined ? {} : { extra: s.charonConn }),
       ...(s.charonChild === undefined ? {} : { childExtra: s.charonChild }),
