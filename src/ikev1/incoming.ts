@@ -167,6 +167,8 @@ function firstMessage(
       ep.now,
     );
     sa.offeredSuites = suites;
+    // A peer that knows of the NAT already starts on 4500 (strongSwan reauthenticating): floated.
+    if (dg.local.port === ep.nattPortNumber) sa.floated = true;
     ep.ikeSas.add(sa);
     ep.log(
       'info',
