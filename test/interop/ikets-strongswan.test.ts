@@ -155,6 +155,40 @@ describe('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : to
     });
   });
 
+  it('ISAKMP SA rekeyed (reauthenticated) by ikets: charon moves the CHILD SA to the new SA', () => {
+    const s: Scenario = { ...SUITES[0]!, iketsConn: 'rekey_time = 2s\n    rand_time = 0s' };
+    return withPeers(s, async (p) => {
+      await establish(p, 'ikets');
+      const before = (await p.ikets.list()).children[0];
+      const down = await p.ikets.waitFor((e) => e.type === 'ike-sa-down', 6000);
+      assert.ok('reason' in down && down.reason === 'rekeyed', logsOf(p));
+      await waitUntil(async () => (await p.charon.listSas()).ikeSas.length === 1, 3000);
+      await assertAgree(p, s, true);
+      const after = (await p.ikets.list()).children[0];
+      assert.deepEqual([after?.spiIn, after?.spiOut], [before?.spiIn, before?.spiOut]);
+    });
+  });
+
+  it('ISAKMP SA reauthenticated by charon (Main Mode from 4500): ikets lists the new SA with NAT-T', () => {
+    const s: Scenario = { ...SUITES[0]!, charonConn: { rekey_time: '2s', over_time: '5s', rand_time: '0s' } };
+    // (charon proposes rekey_time + over_time as the lifetime: with the default 10 % ikets may expire
+    // the SA before charon reauthenticates)
+    return withPeers(s, async (p) => {
+      await establish(p, 'charon');
+      const [first] = (await p.ikets.list()).ike;
+      const up = await p.ikets.waitFor((e) => e.type === 'ike-sa-up' && e.sa.id !== first?.id, 6000);
+      assert.ok('sa' in up && up.type === 'ike-sa-up');
+      const listing = await p.charon.listSas();
+      const fresh = listing.ikeSas.find((x) => x.initiatorSpi === up.sa.initiatorCookie);
+      assert.ok(fresh, `charon lists the new IKE SA\n${logsOf(p)}`);
+      assert.equal(fresh.state, 'ESTABLISHED');
+      assert.equal(fresh.responderSpi, up.sa.responderCookie);
+      assert.equal(up.sa.role, 'responder');
+      assert.ok(up.sa.nat.encapsulated, 'a phase 1 started on 4500 is floated');
+      assert.deepEqual([up.sa.local.port, up.sa.remote.port], [4500, 4500]);
+    });
+  });
+
   it('DPD both ways: R-U-THERE answered with R-U-THERE-ACK (RFC 3706)', () => {
     const s: Scenario = { ...SUITES[0]!, charonConn: { dpd_delay: '1s' }, iketsConn: 'dpd_delay = 1s' };
     return withPeers(s, async (p) => {
