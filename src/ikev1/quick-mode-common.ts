@@ -178,6 +178,8 @@ export function installChildren(sa: IkeSa, qm: QuickModeExchange, ctx: ExchangeC
 function rekeyTime(qm: QuickModeExchange, ctx: ExchangeContext): number | undefined {
   const rekey = Math.min(qm.child.rekeyTime, Math.max(qm.lifeSeconds - 1, 0));
   if (rekey <= 0) return undefined;
-  const jitter = qm.child.randTime > 0 ? ctx.random.bytes(4).readUInt32BE(0) % (qm.child.randTime * 1000) : 0;
+  // A shorter lifetime of the peer's shortens the jitter in proportion: rand_time may exceed it.
+  const range = Math.floor((qm.child.randTime * 1000 * rekey) / qm.child.rekeyTime);
+  const jitter = range > 0 ? ctx.random.bytes(4).readUInt32BE(0) % range : 0;
   return ctx.now + Math.max(rekey * 1000 - jitter, 1000);
 }
