@@ -136,7 +136,9 @@ describe('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : to
     }));
 
   it('CHILD SA rekeyed by charon: ikets replaces the old SAs and both list the new pair', () => {
-    const s: Scenario = { ...SUITES[0]!, charonChild: { rekey_time: '2s', rand_time: '0s' } };
+    // charon proposes 30 s, so ikets (rekeying at most 1 s before that) leaves the rekeying to charon
+    const charonChild = { rekey_time: '2s', life_time: '30s', rand_time: '0s' };
+    const s: Scenario = { ...SUITES[0]!, charonChild };
     return withPeers(s, async (p) => {
       await establish(p, 'charon');
       const from = p.ikets.events.length;
@@ -147,7 +149,8 @@ describe('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : to
       );
       const down = await p.ikets.waitFor((e) => e.type === 'child-sa-down', 2000, from);
       assert.ok('reason' in down && down.reason === 'rekeyed', logsOf(p));
-      assert.match(p.charon.readLog(), /detected rekeying of CHILD_SA|CHILD_SA gw\{2\} established/);
+      assert.match(p.charon.readLog(), /CHILD_SA gw\{2\} established/);
+      assert.doesNotMatch(p.ikets.logs(), /initiating Quick Mode/, 'charon rekeyed, not ikets');
       // charon closes its REKEYED copy when ikets deletes the replaced SAs
       await waitUntil(async () => (await p.charon.listSas()).ikeSas[0]?.childSas.length === 1, 3000);
       await assertAgree(p, s, false);
