@@ -109,6 +109,18 @@ describe('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : to
       }));
   }
 
+  for (const who of INITIATORS) {
+    it(`IPv6 Main Mode (NAT-D over IPv6 addresses, /128 selectors): ${who} initiates`, () => {
+      const s: Scenario = { ...SUITES[0]!, ipv6: true };
+      return withPeers(s, async (p) => {
+        await establish(p, who);
+        await assertAgree(p, s, who === 'ikets');
+        const child = (await p.ikets.list()).children[0];
+        assert.deepEqual([child?.localTs, child?.remoteTs], [['fd31::1/128'], ['fd31::2/128']]);
+      });
+    });
+  }
+
   it('Delete from ikets removes the SAs on charon', () =>
     withPeers(SUITES[0]!, async (p) => {
       await establish(p, 'charon');

@@ -51,6 +51,8 @@ export interface Scenario {
   /** charon's own proposals where they differ from ikets' (`proposals`, `esp`). */
   readonly charonProposals?: string;
   readonly charonEspProposals?: string;
+  /** Run over IPv6 (fd31::1 <-> fd31::2) instead of IPv4. */
+  readonly ipv6?: boolean;
   /** Extra lines for ikets' connection section. */
   readonly iketsConn?: string;
 }
@@ -73,8 +75,8 @@ export function iketsConfig(pair: NetnsPair, s: Scenario): string {
   ${CONN} {
     version = 1
     aggressive = ${s.aggressive ? 'yes' : 'no'}
-    local_addrs = ${pair.a.ipv4}
-    remote_addrs = ${pair.b.ipv4}
+    local_addrs = ${s.ipv6 ? pair.a.ipv6 : pair.a.ipv4}
+    remote_addrs = ${s.ipv6 ? pair.b.ipv6 : pair.b.ipv4}
     proposals = ${s.proposals}
     ${s.iketsConn ?? ''}
     local {
@@ -128,8 +130,8 @@ export async function startPeers(pair: NetnsPair, s: Scenario): Promise<Peers> {
     swanctl: hostToHost({
       name: CONN,
       version: 1,
-      localAddr: pair.b.ipv4,
-      remoteAddr: pair.a.ipv4,
+      localAddr: s.ipv6 ? pair.b.ipv6 : pair.b.ipv4,
+      remoteAddr: s.ipv6 ? pair.a.ipv6 : pair.a.ipv4,
       localId: 'b.ikets.test',
       remoteId: 'a.ikets.test',
       auth: 'psk',
@@ -145,7 +147,7 @@ export async function startPeers(pair: NetnsPair, s: Scenario): Promise<Peers> {
   try {
     ikets = await IketsPeer.start({
       netns: pair.a.ns,
-      address: pair.a.ipv4,
+      address: s.ipv6 ? pair.a.ipv6 : pair.a.ipv4,
       config: iketsConfig(pair, s),
       settings: FAST_SETTINGS,
     });
