@@ -156,7 +156,12 @@ function handleDelete(sa: IkeSa, d: DeletePayload, ctx: ExchangeContext): void {
         : undefined;
   if (protocol === undefined) return;
   for (const spi of d.spis) {
-    const child = ctx.children.bySpiOut(sa, protocol, spi);
+    // strongSwan names our own (inbound) SPI when it could not install the SAs it just negotiated.
+    const child =
+      ctx.children.bySpiOut(sa, protocol, spi) ??
+      ctx.children
+        .ofIkeSa(sa)
+        .find((c) => c.info.protocol === protocol && c.info.spiIn === Buffer.from(spi).toString('hex'));
     if (child === undefined) {
       ctx.log('debug', `peer deleted unknown ${protocol} SPI ${Buffer.from(spi).toString('hex')}`, sa);
       continue;
