@@ -51,6 +51,8 @@ export interface Scenario {
   /** charon's own proposals where they differ from ikets' (`proposals`, `esp`). */
   readonly charonProposals?: string;
   readonly charonEspProposals?: string;
+  /** ikets' traffic selectors (default dynamic); charon's come with `charonChild`. */
+  readonly iketsTs?: { readonly local: string; readonly remote: string };
   /** Run over IPv6 (fd31::1 <-> fd31::2) instead of IPv4. */
   readonly ipv6?: boolean;
   /** Extra lines for ikets' connection section. */
@@ -90,8 +92,8 @@ export function iketsConfig(pair: NetnsPair, s: Scenario): string {
     children {
       ${CONN} {
         esp_proposals = ${s.esp}
-        local_ts = dynamic
-        remote_ts = dynamic
+        local_ts = ${s.iketsTs?.local ?? 'dynamic'}
+        remote_ts = ${s.iketsTs?.remote ?? 'dynamic'}
         mode = tunnel
       }
     }
