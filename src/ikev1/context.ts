@@ -26,6 +26,11 @@ export interface EngineSettings {
   readonly maxHalfOpenPerPeer: number;
   /** NAT-keepalive interval when we are behind a NAT (RFC 3948 section 2.3; strongSwan: 20 s). */
   readonly keepaliveInterval: number;
+  /**
+   * Wait before the first Quick Mode after our Aggressive Mode message 3 (ms): strongSwan may process
+   * a Quick Mode that overtakes message 3 first and drop it (test/interop/README.md).
+   */
+  readonly quickModeDelayAfterAggressive: number;
   /** Nonce length in bytes (RFC 2409 section 5: 8 to 256; strongSwan sends 32). */
   readonly nonceLength: number;
 }
@@ -40,6 +45,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   maxHalfOpenPerPeer: 50,
   keepaliveInterval: 20000,
   nonceLength: 32,
+  quickModeDelayAfterAggressive: 50,
 };
 
 export interface ExchangeContext {

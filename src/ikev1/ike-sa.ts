@@ -100,6 +100,8 @@ export class IkeSa {
   /** When we last sent a NAT-keepalive (RFC 3948 section 2.3). */
   lastKeepalive = 0;
   createdAt: number;
+  /** When the children waiting for this SA start (a short delay after Aggressive Mode). */
+  childrenStartAt: number | undefined;
   /** The ISAKMP SA this one replaces (IKEv1 rekeys phase 1 by a new one). */
   rekeyOf: number | undefined;
   /** Why the exchange is stuck, for the log line when it is given up. */

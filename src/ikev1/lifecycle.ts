@@ -115,6 +115,16 @@ export class Lifecycle {
       ep.log('info', `ISAKMP SA #${sa.id} replaces #${replaced.id}`, sa);
       this.deleteIkeSa(replaced, 'rekeyed');
     }
+    // Aggressive Mode message 3 and the first Quick Mode leave back to back; strongSwan may handle
+    // the Quick Mode first and drop it ("phase 1 is incomplete"), costing a retransmission: wait a little.
+    const delay =
+      sa.exchange === 'aggressive' && sa.isInitiator ? ep.settings.quickModeDelayAfterAggressive : 0;
+    if (delay > 0 && (this.#pendingChildren.get(sa.id)?.length ?? 0) > 0) sa.childrenStartAt = ep.now + delay;
+    else this.startPendingChildren(sa);
+  }
+
+  startPendingChildren(sa: IkeSa): void {
+    sa.childrenStartAt = undefined;
     for (const child of this.#pendingChildren.get(sa.id) ?? []) this.startChild(sa, child);
     this.#pendingChildren.delete(sa.id);
   }
@@ -236,7 +246,8 @@ export class Lifecycle {
 
   nextTimer(): number | undefined {
     let next = Number.POSITIVE_INFINITY;
-    for (const sa of this.ep.ikeSas.all()) next = Math.min(next, this.saTimer(sa));
+    for (const sa of this.ep.ikeSas.all())
+      next = Math.min(next, this.saTimer(sa), sa.childrenStartAt ?? next);
     for (const child of this.ep.children.all()) {
       const rekey =
         child.state === 'installed'
@@ -276,6 +287,7 @@ export class Lifecycle {
     const now = ep.now;
     for (const sa of ep.ikeSas.all()) {
       if (sa.state === 'deleted') continue;
+      if (sa.childrenStartAt !== undefined && now >= sa.childrenStartAt) this.startPendingChildren(sa);
       if (
         sa.state === 'connecting' &&
         sa.role === 'responder' &&
