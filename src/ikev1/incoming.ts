@@ -72,6 +72,11 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
     const pending = ep.ikeSas.findPendingInitiator(initiatorCookie);
     if (pending !== undefined && !message.body.encrypted) {
       ep.ikeSas.learnResponderCookie(pending, responderCookie);
+      // With `local_addrs = %any` we sent from a wildcard; the answer tells which address the peer
+      // reaches, and the NAT-D hashes of message 3 must name it (RFC 3947 section 3.2).
+      if (pending.local.address === '0.0.0.0' || pending.local.address === '::') {
+        pending.local = { address: dg.local.address, port: pending.local.port };
+      }
       sa = pending;
     }
   }

@@ -96,3 +96,20 @@ describe('IKEv1 engine: rekeying the ISAKMP SA', () => {
     assertCrosswise(a.childSaList(), b.childSaList());
   });
 });
+
+describe('IKEv1 engine: an initiator with local_addrs = %any', () => {
+  it('learns its address from the first answer, so NAT-D finds no NAT and nothing floats', () => {
+    const { net, a, b } = makePair({});
+    const wildcard = makePair({}).a.config;
+    a.reload({
+      ...wildcard,
+      connections: wildcard.connections.map((c) => ({ ...c, localAddrs: ['%any'] })),
+    });
+    a.initiate(0, 'gw', 'net');
+    net.run(10_000);
+    const ike = a.ikeSaList()[0];
+    assert.equal(ike?.local.address, '192.0.2.1', net.logsOf('a').join('\n'));
+    assert.deepEqual(ike?.nat, { local: false, remote: false, encapsulated: false });
+    assertCrosswise(a.childSaList(), b.childSaList());
+  });
+});

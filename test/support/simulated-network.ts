@@ -41,6 +41,7 @@ export class SimulatedNetwork {
   readonly #random;
   readonly events = new Map<string, EndpointEvent[]>();
   readonly sent = new Map<string, number>();
+  readonly #addresses = new Map<string, readonly Address[]>();
   #seq = 0;
 
   constructor(
@@ -53,6 +54,7 @@ export class SimulatedNetwork {
   /** Attaches a host on the given addresses (its IKE and NAT-T ports). */
   attach(name: string, host: SimulatedHost, addresses: readonly Address[]): void {
     for (const a of addresses) this.#hosts.set(key(a), { name, host });
+    this.#addresses.set(name, addresses);
     this.events.set(name, []);
     this.sent.set(name, 0);
   }
@@ -79,6 +81,11 @@ export class SimulatedNetwork {
   private send(from: string, t: Transmit): void {
     this.sent.set(from, (this.sent.get(from) ?? 0) + 1);
     const c = this.conditions;
+    // A datagram sent from a wildcard leaves with the host's address, as the kernel picks it.
+    const wildcard = t.local.address === '0.0.0.0' || t.local.address === '::';
+    const source = wildcard
+      ? { address: this.#addresses.get(from)?.[0]?.address ?? t.local.address, port: t.local.port }
+      : t.local;
     if (this.#random.float() < c.loss) return;
     const copies = this.#random.float() < c.duplication ? 2 : 1;
     for (let i = 0; i < copies; i++) {
@@ -87,7 +94,7 @@ export class SimulatedNetwork {
         at: this.now + c.latency + extra,
         seq: this.#seq++,
         to: key(t.remote),
-        datagram: { local: t.remote, remote: t.local, data: Buffer.from(t.data) },
+        datagram: { local: t.remote, remote: source, data: Buffer.from(t.data) },
       });
     }
   }
