@@ -19,6 +19,8 @@ export interface ChildSa {
 
 export class ChildSaTable {
   readonly #bySpiIn = new Map<number, ChildSa>();
+  /** The children of each ISAKMP SA, so per-SA work does not scan every child. */
+  readonly #byIkeSa = new Map<IkeSa, Set<ChildSa>>();
   readonly #reserved = new Set<number>();
   readonly #random: RandomSource;
   #nextId = 1;
@@ -52,10 +54,31 @@ export class ChildSaTable {
     const value = child.spiIn.readUInt32BE(0);
     this.#reserved.delete(value);
     this.#bySpiIn.set(value, child);
+    this.#file(child);
+  }
+
+  #file(child: ChildSa): void {
+    const set = this.#byIkeSa.get(child.ikeSa);
+    if (set === undefined) this.#byIkeSa.set(child.ikeSa, new Set([child]));
+    else set.add(child);
+  }
+
+  #unfile(child: ChildSa): void {
+    const set = this.#byIkeSa.get(child.ikeSa);
+    set?.delete(child);
+    if (set?.size === 0) this.#byIkeSa.delete(child.ikeSa);
+  }
+
+  /** Hands a child to another ISAKMP SA (the successor of its own). */
+  move(child: ChildSa, heir: IkeSa): void {
+    this.#unfile(child);
+    child.ikeSa = heir;
+    this.#file(child);
   }
 
   remove(child: ChildSa): void {
     this.#bySpiIn.delete(child.spiIn.readUInt32BE(0));
+    this.#unfile(child);
     child.state = 'deleted';
   }
 
@@ -70,7 +93,7 @@ export class ChildSaTable {
   }
 
   ofIkeSa(ikeSa: IkeSa): ChildSa[] {
-    return this.all().filter((c) => c.ikeSa === ikeSa);
+    return [...(this.#byIkeSa.get(ikeSa) ?? [])];
   }
 
   all(): ChildSa[] {

@@ -13,6 +13,7 @@ import { IkeSaTable } from './ike-sa-table.js';
 import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER } from './nat-traversal.js';
+import { SaTimers } from './sa-timers.js';
 import type {
   ChildSaInfo,
   DeleteReason,
@@ -39,6 +40,7 @@ export class Ikev1Endpoint implements ExchangeContext {
   readonly ikeSas: IkeSaTable;
   readonly children: ChildSaTable;
   readonly lifecycle: Lifecycle;
+  readonly timers: SaTimers;
   now: number;
   readonly #transmits: Transmit[] = [];
   readonly #events: EndpointEvent[] = [];
@@ -52,6 +54,7 @@ export class Ikev1Endpoint implements ExchangeContext {
     this.ikeSas = new IkeSaTable(this.random);
     this.children = new ChildSaTable(this.random);
     this.lifecycle = new Lifecycle(this);
+    this.timers = new SaTimers(this);
   }
 
   get secrets() {
@@ -62,12 +65,14 @@ export class Ikev1Endpoint implements ExchangeContext {
 
   handleDatagram(now: number, datagram: IncomingDatagram): IncomingResult {
     this.now = Math.max(this.now, now);
-    return receiveDatagram(this, datagram);
+    const result = receiveDatagram(this, datagram);
+    if (result.sa !== undefined) this.timers.schedule(result.sa);
+    return result;
   }
 
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
-    this.lifecycle.runTimers();
+    this.timers.run();
   }
 
   initiate(now: number, connection: string, child?: string): string | undefined {
@@ -96,7 +101,7 @@ export class Ikev1Endpoint implements ExchangeContext {
   }
 
   pollTimeout(): number | undefined {
-    return this.lifecycle.nextTimer();
+    return this.timers.next();
   }
 
   pollEvent(): EndpointEvent | undefined {
@@ -122,6 +127,7 @@ export class Ikev1Endpoint implements ExchangeContext {
       nextAt: this.now + this.settings.retransmitTimeout,
     });
     this.transmit(sa, data);
+    this.timers.schedule(sa);
   }
 
   sendOnce(sa: IkeSa, message: Uint8Array): void {

@@ -30,7 +30,11 @@ import type { IncomingDatagram } from './types.js';
 export interface IncomingResult {
   readonly kind: 'ike' | 'esp' | 'keepalive' | 'dropped';
   readonly reason?: string;
+  /** The ISAKMP SA the datagram was handed to: its timers may have changed. */
+  readonly sa?: IkeSa;
 }
+
+const withSa = (sa: IkeSa, result: IncomingResult): IncomingResult => ({ ...result, sa });
 
 const ZERO_COOKIE = Buffer.alloc(8);
 const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
@@ -60,7 +64,7 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
       exchangeType === ExchangeType.INFORMATIONAL
         ? ep.ikeSas.findPendingInitiator(initiatorCookie)
         : undefined;
-    if (pending !== undefined) return informationalMessage(ep, pending, message, data);
+    if (pending !== undefined) return withSa(pending, informationalMessage(ep, pending, message, data));
     return firstMessage(ep, dg, message, data);
   }
   if (sa === undefined && exchangeType === ExchangeType.INFORMATIONAL && !message.body.encrypted) {
@@ -85,11 +89,11 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
   switch (exchangeType) {
     case ExchangeType.IDENTITY_PROTECTION:
     case ExchangeType.AGGRESSIVE:
-      return phase1Message(ep, sa, dg, message, data);
+      return withSa(sa, phase1Message(ep, sa, dg, message, data));
     case ExchangeType.QUICK_MODE:
-      return quickModeMessage(ep, sa, dg, message, data);
+      return withSa(sa, quickModeMessage(ep, sa, dg, message, data));
     case ExchangeType.INFORMATIONAL:
-      return informationalMessage(ep, sa, message, data);
+      return withSa(sa, informationalMessage(ep, sa, message, data));
     default:
       ep.log('debug', `exchange type ${exchangeType} is not supported: dropped`, sa);
       return dropped('unsupported exchange type');
@@ -180,7 +184,7 @@ function firstMessage(
       `${dg.remote.address}:${dg.remote.port} is initiating ${exchange === 'main' ? 'Main' : 'Aggressive'} Mode`,
       sa,
     );
-    return phase1Message(ep, sa, dg, message, data);
+    return withSa(sa, phase1Message(ep, sa, dg, message, data));
   }
   ep.log(
     'info',

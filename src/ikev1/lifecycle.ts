@@ -9,7 +9,7 @@ import type { ChildSa } from './child-sa-table.js';
 import { localAddressOf, remoteAddressOf } from './connection-select.js';
 import type { Ikev1Endpoint } from './endpoint.js';
 import { IkeSa } from './ike-sa.js';
-import { deleteChildPayload, deleteIsakmpPayload, sendInformational, sendRuThere } from './informational.js';
+import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startMainMode } from './main-mode.js';
 import { phase1Suites, suiteName } from './phase1-proposal.js';
 import { DEFAULT_SA_LIFETIME } from './quick-mode-common.js';
@@ -208,7 +208,8 @@ export class Lifecycle {
   }
 
   adopt(heir: IkeSa, child: ChildSa): void {
-    child.ikeSa = heir;
+    this.ep.children.move(child, heir);
+    this.ep.timers.schedule(heir);
     child.info = { ...child.info, ikeSaId: heir.id };
     this.ep.emit({ type: 'child-sa-updated', sa: child.info });
   }
@@ -240,136 +241,6 @@ export class Lifecycle {
 
   terminateAll(): void {
     for (const sa of this.ep.ikeSas.all()) this.deleteIkeSa(sa, 'local');
-  }
-
-  // --- timers ---------------------------------------------------------------------------------
-
-  nextTimer(): number | undefined {
-    let next = Number.POSITIVE_INFINITY;
-    for (const sa of this.ep.ikeSas.all())
-      next = Math.min(next, this.saTimer(sa), sa.childrenStartAt ?? next);
-    for (const child of this.ep.children.all()) {
-      const rekey =
-        child.state === 'installed'
-          ? (child.info.rekeyAt ?? Number.POSITIVE_INFINITY)
-          : Number.POSITIVE_INFINITY;
-      next = Math.min(next, rekey, child.info.expiresAt);
-    }
-    return Number.isFinite(next) ? next : undefined;
-  }
-
-  saTimer(sa: IkeSa): number {
-    let next = Number.POSITIVE_INFINITY;
-    for (const o of sa.outstanding.values()) if (o.timer) next = Math.min(next, o.nextAt);
-    // Half-open responder SAs are bounded in time; an initiator gives up through its retransmissions.
-    if (sa.state === 'connecting' && sa.role === 'responder')
-      next = Math.min(next, sa.lastActivity + this.ep.settings.halfOpenTimeout);
-    if (sa.state === 'established') {
-      next = Math.min(next, sa.rekeyAt ?? Number.POSITIVE_INFINITY, sa.expiresAt ?? Number.POSITIVE_INFINITY);
-      const dpd = this.dpdDue(sa);
-      if (dpd !== undefined) next = Math.min(next, dpd);
-      if (sa.floated && sa.localBehindNat)
-        next = Math.min(next, sa.lastKeepalive + this.ep.settings.keepaliveInterval);
-    }
-    return next;
-  }
-
-  dpdDue(sa: IkeSa): number | undefined {
-    const delay = sa.connection.dpdDelay * 1000;
-    if (delay <= 0 || !sa.peerDpd) return undefined;
-    return sa.dpdOutstanding
-      ? sa.dpdSentAt + Math.max(sa.connection.dpdTimeout * 1000, delay)
-      : sa.lastActivity + delay;
-  }
-
-  runTimers(): void {
-    const ep = this.ep;
-    const now = ep.now;
-    for (const sa of ep.ikeSas.all()) {
-      if (sa.state === 'deleted') continue;
-      if (sa.childrenStartAt !== undefined && now >= sa.childrenStartAt) this.startPendingChildren(sa);
-      if (
-        sa.state === 'connecting' &&
-        sa.role === 'responder' &&
-        now >= sa.lastActivity + ep.settings.halfOpenTimeout
-      ) {
-        const why = sa.failure === undefined ? '' : ` (${sa.failure})`;
-        ep.log(
-          'warn',
-          `no message from the peer for ${ep.settings.halfOpenTimeout / 1000} s during phase 1: giving up${why}`,
-          sa,
-        );
-        this.removeIkeSa(sa, 'failed');
-        continue;
-      }
-      if (!this.retransmit(sa)) continue;
-      if (sa.state !== 'established') continue;
-      if (sa.expiresAt !== undefined && now >= sa.expiresAt) {
-        ep.log('info', 'ISAKMP SA lifetime expired', sa);
-        this.deleteIkeSa(sa, 'expired');
-        continue;
-      }
-      if (sa.rekeyAt !== undefined && now >= sa.rekeyAt) this.rekeyIkeSa(sa);
-      const dpd = this.dpdDue(sa);
-      if (dpd !== undefined && now >= dpd) {
-        if (sa.dpdOutstanding) {
-          ep.log('warn', `no DPD answer for ${sa.connection.dpdTimeout} s: the peer is dead`, sa);
-          this.removeIkeSa(sa, 'dead-peer');
-          continue;
-        }
-        sendRuThere(sa, ep);
-      }
-      if (sa.floated && sa.localBehindNat && now >= sa.lastKeepalive + ep.settings.keepaliveInterval) {
-        sa.lastKeepalive = now;
-        ep.sendKeepalive(sa);
-      }
-    }
-    for (const child of ep.children.all()) {
-      if (now >= child.info.expiresAt) {
-        ep.log('info', `CHILD SA '${child.config.name}' lifetime expired`, child.ikeSa);
-        this.removeChild(child, 'expired', true);
-      } else if (
-        child.info.rekeyAt !== undefined &&
-        now >= child.info.rekeyAt &&
-        child.state === 'installed'
-      ) {
-        child.state = 'rekeying';
-        if (child.ikeSa.state === 'established') startQuickMode(child.ikeSa, child.config, ep, child.info.id);
-      }
-    }
-  }
-
-  /** Retransmits what is due; false when the SA was given up (RFC 2408 section 5.1 leaves the policy to us). */
-  retransmit(sa: IkeSa): boolean {
-    const ep = this.ep;
-    for (const [messageId, o] of sa.outstanding) {
-      if (!o.timer || ep.now < o.nextAt) continue;
-      if (o.tries >= ep.settings.retransmitTries) {
-        const hint =
-          sa.failure ??
-          (messageId === 0 ? 'the peer may have refused our proposal or pre-shared key' : undefined);
-        ep.log(
-          'warn',
-          `no answer after ${o.tries} retransmissions${hint === undefined ? '' : ` (${hint})`}`,
-          sa,
-        );
-        if (messageId === 0 || sa.state !== 'established') {
-          this.removeIkeSa(sa, 'failed');
-          return false;
-        }
-        o.timer = false;
-        const qm = sa.quickModes.get(messageId);
-        if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
-        sa.quickModes.delete(messageId);
-        continue;
-      }
-      o.tries++;
-      const wait = ep.settings.retransmitTimeout * ep.settings.retransmitBase ** o.tries;
-      o.nextAt = ep.now + Math.min(wait, ep.settings.retransmitMaxInterval);
-      ep.log('debug', `retransmitting (${o.tries}/${ep.settings.retransmitTries})`, sa);
-      ep.transmit(sa, o.data);
-    }
-    return true;
   }
 
   /** IKEv1 rekeys the ISAKMP SA by a new phase 1 (a reauthentication); the old one goes when the new is up. */

@@ -1,0 +1,170 @@
+/**
+ * The timers of every SA: retransmission (RFC 2408 section 5.1 leaves the policy to us), half-open
+ * expiry, the ISAKMP SA's rekeying and expiry, DPD (RFC 3706), NAT-keepalives (RFC 3948 section 2.3),
+ * the CHILD SAs' rekeying and expiry, and the short wait after Aggressive Mode. Each ISAKMP SA has one
+ * deadline (its own timers and its children's); the TimerQueue orders them, so the endpoint never
+ * scans every SA to find the next timer or the due ones.
+ */
+import type { Ikev1Endpoint } from './endpoint.js';
+import type { IkeSa } from './ike-sa.js';
+import { sendRuThere } from './informational.js';
+import { startQuickMode } from './quick-mode-initiator.js';
+import { TimerQueue } from './timer-queue.js';
+
+export class SaTimers {
+  readonly #queue = new TimerQueue();
+
+  constructor(private readonly ep: Ikev1Endpoint) {}
+
+  /** Call whenever an SA's deadline may have moved earlier (a later one is found lazily). */
+  schedule(sa: IkeSa): void {
+    if (sa.state !== 'deleted') this.#queue.push(this.deadlineOf(sa), sa);
+  }
+
+  /** The earliest deadline of all SAs, dropping stale queue entries on the way. */
+  next(): number | undefined {
+    for (let top = this.#queue.peek(); top !== undefined; top = this.#queue.peek()) {
+      const current = top.sa.state === 'deleted' ? Number.POSITIVE_INFINITY : this.deadlineOf(top.sa);
+      if (current === top.at) return top.at;
+      this.#queue.pop();
+      this.#queue.push(current, top.sa);
+    }
+    return undefined;
+  }
+
+  /** Runs the timers that are due at `ep.now`, each SA at most once per call. */
+  run(): void {
+    const now = this.ep.now;
+    const done = new Set<IkeSa>();
+    for (let at = this.next(); at !== undefined && at <= now; at = this.next()) {
+      const sa = this.#queue.pop()!.sa;
+      if (done.has(sa)) {
+        // Still due after its timers ran (nothing can advance until later): look again next time.
+        this.ep.log('debug', 'a timer is due again at once; deferred', sa);
+        this.#queue.push(now + 1, sa);
+        continue;
+      }
+      done.add(sa);
+      this.runSa(sa);
+      this.schedule(sa);
+    }
+  }
+
+  deadlineOf(sa: IkeSa): number {
+    let next = sa.childrenStartAt ?? Number.POSITIVE_INFINITY;
+    for (const o of sa.outstanding.values()) if (o.timer) next = Math.min(next, o.nextAt);
+    // Half-open responder SAs are bounded in time; an initiator gives up through its retransmissions.
+    if (sa.state === 'connecting' && sa.role === 'responder')
+      next = Math.min(next, sa.lastActivity + this.ep.settings.halfOpenTimeout);
+    if (sa.state === 'established') {
+      next = Math.min(next, sa.rekeyAt ?? Number.POSITIVE_INFINITY, sa.expiresAt ?? Number.POSITIVE_INFINITY);
+      const dpd = this.dpdDue(sa);
+      if (dpd !== undefined) next = Math.min(next, dpd);
+      if (sa.floated && sa.localBehindNat)
+        next = Math.min(next, sa.lastKeepalive + this.ep.settings.keepaliveInterval);
+    }
+    for (const child of this.ep.children.ofIkeSa(sa)) {
+      const rekey =
+        child.state === 'installed'
+          ? (child.info.rekeyAt ?? Number.POSITIVE_INFINITY)
+          : Number.POSITIVE_INFINITY;
+      next = Math.min(next, rekey, child.info.expiresAt);
+    }
+    return next;
+  }
+
+  dpdDue(sa: IkeSa): number | undefined {
+    const delay = sa.connection.dpdDelay * 1000;
+    if (delay <= 0 || !sa.peerDpd) return undefined;
+    return sa.dpdOutstanding
+      ? sa.dpdSentAt + Math.max(sa.connection.dpdTimeout * 1000, delay)
+      : sa.lastActivity + delay;
+  }
+
+  runSa(sa: IkeSa): void {
+    const ep = this.ep;
+    const lifecycle = ep.lifecycle;
+    const now = ep.now;
+    if (sa.childrenStartAt !== undefined && now >= sa.childrenStartAt) lifecycle.startPendingChildren(sa);
+    if (
+      sa.state === 'connecting' &&
+      sa.role === 'responder' &&
+      now >= sa.lastActivity + ep.settings.halfOpenTimeout
+    ) {
+      const why = sa.failure === undefined ? '' : ` (${sa.failure})`;
+      ep.log(
+        'warn',
+        `no message from the peer for ${ep.settings.halfOpenTimeout / 1000} s during phase 1: giving up${why}`,
+        sa,
+      );
+      lifecycle.removeIkeSa(sa, 'failed');
+      return;
+    }
+    if (!this.retransmit(sa) || sa.state !== 'established') return;
+    if (sa.expiresAt !== undefined && now >= sa.expiresAt) {
+      ep.log('info', 'ISAKMP SA lifetime expired', sa);
+      lifecycle.deleteIkeSa(sa, 'expired');
+      return;
+    }
+    if (sa.rekeyAt !== undefined && now >= sa.rekeyAt) lifecycle.rekeyIkeSa(sa);
+    const dpd = this.dpdDue(sa);
+    if (dpd !== undefined && now >= dpd) {
+      if (sa.dpdOutstanding) {
+        ep.log('warn', `no DPD answer for ${sa.connection.dpdTimeout} s: the peer is dead`, sa);
+        lifecycle.removeIkeSa(sa, 'dead-peer');
+        return;
+      }
+      sendRuThere(sa, ep);
+    }
+    if (sa.floated && sa.localBehindNat && now >= sa.lastKeepalive + ep.settings.keepaliveInterval) {
+      sa.lastKeepalive = now;
+      ep.sendKeepalive(sa);
+    }
+    for (const child of ep.children.ofIkeSa(sa)) {
+      if (now >= child.info.expiresAt) {
+        ep.log('info', `CHILD SA '${child.config.name}' lifetime expired`, sa);
+        lifecycle.removeChild(child, 'expired', true);
+      } else if (
+        child.info.rekeyAt !== undefined &&
+        now >= child.info.rekeyAt &&
+        child.state === 'installed'
+      ) {
+        child.state = 'rekeying';
+        startQuickMode(sa, child.config, ep, child.info.id);
+      }
+    }
+  }
+
+  /** Retransmits what is due; false when the SA was given up. */
+  retransmit(sa: IkeSa): boolean {
+    const ep = this.ep;
+    for (const [messageId, o] of sa.outstanding) {
+      if (!o.timer || ep.now < o.nextAt) continue;
+      if (o.tries >= ep.settings.retransmitTries) {
+        const hint =
+          sa.failure ??
+          (messageId === 0 ? 'the peer may have refused our proposal or pre-shared key' : undefined);
+        ep.log(
+          'warn',
+          `no answer after ${o.tries} retransmissions${hint === undefined ? '' : ` (${hint})`}`,
+          sa,
+        );
+        if (messageId === 0 || sa.state !== 'established') {
+          ep.lifecycle.removeIkeSa(sa, 'failed');
+          return false;
+        }
+        o.timer = false;
+        const qm = sa.quickModes.get(messageId);
+        if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
+        sa.quickModes.delete(messageId);
+        continue;
+      }
+      o.tries++;
+      const wait = ep.settings.retransmitTimeout * ep.settings.retransmitBase ** o.tries;
+      o.nextAt = ep.now + Math.min(wait, ep.settings.retransmitMaxInterval);
+      ep.log('debug', `retransmitting (${o.tries}/${ep.settings.retransmitTries})`, sa);
+      ep.transmit(sa, o.data);
+    }
+    return true;
+  }
+}
