@@ -32,7 +32,15 @@ export {
 } from './codec/index.js';
 export * from './codec/numbers.js';
 export type * from './codec/types.js';
-
+// --- configuration (src/config) ---
+export { ConfigError, type IketsConfig, parseSwanctlConfig } from './config/swanctl.js';
 // --- crypto suite and key schedule (src/crypto) ---
 export { deriveKeymat, type KeymatInput } from './crypto/keymat.js';
 export { deriveSkeyid, type Skeyid, type SkeyidAuth, type SkeyidInput } from './crypto/skeyid.js';
+export { Daemon, type DaemonOptions, DaemonTimeoutError } from './daemon/daemon.js';
+// --- the IKEv1 engine (src/ikev1): sans-I/O, see docs/ikev1-engine.md ---
+export type { EngineSettings } from './ikev1/context.js';
+export { type EndpointOptions, Ikev1Endpoint } from './ikev1/endpoint.js';
+export type * from './ikev1/types.js';
+// --- SA database and daemon (src/sad, src/daemon) ---
+export { SecurityAssociationDatabase } from './sad/index.js';

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as ikets from '../src/index.js';
+
+describe('the package entry', () => {
+  it('exports the layers a library user drives: codec, key schedule, configuration, engine, SAD, daemon', () => {
+    for (const name of [
+      'decodeMessage',
+      'encodeMessage',
+      'deriveSkeyid',
+      'deriveKeymat',
+      'parseSwanctlConfig',
+      'Ikev1Endpoint',
+      'SecurityAssociationDatabase',
+      'Daemon',
+    ] as const) {
+      assert.equal(typeof ikets[name], 'function', name);
+    }
+  });
+
+  it('drives a Main Mode + Quick Mode between two endpoints built from swanctl.conf text', () => {
+    const conf = (self: string, other: string, port: number, peerPort: number) =>
+      ikets.parseSwanctlConfig(`connections { c { version = 1
+        local_addrs = 127.0.0.1
+        remote_addrs = 127.0.0.1
+        local_port = ${port}
+        remote_port = ${peerPort}
+        proposals = aes128-sha256-x25519
+        local { auth = psk
+          id = ${self} }
+        remote { auth = psk
+          id = ${other} }
+        children { net { esp_proposals = aes128-sha256 } } } }
+        secrets { ike { secret = library-example-secret } }`);
+    const a = new ikets.Ikev1Endpoint({ config: conf('a.example', 'b.example', 1500, 2500) }, 0);
+    const b = new ikets.Ikev1Endpoint({ config: conf('b.example', 'a.example', 2500, 1500) }, 0);
+    a.initiate(0, 'c', 'net');
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        for (let t = from.pollTransmit(); t !== undefined; t = from.pollTransmit(), moved = true) {
+          to.handleDatagram(0, { local: t.remote, remote: t.local, data: t.data });
+        }
+      }
+    }
+    assert.equal(a.childSaList()[0]?.spiOut, b.childSaList()[0]?.spiIn);
+    assert.equal(a.childSaList()[0]?.keys.encryptionOut, b.childSaList()[0]?.keys.encryptionIn);
+  });
+});
