@@ -14,6 +14,10 @@ export class IkeSaTable {
   readonly #byCookies = new Map<string, IkeSa>();
   /** Our initiator SAs still waiting for the responder's cookie, by initiator cookie. */
   readonly #pendingInitiator = new Map<string, IkeSa>();
+  readonly #byId = new Map<number, IkeSa>();
+  /** Responder SAs still in phase 1, with the peer address they were counted under. */
+  readonly #halfOpen = new Map<IkeSa, string>();
+  readonly #halfOpenByPeer = new Map<string, number>();
   readonly #secret: Buffer;
   readonly #random: RandomSource;
   #nextId = 1;
@@ -49,6 +53,22 @@ export class IkeSaTable {
     if (sa.responderCookie.equals(ZERO_COOKIE))
       this.#pendingInitiator.set(sa.initiatorCookie.toString('hex'), sa);
     else this.#byCookies.set(sa.cookiePair, sa);
+    this.#byId.set(sa.id, sa);
+    if (sa.role === 'responder' && sa.state === 'connecting') {
+      const peer = sa.remote.address;
+      this.#halfOpen.set(sa, peer);
+      this.#halfOpenByPeer.set(peer, (this.#halfOpenByPeer.get(peer) ?? 0) + 1);
+    }
+  }
+
+  /** The SA is no longer half-open (phase 1 completed, or it is gone). */
+  settle(sa: IkeSa): void {
+    const peer = this.#halfOpen.get(sa);
+    if (peer === undefined) return;
+    this.#halfOpen.delete(sa);
+    const left = (this.#halfOpenByPeer.get(peer) ?? 1) - 1;
+    if (left > 0) this.#halfOpenByPeer.set(peer, left);
+    else this.#halfOpenByPeer.delete(peer);
   }
 
   /** Files an initiator SA under its full cookie pair once the responder's cookie is known. */
@@ -69,6 +89,8 @@ export class IkeSaTable {
 
   remove(sa: IkeSa): void {
     this.#byCookies.delete(sa.cookiePair);
+    this.#byId.delete(sa.id);
+    this.settle(sa);
     if (this.#pendingInitiator.get(sa.initiatorCookie.toString('hex')) === sa) {
       this.#pendingInitiator.delete(sa.initiatorCookie.toString('hex'));
     }
@@ -79,20 +101,11 @@ export class IkeSaTable {
   }
 
   byId(id: number): IkeSa | undefined {
-    return this.all().find((sa) => sa.id === id);
+    return this.#byId.get(id);
   }
 
-  /** Phase 1 exchanges in progress as responder: in all and from one address (half-open SAs). */
+  /** Phase 1 exchanges in progress as responder: in all, or from one address (half-open SAs). */
   halfOpen(remoteAddress?: string): number {
-    let n = 0;
-    for (const sa of this.#byCookies.values()) {
-      if (
-        sa.role === 'responder' &&
-        sa.state === 'connecting' &&
-        (remoteAddress === undefined || sa.remote.address === remoteAddress)
-      )
-        n++;
-    }
-    return n;
+    return remoteAddress === undefined ? this.#halfOpen.size : (this.#halfOpenByPeer.get(remoteAddress) ?? 0);
   }
 }

@@ -97,6 +97,7 @@ export class Lifecycle {
     const ep = this.ep;
     sa.state = 'established';
     sa.establishedAt = ep.now;
+    ep.ikeSas.settle(sa);
     // No lifetime negotiated and none configured: RFC 2407 section 4.5's default of 8 hours.
     const life =
       sa.suite?.lifeSeconds || sa.connection.rekeyTime + sa.connection.overTime || DEFAULT_SA_LIFETIME;

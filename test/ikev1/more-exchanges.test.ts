@@ -113,3 +113,30 @@ describe('IKEv1 engine: an initiator with local_addrs = %any', () => {
     assertCrosswise(a.childSaList(), b.childSaList());
   });
 });
+
+describe('IKEv1 engine: half-open limits', () => {
+  it('a responder keeps at most maxHalfOpenPerPeer phase 1s from one address, and frees the slots', () => {
+    const { a, b } = makePair({ settings: { maxHalfOpenPerPeer: 3 } });
+    a.initiate(0, 'gw', 'net');
+    const first = a.pollTransmit()!;
+    const from = { address: '192.0.2.1', port: 500 };
+    const to = { address: '192.0.2.2', port: 500 };
+    for (let i = 1; i <= 5; i++) {
+      const data = Buffer.from(first.data);
+      data[0] = i; // another initiator cookie: another phase 1
+      b.handleDatagram(0, { local: to, remote: from, data });
+    }
+    assert.equal(b.ikeSaList().length, 3);
+    const logs: string[] = [];
+    for (let e = b.pollEvent(); e !== undefined; e = b.pollEvent())
+      if (e.type === 'log') logs.push(e.message);
+    assert.equal(logs.filter((l) => /too many half-open ISAKMP SAs/.test(l)).length, 2);
+    // The half-open SAs expire, and the peer may try again.
+    b.handleTimeout(31_000);
+    assert.equal(b.ikeSaList().length, 0);
+    const data = Buffer.from(first.data);
+    data[0] = 9;
+    b.handleDatagram(31_000, { local: to, remote: from, data });
+    assert.equal(b.ikeSaList().length, 1);
+  });
+});
