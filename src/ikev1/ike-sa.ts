@@ -208,8 +208,37 @@ export class IkeSa {
       this.requireKeys().cipher.commit(message.header.messageId, message.body.ciphertext);
   }
 
+  /**
+   * Keeps the records of recent exchanges only, so a long-lived SA (DPD every few seconds, rekeyed
+   * children) does not grow: the cached messages of the last RECENT_EXCHANGES finished exchanges, and
+   * the IDs of the last FINISHED_IDS. Phase 1's (message ID 0) and unfinished ones always stay.
+   */
+  pruneExchanges(): void {
+    const droppable = (id: number) => id !== 0 && !this.quickModes.has(id);
+    trim(this.outstanding, RECENT_EXCHANGES, droppable);
+    trim(this.lastReceived, RECENT_EXCHANGES, droppable);
+    if (this.finishedMessageIds.size > FINISHED_IDS) {
+      for (const id of this.finishedMessageIds) {
+        this.finishedMessageIds.delete(id);
+        if (this.finishedMessageIds.size <= FINISHED_IDS) break;
+      }
+    }
+  }
+
   requireKeys(): Phase1Keys {
     if (this.keys === undefined) throw new Error('IKE SA has no keys yet');
     return this.keys;
+  }
+}
+
+const RECENT_EXCHANGES = 32;
+const FINISHED_IDS = 1024;
+
+/** Drops the oldest droppable entries of a map (insertion order) until it holds at most `limit`. */
+function trim<V>(map: Map<number, V>, limit: number, droppable: (id: number) => boolean): void {
+  if (map.size <= limit) return;
+  for (const id of map.keys()) {
+    if (droppable(id)) map.delete(id);
+    if (map.size <= limit) return;
   }
 }

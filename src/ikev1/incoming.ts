@@ -114,6 +114,7 @@ function repeated(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Ar
 /** Accepts an authenticated message: remembers it. */
 function accepted(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Array): IncomingResult {
   sa.lastReceived.set(messageId, Buffer.from(data));
+  sa.pruneExchanges();
   sa.lastActivity = ep.now;
   return { kind: 'ike' };
 }
@@ -347,8 +348,10 @@ function informationalMessage(
   }
   if (sa.finishedMessageIds.has(message.header.messageId) && message.header.messageId !== 0)
     return dropped('Informational already seen');
+  // Informational exchanges have no answer to repeat (RFC 2408 section 4.8): nothing is cached, and
+  // message ID 0 stays phase 1's.
   handleInformational(sa, message, payloads, ep);
   sa.lastActivity = ep.now;
-  sa.lastReceived.set(message.header.messageId, Buffer.from(data));
+  sa.pruneExchanges();
   return { kind: 'ike' };
 }

@@ -34,7 +34,10 @@ export function sendInformational(sa: IkeSa, payloads: readonly Payload[], ctx: 
     sa,
     sa.encryptedMessage(INFORMATIONAL, messageId, [{ type: 'hash', data: hash }, ...payloads]),
   );
+  // A one-message exchange: its IV context is never needed again (RFC 2409 Appendix B).
+  sa.requireKeys().cipher.ivs.forget(messageId);
   sa.finishedMessageIds.add(messageId);
+  sa.pruneExchanges();
 }
 
 /** A notify about the ISAKMP SA itself (SPI = both cookies, RFC 3706 section 5). */
@@ -110,6 +113,7 @@ export function handleInformational(
     return;
   }
   sa.commitReceived(message);
+  if (message.header.messageId !== 0) sa.requireKeys().cipher.ivs.forget(message.header.messageId);
   sa.finishedMessageIds.add(message.header.messageId);
   for (const p of rest) {
     if (p.type === 'notification') handleNotify(sa, p, ctx);

@@ -140,3 +140,25 @@ describe('IKEv1 engine: half-open limits', () => {
     assert.equal(b.ikeSaList().length, 1);
   });
 });
+
+describe('IKEv1 engine: a long-lived SA stays small', () => {
+  it('an hour of DPD and child rekeying keep the per-exchange records bounded', () => {
+    const { net, a, b } = makePair({
+      connExtra: 'dpd_delay = 2s\n    rekey_time = 0s\n    over_time = 0s',
+      childExtra: 'rekey_time = 5m\n        life_time = 6m\n        rand_time = 30s',
+    });
+    a.initiate(0, 'gw', 'net');
+    net.run(3600_000);
+    for (const ep of [a, b]) {
+      const [sa] = ep.ikeSas.all();
+      assert.ok(sa !== undefined && sa.state === 'established');
+      assert.ok(sa.outstanding.size <= 33, `outstanding ${sa.outstanding.size}`);
+      assert.ok(sa.lastReceived.size <= 33, `lastReceived ${sa.lastReceived.size}`);
+      assert.ok(sa.finishedMessageIds.size <= 1024, `finished ${sa.finishedMessageIds.size}`);
+      assert.equal(ep.childSaList().length, 1);
+    }
+    // Thousands of exchanges happened: R-U-THERE rounds and about 12 rekeyings.
+    assert.ok((net.sent.get('a') ?? 0) > 1000, `${net.sent.get('a')} datagrams`);
+    assert.ok(net.eventsOf('a', 'child-sa-up').length > 10);
+  });
+});
