@@ -64,13 +64,13 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
       exchangeType === ExchangeType.INFORMATIONAL
         ? ep.ikeSas.findPendingInitiator(initiatorCookie)
         : undefined;
-    if (pending !== undefined) return withSa(pending, informationalMessage(ep, pending, message, data));
+    if (pending !== undefined) return withSa(pending, informationalMessage(ep, pending, message));
     return firstMessage(ep, dg, message, data);
   }
   if (sa === undefined && exchangeType === ExchangeType.INFORMATIONAL && !message.body.encrypted) {
     // strongSwan refuses our first message with its own responder cookie and a random message ID.
     const pending = ep.ikeSas.findPendingInitiator(initiatorCookie);
-    if (pending !== undefined) return informationalMessage(ep, pending, message, data);
+    if (pending !== undefined) return informationalMessage(ep, pending, message);
   }
   if (sa === undefined && messageId === 0) {
     const pending = ep.ikeSas.findPendingInitiator(initiatorCookie);
@@ -93,7 +93,7 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
     case ExchangeType.QUICK_MODE:
       return withSa(sa, quickModeMessage(ep, sa, dg, message, data));
     case ExchangeType.INFORMATIONAL:
-      return withSa(sa, informationalMessage(ep, sa, message, data));
+      return withSa(sa, informationalMessage(ep, sa, message));
     default:
       ep.log('debug', `exchange type ${exchangeType} is not supported: dropped`, sa);
       return dropped('unsupported exchange type');
@@ -318,12 +318,7 @@ function abandonQuickMode(ep: Ikev1Endpoint, sa: IkeSa, messageId: number): void
   sa.finishedMessageIds.add(messageId);
 }
 
-function informationalMessage(
-  ep: Ikev1Endpoint,
-  sa: IkeSa,
-  message: Message,
-  data: Uint8Array,
-): IncomingResult {
+function informationalMessage(ep: Ikev1Endpoint, sa: IkeSa, message: Message): IncomingResult {
   let payloads: readonly Payload[];
   if (message.body.encrypted) {
     if (sa.keys === undefined) return dropped('encrypted Informational before the keys exist');
