@@ -5,8 +5,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { messagesFromInput } from '../../src/capture/index.js';
-import { decodeMessage, decodePayloadChain, type Message, type Payload } from '../../src/codec/index.js';
-import { cbcCipher, decryptBody, IvState } from '../../src/crypto/index.js';
+import {
+  decodeMessage,
+  decodePayloadChain,
+  encodePayloadChain,
+  type Message,
+  type Payload,
+} from '../../src/codec/index.js';
+import {
+  cbcCipher,
+  decryptBody,
+  deriveSkeyid,
+  IvState,
+  type Phase1HashInput,
+  type Skeyid,
+} from '../../src/crypto/index.js';
 
 export const CAPTURES = new URL('../../../test/fixtures/captures/', import.meta.url);
 
@@ -68,4 +81,36 @@ export function only<T extends Payload['type']>(
   const found = payloads.filter((p): p is Extract<Payload, { type: T }> => p.type === type);
   if (found.length !== 1) throw new Error(`expected one ${type} payload, found ${found.length}`);
   return found[0] as Extract<Payload, { type: T }>;
+}
+
+/** A payload's body without its generic header (SAi_b, IDii_b of RFC 2409 section 5). */
+export const body = (payload: Payload): Uint8Array => encodePayloadChain([payload]).bytes.subarray(4);
+
+/**
+ * SKEYID (RFC 2409 section 5) of a captured phase 1, from the logged g^xy and the PSK, and the inputs
+ * of HASH_I/HASH_R: `offer` holds the initiator's SA, `initiator`/`responder` the KE and Nonce payloads.
+ */
+export function capturedPhase1(
+  keys: CaptureKeys,
+  auth: 'psk' | 'signature',
+  offer: DecryptedMessage,
+  initiator: DecryptedMessage,
+  responder: DecryptedMessage,
+): { skeyid: Skeyid; hashInput: Omit<Phase1HashInput, 'idBody'> } {
+  const cookieI = Buffer.from(keys.initiatorSpi, 'hex');
+  const cookieR = Buffer.from(keys.responderSpi, 'hex');
+  const gxi = only(initiator.payloads, 'key_exchange').data;
+  const gxr = only(responder.payloads, 'key_exchange').data;
+  const skeyid = deriveSkeyid({
+    prf: 'sha256',
+    auth,
+    ...(auth === 'psk' ? { psk: Buffer.from(keys.psk ?? '') } : {}),
+    gxy: secret(keys, 'shared Diffie Hellman secret'),
+    nonceI: only(initiator.payloads, 'nonce').data,
+    nonceR: only(responder.payloads, 'nonce').data,
+    cookieI,
+    cookieR,
+  });
+  const saiBody = body(only(offer.payloads, 'sa'));
+  return { skeyid, hashInput: { prf: 'sha256', skeyid: skeyid.skeyid, gxi, gxr, cookieI, cookieR, saiBody } };
 }

@@ -16,7 +16,6 @@ import {
 } from '../../src/codec/index.js';
 import {
   deriveKa,
-  deriveSkeyid,
   hashI,
   hashR,
   informationalHash,
@@ -26,10 +25,17 @@ import {
   quickModeHash3,
   rsaVerifyHash,
 } from '../../src/crypto/index.js';
-import { CAPTURES, type DecryptedMessage, decryptAll, loadCapture, only, secret } from './capture-replay.js';
+import {
+  body,
+  CAPTURES,
+  capturedPhase1,
+  type DecryptedMessage,
+  decryptAll,
+  loadCapture,
+  only,
+  secret,
+} from './capture-replay.js';
 
-const body = (payload: Parameters<typeof encodePayloadChain>[0][number]): Uint8Array =>
-  encodePayloadChain([payload]).bytes.subarray(4);
 /** Decoded byte strings are Uint8Array views; compare contents. */
 const assertBytes = (actual: Uint8Array, expected: Uint8Array): void =>
   assert.deepEqual(Buffer.from(actual), Buffer.from(expected));
@@ -80,24 +86,9 @@ describe('strongSwan captures: IKEv1 key schedule and HASH payloads', () => {
       ...DecryptedMessage[],
     ] &
       DecryptedMessage[];
-    const cookieI = Buffer.from(keys.initiatorSpi, 'hex');
-    const cookieR = Buffer.from(keys.responderSpi, 'hex');
+    const { skeyid, hashInput: phase1 } = capturedPhase1(keys, 'psk', mm1, mm3!, mm4!);
+    const { cookieI, cookieR, gxi, gxr } = phase1;
     assert.deepEqual(Buffer.from(mm1.message.header.initiatorCookie), cookieI);
-    const gxi = only(mm3!.payloads, 'key_exchange').data;
-    const gxr = only(mm4!.payloads, 'key_exchange').data;
-    const nonceI = only(mm3!.payloads, 'nonce').data;
-    const nonceR = only(mm4!.payloads, 'nonce').data;
-    const gxy = secret(keys, 'shared Diffie Hellman secret');
-    const skeyid = deriveSkeyid({
-      prf: 'sha256',
-      auth: 'psk',
-      psk: Buffer.from(keys.psk!),
-      nonceI,
-      nonceR,
-      gxy,
-      cookieI,
-      cookieR,
-    });
     assert.deepEqual(skeyid.skeyid, secret(keys, 'SKEYID'));
     assert.deepEqual(skeyid.skeyidD, secret(keys, 'SKEYID_d'));
     assert.deepEqual(skeyid.skeyidA, secret(keys, 'SKEYID_a'));
@@ -105,15 +96,6 @@ describe('strongSwan captures: IKEv1 key schedule and HASH payloads', () => {
     assert.deepEqual(deriveKa('sha256', skeyid.skeyidE, 16), secret(keys, 'encryption key Ka'));
     assert.deepEqual(phase1Iv('sha256', gxi, gxr, 16), secret(keys, 'initial IV'));
 
-    const phase1 = {
-      prf: 'sha256' as const,
-      skeyid: skeyid.skeyid,
-      gxi,
-      gxr,
-      cookieI,
-      cookieR,
-      saiBody: body(only(mm1.payloads, 'sa')),
-    };
     assertBytes(
       only(mm5!.payloads, 'hash').data,
       hashI({ ...phase1, idBody: body(only(mm5!.payloads, 'identification')) }),
@@ -174,30 +156,8 @@ describe('strongSwan captures: IKEv1 key schedule and HASH payloads', () => {
   it('Aggressive Mode PSK: HASH_R in message 2 and the encrypted HASH_I in message 3', () => {
     const { messages, keys } = loadCapture('ikev1-aggressive-psk');
     const [am1, am2, am3] = decryptAll(messages, keys) as DecryptedMessage[];
-    const cookieI = Buffer.from(keys.initiatorSpi, 'hex');
-    const cookieR = Buffer.from(keys.responderSpi, 'hex');
-    const gxi = only(am1!.payloads, 'key_exchange').data;
-    const gxr = only(am2!.payloads, 'key_exchange').data;
-    const skeyid = deriveSkeyid({
-      prf: 'sha256',
-      auth: 'psk',
-      psk: Buffer.from(keys.psk!),
-      gxy: secret(keys, 'shared Diffie Hellman secret'),
-      nonceI: only(am1!.payloads, 'nonce').data,
-      nonceR: only(am2!.payloads, 'nonce').data,
-      cookieI,
-      cookieR,
-    });
+    const { skeyid, hashInput: phase1 } = capturedPhase1(keys, 'psk', am1!, am1!, am2!);
     assert.deepEqual(skeyid.skeyidE, secret(keys, 'SKEYID_e'));
-    const phase1 = {
-      prf: 'sha256' as const,
-      skeyid: skeyid.skeyid,
-      gxi,
-      gxr,
-      cookieI,
-      cookieR,
-      saiBody: body(only(am1!.payloads, 'sa')),
-    };
     assertBytes(
       only(am2!.payloads, 'hash').data,
       hashR({ ...phase1, idBody: body(only(am2!.payloads, 'identification')) }),
@@ -212,30 +172,9 @@ describe('strongSwan captures: IKEv1 key schedule and HASH payloads', () => {
   it('Main Mode RSA: SKEYID for signatures, and SIG_I/SIG_R verify with the certificates sent', () => {
     const { messages, keys } = loadCapture('ikev1-main-rsa');
     const [mm1, , mm3, mm4, mm5, mm6] = decryptAll(messages, keys) as DecryptedMessage[];
-    const cookieI = Buffer.from(keys.initiatorSpi, 'hex');
-    const cookieR = Buffer.from(keys.responderSpi, 'hex');
-    const gxi = only(mm3!.payloads, 'key_exchange').data;
-    const gxr = only(mm4!.payloads, 'key_exchange').data;
-    const skeyid = deriveSkeyid({
-      prf: 'sha256',
-      auth: 'signature',
-      gxy: secret(keys, 'shared Diffie Hellman secret'),
-      nonceI: only(mm3!.payloads, 'nonce').data,
-      nonceR: only(mm4!.payloads, 'nonce').data,
-      cookieI,
-      cookieR,
-    });
+    const { skeyid, hashInput: phase1 } = capturedPhase1(keys, 'signature', mm1!, mm3!, mm4!);
     assert.deepEqual(skeyid.skeyid, secret(keys, 'SKEYID'));
     assert.deepEqual(skeyid.skeyidE, secret(keys, 'SKEYID_e'));
-    const phase1 = {
-      prf: 'sha256' as const,
-      skeyid: skeyid.skeyid,
-      gxi,
-      gxr,
-      cookieI,
-      cookieR,
-      saiBody: body(only(mm1!.payloads, 'sa')),
-    };
     for (const [m, hashOf] of [
       [mm5!, hashI],
       [mm6!, hashR],
