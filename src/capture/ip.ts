@@ -3,6 +3,7 @@
  * headers are walked (hop-by-hop, routing, fragment, destination options, AH, mobility, HIP, shim6).
  * Fragments are reported with their identification and offset so the reader can reassemble them.
  */
+import { formatIpv4, formatIpv6 } from '../codec/address.js';
 
 export interface IpPacket {
   readonly version: 4 | 6;
@@ -28,31 +29,12 @@ export type IpResult =
   | { readonly ok: false; readonly reason: string };
 
 function ipv4Text(b: Buffer, o: number): string {
-  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+  return formatIpv4(b.subarray(o, o + 4));
 }
 
-/** RFC 5952 text form: lowercase, longest run of zero groups compressed. */
+/** RFC 5952 text form (the codec's formatter): lowercase, longest run of zero groups compressed. */
 export function ipv6Text(b: Buffer, o: number): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push(b.readUInt16BE(o + 2 * i));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return formatIpv6(b.subarray(o, o + 16));
 }
 
 export function decodeIpv4(data: Buffer, offset: number): IpResult {
