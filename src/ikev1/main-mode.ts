@@ -94,14 +94,22 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.dh = suite.group.group.generate(ctx.random);
   sa.gxi = sa.dh.publicValue;
   sa.nonceI = ctx.random.bytes(ctx.settings.nonceLength);
-  const out: Payload[] = [
-    { type: 'key_exchange', data: sa.gxi },
-    { type: 'nonce', data: sa.nonceI },
-    ...ourNatD(sa, ctx),
-  ];
-  ctx.send(sa, 0, sa.plainMessage(MM, 0, out), true);
+  sendKeyExchange(sa, ctx);
   sa.step = 'mm-wait-4';
   return { kind: 'progress' };
+}
+
+/**
+ * Message 3 or 4: our KE and nonce, and NAT-D. The initiator waits for an answer and retransmits;
+ * the responder answers the initiator's repeats.
+ */
+function sendKeyExchange(sa: IkeSa, ctx: ExchangeContext): void {
+  const out: Payload[] = [
+    { type: 'key_exchange', data: sa.isInitiator ? sa.gxi : sa.gxr },
+    { type: 'nonce', data: sa.isInitiator ? sa.nonceI : sa.nonceR },
+    ...ourNatD(sa, ctx),
+  ];
+  ctx.send(sa, 0, sa.plainMessage(MM, 0, out), sa.isInitiator);
 }
 
 /** KE and nonce of the peer's message 3 or 4. */
@@ -125,12 +133,7 @@ function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   const failed = derivePhase1Keys(sa, ctx, peer.ke);
   if (failed !== undefined) return failed;
   noteNatD(sa, payloads, ctx);
-  const out: Payload[] = [
-    { type: 'key_exchange', data: sa.gxr },
-    { type: 'nonce', data: sa.nonceR },
-    ...ourNatD(sa, ctx),
-  ];
-  ctx.send(sa, 0, sa.plainMessage(MM, 0, out), false);
+  sendKeyExchange(sa, ctx);
   sa.step = 'mm-wait-5';
   return { kind: 'progress' };
 }

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DaemonService } from '../../src/daemon/index.js';
-import { FAKE_CONFIG_TEXT, FakeEndpoint } from '../daemon/fake-endpoint.js';
-import { tempDir } from '../daemon/helpers.js';
+import type { DaemonService } from '../../src/daemon/index.js';
+import { startFakeService, tempDir } from '../daemon/helpers.js';
 import { ikets } from './run.js';
 
 describe('ikets up/down/list-sas/list-conns/reload against a daemon', () => {
@@ -13,19 +12,7 @@ describe('ikets up/down/list-sas/list-conns/reload against a daemon', () => {
   let dir: string;
 
   before(async () => {
-    dir = await tempDir();
-    control = join(dir, 'ikets.ctl');
-    const configFile = join(dir, 'swanctl.conf');
-    await writeFile(configFile, FAKE_CONFIG_TEXT);
-    service = await DaemonService.start({
-      configFile,
-      addresses: ['127.0.0.1'],
-      port: 0,
-      nattPort: 0,
-      controlPath: control,
-      write: () => {},
-      createEndpoint: (config, now, nattPort) => new FakeEndpoint(config, now, nattPort),
-    });
+    ({ service, control, dir } = await startFakeService());
   });
   after(() => service.stop());
 

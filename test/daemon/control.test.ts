@@ -8,11 +8,11 @@ import {
   ControlServer,
   createControlHandler,
   DaemonNotRunningError,
-  DaemonService,
+  type DaemonService,
   sendControlRequest,
 } from '../../src/daemon/index.js';
-import { FAKE_CONFIG_TEXT, FakeEndpoint } from './fake-endpoint.js';
-import { tempDir } from './helpers.js';
+import type { FakeEndpoint } from './fake-endpoint.js';
+import { startFakeService, tempDir } from './helpers.js';
 
 /** Sends raw lines and collects the raw answer lines until `count` lines came. */
 function raw(path: string, text: string, count: number): Promise<string[]> {
@@ -40,22 +40,7 @@ describe('control socket', () => {
   const lines: string[] = [];
 
   before(async () => {
-    const dir = await tempDir();
-    path = join(dir, 'ikets.ctl');
-    const configFile = join(dir, 'swanctl.conf');
-    await writeFile(configFile, FAKE_CONFIG_TEXT);
-    service = await DaemonService.start({
-      configFile,
-      addresses: ['127.0.0.1'],
-      port: 0,
-      nattPort: 0,
-      controlPath: path,
-      write: (l) => lines.push(l),
-      createEndpoint: (config, now, nattPort) => {
-        fake = new FakeEndpoint(config, now, nattPort);
-        return fake;
-      },
-    });
+    ({ service, fake, control: path } = await startFakeService((l) => lines.push(l)));
   });
   after(() => service.stop());
 

@@ -1,12 +1,12 @@
 /** Starting a daemon around the fake engine on 127.0.0.1 with ephemeral ports, and a UDP peer. */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, Logger } from '../../src/daemon/index.js';
+import { Daemon, DaemonService, Logger } from '../../src/daemon/index.js';
 import type { Address } from '../../src/ikev1/types.js';
-import { FakeEndpoint, fakeConfig } from './fake-endpoint.js';
+import { FAKE_CONFIG_TEXT, FakeEndpoint, fakeConfig } from './fake-endpoint.js';
 
 export interface Harness {
   readonly daemon: Daemon;
@@ -93,3 +93,28 @@ export async function tempDir(): Promise<string> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A DaemonService around the fake engine on 127.0.0.1 (ephemeral ports), with its configuration file
+ * and control socket in a fresh temporary directory.
+ */
+export async function startFakeService(write: (line: string) => void = () => {}) {
+  const dir = await tempDir();
+  const control = join(dir, 'ikets.ctl');
+  const configFile = join(dir, 'swanctl.conf');
+  await writeFile(configFile, FAKE_CONFIG_TEXT);
+  let fake: FakeEndpoint | undefined;
+  const service = await DaemonService.start({
+    configFile,
+    addresses: ['127.0.0.1'],
+    port: 0,
+    nattPort: 0,
+    controlPath: control,
+    write,
+    createEndpoint: (config, now, nattPort) => {
+      fake = new FakeEndpoint(config, now, nattPort);
+      return fake;
+    },
+  });
+  return { service, fake: fake as FakeEndpoint, control, dir, configFile };
+}
