@@ -156,6 +156,7 @@ export interface DataplaneBackend {
   ): Promise<void>;
   deleteSa(id: SaId): Promise<void>;
   querySa(id: SaId): Promise<SaCounters>;
+  /** Installs the policy, or replaces the one with the same direction and selectors (XFRM update). */
   addPolicy(policy: PolicyParams): Promise<void>;
   deletePolicy(
     policy: Pick<PolicyParams, 'direction' | 'source' | 'destination' | 'priority'>,
