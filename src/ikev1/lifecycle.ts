@@ -238,7 +238,9 @@ export class Lifecycle {
     const ikeMatches =
       kind === 'child'
         ? []
-        : ep.ikeSas.all().filter((sa) => (kind === undefined && sa.connection.name === name) || sa.id === byId);
+        : ep.ikeSas
+            .all()
+            .filter((sa) => (kind === undefined && sa.connection.name === name) || sa.id === byId);
     const childMatches =
       kind === 'ike'
         ? []
