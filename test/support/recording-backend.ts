@@ -9,6 +9,7 @@ import type {
   PolicyParams,
   SaCounters,
   SaId,
+  UdpAddress,
 } from '../../src/dataplane/backend.js';
 import { DataplaneError } from '../../src/dataplane/backend.js';
 import { TypedEmitter } from '../../src/sad/emitter.js';
@@ -25,7 +26,7 @@ export type RecordedCall =
     }
   | { readonly op: 'addPolicy'; readonly policy: PolicyParams }
   | { readonly op: 'deletePolicy'; readonly key: string }
-  | { readonly op: 'bypass'; readonly fd: number };
+  | { readonly op: 'bypass'; readonly fd: number; readonly natt: boolean };
 
 const saKey = (id: SaId): string => `${id.protocol}:${id.spi}:${id.destination}`;
 
@@ -87,8 +88,15 @@ export class RecordingBackend implements DataplaneBackend {
     this.calls.push({ op: 'deletePolicy', key });
   }
 
-  async bypassSocket(socket: { fd: number }): Promise<void> {
-    this.calls.push({ op: 'bypass', fd: socket.fd });
+  async bypassSocket(socket: { fd: number; natt: boolean }): Promise<void> {
+    this.calls.push({ op: 'bypass', fd: socket.fd, natt: socket.natt });
+  }
+
+  /** ESP-in-UDP the daemon handed over (userspace backends take it off the NAT-T socket). */
+  readonly espInUdp: { local: UdpAddress; remote: UdpAddress; data: Uint8Array }[] = [];
+
+  receiveEspInUdp(datagram: { local: UdpAddress; remote: UdpAddress; data: Uint8Array }): void {
+    this.espInUdp.push(datagram);
   }
 
   async close(): Promise<void> {
