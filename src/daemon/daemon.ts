@@ -13,6 +13,7 @@ import { DataplaneLink } from './dataplane-link.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 import type { LogEntry, Logger } from './logger.js';
 import { UdpSockets } from './udp.js';
+import { UpdownRunner } from './updown.js';
 
 export interface DaemonOptions {
   readonly config: IketsConfig;
@@ -58,6 +59,7 @@ export class Daemon {
   #stopping: Promise<void> | undefined;
   #datagramsIn = 0;
   #dataplane: DataplaneLink | undefined;
+  #updown: UpdownRunner | undefined;
 
   private constructor(
     options: DaemonOptions,
@@ -97,6 +99,7 @@ export class Daemon {
         throw error;
       }
     }
+    daemon.#startUpdown();
     for (const f of failures) daemon.log('warn', `cannot bind ${f.address}:${f.port}: ${f.reason}`);
     for (const s of sockets.bound)
       daemon.log(
@@ -232,6 +235,8 @@ export class Daemon {
       this.drive();
       this.#disarm();
       await this.#dataplane?.close();
+      await this.#updown?.settled();
+      this.#updown?.close();
       await this.#sockets.close();
     })();
     return this.#stopping;
@@ -262,6 +267,23 @@ export class Daemon {
       );
     }
     this.drive();
+  }
+
+  /** Children's `updown` scripts; after the data plane, so their SAs and reqid exist when they run. */
+  #startUpdown(): void {
+    this.#updown = new UpdownRunner(this.sad, {
+      script: (child) =>
+        this.#config.connections
+          .find((c) => c.name === child.connection)
+          ?.children.find((c) => c.name === child.child)?.updown,
+      reqid: (child) => this.#dataplane?.reqidOf(child.id) ?? 0,
+      log: (level, message, connection) => this.log(level, message, connection),
+    });
+  }
+
+  /** Resolves when the updown scripts started so far have finished (for tests). */
+  updownSettled(): Promise<void> {
+    return this.#updown?.settled() ?? Promise.resolve();
   }
 
   async #startDataplane(create: (port: EspInUdpPort) => Promise<DataplaneBackend>): Promise<void> {

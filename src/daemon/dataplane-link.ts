@@ -142,6 +142,11 @@ export class DataplaneLink {
     }
   }
 
+  /** The reqid of an installed child (PLUTO_REQID of its updown script). */
+  reqidOf(childSaId: number): number | undefined {
+    return this.#children.get(childSaId)?.reqid;
+  }
+
   /** Resolves when every backend change asked for so far is done. */
   settled(): Promise<void> {
     return this.#queue;

@@ -5,6 +5,9 @@
  * (RFC 3948) in both directions.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import { createControlHandler } from '../../src/daemon/control-handler.js';
@@ -21,12 +24,25 @@ describe('daemon with a data plane', () => {
   let a: Daemon;
   let b: Daemon;
   const logs: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'ikets-updown-'));
+  const script = join(dir, 'updown.sh');
+  const record = join(dir, 'calls');
+  writeFileSync(
+    script,
+    `#!/bin/sh\nenv | grep '^PLUTO_' | sort >> '${record}'\necho ---- >> '${record}'\necho "updown ran: $PLUTO_VERB"\n`,
+    { mode: 0o755 },
+  );
 
   before(async () => {
     const [pa = 0, pb = 0, na = 0, nb = 0] = await freePorts(4);
     const start = (self: 'a' | 'b', port: number, nattPort: number) =>
       Daemon.start({
-        config: parseSwanctlConfig(pairConfig(self, { a: pa, b: pb }, 'encap = yes')),
+        config: parseSwanctlConfig(
+          pairConfig(self, { a: pa, b: pb }, 'encap = yes').replace(
+            'esp_proposals = aes128-sha256-modp2048',
+            `esp_proposals = aes128-sha256-modp2048\n${self === 'a' ? `updown = ${script}` : ''}`,
+          ),
+        ),
         createEndpoint: ikev1EndpointFactory,
         addresses: ['127.0.0.1'],
         port,
@@ -44,6 +60,7 @@ describe('daemon with a data plane', () => {
   after(async () => {
     await a.stop();
     await b.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('installs both SAs of a child crosswise with their policies, and removes them with it', async () => {
@@ -97,6 +114,34 @@ describe('daemon with a data plane', () => {
       assert.equal(backends[side].sas.size, 0);
       assert.equal(backends[side].policies.size, 0);
     }
+
+    // updown = PATH ran once up and once down with charon's environment (a only has it configured).
+    await a.updownSettled();
+    const runs = readFileSync(record, 'utf8')
+      .split('----\n')
+      .filter((r) => r !== '');
+    assert.equal(runs.length, 2);
+    const env = (run: string) =>
+      Object.fromEntries(
+        run
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+      );
+    const [upEnv, downEnv] = runs.map(env);
+    assert.equal(upEnv?.PLUTO_VERB, 'up-client');
+    assert.equal(downEnv?.PLUTO_VERB, 'down-client');
+    assert.equal(upEnv?.PLUTO_CONNECTION, 'net');
+    assert.equal(upEnv?.PLUTO_MY_CLIENT, '10.1.0.0/16');
+    assert.equal(upEnv?.PLUTO_PEER_CLIENT, '10.2.0.0/16');
+    assert.equal(upEnv?.PLUTO_ME, '127.0.0.1');
+    assert.equal(upEnv?.PLUTO_MY_ID, 'a.ikets.test');
+    assert.equal(upEnv?.PLUTO_PEER_ID, 'b.ikets.test');
+    assert.equal(upEnv?.PLUTO_PROTO, 'esp');
+    assert.equal(upEnv?.PLUTO_INTERFACE, 'lo');
+    assert.equal(upEnv?.PLUTO_REQID, String(backends.a.calls.find((c) => c.op === 'addSa')?.sa.reqid));
+    assert.match(upEnv?.PLUTO_UDP_ENC ?? '', /^\d+$/);
+    assert.ok(logs.some((l) => l.includes('updown: updown ran: up-client')));
   });
 
   it('ESP-in-UDP sent through one daemon NAT-T socket reaches the other daemon backend, not its engine', async () => {
