@@ -85,20 +85,29 @@ export class Daemon {
       options.nattPort ?? 4500,
       (datagram) => (daemon === undefined ? early.push(datagram) : daemon.#receive(datagram)),
     );
+    let backend: DataplaneBackend | undefined;
+    try {
+      backend = await options.createDataplane?.({
+        send: (local, remote, data) => {
+          const error = daemon === undefined ? 'not started' : daemon.#sockets.send({ local, remote, data });
+          if (error !== undefined) daemon?.log('debug', `ESP-in-UDP: ${error}`);
+        },
+      });
+      // RFC 4301 section 5.1: IKE's own datagrams must never be caught by an IPsec policy.
+      for (const socket of sockets.descriptors()) await backend?.bypassSocket(socket);
+    } catch (error) {
+      await backend?.close();
+      await sockets.close();
+      throw error;
+    }
+    const encap = backend?.requiresUdpEncapsulation === true;
     const endpoint = options.createEndpoint(
-      options.config,
+      effectiveConfig(options.config, encap),
       clock(),
       sockets.nattPort ?? options.nattPort ?? 4500,
     );
     daemon = new Daemon(options, sockets, endpoint, clock);
-    if (options.createDataplane !== undefined) {
-      try {
-        await daemon.#startDataplane(options.createDataplane);
-      } catch (error) {
-        await sockets.close();
-        throw error;
-      }
-    }
+    if (backend !== undefined) daemon.#attachDataplane(backend);
     daemon.#startUpdown();
     for (const f of failures) daemon.log('warn', `cannot bind ${f.address}:${f.port}: ${f.reason}`);
     for (const s of sockets.bound)
@@ -169,7 +178,9 @@ export class Daemon {
     if (configFile === undefined || loadConfig === undefined)
       throw new Error('the daemon was started without a configuration file');
     const config = await loadConfig(configFile);
-    this.#endpoint.reload(config);
+    this.#endpoint.reload(
+      effectiveConfig(config, this.#dataplane?.backend.requiresUdpEncapsulation === true),
+    );
     this.#config = config;
     this.#dataplane?.syncTraps();
     this.log('info', `reloaded ${configFile}: ${config.connections.length} connection(s)`);
@@ -286,15 +297,7 @@ export class Daemon {
     return this.#updown?.settled() ?? Promise.resolve();
   }
 
-  async #startDataplane(create: (port: EspInUdpPort) => Promise<DataplaneBackend>): Promise<void> {
-    const backend = await create({
-      send: (local, remote, data) => {
-        const error = this.#sockets.send({ local, remote, data });
-        if (error !== undefined) this.log('debug', `ESP-in-UDP: ${error}`);
-      },
-    });
-    // RFC 4301 section 5.1: IKE's own datagrams must never be caught by an IPsec policy.
-    for (const socket of this.#sockets.descriptors()) await backend.bypassSocket(socket);
+  #attachDataplane(backend: DataplaneBackend): void {
     const link = new DataplaneLink(backend, {
       config: () => this.#config,
       initiate: (connection, child) => this.initiate(connection, child),
@@ -310,7 +313,10 @@ export class Daemon {
     });
     link.attach(this.sad);
     this.#dataplane = link;
-    this.log('info', `data plane: ${backend.name}`);
+    this.log(
+      'info',
+      `data plane: ${backend.name}${backend.requiresUdpEncapsulation === true ? ' (ESP in UDP only: every connection negotiates UDP encapsulation)' : ''}`,
+    );
     link.syncTraps();
   }
 
@@ -370,6 +376,12 @@ export class Daemon {
         this.log('warn', `local_port ${c.localPort} is not a port the daemon listens on (--port)`, c.name);
     }
   }
+}
+
+/** With a data plane that carries only ESP-in-UDP, every connection fakes a NAT (`encap = yes`). */
+function effectiveConfig(config: IketsConfig, encap: boolean): IketsConfig {
+  if (!encap) return config;
+  return { ...config, connections: config.connections.map((c) => ({ ...c, encap: true })) };
 }
 
 /**

@@ -143,6 +143,11 @@ export interface EspInUdpPort {
 export interface DataplaneBackend {
   /** `kernel`, `userspace` or `none`. */
   readonly name: string;
+  /**
+   * True when the backend carries only ESP-in-UDP (like strongSwan's kernel-libipsec): the daemon
+   * then negotiates UDP encapsulation on every connection (`encap = yes`).
+   */
+  readonly requiresUdpEncapsulation?: boolean;
   readonly events: TypedEmitter<BackendEvents>;
   addSa(sa: IpsecSaParams): Promise<void>;
   /** New outer addresses or encapsulation ports for an SA (a NAT mapping change, RFC 3948 section 3.3). */

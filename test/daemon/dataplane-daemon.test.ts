@@ -157,3 +157,38 @@ describe('daemon with a data plane', () => {
     assert.deepEqual(backends.b.espInUdp[0]?.remote, natt(a));
   });
 });
+
+describe('a data plane that carries only ESP-in-UDP', () => {
+  it('makes every connection negotiate UDP encapsulation, as charon with kernel-libipsec does', async () => {
+    const [pa = 0, pb = 0, na = 0, nb = 0] = await freePorts(4);
+    const logs: string[] = [];
+    const start = (self: 'a' | 'b', port: number, nattPort: number, backend?: RecordingBackend) =>
+      Daemon.start({
+        config: parseSwanctlConfig(pairConfig(self, { a: pa, b: pb }, 'encap = no')),
+        createEndpoint: ikev1EndpointFactory,
+        addresses: ['127.0.0.1'],
+        port,
+        nattPort,
+        logger: new Logger('debug', false, (line) => logs.push(`${self} ${line}`)),
+        createDataplane: backend === undefined ? undefined : async () => backend,
+      });
+    const backend = Object.assign(new RecordingBackend(), { requiresUdpEncapsulation: true });
+    const a = await start('a', pa, na, backend);
+    const b = await start('b', pb, nb);
+    try {
+      const up = Promise.all([a.waitFor('child-sa-up'), b.waitFor('child-sa-up')]);
+      assert.equal(a.initiate('gw', 'net'), undefined);
+      const [childA, childB] = await up.catch((error: Error) =>
+        assert.fail(`${error.message}\n${logs.join('')}`),
+      );
+      assert.equal(childA.sa.encapsulation, true);
+      assert.equal(childB.sa.encapsulation, true);
+      await a.dataplane?.settled();
+      assert.ok([...backend.sas.values()].every((s) => s.encapsulation !== undefined));
+      assert.ok(logs.some((l) => l.includes('every connection negotiates UDP encapsulation')));
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
