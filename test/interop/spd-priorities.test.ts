@@ -3,10 +3,10 @@
 // same set for the same configuration: directions, selectors, tunnel endpoints and priorities
 // (strongSwan's get_priority). Skips without root or strongSwan.
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import { selectorOf } from '../../src/ikev1/traffic-selectors.js';
 import { childPolicies, coveringPrefix } from '../../src/spd/index.js';
+import { after, before, it, suite } from '../support/suite.js';
 import {
   type Charon,
   createNetnsPair,
@@ -62,7 +62,7 @@ function parseXfrmPolicies(text: string): string[] {
     .sort();
 }
 
-describe('SPD: trap policies and priorities as charon installs them', {
+suite('SPD: trap policies and priorities as charon installs them', {
   skip: tools.ok ? false : tools.reason,
 }, () => {
   let pair: NetnsPair | undefined;
