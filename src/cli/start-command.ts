@@ -13,19 +13,28 @@ import { CliError, UsageError } from './usage-error.js';
 export const START_USAGE =
   'usage: ikets start [--config FILE] [--port N] [--natt-port N] [--address A ...] [--log-level error|warn|info|debug] [--log-json] [--control PATH]';
 
-/** Resolves when the daemon should stop: on SIGTERM or SIGINT. */
+/** Resolves when the daemon should stop: on SIGTERM or SIGINT (SIGHUP reloads). */
 export type StopSignal = (service: DaemonService) => Promise<void>;
 
 export const waitForSignal: StopSignal = (service) =>
   new Promise((resolve) => {
+    // SIGHUP reloads the configuration, as daemons do (SAs that are up stay up).
+    const onHangup = () => {
+      service.daemon.log('info', 'SIGHUP received: reloading the configuration');
+      service.daemon.reload().catch(() => {
+        // Daemon.reload logged why; the configuration in force stays.
+      });
+    };
     const onSignal = (signal: NodeJS.Signals) => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
       service.daemon.log('info', `${signal} received`);
       resolve();
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onHangup);
   });
 
 /**
