@@ -49,9 +49,13 @@ export async function configFileWarnings(file: string, config: IketsConfig): Pro
   const mode = (await stat(file)).mode;
   const warnings: string[] = [];
   if ((mode & 0o022) !== 0)
-    warnings.push(`${file} holds secrets and others can write it (mode ${(mode & 0o777).toString(8)}): chmod go-w`);
+    warnings.push(
+      `${file} holds secrets and others can write it (mode ${(mode & 0o777).toString(8)}): chmod go-w`,
+    );
   if ((mode & 0o004) !== 0)
-    warnings.push(`${file} holds secrets and every user can read it (mode ${(mode & 0o777).toString(8)}): chmod o-r`);
+    warnings.push(
+      `${file} holds secrets and every user can read it (mode ${(mode & 0o777).toString(8)}): chmod o-r`,
+    );
   return warnings;
 }
 
