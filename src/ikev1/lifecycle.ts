@@ -186,6 +186,7 @@ export class Lifecycle {
     const wasUp = sa.state === 'established' || sa.state === 'deleting';
     sa.state = 'deleted';
     this.ep.ikeSas.remove(sa);
+    this.ep.timers.cancel(sa);
     this.#pendingChildren.delete(sa.id);
     if (wasUp || reason === 'failed') this.ep.emit({ type: 'ike-sa-down', sa: this.ikeInfo(sa), reason });
   }

@@ -16,18 +16,30 @@ export class SaTimers {
 
   constructor(private readonly ep: Ikev1Endpoint) {}
 
-  /** Call whenever an SA's deadline may have moved earlier (a later one is found lazily). */
-  schedule(sa: IkeSa): void {
-    if (sa.state !== 'deleted') this.#queue.push(this.deadlineOf(sa), sa);
+  /** Entries in the queue: at most one per SA, however many datagrams or timers touched it. */
+  get size(): number {
+    return this.#queue.size;
   }
 
-  /** The earliest deadline of all SAs, dropping stale queue entries on the way. */
+  /**
+   * Sets the SA's deadline in the queue. Call it whenever the deadline may have moved earlier; one
+   * that moved later without a call only costs a wake-up that finds nothing due.
+   */
+  schedule(sa: IkeSa): void {
+    if (sa.state === 'deleted') this.#queue.delete(sa);
+    else this.#queue.set(sa, this.deadlineOf(sa));
+  }
+
+  /** The SA is gone: its entry leaves the queue. */
+  cancel(sa: IkeSa): void {
+    this.#queue.delete(sa);
+  }
+
+  /** The earliest deadline of all SAs. */
   next(): number | undefined {
     for (let top = this.#queue.peek(); top !== undefined; top = this.#queue.peek()) {
-      const current = top.sa.state === 'deleted' ? Number.POSITIVE_INFINITY : this.deadlineOf(top.sa);
-      if (current === top.at) return top.at;
-      this.#queue.pop();
-      this.#queue.push(current, top.sa);
+      if (top.sa.state !== 'deleted') return top.at;
+      this.#queue.delete(top.sa);
     }
     return undefined;
   }
@@ -35,18 +47,20 @@ export class SaTimers {
   /** Runs the timers that are due at `ep.now`, each SA at most once per call. */
   run(): void {
     const now = this.ep.now;
-    const done = new Set<IkeSa>();
-    for (let at = this.next(); at !== undefined && at <= now; at = this.next()) {
-      const sa = this.#queue.pop()!.sa;
-      if (done.has(sa)) {
-        // Still due after its timers ran (nothing can advance until later): look again next time.
-        this.ep.log('debug', 'a timer is due again at once; deferred', sa);
-        this.#queue.push(now + 1, sa);
-        continue;
-      }
-      done.add(sa);
+    const due: IkeSa[] = [];
+    for (let top = this.#queue.peek(); top !== undefined && top.at <= now; top = this.#queue.peek()) {
+      this.#queue.delete(top.sa);
+      due.push(top.sa);
+    }
+    for (const sa of due) {
+      if (sa.state === 'deleted') continue;
       this.runSa(sa);
       this.schedule(sa);
+      if ((this.#queue.get(sa) ?? Number.POSITIVE_INFINITY) <= now) {
+        // Still due after its timers ran (nothing can advance until later): look again next time.
+        this.ep.log('debug', 'a timer is due again at once; deferred', sa);
+        this.#queue.set(sa, now + 1);
+      }
     }
   }
 
