@@ -225,6 +225,40 @@ export class IkeSa {
     }
   }
 
+  /**
+   * What a phase 1 message may change before the peer is authenticated, and a function that puts it
+   * back: a message that does not move the exchange on must change nothing (a forged one, say with
+   * an unacceptable proposal or a wrong HASH, cannot be told from the peer's until it verifies).
+   */
+  savePhase1(): () => void {
+    const saved = {
+      step: this.step,
+      local: this.local,
+      remote: this.remote,
+      suite: this.suite,
+      saiBody: this.saiBody,
+      dh: this.dh,
+      nonceI: this.nonceI,
+      nonceR: this.nonceR,
+      gxi: this.gxi,
+      gxr: this.gxr,
+      keys: this.keys,
+      psk: this.psk,
+      localIdBody: this.localIdBody,
+      localIdText: this.localIdText,
+      peerIdPayload: this.peerIdPayload,
+      remoteIdText: this.remoteIdText,
+      natVariant: this.natVariant,
+      localBehindNat: this.localBehindNat,
+      remoteBehindNat: this.remoteBehindNat,
+      floated: this.floated,
+      peerDpd: this.peerDpd,
+    };
+    return () => {
+      Object.assign(this, saved);
+    };
+  }
+
   requireKeys(): Phase1Keys {
     if (this.keys === undefined) throw new Error('IKE SA has no keys yet');
     return this.keys;

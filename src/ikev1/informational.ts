@@ -84,12 +84,17 @@ export function sendRuThere(sa: IkeSa, ctx: ExchangeContext): void {
   sendInformational(sa, [isakmpNotify(sa, NotifyType.R_U_THERE, data)], ctx);
 }
 
+/**
+ * Acts on an Informational exchange once its HASH(1) verified; returns whether it did. Only such a
+ * message is proof that the peer lives: an unprotected or badly HASHed one could come from anyone
+ * who saw the cookies (RFC 3706 section 6).
+ */
 export function handleInformational(
   sa: IkeSa,
   message: Message,
   payloads: readonly Payload[],
   ctx: ExchangeContext,
-): void {
+): boolean {
   if (!message.body.encrypted || sa.keys === undefined) {
     const notes = payloads
       .filter((p) => p.type === 'notification')
@@ -99,7 +104,7 @@ export function handleInformational(
       `unprotected Informational from ${sa.remote.address}${notes.length > 0 ? `: ${notes.join(', ')}` : ''} (not acted on)`,
       sa,
     );
-    return;
+    return false;
   }
   const [hash, ...rest] = payloads;
   const expected = informationalHash(
@@ -110,7 +115,7 @@ export function handleInformational(
   );
   if (hash?.type !== 'hash' || !equalMacs(expected, hash.data)) {
     ctx.log('warn', 'Informational exchange with a bad HASH(1) dropped', sa);
-    return;
+    return false;
   }
   sa.commitReceived(message);
   if (message.header.messageId !== 0) sa.requireKeys().cipher.ivs.forget(message.header.messageId);
@@ -119,6 +124,7 @@ export function handleInformational(
     if (p.type === 'notification') handleNotify(sa, p, ctx);
     else if (p.type === 'delete') handleDelete(sa, p, ctx);
   }
+  return true;
 }
 
 function handleNotify(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, ctx: ExchangeContext): void {
