@@ -202,6 +202,15 @@ export class IkeSa {
     }
   }
 
+  /**
+   * A Quick Mode is over (complete, refused or given up): its record and its IV context go. Its last
+   * messages stay in `outstanding`/`lastReceived` to answer the peer's repeats; they need no IV.
+   */
+  endExchange(messageId: number): void {
+    this.quickModes.delete(messageId);
+    if (messageId !== 0) this.keys?.cipher.ivs.forget(messageId);
+  }
+
   /** Advances the IV context after an authenticated encrypted message (RFC 2409 Appendix B). */
   commitReceived(message: Message): void {
     if (message.body.encrypted)

@@ -301,6 +301,11 @@ function quickModeMessage(
   const messageId = message.header.messageId;
   if (sa.state !== 'established' || !message.body.encrypted || messageId === 0)
     return dropped('Quick Mode outside an established ISAKMP SA');
+  if (!sa.quickModes.has(messageId) && sa.quickModes.size >= ep.settings.maxQuickModes) {
+    // Bounded state per ISAKMP SA: the peer retransmits message 1 once an exchange is over.
+    ep.log('debug', `${sa.quickModes.size} Quick Modes in progress: a new one waits`, sa);
+    return dropped('too many Quick Modes in progress');
+  }
   const decrypted = sa.decrypt(message);
   if (!('payloads' in decrypted)) {
     ep.log('debug', 'a Quick Mode message could not be decrypted: dropped', sa);
@@ -316,6 +321,7 @@ function quickModeMessage(
       if (refusal.notify !== 'INVALID_HASH_INFORMATION') {
         sendInformational(sa, [isakmpNotify(sa, NotifyType[refusal.notify])], ep);
         sa.finishedMessageIds.add(messageId);
+        sa.endExchange(messageId);
       }
       return dropped(refusal.reason);
     }
@@ -336,7 +342,7 @@ function quickModeMessage(
 function abandonQuickMode(ep: Ikev1Endpoint, sa: IkeSa, messageId: number): void {
   const qm = sa.quickModes.get(messageId);
   if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
-  sa.quickModes.delete(messageId);
+  sa.endExchange(messageId);
   sa.outstanding.delete(messageId);
   sa.finishedMessageIds.add(messageId);
 }

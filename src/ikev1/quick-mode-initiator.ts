@@ -238,7 +238,7 @@ export function handleQuickMode2(
     false,
   );
   ctx.exchangeDone(sa, qm.messageId);
-  sa.quickModes.delete(qm.messageId);
+  sa.endExchange(qm.messageId);
   ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
   return undefined;
 }

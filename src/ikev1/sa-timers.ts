@@ -170,7 +170,7 @@ export class SaTimers {
         o.timer = false;
         const qm = sa.quickModes.get(messageId);
         if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
-        sa.quickModes.delete(messageId);
+        sa.endExchange(messageId);
         continue;
       }
       o.tries++;
