@@ -8,7 +8,6 @@
 import type { Ikev1Endpoint } from './endpoint.js';
 import type { IkeSa } from './ike-sa.js';
 import { sendRuThere } from './informational.js';
-import { startQuickMode } from './quick-mode-initiator.js';
 import { TimerQueue } from './timer-queue.js';
 
 export class SaTimers {
@@ -54,7 +53,13 @@ export class SaTimers {
     }
     for (const sa of due) {
       if (sa.state === 'deleted') continue;
-      this.runSa(sa);
+      try {
+        this.runSa(sa);
+      } catch (error) {
+        // Each action guards its own failures (rekeyChild); this keeps one SA's bug from stopping
+        // every other SA's timers.
+        this.ep.log('error', `a timer failed: ${(error as Error).message}`, sa);
+      }
       this.schedule(sa);
       if ((this.#queue.get(sa) ?? Number.POSITIVE_INFINITY) <= now) {
         // Still due after its timers ran (nothing can advance until later): look again next time.
@@ -143,8 +148,7 @@ export class SaTimers {
         now >= child.info.rekeyAt &&
         child.state === 'installed'
       ) {
-        child.state = 'rekeying';
-        startQuickMode(sa, child.config, ep, child.info.id);
+        lifecycle.rekeyChild(sa, child);
       }
     }
   }
