@@ -177,7 +177,9 @@ function firstMessage(
     // A peer that knows of the NAT already starts on 4500 (strongSwan reauthenticating): floated.
     if (dg.local.port === ep.nattPortNumber) sa.floated = true;
     ep.ikeSas.add(sa);
-    ep.log(
+    // Anyone can send a message 1 (from any address): rate-limited like the drops.
+    ep.logLimited(
+      'phase 1 initiated by a peer',
       'info',
       `${dg.remote.address}:${dg.remote.port} is initiating ${exchange === 'main' ? 'Main' : 'Aggressive'} Mode`,
       sa,

@@ -111,7 +111,9 @@ export class SaTimers {
       now >= sa.lastActivity + ep.settings.halfOpenTimeout
     ) {
       const why = sa.failure === undefined ? '' : ` (${sa.failure})`;
-      ep.log(
+      // Anyone can open half-open SAs (one message 1 each): these lines are rate-limited.
+      ep.logLimited(
+        'half-open timeout',
         'warn',
         `no message from the peer for ${ep.settings.halfOpenTimeout / 1000} s during phase 1: giving up${why}`,
         sa,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExchangeType } from '../../src/codec/index.js';
-import { fromAttacker, garbageEncrypted } from './forge.js';
+import { badHashDelete, fromAttacker, garbageEncrypted, plainDelete } from './forge.js';
 import { assertCrosswise, makePair } from './peers.js';
 
 const FLOOD = 100_000;
@@ -44,5 +44,48 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
     net.run(net.now + 10_000);
     assert.equal(net.eventsOf('a', 'child-sa-up').length, installed + 1);
     assertCrosswise(a.childSaList(), b.childSaList());
+  });
+
+  it(`${FLOOD} forged datagrams of six kinds write a bounded number of log lines, with the rest counted`, () => {
+    const { net, a, sa } = established();
+    const kinds = [
+      (i: number) => garbageEncrypted(sa, ExchangeType.QUICK_MODE, 1 + i, i),
+      (i: number) => garbageEncrypted(sa, ExchangeType.INFORMATIONAL, 1 + i, i),
+      (i: number) => plainDelete(sa, 1 + i),
+      (i: number) => badHashDelete(sa, 1 + i),
+      // Malformed: a header claiming more bytes than there are.
+      (i: number) => Buffer.concat([plainDelete(sa, 1 + i).subarray(0, 30), Buffer.from([i & 255])]),
+      // A Main Mode message 1 no connection accepts (it offers no SA payload... from a stranger).
+      (i: number) => {
+        const m = plainDelete(sa, 0);
+        m.writeUInt32BE(i + 1, 0);
+        m.writeUInt32BE(0, 8);
+        m.writeUInt32BE(0, 12);
+        m[18] = ExchangeType.IDENTITY_PROTECTION;
+        return m;
+      },
+    ];
+    const lines: string[] = [];
+    const start = net.now;
+    for (let i = 0; i < FLOOD; i++) {
+      const now = start + Math.floor(i / PER_MS);
+      const kind = kinds[i % kinds.length]!;
+      a.handleDatagram(now, fromAttacker(sa.local, kind(i)));
+      if (i % PER_MS === 0) a.handleTimeout(now);
+      for (let e = a.pollEvent(); e !== undefined; e = a.pollEvent())
+        if (e.type === 'log') lines.push(`${e.level} ${e.message}`);
+    }
+    const earlier = net.logsOf('a').length;
+    net.run(start + 60_000);
+    lines.push(...net.logsOf('a').slice(earlier));
+    // Six kinds, 5 s of flood and a minute after: about (10 + 5) lines and a summary or two per kind.
+    assert.ok(lines.length <= 200, `${lines.length} log lines:\n${lines.slice(0, 50).join('\n')}`);
+    const suppressed = lines.flatMap((l) => {
+      const m = /^info (\d+) similar messages suppressed/.exec(l);
+      return m ? [Number(m[1])] : [];
+    });
+    const counted = suppressed.reduce((x, y) => x + y, 0);
+    assert.ok(counted > FLOOD / 2, `only ${counted} suppressed lines counted`);
+    assert.equal(a.ikeSaList()[0]?.state, 'established');
   });
 });
