@@ -93,10 +93,19 @@ export class IkeSa {
   readonly finishedMessageIds = new Set<number>();
   /** Quick Modes in progress, by message ID. */
   readonly quickModes = new Map<number, QuickModeExchange>();
-  /** DPD (RFC 3706): the sequence number of our last R-U-THERE and whether it is unanswered. */
+  /**
+   * DPD (RFC 3706): the sequence number of our last R-U-THERE and whether it is unanswered. A round
+   * starts with one R-U-THERE and retransmits until an ACK or `dpd_timeout` (section 5.4); each
+   * retransmission is a new R-U-THERE, and an ACK to any of the round's sequence numbers ends it.
+   */
   dpdSequence = 0;
   dpdOutstanding = false;
+  /** When the round's first R-U-THERE was sent, its sequence number, and retransmissions so far. */
   dpdSentAt = 0;
+  dpdFirstSequence = 0;
+  dpdRetransmits = 0;
+  /** When the next R-U-THERE of the round is due. */
+  dpdNextAt = 0;
   /** When we last sent a NAT-keepalive (RFC 3948 section 2.3). */
   lastKeepalive = 0;
   createdAt: number;

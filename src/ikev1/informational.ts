@@ -73,14 +73,23 @@ export function deleteChildPayload(child: ChildSa): DeletePayload {
   };
 }
 
-/** Sends a DPD R-U-THERE with the next sequence number (RFC 3706 section 5.3). */
-export function sendRuThere(sa: IkeSa, ctx: ExchangeContext): void {
+/**
+ * Sends a DPD R-U-THERE with the next sequence number (RFC 3706 sections 5.3, 6.2): the first of a
+ * round, or a retransmission. A retransmission is a new Informational exchange with the next
+ * sequence number, since the peer drops a repeated message ID (nothing to answer it from) and
+ * RFC 3706 section 6.2 has every R-U-THERE increment the sequence.
+ */
+export function sendRuThere(sa: IkeSa, ctx: ExchangeContext, retransmission = false): void {
   sa.dpdSequence =
     sa.dpdSequence === 0 ? ctx.random.bytes(4).readUInt32BE(0) & 0x7fffffff : (sa.dpdSequence + 1) >>> 0;
   const data = Buffer.alloc(4);
   data.writeUInt32BE(sa.dpdSequence, 0);
+  if (!retransmission) {
+    sa.dpdSentAt = ctx.now;
+    sa.dpdFirstSequence = sa.dpdSequence;
+    sa.dpdRetransmits = 0;
+  }
   sa.dpdOutstanding = true;
-  sa.dpdSentAt = ctx.now;
   sendInformational(sa, [isakmpNotify(sa, NotifyType.R_U_THERE, data)], ctx);
 }
 
@@ -134,7 +143,9 @@ function handleNotify(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, 
       return;
     case NotifyType.R_U_THERE_ACK: {
       const sequence = n.data.length === 4 ? Buffer.from(n.data).readUInt32BE(0) : -1;
-      if (sequence === sa.dpdSequence) sa.dpdOutstanding = false;
+      // An ACK to any R-U-THERE of the round (a retransmission may cross an ACK): section 6.1.
+      const sent = (sa.dpdSequence - sa.dpdFirstSequence) >>> 0;
+      if (sequence >= 0 && (sequence - sa.dpdFirstSequence) >>> 0 <= sent) sa.dpdOutstanding = false;
       return;
     }
     case NotifyType.INITIAL_CONTACT:

@@ -92,12 +92,49 @@ export class SaTimers {
     return next;
   }
 
+  /** When DPD has something to do: start a round, retransmit an R-U-THERE, or give the peer up. */
   dpdDue(sa: IkeSa): number | undefined {
     const delay = sa.connection.dpdDelay * 1000;
     if (delay <= 0 || !sa.peerDpd) return undefined;
-    return sa.dpdOutstanding
-      ? sa.dpdSentAt + Math.max(sa.connection.dpdTimeout * 1000, delay)
-      : sa.lastActivity + delay;
+    return sa.dpdOutstanding ? Math.min(sa.dpdNextAt, this.dpdDeadAt(sa)) : sa.lastActivity + delay;
+  }
+
+  /** The end of a DPD round without an ACK: `dpd_timeout` after its first R-U-THERE (at least `dpd_delay`). */
+  dpdDeadAt(sa: IkeSa): number {
+    return sa.dpdSentAt + Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay) * 1000;
+  }
+
+  /**
+   * DPD (RFC 3706 section 5.4): an R-U-THERE after `dpd_delay` without a message from the peer,
+   * retransmitted on the retransmission schedule (as strongSwan retransmits it) until an ACK comes
+   * or the round's `dpd_timeout` runs out; only then is the peer dead. False when it is.
+   */
+  dpd(sa: IkeSa): boolean {
+    const ep = this.ep;
+    const now = ep.now;
+    const due = this.dpdDue(sa);
+    if (due === undefined || now < due) return true;
+    if (!sa.dpdOutstanding) {
+      sendRuThere(sa, ep);
+      sa.dpdNextAt = now + ep.settings.retransmitTimeout;
+      return true;
+    }
+    if (now >= this.dpdDeadAt(sa)) {
+      ep.log(
+        'warn',
+        `no DPD answer for ${Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay)} s (${sa.dpdRetransmits + 1} R-U-THERE sent): the peer is dead`,
+        sa,
+      );
+      ep.lifecycle.removeIkeSa(sa, 'dead-peer');
+      return false;
+    }
+    sa.dpdRetransmits++;
+    ep.log('debug', `no R-U-THERE-ACK yet: R-U-THERE again (${sa.dpdRetransmits})`, sa);
+    sendRuThere(sa, ep, true);
+    const s = ep.settings;
+    sa.dpdNextAt =
+      now + Math.min(s.retransmitTimeout * s.retransmitBase ** sa.dpdRetransmits, s.retransmitMaxInterval);
+    return true;
   }
 
   runSa(sa: IkeSa): void {
@@ -128,15 +165,7 @@ export class SaTimers {
       return;
     }
     if (sa.rekeyAt !== undefined && now >= sa.rekeyAt) lifecycle.rekeyIkeSa(sa);
-    const dpd = this.dpdDue(sa);
-    if (dpd !== undefined && now >= dpd) {
-      if (sa.dpdOutstanding) {
-        ep.log('warn', `no DPD answer for ${sa.connection.dpdTimeout} s: the peer is dead`, sa);
-        lifecycle.removeIkeSa(sa, 'dead-peer');
-        return;
-      }
-      sendRuThere(sa, ep);
-    }
+    if (!this.dpd(sa)) return;
     if (sa.floated && sa.localBehindNat && now >= sa.lastKeepalive + ep.settings.keepaliveInterval) {
       sa.lastKeepalive = now;
       ep.sendKeepalive(sa);
