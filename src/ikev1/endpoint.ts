@@ -25,6 +25,9 @@ import type {
   Transmit,
 } from './types.js';
 
+/** Unprotected refusals sent to first messages: 20 at once, then 20 a second. */
+const REFUSAL_LIMIT = { burst: 20, perSecond: 20, maxKinds: 1 };
+
 export interface EndpointOptions {
   readonly config: IketsConfig;
   readonly random?: RandomSource;
@@ -47,6 +50,8 @@ export class Ikev1Endpoint implements ExchangeContext {
   readonly #events: EndpointEvent[] = [];
   /** Log lines an unauthenticated sender can cause are rate-limited (docs/ikev1-engine.md). */
   readonly #limiter = new LogLimiter();
+  /** Unprotected refusals of first messages: anyone can ask for one, from any address. */
+  readonly #refusals = new LogLimiter(REFUSAL_LIMIT);
 
   constructor(options: EndpointOptions, now: number) {
     this.config = options.config;
@@ -160,8 +165,16 @@ export class Ikev1Endpoint implements ExchangeContext {
     this.#transmits.push({ local: sa.local, remote: sa.remote, data: NAT_KEEPALIVE });
   }
 
-  /** A datagram that belongs to no SA (a notify answering an unacceptable first message). */
+  /**
+   * A datagram that belongs to no SA (a notify answering an unacceptable first message). Anyone can
+   * cause one with a spoofed source, so they are rate-limited: past the limit the first message is
+   * dropped silently (the peer retransmits and gets its answer later).
+   */
   sendRaw(transmit: Transmit): void {
+    if (!this.#refusals.admit('refusal', this.now).admit) {
+      this.logLimited('refusal not sent', 'debug', 'too many refusals of first messages: not answered');
+      return;
+    }
     this.#transmits.push(transmit);
   }
 

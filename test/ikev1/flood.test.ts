@@ -88,4 +88,22 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
     assert.ok(counted > FLOOD / 2, `only ${counted} suppressed lines counted`);
     assert.equal(a.ikeSaList()[0]?.state, 'established');
   });
+
+  it('10,000 first messages from strangers in 0.5 s: at most 20 + 20/s unprotected refusals sent', () => {
+    const { a, b } = makePair();
+    a.initiate(0, 'gw', 'net');
+    const first = a.pollTransmit();
+    assert.ok(first !== undefined);
+    let replies = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const now = Math.floor(i / PER_MS);
+      const stranger = { address: `10.9.${(i >> 8) & 255}.${i & 255}`, port: 500 };
+      b.handleDatagram(now, { local: first.remote, remote: stranger, data: first.data });
+      for (let t = b.pollTransmit(); t !== undefined; t = b.pollTransmit()) replies++;
+      while (b.pollEvent() !== undefined);
+    }
+    assert.ok(replies >= 20, `${replies} refusals`);
+    assert.ok(replies <= 20 + 20 * 0.5 + 1, `${replies} refusals`);
+    assert.equal(b.ikeSaList().length, 0);
+  });
 });
