@@ -12,9 +12,10 @@ import type { IkeSa } from './ike-sa.js';
 import { IkeSaTable } from './ike-sa-table.js';
 import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
-import { NAT_KEEPALIVE, NON_ESP_MARKER } from './nat-traversal.js';
+import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
 import { SaTimers } from './sa-timers.js';
 import type {
+  Address,
   ChildSaInfo,
   DeleteReason,
   EndpointEvent,
@@ -135,14 +136,13 @@ export class Ikev1Endpoint implements ExchangeContext {
   }
 
   /**
-   * The bytes on the wire: the non-ESP marker first once floated (RFC 3948 section 2.2), and on any
-   * destination port but 500, as strongSwan expects it there.
+   * The bytes on the wire: the non-ESP marker first when sent from our NAT-T port, or between two
+   * ports neither of which is 500 (`usesNonEspMarker`, RFC 3948 section 2.2); never from or to port 500.
    */
-  frame(
-    sa: { readonly floated: boolean; readonly remote: { readonly port: number } },
-    message: Uint8Array,
-  ): Uint8Array {
-    return sa.floated || sa.remote.port !== 500 ? Buffer.concat([NON_ESP_MARKER, message]) : message;
+  frame(sa: { readonly local: Address; readonly remote: Address }, message: Uint8Array): Uint8Array {
+    return usesNonEspMarker(sa.local, sa.remote, this.nattPortNumber)
+      ? Buffer.concat([NON_ESP_MARKER, message])
+      : message;
   }
 
   transmit(sa: IkeSa, data: Uint8Array): void {

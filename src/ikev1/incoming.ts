@@ -195,7 +195,7 @@ function firstMessage(
   ep.sendRaw({
     local: dg.local,
     remote: dg.remote,
-    data: ep.frame({ floated: framing(dg) === 'ike', remote: dg.remote }, notify),
+    data: ep.frame(dg, notify),
   });
   return dropped('no matching connection');
 }
