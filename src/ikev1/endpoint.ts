@@ -24,6 +24,7 @@ import type {
   LogLevel,
   Transmit,
 } from './types.js';
+import { VersionRefusals } from './version-refusal.js';
 
 export interface EndpointOptions {
   readonly config: IketsConfig;
@@ -42,6 +43,8 @@ export class Ikev1Endpoint implements ExchangeContext {
   readonly children: ChildSaTable;
   readonly lifecycle: Lifecycle;
   readonly timers: SaTimers;
+  /** Answers to IKEv2 messages, rate-limited (RFC 2408 section 5.2). */
+  readonly versionRefusals = new VersionRefusals();
   now: number;
   readonly #transmits: Transmit[] = [];
   readonly #events: EndpointEvent[] = [];

@@ -48,6 +48,8 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
   if (kind === 'esp' && dg.local.port === ep.nattPortNumber) return { kind: 'esp' };
   const data = kind === 'ike' ? dg.data.subarray(4) : dg.data;
   const decoded = tryDecodeMessage(data);
+  if (!decoded.ok && decoded.error.code === 'ERR_ISAKMP_INVALID_MAJOR_VERSION')
+    return laterVersion(ep, dg, data);
   if (!decoded.ok) {
     ep.log(
       'debug',
@@ -98,6 +100,16 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
       ep.log('debug', `exchange type ${exchangeType} is not supported: dropped`, sa);
       return dropped('unsupported exchange type');
   }
+}
+
+/** An IKEv2 (or later) message: N(INVALID-MAJOR-VERSION), rate-limited (version-refusal.ts). */
+function laterVersion(ep: Ikev1Endpoint, dg: IncomingDatagram, data: Uint8Array): IncomingResult {
+  const answer = ep.versionRefusals.answer(ep.now, dg, data, (m) => ep.frame(dg, m));
+  if (answer === undefined) return dropped('invalid major version');
+  if (answer === 'unanswered') return dropped('invalid major version, not answered (rate limit)');
+  ep.sendRaw(answer.transmit);
+  ep.log('info', answer.log);
+  return dropped('invalid major version, answered INVALID-MAJOR-VERSION');
 }
 
 /** The peer repeated the message we last answered: send our answer again (RFC 2408 section 5). */
