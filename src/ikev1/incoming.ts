@@ -22,7 +22,7 @@ import { handleMainMode } from './main-mode.js';
 import { classifyNattDatagram } from './nat-traversal.js';
 import { findPayload } from './phase1-common.js';
 import type { Phase1Result } from './phase1-outcome.js';
-import { phase1Suites, selectPhase1 } from './phase1-proposal.js';
+import { invalidIsakmpSpi, phase1Suites, selectPhase1 } from './phase1-proposal.js';
 import { handleQuickMode2 } from './quick-mode-initiator.js';
 import { handleQuickMode1, handleQuickMode3 } from './quick-mode-responder.js';
 import type { IncomingDatagram } from './types.js';
@@ -174,6 +174,13 @@ function firstMessage(
     return dropped('half-open limit');
   }
   const offer = findPayload(message.body.payloads, 'sa');
+  const badSpi = offer === undefined ? undefined : invalidIsakmpSpi(offer);
+  if (badSpi !== undefined) {
+    ep.log('info', `refused ${exchange} mode from ${dg.remote.address}:${dg.remote.port}: ${badSpi}`);
+    const notify = plainNotify(message, NotifyType.INVALID_SPI);
+    ep.sendRaw({ local: dg.local, remote: dg.remote, data: ep.frame(dg, notify) });
+    return dropped('invalid SPI');
+  }
   for (const connection of connectionsFor(ep.config, dg.local, dg.remote, exchange)) {
     const suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
     if (offer !== undefined && selectPhase1(offer, suites) === undefined) continue;
