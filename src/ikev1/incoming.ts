@@ -17,7 +17,7 @@ import { handleAggressiveMode } from './aggressive-mode.js';
 import { connectionsFor } from './connection-select.js';
 import type { Ikev1Endpoint } from './endpoint.js';
 import { IkeSa } from './ike-sa.js';
-import { handleInformational, isakmpNotify, sendInformational } from './informational.js';
+import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { handleMainMode } from './main-mode.js';
 import { classifyNattDatagram } from './nat-traversal.js';
 import { findPayload } from './phase1-common.js';
@@ -268,7 +268,8 @@ function phase1Message(
     case 'failed':
       ep.log('error', `phase 1 failed: ${result.reason}`, sa);
       if (result.afterKeys && sa.keys !== undefined)
-        sendInformational(sa, [isakmpNotify(sa, NotifyType[result.notify])], ep);
+        for (const payloads of phase1Refusal(sa, NotifyType[result.notify]))
+          sendInformational(sa, payloads, ep);
       else
         ep.sendRaw({
           local: sa.local,
