@@ -13,9 +13,10 @@ import { IkeSaTable } from './ike-sa-table.js';
 import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
-import { NAT_KEEPALIVE, NON_ESP_MARKER } from './nat-traversal.js';
+import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
 import { SaTimers } from './sa-timers.js';
 import type {
+  Address,
   ChildSaInfo,
   DeleteReason,
   EndpointEvent,
@@ -24,6 +25,7 @@ import type {
   LogLevel,
   Transmit,
 } from './types.js';
+import { VersionRefusals } from './version-refusal.js';
 
 /** Unprotected refusals sent to first messages: 20 at once, then 20 a second. */
 const REFUSAL_LIMIT = { burst: 20, perSecond: 20, maxKinds: 1 };
@@ -45,6 +47,8 @@ export class Ikev1Endpoint implements ExchangeContext {
   readonly children: ChildSaTable;
   readonly lifecycle: Lifecycle;
   readonly timers: SaTimers;
+  /** Answers to IKEv2 messages, rate-limited (RFC 2408 section 5.2). */
+  readonly versionRefusals = new VersionRefusals();
   now: number;
   readonly #transmits: Transmit[] = [];
   readonly #events: EndpointEvent[] = [];
@@ -156,14 +160,13 @@ export class Ikev1Endpoint implements ExchangeContext {
   }
 
   /**
-   * The bytes on the wire: the non-ESP marker first once floated (RFC 3948 section 2.2), and on any
-   * destination port but 500, as strongSwan expects it there.
+   * The bytes on the wire: the non-ESP marker first when sent from our NAT-T port, or between two
+   * ports neither of which is 500 (`usesNonEspMarker`, RFC 3948 section 2.2); never from or to port 500.
    */
-  frame(
-    sa: { readonly floated: boolean; readonly remote: { readonly port: number } },
-    message: Uint8Array,
-  ): Uint8Array {
-    return sa.floated || sa.remote.port !== 500 ? Buffer.concat([NON_ESP_MARKER, message]) : message;
+  frame(sa: { readonly local: Address; readonly remote: Address }, message: Uint8Array): Uint8Array {
+    return usesNonEspMarker(sa.local, sa.remote, this.nattPortNumber)
+      ? Buffer.concat([NON_ESP_MARKER, message])
+      : message;
   }
 
   transmit(sa: IkeSa, data: Uint8Array): void {

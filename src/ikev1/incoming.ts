@@ -17,12 +17,12 @@ import { handleAggressiveMode } from './aggressive-mode.js';
 import { connectionsFor } from './connection-select.js';
 import type { Ikev1Endpoint } from './endpoint.js';
 import { IkeSa } from './ike-sa.js';
-import { handleInformational, isakmpNotify, sendInformational } from './informational.js';
+import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { handleMainMode } from './main-mode.js';
 import { classifyNattDatagram } from './nat-traversal.js';
 import { findPayload } from './phase1-common.js';
 import type { Phase1Result } from './phase1-outcome.js';
-import { phase1Suites, selectPhase1 } from './phase1-proposal.js';
+import { invalidIsakmpSpi, phase1Suites, selectPhase1 } from './phase1-proposal.js';
 import { handleQuickMode2 } from './quick-mode-initiator.js';
 import { handleQuickMode1, handleQuickMode3 } from './quick-mode-responder.js';
 import type { IncomingDatagram } from './types.js';
@@ -48,6 +48,8 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
   if (kind === 'esp' && dg.local.port === ep.nattPortNumber) return { kind: 'esp' };
   const data = kind === 'ike' ? dg.data.subarray(4) : dg.data;
   const decoded = tryDecodeMessage(data);
+  if (!decoded.ok && decoded.error.code === 'ERR_ISAKMP_INVALID_MAJOR_VERSION')
+    return laterVersion(ep, dg, data);
   if (!decoded.ok) {
     ep.log(
       'debug',
@@ -94,6 +96,16 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
       ep.log('debug', `exchange type ${exchangeType} is not supported: dropped`, sa);
       return dropped('unsupported exchange type');
   }
+}
+
+/** An IKEv2 (or later) message: N(INVALID-MAJOR-VERSION), rate-limited (version-refusal.ts). */
+function laterVersion(ep: Ikev1Endpoint, dg: IncomingDatagram, data: Uint8Array): IncomingResult {
+  const answer = ep.versionRefusals.answer(ep.now, dg, data, (m) => ep.frame(dg, m));
+  if (answer === undefined) return dropped('invalid major version');
+  if (answer === 'unanswered') return dropped('invalid major version, not answered (rate limit)');
+  ep.sendRaw(answer.transmit);
+  ep.log('info', answer.log);
+  return dropped('invalid major version, answered INVALID-MAJOR-VERSION');
 }
 
 /** The peer repeated the message we last answered: send our answer again (RFC 2408 section 5). */
@@ -159,6 +171,13 @@ function firstMessage(
     return dropped('half-open limit');
   }
   const offer = findPayload(message.body.payloads, 'sa');
+  const badSpi = offer === undefined ? undefined : invalidIsakmpSpi(offer);
+  if (badSpi !== undefined) {
+    ep.log('info', `refused ${exchange} mode from ${dg.remote.address}:${dg.remote.port}: ${badSpi}`);
+    const notify = plainNotify(message, NotifyType.INVALID_SPI);
+    ep.sendRaw({ local: dg.local, remote: dg.remote, data: ep.frame(dg, notify) });
+    return dropped('invalid SPI');
+  }
   for (const connection of connectionsFor(ep.config, dg.local, dg.remote, exchange)) {
     const suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
     if (offer !== undefined && selectPhase1(offer, suites) === undefined) continue;
@@ -194,7 +213,7 @@ function firstMessage(
   ep.sendRaw({
     local: dg.local,
     remote: dg.remote,
-    data: ep.frame({ floated: framing(dg) === 'ike', remote: dg.remote }, notify),
+    data: ep.frame(dg, notify),
   });
   return dropped('no matching connection');
 }
@@ -274,7 +293,8 @@ function phase1Message(
       }
       ep.log('error', `phase 1 failed: ${result.reason}`, sa);
       if (result.afterKeys && sa.keys !== undefined)
-        sendInformational(sa, [isakmpNotify(sa, NotifyType[result.notify])], ep);
+        for (const payloads of phase1Refusal(sa, NotifyType[result.notify]))
+          sendInformational(sa, payloads, ep);
       else
         ep.sendRaw({
           local: sa.local,

@@ -52,6 +52,18 @@ export function isakmpNotify(sa: IkeSa, notifyType: number, data: Uint8Array = n
   };
 }
 
+/**
+ * The Informational messages that refuse a phase 1 message under the keys: the notify, then a
+ * Delete of the ISAKMP SA when the peer already holds it as established. A Main Mode responder does
+ * once it sent message 6, and charon ignores an error notify then (also the Delete in the same
+ * message), so when we refuse message 6 the Delete goes in a message of its own.
+ */
+export function phase1Refusal(sa: IkeSa, notifyType: number): Payload[][] {
+  const notify = [isakmpNotify(sa, notifyType)];
+  const peerEstablished = sa.isInitiator && sa.exchange === 'main' && sa.step === 'mm-wait-6';
+  return peerEstablished ? [notify, [deleteIsakmpPayload(sa)]] : [notify];
+}
+
 export function deleteIsakmpPayload(sa: IkeSa): DeletePayload {
   return {
     type: 'delete',

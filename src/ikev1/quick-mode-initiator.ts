@@ -92,8 +92,10 @@ function sendQuickMode1(
     child.remoteTs[0] ?? { kind: 'dynamic', protocol: 0, port: 0 },
     sa.remote.address,
   );
-  // RFC 2409 section 5.5: client IDs may be left out when they are the IKE peers themselves.
+  // RFC 2409 section 5.5: client IDs may be left out when they are the IKE peers themselves; not
+  // across a NAT, where the peer sees other addresses than ours (RFC 3947 section 5.2).
   const hostToHost =
+    !udp &&
     sameSelector(localTs, hostSelector(sa.local.address)) &&
     sameSelector(remoteTs, hostSelector(sa.remote.address));
   const ids: IdentificationPayload[] = hostToHost
