@@ -126,6 +126,13 @@ export class SaTransforms {
       return;
     }
     if (keys.integrity === undefined) {
+      // RFC 4303 section 3.2: confidentiality, integrity, or both; never neither.
+      if (plan.mode === 'null') {
+        throw new DataplaneError(
+          'ERR_DATAPLANE_ALGORITHM',
+          'ESP with NULL encryption needs an integrity transform',
+        );
+      }
       this.icvLength = 0;
       this.integrityName = undefined;
       return;
