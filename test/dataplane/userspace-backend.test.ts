@@ -127,13 +127,21 @@ async function tunnel(
   encryption: string | undefined,
   integrity: string | undefined,
   mode: 'tunnel' | 'transport',
+  family: 4 | 6 = 4,
 ) {
   const clock = { now: 1000 };
   const a = side(clock);
   const b = side(clock);
   a.wire.deliver = (d) => b.backend.receiveEspInUdp(d);
   b.wire.deliver = (d) => a.backend.receiveEspInUdp(d);
-  const pair = childPair({ encryption, integrity, mode });
+  const v6 = family === 6;
+  const pair = childPair({
+    encryption,
+    integrity,
+    mode,
+    ...(v6 ? { a: 'fd00::1', b: 'fd00::2' } : {}),
+    ...(v6 && mode === 'tunnel' ? { aTs: 'fd01::/64', bTs: 'fd02::/64' } : {}),
+  });
   for (const [s, info] of [
     [a, pair.a],
     [b, pair.b],
@@ -141,7 +149,11 @@ async function tunnel(
     for (const p of policies(info, 1)) await s.backend.addPolicy(p);
     await install(s, info, 1);
   }
-  const [aHost, bHost] = mode === 'tunnel' ? ['10.1.0.5', '10.2.0.9'] : ['10.231.0.1', '10.231.0.2'];
+  const hosts = {
+    tunnel: v6 ? ['fd01::5', 'fd02::9'] : ['10.1.0.5', '10.2.0.9'],
+    transport: v6 ? ['fd00::1', 'fd00::2'] : ['10.231.0.1', '10.231.0.2'],
+  };
+  const [aHost = '', bHost = ''] = hosts[mode];
   return { clock, a, b, pair, aHost, bHost };
 }
 
@@ -181,6 +193,19 @@ for (const mode of ['tunnel', 'transport'] as const) {
     }
   });
 }
+
+test('IPv6 outside and inside, both modes: packets pass both ways', async () => {
+  for (const mode of ['tunnel', 'transport'] as const) {
+    const t = await tunnel('aes256gcm16', undefined, mode, 6);
+    const ab = udpPacket(t.aHost, t.bHost, Buffer.from('v6 to b'));
+    const ba = udpPacket(t.bHost, t.aHost, Buffer.from('v6 to a'));
+    t.a.device.inject(ab);
+    t.b.device.inject(ba);
+    assert.ok(t.b.device.written[0]?.equals(ab), mode);
+    assert.ok(t.a.device.written[0]?.equals(ba), mode);
+    assert.equal(t.a.wire.sent[0]?.remote.address, 'fd00::2');
+  }
+});
 
 test('a replayed, a tampered and an unknown-SPI datagram are dropped and counted, with one log line each kind', async () => {
   const t = await tunnel('aes128gcm16', undefined, 'tunnel');

@@ -83,7 +83,8 @@ export function espProtect(
   let nextHeader: number;
   const version = (packet[0] ?? 0) >>> 4;
   if (sa.mode === 'tunnel') {
-    if (packet.length < 20 || (version !== 4 && version !== 6)) return sa.drop('malformed');
+    if ((version !== 4 || packet.length < 20) && (version !== 6 || packet.length < 40))
+      return sa.drop('malformed');
     payload = packet;
     nextHeader = version === 4 ? IPPROTO_IPIP : IPPROTO_IPV6;
   } else {

@@ -50,6 +50,11 @@ export class ReplayWindow {
 
   /** Records an authenticated `seq` (call `check` first): slides the window when it is the new top. */
   update(seq: number): void {
+    if (this.size === 0) {
+      // No window: only the top is tracked (for ESN's high half).
+      if (seq > this.#top) this.#top = seq;
+      return;
+    }
     if (seq > this.#top) {
       const shift = seq - this.#top;
       if (shift >= this.#ringBits) this.#bits.fill(0);
@@ -66,7 +71,6 @@ export class ReplayWindow {
       }
       this.#top = seq;
     }
-    if (this.size === 0) return;
     const bit = seq % this.#ringBits;
     const word = bit >>> 5;
     this.#bits[word] = (this.#bits[word] ?? 0) | (1 << (bit & 31));
