@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ESP_CIPHERS } from '../../src/crypto/esp-cipher.js';
 import { INTEGRITY_ALGORITHMS } from '../../src/crypto/integrity.js';
+import { ahUnprotect } from '../../src/dataplane/esp/ah.js';
 import { isDrop } from '../../src/dataplane/esp/drop.js';
 import { espProtect, espUnprotect } from '../../src/dataplane/esp/esp.js';
 import { IpsecSa, type SaSpec } from '../../src/dataplane/esp/sa.js';
@@ -279,4 +280,34 @@ test('RFC 4868 section 2.7.2: HMAC-SHA-256-128, -384-192, -512-256 truncations (
       icv,
     );
   }
+});
+
+test('property: arbitrary bytes as ESP or as AH-carrying IP packets are dropped with a reason, never thrown', () => {
+  const ah = new IpsecSa({
+    protocol: 'ah',
+    direction: 'in',
+    mode: 'transport',
+    spi: 0x99,
+    source: '192.0.2.2',
+    destination: '192.0.2.1',
+    encryption: undefined,
+    integrity: { name: 'sha256', key: Buffer.alloc(32, 1) },
+  });
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...SUITES),
+      fc.constantFrom('tunnel' as const, 'transport' as const),
+      fc.uint8Array({ maxLength: 200 }),
+      (suite, mode, bytes) => {
+        const p = pair(suite, mode, 4);
+        const r = espUnprotect(p.in, bytes, 0);
+        assert.ok(isDrop(r), 'random bytes never authenticate');
+        // Valid-looking IP headers in front of the random bytes reach the AH parser's deeper paths.
+        const v4 = Buffer.concat([Buffer.from('4500000000000000403300000000000000000000', 'hex'), bytes]);
+        assert.ok(isDrop(ahUnprotect(ah, bytes, 0)));
+        assert.ok(isDrop(ahUnprotect(ah, v4, 0)));
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
