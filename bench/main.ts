@@ -1,4 +1,5 @@
 import { cryptoSuites } from './crypto.js';
+import { espSuites } from './esp.js';
 import { floodSuites } from './flood.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
 import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './harness.js';
@@ -6,7 +7,7 @@ import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './ha
 // `npm run bench`: runs every suite and prints one table. Later issues add their suites here
 // (e.g. full handshakes). Options: --filter <text>, --time <ms per measurement>.
 
-const SUITES: readonly BenchSuite[] = [...cryptoSuites, ...handshakeSuites, ...floodSuites];
+const SUITES: readonly BenchSuite[] = [...cryptoSuites, ...handshakeSuites, ...floodSuites, ...espSuites];
 
 function parseArgs(argv: readonly string[]): BenchOptions {
   let timeMs = 700;
