@@ -103,6 +103,27 @@ export class UdpSockets {
     return this.#sockets.map(({ local, kind }) => ({ local, kind }));
   }
 
+  /**
+   * The file descriptors of the bound sockets, for the socket options the data plane sets (the IKE
+   * bypass policy, UDP_ENCAP, SO_MARK). node:dgram keeps the descriptor on its libuv handle.
+   */
+  descriptors(): { readonly fd: number; readonly family: 4 | 6; readonly natt: boolean }[] {
+    const out: { fd: number; family: 4 | 6; natt: boolean }[] = [];
+    for (const s of this.#sockets) {
+      const fd = socketDescriptor(s.socket);
+      if (fd !== undefined)
+        out.push({ fd, family: isIPv6(s.local.address) ? 6 : 4, natt: s.kind === 'natt' });
+    }
+    return out;
+  }
+
+  /** Whether `local` is one of our NAT-T sockets (where ESP-in-UDP arrives, RFC 3948). */
+  isNattSocket(local: Address): boolean {
+    return this.#sockets.some(
+      (s) => s.kind === 'natt' && s.local.port === local.port && sameAddress(s.local.address, local.address),
+    );
+  }
+
   /** The NAT-T port actually bound (the first NAT-T socket's). */
   get nattPort(): number | undefined {
     return this.#sockets.find((s) => s.kind === 'natt')?.local.port;
@@ -147,6 +168,22 @@ export class UdpSockets {
       this.#sockets.map((s) => new Promise<void>((resolve) => s.socket.close(() => resolve()))),
     );
   }
+}
+
+/** The descriptor of a bound dgram socket (libuv's UDP handle exposes it as `fd` on POSIX systems). */
+export function socketDescriptor(socket: Socket): number | undefined {
+  // node:dgram keeps its handle in a symbol-keyed state object; the `_handle` accessor is the same
+  // handle but deprecated (DEP0112, a warning on first use), so it is only the fallback.
+  const state = Object.getOwnPropertySymbols(socket)
+    .filter((s) => s.description === 'state symbol')
+    .map((s): unknown => Reflect.get(socket, s))[0];
+  const handle: unknown =
+    typeof state === 'object' && state !== null
+      ? Reflect.get(state, 'handle')
+      : Reflect.get(socket, '_handle');
+  if (typeof handle !== 'object' || handle === null) return undefined;
+  const fd: unknown = Reflect.get(handle, 'fd');
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
 function sameAddress(a: string, b: string): boolean {

@@ -90,6 +90,15 @@ export class Ikev1Endpoint implements ExchangeContext {
     this.lifecycle.terminateAll();
   }
 
+  /** The data plane's byte/packet counter of a child passed a limit (soft: rekey, hard: delete). */
+  childLimitReached(now: number, childSaId: number, hard: boolean): string | undefined {
+    this.now = Math.max(this.now, now);
+    const error = this.lifecycle.childLimitReached(childSaId, hard);
+    const child = this.children.byId(childSaId);
+    if (child !== undefined) this.timers.schedule(child.ikeSa);
+    return error;
+  }
+
   reload(config: IketsConfig): void {
     this.config = config;
   }

@@ -231,12 +231,46 @@ export class Lifecycle {
 
   terminate(name: string): string | undefined {
     const ep = this.ep;
-    const byId = /^\d+$/.test(name) ? Number(name) : undefined;
-    const ikeMatches = ep.ikeSas.all().filter((sa) => sa.connection.name === name || sa.id === byId);
-    const childMatches = ep.children.all().filter((c) => c.config.name === name || c.info.id === byId);
+    // `ike:ID` and `child:ID` name one SA; a bare number names the IKE or child SA with that id.
+    const typed = /^(ike|child):(\d+)$/.exec(name);
+    const byId = typed !== null ? Number(typed[2]) : /^\d+$/.test(name) ? Number(name) : undefined;
+    const kind = typed?.[1];
+    const ikeMatches =
+      kind === 'child'
+        ? []
+        : ep.ikeSas
+            .all()
+            .filter((sa) => (kind === undefined && sa.connection.name === name) || sa.id === byId);
+    const childMatches =
+      kind === 'ike'
+        ? []
+        : ep.children
+            .all()
+            .filter((c) => (kind === undefined && c.config.name === name) || c.info.id === byId);
     if (ikeMatches.length === 0 && childMatches.length === 0) return `no SA named '${name}'`;
     for (const child of childMatches) this.removeChild(child, 'local', true);
     for (const sa of ikeMatches) this.deleteIkeSa(sa, 'local');
+    return undefined;
+  }
+
+  /**
+   * The data plane counted an IPsec SA past its soft (rekey_bytes/rekey_packets) or hard
+   * (life_bytes/life_packets) limit (RFC 2409 section 5.5: lifetimes in kilobytes as well as
+   * seconds). Soft: rekey the child now, as its rekey time would; hard: delete it and tell the peer.
+   */
+  childLimitReached(childSaId: number, hard: boolean): string | undefined {
+    const child = this.ep.children.byId(childSaId);
+    if (child === undefined) return `no CHILD SA #${childSaId}`;
+    const sa = child.ikeSa;
+    if (hard) {
+      this.ep.log('info', `CHILD SA '${child.config.name}' reached its hard byte/packet limit`, sa);
+      this.removeChild(child, 'expired', true);
+      return undefined;
+    }
+    if (child.state !== 'installed' || sa.state !== 'established') return undefined;
+    this.ep.log('info', `CHILD SA '${child.config.name}' reached its soft byte/packet limit: rekeying`, sa);
+    child.state = 'rekeying';
+    startQuickMode(sa, child.config, this.ep, child.info.id);
     return undefined;
   }
 
