@@ -13,10 +13,10 @@ import { isIPv6 } from 'node:net';
 import { createInterface } from 'node:readline';
 import { socketFd } from '../../src/daemon/socket-fd.js';
 import { DataplaneError, type Selector } from '../../src/dataplane/backend.js';
-import { parseAddress } from '../../src/dataplane/prefix.js';
 import { libc } from '../../src/dataplane/userspace/libc.js';
 import { LinuxRouting, routeSource } from '../../src/dataplane/userspace/routing-linux.js';
 import { TunDevice } from '../../src/dataplane/userspace/tun-device.js';
+import { parseSelector } from '../../src/spd/selector.js';
 
 const SOL_SOCKET = 1;
 const SO_MARK = 36;
@@ -61,13 +61,9 @@ export type AgentMessage =
 
 /** A prefix `a/len` as the Selector it covers (the form backends receive). */
 export function selectorOfPrefix(text: string): Selector {
-  const [address = '', length = ''] = text.split('/');
-  const parsed = parseAddress(address);
-  if (parsed === undefined) throw new RangeError(`${text} is not a prefix`);
-  const bits = parsed.family === 4 ? 32 : 128;
-  const hostBits = BigInt(bits - Number(length === '' ? bits : length));
-  const start = (parsed.value >> hostBits) << hostBits;
-  return { family: parsed.family, start, end: start + (1n << hostBits) - 1n, protocol: 0, port: 0 };
+  const selector = parseSelector(text);
+  if (selector === undefined) throw new RangeError(`${text} is not a prefix`);
+  return selector;
 }
 
 let tun: TunDevice | undefined;

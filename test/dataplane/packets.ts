@@ -2,7 +2,7 @@
  * IPv4 and IPv6 UDP packets built byte by byte (RFC 791, RFC 8200, RFC 768), for writing into a TUN
  * device and for checking what the host routed into one.
  */
-import { parseAddress } from '../../src/dataplane/prefix.js';
+import { addressNumber } from '../../src/spd/selector.js';
 
 /** The Internet checksum (RFC 1071) of `data`, starting from a partial sum. */
 export function internetChecksum(data: Uint8Array, initial = 0): number {
@@ -13,7 +13,7 @@ export function internetChecksum(data: Uint8Array, initial = 0): number {
 }
 
 export function addressBytes(address: string): Buffer {
-  const a = parseAddress(address);
+  const a = addressNumber(address);
   if (a === undefined) throw new RangeError(`${address} is not an IP address`);
   const size = a.family === 4 ? 4 : 16;
   const out = Buffer.alloc(size);

@@ -5,9 +5,9 @@
  * (RFC 4301 section 5.1). Root only; skipped with the reason otherwise.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import { createNetnsPair, type NetnsPair } from '../interop/harness/netns.js';
 import { run } from '../interop/harness/proc.js';
+import { it, suite } from '../support/suite.js';
 import { AgentError, HostAgent, hostTestsSkipReason, packets } from './host-agent-client.js';
 import { addressBytes, internetChecksum, ipv4Udp, ipv6Udp, udpChecksumResidue } from './packets.js';
 
@@ -31,105 +31,98 @@ const ipIn = async (ns: string, ...args: string[]): Promise<string> =>
 
 const hasPayload = (payload: Buffer) => (packet: Buffer) => packet.subarray(-payload.length).equals(payload);
 
-/** Each test skips on its own, so the runner's summary counts every one of them. */
-const options = { skip: skip ?? false };
-
-describe('TUN device and host routing (Linux, root)', () => {
-  test(
-    'a packet the host routes into the device is read whole: IPv4 UDP, IPv6 UDP, ping',
-    options,
-    async () => {
-      await withPair(async (pair, a) => {
-        const { name } = await a.request<{ name: string }>({ cmd: 'open-tun' });
-        assert.match(name, /^ipsec\d+$/);
-        await a.request({ cmd: 'open-routing' });
-        // The route's src: the local address inside the local selector (strongSwan's choice).
-        const { source } = await a.request<{ source: string | null }>({
-          cmd: 'route-source',
-          prefix: '10.231.0.0/24',
-        });
-        assert.equal(source, pair.a.ipv4);
-        await a.request({ cmd: 'add-route', prefix: '10.250.0.0/24', source: pair.a.ipv4 });
-        await a.request({ cmd: 'add-route', prefix: 'fd50::/64', source: pair.a.ipv6 });
-        await a.request({ cmd: 'capture', on: true });
-
-        const payload4 = Buffer.from('ikets: plaintext into the TUN device, IPv4');
-        await a.request({ cmd: 'udp-open', name: 'u4', address: pair.a.ipv4, port: 40001 });
-        await a.request({
-          cmd: 'udp-send',
-          name: 'u4',
-          address: '10.250.0.9',
-          port: 5000,
-          hex: payload4.toString('hex'),
-        });
-        assert.ok(
-          await a.waitFor((e) => e.event === 'packet' && e.hex.endsWith(payload4.toString('hex')), 3000),
-        );
-        const p4 = packets(a).find(hasPayload(payload4));
-        assert.ok(p4);
-        assert.equal(p4.length, 20 + 8 + payload4.length);
-        assert.equal(p4[0], 0x45); // version 4, IHL 5
-        assert.equal(p4.readUInt16BE(2), p4.length); // total length
-        assert.equal(p4.readUInt16BE(6) & 0x3fff, 0); // no MF, offset 0
-        assert.equal(p4[8], 64); // TTL
-        assert.equal(p4[9], 17); // UDP
-        assert.equal(internetChecksum(p4.subarray(0, 20)), 0); // header checksum
-        assert.deepEqual(p4.subarray(12, 16), addressBytes(pair.a.ipv4));
-        assert.deepEqual(p4.subarray(16, 20), addressBytes('10.250.0.9'));
-        assert.equal(p4.readUInt16BE(20), 40001);
-        assert.equal(p4.readUInt16BE(22), 5000);
-        assert.equal(p4.readUInt16BE(24), 8 + payload4.length);
-        assert.equal(udpChecksumResidue(p4), 0);
-        assert.deepEqual(p4.subarray(28), payload4);
-
-        const payload6 = Buffer.from('ikets: plaintext into the TUN device, IPv6');
-        await a.request({ cmd: 'udp-open', name: 'u6', address: pair.a.ipv6, port: 40002 });
-        await a.request({
-          cmd: 'udp-send',
-          name: 'u6',
-          address: 'fd50::9',
-          port: 5001,
-          hex: payload6.toString('hex'),
-        });
-        assert.ok(
-          await a.waitFor((e) => e.event === 'packet' && e.hex.endsWith(payload6.toString('hex')), 3000),
-        );
-        const p6 = packets(a).find(hasPayload(payload6));
-        assert.ok(p6);
-        assert.equal(p6.length, 40 + 8 + payload6.length);
-        assert.equal(p6.readUInt8(0) >> 4, 6);
-        assert.equal(p6.readUInt16BE(4), 8 + payload6.length); // payload length
-        assert.equal(p6[6], 17); // next header UDP
-        assert.equal(p6[7], 64); // hop limit
-        assert.deepEqual(p6.subarray(8, 24), addressBytes(pair.a.ipv6));
-        assert.deepEqual(p6.subarray(24, 40), addressBytes('fd50::9'));
-        assert.equal(p6.readUInt16BE(40), 40002);
-        assert.equal(p6.readUInt16BE(42), 5001);
-        assert.equal(udpChecksumResidue(p6), 0);
-        assert.deepEqual(p6.subarray(48), payload6);
-
-        // ping from an unbound socket: the route's src is the packet's source.
-        await run(
-          'ip',
-          ['netns', 'exec', pair.a.ns, 'ping', '-n', '-c', '1', '-w', '1', '-p', 'ab', '10.250.0.5'],
-          {
-            allowFailure: true,
-          },
-        );
-        const echo = packets(a).find(
-          (p) => p[0] === 0x45 && p[9] === 1 && p.subarray(16, 20).equals(addressBytes('10.250.0.5')),
-        );
-        assert.ok(echo, 'the ICMP echo request was read from the device');
-        assert.deepEqual(echo.subarray(12, 16), addressBytes(pair.a.ipv4));
-        assert.equal(echo[20], 8); // echo request
-        assert.equal(echo[21], 0);
-        assert.equal(internetChecksum(echo.subarray(20)), 0);
-        assert.equal(echo.at(-1), 0xab); // ping -p pattern
+suite('TUN device and host routing (Linux, root)', { skip: skip ?? false }, () => {
+  it('a packet the host routes into the device is read whole: IPv4 UDP, IPv6 UDP, ping', async () => {
+    await withPair(async (pair, a) => {
+      const { name } = await a.request<{ name: string }>({ cmd: 'open-tun' });
+      assert.match(name, /^ipsec\d+$/);
+      await a.request({ cmd: 'open-routing' });
+      // The route's src: the local address inside the local selector (strongSwan's choice).
+      const { source } = await a.request<{ source: string | null }>({
+        cmd: 'route-source',
+        prefix: '10.231.0.0/24',
       });
-    },
-  );
+      assert.equal(source, pair.a.ipv4);
+      await a.request({ cmd: 'add-route', prefix: '10.250.0.0/24', source: pair.a.ipv4 });
+      await a.request({ cmd: 'add-route', prefix: 'fd50::/64', source: pair.a.ipv6 });
+      await a.request({ cmd: 'capture', on: true });
 
-  test('a packet written into the device reaches a UDP socket: IPv4 and IPv6', options, async () => {
+      const payload4 = Buffer.from('ikets: plaintext into the TUN device, IPv4');
+      await a.request({ cmd: 'udp-open', name: 'u4', address: pair.a.ipv4, port: 40001 });
+      await a.request({
+        cmd: 'udp-send',
+        name: 'u4',
+        address: '10.250.0.9',
+        port: 5000,
+        hex: payload4.toString('hex'),
+      });
+      assert.ok(
+        await a.waitFor((e) => e.event === 'packet' && e.hex.endsWith(payload4.toString('hex')), 3000),
+      );
+      const p4 = packets(a).find(hasPayload(payload4));
+      assert.ok(p4);
+      assert.equal(p4.length, 20 + 8 + payload4.length);
+      assert.equal(p4[0], 0x45); // version 4, IHL 5
+      assert.equal(p4.readUInt16BE(2), p4.length); // total length
+      assert.equal(p4.readUInt16BE(6) & 0x3fff, 0); // no MF, offset 0
+      assert.equal(p4[8], 64); // TTL
+      assert.equal(p4[9], 17); // UDP
+      assert.equal(internetChecksum(p4.subarray(0, 20)), 0); // header checksum
+      assert.deepEqual(p4.subarray(12, 16), addressBytes(pair.a.ipv4));
+      assert.deepEqual(p4.subarray(16, 20), addressBytes('10.250.0.9'));
+      assert.equal(p4.readUInt16BE(20), 40001);
+      assert.equal(p4.readUInt16BE(22), 5000);
+      assert.equal(p4.readUInt16BE(24), 8 + payload4.length);
+      assert.equal(udpChecksumResidue(p4), 0);
+      assert.deepEqual(p4.subarray(28), payload4);
+
+      const payload6 = Buffer.from('ikets: plaintext into the TUN device, IPv6');
+      await a.request({ cmd: 'udp-open', name: 'u6', address: pair.a.ipv6, port: 40002 });
+      await a.request({
+        cmd: 'udp-send',
+        name: 'u6',
+        address: 'fd50::9',
+        port: 5001,
+        hex: payload6.toString('hex'),
+      });
+      assert.ok(
+        await a.waitFor((e) => e.event === 'packet' && e.hex.endsWith(payload6.toString('hex')), 3000),
+      );
+      const p6 = packets(a).find(hasPayload(payload6));
+      assert.ok(p6);
+      assert.equal(p6.length, 40 + 8 + payload6.length);
+      assert.equal(p6.readUInt8(0) >> 4, 6);
+      assert.equal(p6.readUInt16BE(4), 8 + payload6.length); // payload length
+      assert.equal(p6[6], 17); // next header UDP
+      assert.equal(p6[7], 64); // hop limit
+      assert.deepEqual(p6.subarray(8, 24), addressBytes(pair.a.ipv6));
+      assert.deepEqual(p6.subarray(24, 40), addressBytes('fd50::9'));
+      assert.equal(p6.readUInt16BE(40), 40002);
+      assert.equal(p6.readUInt16BE(42), 5001);
+      assert.equal(udpChecksumResidue(p6), 0);
+      assert.deepEqual(p6.subarray(48), payload6);
+
+      // ping from an unbound socket: the route's src is the packet's source.
+      await run(
+        'ip',
+        ['netns', 'exec', pair.a.ns, 'ping', '-n', '-c', '1', '-w', '1', '-p', 'ab', '10.250.0.5'],
+        {
+          allowFailure: true,
+        },
+      );
+      const echo = packets(a).find(
+        (p) => p[0] === 0x45 && p[9] === 1 && p.subarray(16, 20).equals(addressBytes('10.250.0.5')),
+      );
+      assert.ok(echo, 'the ICMP echo request was read from the device');
+      assert.deepEqual(echo.subarray(12, 16), addressBytes(pair.a.ipv4));
+      assert.equal(echo[20], 8); // echo request
+      assert.equal(echo[21], 0);
+      assert.equal(internetChecksum(echo.subarray(20)), 0);
+      assert.equal(echo.at(-1), 0xab); // ping -p pattern
+    });
+  });
+
+  it('a packet written into the device reaches a UDP socket: IPv4 and IPv6', async () => {
     await withPair(async (pair, a) => {
       await a.request({ cmd: 'open-tun' });
       await a.request({ cmd: 'open-routing' });
@@ -186,134 +179,120 @@ describe('TUN device and host routing (Linux, root)', () => {
     });
   });
 
-  test(
-    'routes in table 220 and the not-fwmark rules appear, are reference-counted, and go with close()',
-    options,
-    async () => {
-      await withPair(async (pair, a) => {
-        const { name } = await a.request<{ name: string }>({ cmd: 'open-tun' });
-        const opened = await a.request<{ families: number[]; mark: number; table: number }>({
-          cmd: 'open-routing',
-        });
-        assert.deepEqual(opened, { families: [4, 6], mark: 0x42, table: 220 });
-        const rule = '220:\tnot from all fwmark 0x42 lookup 220';
-        assert.ok((await ipIn(pair.a.ns, '-4', 'rule')).includes(rule));
-        assert.ok((await ipIn(pair.a.ns, '-6', 'rule')).includes(rule));
+  it('routes in table 220 and the not-fwmark rules appear, are reference-counted, and go with close()', async () => {
+    await withPair(async (pair, a) => {
+      const { name } = await a.request<{ name: string }>({ cmd: 'open-tun' });
+      const opened = await a.request<{ families: number[]; mark: number; table: number }>({
+        cmd: 'open-routing',
+      });
+      assert.deepEqual(opened, { families: [4, 6], mark: 0x42, table: 220 });
+      const rule = '220:\tnot from all fwmark 0x42 lookup 220';
+      assert.ok((await ipIn(pair.a.ns, '-4', 'rule')).includes(rule));
+      assert.ok((await ipIn(pair.a.ns, '-6', 'rule')).includes(rule));
 
-        // A range is routed as its smallest covering prefix; the same prefix twice is one route.
-        await a.request({ cmd: 'add-route', prefix: '10.250.0.0/24', source: pair.a.ipv4 });
-        const twice = await a.request({ cmd: 'add-route', prefix: '10.250.0.0/24', source: pair.a.ipv4 });
-        assert.deepEqual(twice, { '10.250.0.0/24': 2 });
-        await a.request({ cmd: 'add-route', prefix: 'fd50::/64', source: pair.a.ipv6 });
-        await a.request({ cmd: 'add-route', prefix: '10.251.0.7/32' });
+      // A range is routed as its smallest covering prefix; the same prefix twice is one route.
+      await a.request({ cmd: 'add-route', prefix: '10.250.0.0/24', source: pair.a.ipv4 });
+      const twice = await a.request({ cmd: 'add-route', prefix: '10.250.0.0/24', source: pair.a.ipv4 });
+      assert.deepEqual(twice, { '10.250.0.0/24': 2 });
+      await a.request({ cmd: 'add-route', prefix: 'fd50::/64', source: pair.a.ipv6 });
+      await a.request({ cmd: 'add-route', prefix: '10.251.0.7/32' });
+      assert.equal(
+        await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220'),
+        `10.250.0.0/24 dev ${name} scope link src ${pair.a.ipv4} \n10.251.0.7 dev ${name} scope link \n`,
+      );
+      assert.match(
+        await ipIn(pair.a.ns, '-6', 'route', 'show', 'table', '220'),
+        new RegExp(`^fd50::/64 dev ${name} src ${pair.a.ipv6} `),
+      );
+      // Nothing in the main table: the routes steer only what the rule sends to table 220.
+      assert.ok(!(await ipIn(pair.a.ns, 'route', 'show')).includes(name));
+
+      assert.deepEqual(await a.request({ cmd: 'delete-route', prefix: '10.250.0.0/24' }), {
+        '10.250.0.0/24': 1,
+        'fd50::/64': 1,
+        '10.251.0.7/32': 1,
+      });
+      assert.ok((await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220')).includes('10.250.0.0/24'));
+      await a.request({ cmd: 'delete-route', prefix: '10.250.0.0/24' });
+      assert.ok(!(await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220')).includes('10.250.0.0/24'));
+      await assert.rejects(a.request({ cmd: 'delete-route', prefix: '10.250.0.0/24' }), {
+        code: 'ERR_DATAPLANE_NOT_FOUND',
+      });
+
+      await a.request({ cmd: 'close' });
+      assert.equal(await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220'), '');
+      assert.equal(await ipIn(pair.a.ns, '-6', 'route', 'show', 'table', '220'), '');
+      assert.ok(!(await ipIn(pair.a.ns, '-4', 'rule')).includes('lookup 220'));
+      assert.ok(!(await ipIn(pair.a.ns, '-6', 'rule')).includes('lookup 220'));
+      const link = await run('ip', ['-n', pair.a.ns, 'link', 'show', name], { allowFailure: true });
+      assert.notEqual(link.code, 0, `${name} is gone after close()`);
+    });
+  });
+
+  it("the daemon's marked socket bypasses a route into the device that covers its peer; unmarked packets enter it", async () => {
+    await withPair(async (pair, a, b) => {
+      await a.request({ cmd: 'open-tun' });
+      await a.request({ cmd: 'open-routing' });
+      // A child whose remote selector is the IKE peer itself (host-to-host), as with kernel-libipsec.
+      await a.request({ cmd: 'add-route', prefix: `${pair.b.ipv4}/32`, source: pair.a.ipv4 });
+      await a.request({ cmd: 'add-route', prefix: `${pair.b.ipv6}/128`, source: pair.a.ipv6 });
+      await a.request({ cmd: 'capture', on: true });
+      for (const [family, local, peer] of [
+        ['4', pair.a.ipv4, pair.b.ipv4],
+        ['6', pair.a.ipv6, pair.b.ipv6],
+      ] as const) {
+        await b.request({ cmd: 'udp-open', name: `sink${family}`, address: peer, port: 4500 });
+        await a.request({ cmd: 'udp-open', name: `plain${family}`, address: local, port: 0 });
+        const ike = await a.request<{ fd: number }>({
+          cmd: 'udp-open',
+          name: `ike${family}`,
+          address: local,
+          port: 4500,
+        });
+        const marked = await a.request<{ fd: number; mark: number }>({ cmd: 'mark', name: `ike${family}` });
+        assert.deepEqual(marked, { fd: ike.fd, mark: 0x42 });
+
+        const ikePayload = Buffer.from(`IKE/NAT-T datagram, marked, IPv${family}`);
+        await a.request({
+          cmd: 'udp-send',
+          name: `ike${family}`,
+          address: peer,
+          port: 4500,
+          hex: ikePayload.toString('hex'),
+        });
+        const arrived = await b.waitFor((e) => e.event === 'datagram' && e.socket === `sink${family}`, 3000);
+        assert.deepEqual(arrived, {
+          event: 'datagram',
+          socket: `sink${family}`,
+          from: local,
+          port: 4500,
+          hex: ikePayload.toString('hex'),
+        });
+
+        const plainPayload = Buffer.from(`application datagram, unmarked, IPv${family}`);
+        await a.request({
+          cmd: 'udp-send',
+          name: `plain${family}`,
+          address: peer,
+          port: 4500,
+          hex: plainPayload.toString('hex'),
+        });
+        assert.ok(
+          await a.waitFor((e) => e.event === 'packet' && e.hex.endsWith(plainPayload.toString('hex')), 3000),
+        );
         assert.equal(
-          await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220'),
-          `10.250.0.0/24 dev ${name} scope link src ${pair.a.ipv4} \n10.251.0.7 dev ${name} scope link \n`,
+          packets(a).filter(hasPayload(ikePayload)).length,
+          0,
+          'the marked datagram never entered the device',
         );
-        assert.match(
-          await ipIn(pair.a.ns, '-6', 'route', 'show', 'table', '220'),
-          new RegExp(`^fd50::/64 dev ${name} src ${pair.a.ipv6} `),
-        );
-        // Nothing in the main table: the routes steer only what the rule sends to table 220.
-        assert.ok(!(await ipIn(pair.a.ns, 'route', 'show')).includes(name));
+      }
+      // Let anything in flight land before counting what reached B: only the two marked datagrams.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(b.events.filter((e) => e.event === 'datagram').length, 2);
+    });
+  });
 
-        assert.deepEqual(await a.request({ cmd: 'delete-route', prefix: '10.250.0.0/24' }), {
-          '10.250.0.0/24': 1,
-          'fd50::/64': 1,
-          '10.251.0.7/32': 1,
-        });
-        assert.ok((await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220')).includes('10.250.0.0/24'));
-        await a.request({ cmd: 'delete-route', prefix: '10.250.0.0/24' });
-        assert.ok(!(await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220')).includes('10.250.0.0/24'));
-        await assert.rejects(a.request({ cmd: 'delete-route', prefix: '10.250.0.0/24' }), {
-          code: 'ERR_DATAPLANE_NOT_FOUND',
-        });
-
-        await a.request({ cmd: 'close' });
-        assert.equal(await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220'), '');
-        assert.equal(await ipIn(pair.a.ns, '-6', 'route', 'show', 'table', '220'), '');
-        assert.ok(!(await ipIn(pair.a.ns, '-4', 'rule')).includes('lookup 220'));
-        assert.ok(!(await ipIn(pair.a.ns, '-6', 'rule')).includes('lookup 220'));
-        const link = await run('ip', ['-n', pair.a.ns, 'link', 'show', name], { allowFailure: true });
-        assert.notEqual(link.code, 0, `${name} is gone after close()`);
-      });
-    },
-  );
-
-  test(
-    "the daemon's marked socket bypasses a route into the device that covers its peer; unmarked packets enter it",
-    options,
-    async () => {
-      await withPair(async (pair, a, b) => {
-        await a.request({ cmd: 'open-tun' });
-        await a.request({ cmd: 'open-routing' });
-        // A child whose remote selector is the IKE peer itself (host-to-host), as with kernel-libipsec.
-        await a.request({ cmd: 'add-route', prefix: `${pair.b.ipv4}/32`, source: pair.a.ipv4 });
-        await a.request({ cmd: 'add-route', prefix: `${pair.b.ipv6}/128`, source: pair.a.ipv6 });
-        await a.request({ cmd: 'capture', on: true });
-        for (const [family, local, peer] of [
-          ['4', pair.a.ipv4, pair.b.ipv4],
-          ['6', pair.a.ipv6, pair.b.ipv6],
-        ] as const) {
-          await b.request({ cmd: 'udp-open', name: `sink${family}`, address: peer, port: 4500 });
-          await a.request({ cmd: 'udp-open', name: `plain${family}`, address: local, port: 0 });
-          const ike = await a.request<{ fd: number }>({
-            cmd: 'udp-open',
-            name: `ike${family}`,
-            address: local,
-            port: 4500,
-          });
-          const marked = await a.request<{ fd: number; mark: number }>({ cmd: 'mark', name: `ike${family}` });
-          assert.deepEqual(marked, { fd: ike.fd, mark: 0x42 });
-
-          const ikePayload = Buffer.from(`IKE/NAT-T datagram, marked, IPv${family}`);
-          await a.request({
-            cmd: 'udp-send',
-            name: `ike${family}`,
-            address: peer,
-            port: 4500,
-            hex: ikePayload.toString('hex'),
-          });
-          const arrived = await b.waitFor(
-            (e) => e.event === 'datagram' && e.socket === `sink${family}`,
-            3000,
-          );
-          assert.deepEqual(arrived, {
-            event: 'datagram',
-            socket: `sink${family}`,
-            from: local,
-            port: 4500,
-            hex: ikePayload.toString('hex'),
-          });
-
-          const plainPayload = Buffer.from(`application datagram, unmarked, IPv${family}`);
-          await a.request({
-            cmd: 'udp-send',
-            name: `plain${family}`,
-            address: peer,
-            port: 4500,
-            hex: plainPayload.toString('hex'),
-          });
-          assert.ok(
-            await a.waitFor(
-              (e) => e.event === 'packet' && e.hex.endsWith(plainPayload.toString('hex')),
-              3000,
-            ),
-          );
-          assert.equal(
-            packets(a).filter(hasPayload(ikePayload)).length,
-            0,
-            'the marked datagram never entered the device',
-          );
-        }
-        // Let anything in flight land before counting what reached B: only the two marked datagrams.
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        assert.equal(b.events.filter((e) => e.event === 'datagram').length, 2);
-      });
-    },
-  );
-
-  test('typed errors: a taken name, a bad name, no CAP_NET_ADMIN, no /dev/net/tun', options, async () => {
+  it('typed errors: a taken name, a bad name, no CAP_NET_ADMIN, no /dev/net/tun', async () => {
     const pair = await createNetnsPair();
     const agents: HostAgent[] = [];
     const agent = (wrapper: readonly string[] = []) => {

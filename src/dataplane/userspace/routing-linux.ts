@@ -13,8 +13,8 @@
  */
 import { spawn } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
+import { addressNumber, coveringPrefix, selectorContains } from '../../spd/selector.js';
 import { DataplaneError, type Selector } from '../backend.js';
-import { coveringPrefix, type Prefix, prefixText, selectorIncludes } from '../prefix.js';
 import type { HostRouting } from './host.js';
 import { Errno, libc } from './libc.js';
 
@@ -36,6 +36,20 @@ export interface LinuxRoutingOptions {
   /** The iproute2 binary; default `ip` from PATH. */
   readonly ipCommand?: string;
 }
+
+/** A route's destination: the smallest prefix covering a selector (src/spd/selector.ts). */
+interface Prefix {
+  readonly family: 4 | 6;
+  readonly address: string;
+  readonly length: number;
+}
+
+function prefixOf(selector: Selector): Prefix {
+  const cover = coveringPrefix(selector);
+  return { family: selector.family, address: cover.address, length: cover.prefixLength };
+}
+
+const prefixText = (prefix: Prefix): string => `${prefix.address}/${prefix.length}`;
 
 interface RouteEntry {
   refs: number;
@@ -105,7 +119,7 @@ export class LinuxRouting implements HostRouting {
    */
   async addRoute(destination: Selector, source: string | undefined): Promise<void> {
     this.#assertOpen();
-    const prefix = coveringPrefix(destination);
+    const prefix = prefixOf(destination);
     if (!this.families.has(prefix.family))
       throw new DataplaneError('ERR_DATAPLANE_UNSUPPORTED', `no IPv${prefix.family} routing on this host`);
     const key = prefixText(prefix);
@@ -133,7 +147,7 @@ export class LinuxRouting implements HostRouting {
   /** Drops one reference to the route of `destination`; the last one removes it. */
   async deleteRoute(destination: Selector): Promise<void> {
     this.#assertOpen();
-    const key = prefixText(coveringPrefix(destination));
+    const key = prefixText(prefixOf(destination));
     const entry = this.#routes.get(key);
     if (entry === undefined) throw new DataplaneError('ERR_DATAPLANE_NOT_FOUND', `no route for ${key}`);
     if (--entry.refs > 0) return;
@@ -205,12 +219,16 @@ export function routeSource(
   virtualIps: readonly string[] = [],
   interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
 ): string | undefined {
-  if (selectorIncludes(localTs, localTs.family === 4 ? '127.0.0.1' : '::1')) return undefined;
+  const inside = (address: string): boolean => {
+    const a = addressNumber(address);
+    return a !== undefined && selectorContains(localTs, a.family, a.value);
+  };
+  if (inside(localTs.family === 4 ? '127.0.0.1' : '::1')) return undefined;
   const own = Object.values(interfaces)
     .flatMap((list) => list ?? [])
     .sort((a, b) => Number(a.internal) - Number(b.internal))
     .map((i) => i.address);
-  return [...virtualIps, ...own].find((address) => selectorIncludes(localTs, address));
+  return [...virtualIps, ...own].find(inside);
 }
 
 interface IpFailure {
