@@ -39,6 +39,8 @@ type Event = Exclude<AgentMessage, { id: number }>;
 
 export class HostAgent {
   readonly events: Event[] = [];
+  /** Resolves when the agent exits, with its exit code and everything it wrote to stderr. */
+  readonly exited: Promise<{ code: number | null; stderr: string }>;
   readonly #child: ChildProcess;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   readonly #waiters = new Set<() => void>();
@@ -58,6 +60,9 @@ export class HostAgent {
     this.#child.stderr?.on('data', (chunk: string) => {
       this.#stderr += chunk;
     });
+    this.exited = new Promise((resolve) =>
+      this.#child.on('close', (code) => resolve({ code, stderr: this.#stderr })),
+    );
     this.#child.on('exit', () => {
       if (pid !== undefined) untrackPid(pid);
       for (const p of this.#pending.values()) p.reject(new Error(`agent exited: ${this.#stderr}`));

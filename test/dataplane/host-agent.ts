@@ -33,6 +33,8 @@ export type AgentCommand =
   /** routeSource() for a local selector given as a prefix. */
   | { readonly cmd: 'route-source'; readonly prefix: string }
   | { readonly cmd: 'capture'; readonly on: boolean }
+  /** The next packet read from the device makes the receiver throw (a bug in the receiver). */
+  | { readonly cmd: 'throw-on-packet'; readonly message: string }
   | { readonly cmd: 'write'; readonly hex: string }
   | { readonly cmd: 'udp-open'; readonly name: string; readonly address: string; readonly port: number }
   | { readonly cmd: 'mark'; readonly name: string }
@@ -69,6 +71,7 @@ export function selectorOfPrefix(text: string): Selector {
 let tun: TunDevice | undefined;
 let routing: LinuxRouting | undefined;
 let capturing = false;
+let throwOnPacket: string | undefined;
 let forwardTo: { socket: Socket; address: string; port: number } | undefined;
 const sockets = new Map<string, Socket>();
 
@@ -82,6 +85,7 @@ function need<T>(value: T | undefined, what: string): T {
 }
 
 function onTunPacket(packet: Uint8Array): void {
+  if (throwOnPacket !== undefined) throw new Error(throwOnPacket);
   if (forwardTo !== undefined) forwardTo.socket.send(packet, forwardTo.port, forwardTo.address);
   if (capturing) emit({ event: 'packet', hex: Buffer.from(packet).toString('hex') });
 }
@@ -113,6 +117,9 @@ async function execute(command: AgentCommand): Promise<unknown> {
       return { source: routeSource(selectorOfPrefix(command.prefix)) ?? null };
     case 'capture':
       capturing = command.on;
+      return undefined;
+    case 'throw-on-packet':
+      throwOnPacket = command.message;
       return undefined;
     case 'write':
       need(tun, 'device').write(Buffer.from(command.hex, 'hex'));

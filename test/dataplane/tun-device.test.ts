@@ -292,6 +292,27 @@ suite('TUN device and host routing (Linux, root)', { skip: skip ?? false }, () =
     });
   });
 
+  it('an exception thrown by the packet receiver is not swallowed: it is uncaught, as from any listener', async () => {
+    await withPair(async (_pair, a) => {
+      await a.request({ cmd: 'open-tun' });
+      await a.request({ cmd: 'open-routing' });
+      await a.request({ cmd: 'add-route', prefix: '10.250.0.0/24' });
+      await a.request({ cmd: 'throw-on-packet', message: 'receiver bug 4711' });
+      await a.request({ cmd: 'udp-open', name: 'u', address: '0.0.0.0', port: 0 });
+      await a
+        .request({ cmd: 'udp-send', name: 'u', address: '10.250.0.1', port: 9, hex: '00' })
+        .catch(() => {});
+      const exit = await Promise.race([
+        a.exited,
+        new Promise((resolve) => setTimeout(() => resolve(undefined), 5000)),
+      ]);
+      assert.ok(exit !== undefined, 'the agent exited');
+      const { code, stderr } = exit as { code: number | null; stderr: string };
+      assert.notEqual(code, 0);
+      assert.match(stderr, /receiver bug 4711/);
+    });
+  });
+
   it('typed errors: a taken name, a bad name, no CAP_NET_ADMIN, no /dev/net/tun', async () => {
     const pair = await createNetnsPair();
     const agents: HostAgent[] = [];

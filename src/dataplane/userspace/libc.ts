@@ -121,7 +121,17 @@ export function libc(): Libc {
     pollReadable: (fd, onReadable) => {
       if (poll === undefined) throw new Error('this koffi has no node.poll (koffi >= 2.15 needed)');
       // A poll error (status < 0) is reported by the read that follows, so both cases read.
-      return poll(fd, { readable: true }, () => onReadable());
+      return poll(fd, { readable: true }, () => {
+        try {
+          onReadable();
+        } catch (error) {
+          // koffi's poll callback would swallow it; thrown again on the next tick, it is an
+          // uncaught exception like one thrown by any other event listener.
+          process.nextTick(() => {
+            throw error;
+          });
+        }
+      });
     },
   };
   return cached;
