@@ -76,5 +76,6 @@ export function parseAttributes(payload: Buffer, fixed: number): Map<number, Buf
 /** The errno of an NLMSG_ERROR message (0 = ACK), or undefined for any other message. */
 export function errorOf(msg: ParsedMessage): number | undefined {
   if (msg.type !== NLMSG_ERROR || msg.payload.length < 4) return undefined;
-  return -msg.payload.readInt32LE(0);
+  const error = msg.payload.readInt32LE(0);
+  return error === 0 ? 0 : -error;
 }

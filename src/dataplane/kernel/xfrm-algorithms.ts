@@ -68,12 +68,12 @@ function canonical(name: string): string {
   return ALIASES[lower] ?? lower;
 }
 
-/** The kernel cipher of an ESP encryption transform; checks the key length. */
-export function kernelCipher(name: string, key: Buffer): KernelCipher {
+/** The kernel cipher of an ESP encryption transform; checks the key length when given one. */
+export function kernelCipher(name: string, key?: Buffer): KernelCipher {
   const cipher = CIPHERS[canonical(name)];
   if (cipher === undefined)
     throw new DataplaneError('ERR_DATAPLANE_ALGORITHM', `no kernel cipher for '${name}'`);
-  if (key.length !== cipher.keyBytes)
+  if (key !== undefined && key.length !== cipher.keyBytes)
     throw new DataplaneError(
       'ERR_DATAPLANE_ALGORITHM',
       `${name}: key of ${key.length} bytes, the kernel's ${cipher.name} takes ${cipher.keyBytes}`,
@@ -81,12 +81,12 @@ export function kernelCipher(name: string, key: Buffer): KernelCipher {
   return cipher;
 }
 
-/** The kernel MAC of an ESP/AH integrity transform; checks the key length. */
-export function kernelIntegrity(name: string, key: Buffer): KernelIntegrity {
+/** The kernel MAC of an ESP/AH integrity transform; checks the key length when given one. */
+export function kernelIntegrity(name: string, key?: Buffer): KernelIntegrity {
   const integrity = INTEGRITY[canonical(name)];
   if (integrity === undefined)
     throw new DataplaneError('ERR_DATAPLANE_ALGORITHM', `no kernel integrity algorithm for '${name}'`);
-  if (key.length !== integrity.keyBytes)
+  if (key !== undefined && key.length !== integrity.keyBytes)
     throw new DataplaneError(
       'ERR_DATAPLANE_ALGORITHM',
       `${name}: key of ${key.length} bytes, the kernel's ${integrity.name} takes ${integrity.keyBytes}`,
