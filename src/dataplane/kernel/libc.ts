@@ -13,6 +13,8 @@ export interface Libc {
   /** recv() on a worker thread; calls back with the byte count (or -1). */
   recvAsync(fd: number, data: Buffer, length: number, flags: number, done: (result: number) => void): void;
   setsockopt(fd: number, level: number, name: number, value: Buffer, length: number): number;
+  /** getsockopt() of an int option; undefined on failure. */
+  getsockoptInt(fd: number, level: number, name: number): number | undefined;
   setns(fd: number, nstype: number): number;
   close(fd: number): number;
   errno(): number;
@@ -39,6 +41,7 @@ export function libc(): Libc {
   const send = lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)');
   const recv = lib.func('intptr_t recv(int fd, void *buf, size_t len, int flags)');
   const setsockopt = lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)');
+  const getsockopt = lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)');
   const setns = lib.func('int setns(int fd, int nstype)');
   const close = lib.func('int close(int fd)');
   cached = {
@@ -49,6 +52,12 @@ export function libc(): Libc {
     recvAsync: (fd, b, l, f, done) =>
       recv.async(fd, b, l, f, (error: unknown, result: unknown) => done(error ? -1 : Number(result))),
     setsockopt: (fd, level, name, v, l) => Number(setsockopt(fd, level, name, v, l)),
+    getsockoptInt: (fd, level, name) => {
+      const value = Buffer.alloc(4);
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(4, 0);
+      return Number(getsockopt(fd, level, name, value, length)) < 0 ? undefined : value.readInt32LE(0);
+    },
     setns: (fd, type) => Number(setns(fd, type)),
     close: (fd) => Number(close(fd)),
     errno: () => koffi.errno(),

@@ -20,6 +20,14 @@ const EINTR = 4;
 const EAGAIN = 11;
 const RECEIVE_BYTES = 65536;
 
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  22: 'EINVAL',
+  38: 'ENOSYS',
+  93: 'EPROTONOSUPPORT',
+  95: 'EOPNOTSUPP',
+  105: 'ENOBUFS',
+};
+
 /** errno -> typed failure (EPERM/EACCES: no CAP_NET_ADMIN). */
 export function errnoError(errno: number, what: string): DataplaneError {
   if (errno === EPERM || errno === EACCES)
@@ -29,7 +37,11 @@ export function errnoError(errno: number, what: string): DataplaneError {
     );
   if (errno === 2 || errno === 3) return new DataplaneError('ERR_DATAPLANE_NOT_FOUND', `${what}: not found`);
   if (errno === 17) return new DataplaneError('ERR_DATAPLANE_EXISTS', `${what}: already installed`);
-  return new DataplaneError('ERR_DATAPLANE_IO', `${what}: errno ${errno}`);
+  const name = ERRNO_NAMES[errno];
+  return new DataplaneError(
+    'ERR_DATAPLANE_IO',
+    `${what}: ${name === undefined ? `errno ${errno}` : `${name} (${errno})`}`,
+  );
 }
 
 function timeval(ms: number): Buffer {
@@ -79,13 +91,13 @@ export class XfrmSocket {
   }
 
   /**
-   * Sends one request (built with `seq`) and returns the answer: the data message for a GET, or
-   * undefined for an ACK. A negative ACK throws the errno as a DataplaneError.
+   * Sends one request (its sequence number is written into it) and returns the answer: the data
+   * message for a GET, or undefined for an ACK. A negative ACK throws the errno as a DataplaneError.
    */
-  request(build: (seq: number) => Buffer, what: string): ParsedMessage | undefined {
+  request(data: Buffer, what: string): ParsedMessage | undefined {
     if (this.#closed) throw new DataplaneError('ERR_DATAPLANE_IO', `${what}: backend closed`);
     const seq = this.nextSeq();
-    const data = build(seq);
+    data.writeUInt32LE(seq, 8);
     if (this.#c.send(this.#fd, data, data.length, 0) < 0) throw errnoError(this.#c.errno(), what);
     for (;;) {
       const n = this.#c.recv(this.#fd, this.#buffer, this.#buffer.length, 0);
@@ -96,10 +108,11 @@ export class XfrmSocket {
           ? new DataplaneError('ERR_DATAPLANE_IO', `${what}: no answer from the kernel`)
           : errnoError(errno, what);
       }
-      for (const msg of parseMessages(Buffer.from(this.#buffer.subarray(0, n)))) {
+      for (const msg of parseMessages(this.#buffer.subarray(0, n))) {
         if (msg.seq !== seq) continue; // a late answer to an earlier, timed-out request
         const errno = errorOf(msg);
-        if (errno === undefined) return msg;
+        // a data message: copied out of the receive buffer, which the next request reuses
+        if (errno === undefined) return { ...msg, payload: Buffer.from(msg.payload) };
         if (errno !== 0) throw errnoError(errno, what);
         return undefined;
       }

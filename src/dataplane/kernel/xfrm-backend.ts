@@ -38,7 +38,6 @@ import {
   getSaMessage,
   newPolicyMessage,
   newSaMessage,
-  selectorBytes,
   socketBypassPolicy,
 } from './xfrm-messages.js';
 
@@ -53,10 +52,6 @@ type PolicyKey = Pick<PolicyParams, 'direction' | 'source' | 'destination' | 'pr
 
 function saKey(id: SaId): string {
   return `${id.protocol}/${id.spi >>> 0}/${addressBytes(id.destination).bytes.toString('hex')}`;
-}
-
-function policyKey(p: Pick<PolicyParams, 'direction' | 'source' | 'destination'>): string {
-  return `${p.direction}/${selectorBytes(p.source, p.destination).toString('hex')}`;
 }
 
 /** The throwaway SA of the start-up probe: SPI 255 is reserved (RFC 4303 section 2.1), never negotiated. */
@@ -120,25 +115,29 @@ export class XfrmBackend implements DataplaneBackend {
 
   #probe(): void {
     try {
-      this.#socket.request((seq) => newSaMessage(PROBE_SA, seq), 'probe');
+      this.#socket.request(newSaMessage(PROBE_SA, 0), 'probe');
     } catch (error) {
       if (!(error instanceof DataplaneError)) throw error;
-      if (error.code === 'ERR_DATAPLANE_PERMISSION') throw error;
+      if (error.code === 'ERR_DATAPLANE_PERMISSION')
+        throw new DataplaneError(
+          'ERR_DATAPLANE_PERMISSION',
+          'kernel data plane: no permission to install IPsec SAs (CAP_NET_ADMIN needed)',
+        );
       if (error.code !== 'ERR_DATAPLANE_EXISTS')
         throw new DataplaneError(
           'ERR_DATAPLANE_UNSUPPORTED',
-          `the kernel has XFRM but cannot install an ESP SA (no esp4/esp6 module?): ${error.message}`,
+          `kernel data plane: this kernel has XFRM but cannot install an ESP SA (${error.message.replace(/^probe: /, '')}; no esp4/esp6 module?)`,
         );
     }
     try {
-      this.#socket.request((seq) => deleteSaMessage(PROBE_SA, seq), 'probe delete');
+      this.#socket.request(deleteSaMessage(PROBE_SA, 0), 'probe delete');
     } catch {
       // another ikets probing at the same moment deleted it first
     }
   }
 
   async addSa(sa: IpsecSaParams): Promise<void> {
-    this.#socket.request((seq) => newSaMessage(sa, seq), `add ${sa.protocol} SA ${hex(sa.spi)}`);
+    this.#socket.request(newSaMessage(sa, 0), `add ${sa.protocol} SA ${hex(sa.spi)}`);
     this.#sas.set(saKey(sa), sa);
   }
 
@@ -165,11 +164,11 @@ export class XfrmBackend implements DataplaneBackend {
 
   async deleteSa(id: SaId): Promise<void> {
     this.#sas.delete(saKey(id));
-    this.#socket.request((seq) => deleteSaMessage(id, seq), `delete ${id.protocol} SA ${hex(id.spi)}`);
+    this.#socket.request(deleteSaMessage(id, 0), `delete ${id.protocol} SA ${hex(id.spi)}`);
   }
 
   async querySa(id: SaId): Promise<SaCounters> {
-    const answer = this.#socket.request((seq) => getSaMessage(id, seq), `query SA ${hex(id.spi)}`);
+    const answer = this.#socket.request(getSaMessage(id, 0), `query SA ${hex(id.spi)}`);
     const state = answer?.type === XfrmMsg.NEWSA ? parseSaInfo(answer.payload) : undefined;
     if (state === undefined)
       throw new DataplaneError('ERR_DATAPLANE_IO', `query SA ${hex(id.spi)}: no SA in the answer`);
@@ -180,14 +179,17 @@ export class XfrmBackend implements DataplaneBackend {
   }
 
   async addPolicy(policy: PolicyParams): Promise<void> {
-    this.#socket.request((seq) => newPolicyMessage(policy, seq), `add ${policy.direction} policy`);
-    this.#policies.set(policyKey(policy), policy);
+    const msg = newPolicyMessage(policy, 0);
+    this.#socket.request(msg, `add ${policy.direction} policy`);
+    // keyed by direction and the selector bytes the kernel matches on (offset 16: after the header)
+    this.#policies.set(`${policy.direction}/${msg.toString('hex', 16, 16 + SIZEOF.selector)}`, policy);
     const reqid = policy.template?.reqid;
     if (reqid !== undefined) this.#reqids.set(reqid, (this.#reqids.get(reqid) ?? 0) + 1);
   }
 
   async deletePolicy(policy: PolicyKey): Promise<void> {
-    const key = policyKey(policy);
+    const msg = deletePolicyMessage(policy, 0);
+    const key = `${policy.direction}/${msg.toString('hex', 16, 16 + SIZEOF.selector)}`;
     const installed = this.#policies.get(key);
     this.#policies.delete(key);
     const reqid = installed?.template?.reqid;
@@ -196,7 +198,7 @@ export class XfrmBackend implements DataplaneBackend {
       if (n > 0) this.#reqids.set(reqid, n);
       else this.#reqids.delete(reqid);
     }
-    this.#socket.request((seq) => deletePolicyMessage(policy, seq), `delete ${policy.direction} policy`);
+    this.#socket.request(msg, `delete ${policy.direction} policy`);
   }
 
   /**
