@@ -10,7 +10,7 @@ import type { LogLevel } from '../ikev1/types.js';
 import { localAddresses } from './addresses.js';
 import { createControlHandler } from './control-handler.js';
 import { ControlServer } from './control-server.js';
-import { Daemon } from './daemon.js';
+import { Daemon, type DaemonOptions } from './daemon.js';
 import type { EndpointFactory } from './endpoint-like.js';
 import { loadEngine } from './engine.js';
 import { Logger } from './logger.js';
@@ -30,6 +30,8 @@ export interface ServiceOptions {
   /** The engine (default: Ikev1Endpoint). */
   readonly createEndpoint?: EndpointFactory | undefined;
   readonly clock?: (() => number) | undefined;
+  /** The data plane backend (docs/dataplane.md); undefined: none. */
+  readonly createDataplane?: DaemonOptions['createDataplane'];
 }
 
 export async function loadConfigFile(file: string): Promise<IketsConfig> {
@@ -78,6 +80,7 @@ export class DaemonService {
       nattPort: options.nattPort,
       logger,
       clock: options.clock,
+      createDataplane: options.createDataplane,
     });
     let control: ControlServer | undefined;
     if (options.controlPath !== undefined) {

@@ -63,6 +63,8 @@ describe('ikets start as a process', () => {
         '--control',
         control,
         '--log-json',
+        '--dataplane',
+        'none',
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );

@@ -41,6 +41,8 @@ export interface UserspaceBackendOptions {
   readonly acquireRetryMs?: number;
   /** One log line per kind of drop per interval (default 10 s). */
   readonly logIntervalMs?: number;
+  /** close() also closes the routing and the device (the backend owns them, as `ikets start` builds it). */
+  readonly ownsHost?: boolean;
 }
 
 /** Drops that no SA can be charged with. */
@@ -89,6 +91,8 @@ function addressText(p: Uint8Array, offset: number, family: 4 | 6): string {
 
 export class UserspaceBackend implements DataplaneBackend {
   readonly name = 'userspace';
+  /** No raw ESP socket: ESP goes over UDP only, as with strongSwan's kernel-libipsec. */
+  readonly requiresUdpEncapsulation = true;
   readonly events = new TypedEmitter<BackendEvents>();
   readonly drops: UnattributedDrops = { unknownSpi: 0, malformed: 0, noPolicy: 0, noSa: 0 };
   readonly #o: UserspaceBackendOptions;
@@ -444,5 +448,9 @@ export class UserspaceBackend implements DataplaneBackend {
     this.#inbound.clear();
     this.#outbound.clear();
     for (const r of routes) await this.#o.routing.deleteRoute(r.selector);
+    if (this.#o.ownsHost === true) {
+      await this.#o.routing.close();
+      await this.#o.device.close();
+    }
   }
 }
