@@ -340,6 +340,14 @@ suite('TUN device and host routing (Linux, root)', { skip: skip ?? false }, () =
         code: 'ERR_DATAPLANE_IO',
       });
 
+      // Routing that cannot be set up (no iproute2) leaves no device behind.
+      const before = await ipIn(pair.a.ns, '-o', 'link', 'show');
+      await assert.rejects(second.request({ cmd: 'open-host', ipCommand: '/nonexistent/ip' }), {
+        code: 'ERR_DATAPLANE_UNSUPPORTED',
+        message: /iproute2/,
+      });
+      assert.equal(await ipIn(pair.a.ns, '-o', 'link', 'show'), before);
+
       const noAdmin = agent([
         'setpriv',
         '--bounding-set',
