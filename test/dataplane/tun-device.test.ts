@@ -229,6 +229,30 @@ suite('TUN device and host routing (Linux, root)', { skip: skip ?? false }, () =
     });
   });
 
+  it('a daemon killed with SIGKILL: its device and routes go with it, its rule stays and the next one adopts it', async () => {
+    await withPair(async (pair, a) => {
+      const { name } = await a.request<{ name: string }>({ cmd: 'open-host' });
+      await a.request({ cmd: 'add-route', prefix: '10.250.0.0/24', source: pair.a.ipv4 });
+      await a.kill();
+      const link = await run('ip', ['-n', pair.a.ns, 'link', 'show', name], { allowFailure: true });
+      assert.notEqual(link.code, 0, `${name} went with the process`);
+      assert.equal(await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220'), '');
+      const rule = '220:\tnot from all fwmark 0x42 lookup 220';
+      assert.ok((await ipIn(pair.a.ns, '-4', 'rule')).includes(rule), 'the rule outlives the process');
+
+      // The next daemon in that namespace adopts the identical rule, and its close() removes it.
+      const next = new HostAgent(pair.a.ns);
+      try {
+        assert.deepEqual(await next.request({ cmd: 'open-host' }), { name, families: [4, 6] });
+        await next.request({ cmd: 'close' });
+        assert.ok(!(await ipIn(pair.a.ns, '-4', 'rule')).includes('lookup 220'));
+        assert.ok(!(await ipIn(pair.a.ns, '-6', 'rule')).includes('lookup 220'));
+      } finally {
+        await next.stop();
+      }
+    });
+  });
+
   it("the daemon's marked socket bypasses a route into the device that covers its peer; unmarked packets enter it", async () => {
     await withPair(async (pair, a, b) => {
       await a.request({ cmd: 'open-tun' });
