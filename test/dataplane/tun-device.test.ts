@@ -337,7 +337,7 @@ suite('TUN device and host routing (Linux, root)', { skip: skip ?? false }, () =
     });
   });
 
-  it('typed errors: a taken name, a bad name, no CAP_NET_ADMIN, no /dev/net/tun', async () => {
+  it('typed errors and failures: a taken name, a bad name, a deleted device, no iproute2, no CAP_NET_ADMIN, no /dev/net/tun', async () => {
     const pair = await createNetnsPair();
     const agents: HostAgent[] = [];
     const agent = (wrapper: readonly string[] = []) => {
@@ -363,6 +363,24 @@ suite('TUN device and host routing (Linux, root)', { skip: skip ?? false }, () =
       await assert.rejects(second.request({ cmd: 'open-tun', name: 'bad name' }), {
         code: 'ERR_DATAPLANE_IO',
       });
+
+      // A device deleted under its owner (`ip link del`): one read error, then no more reading,
+      // and writes are refused and counted, never thrown.
+      const doomed = agent();
+      const { name: doomedName } = await doomed.request<{ name: string }>({ cmd: 'open-tun' });
+      await run('ip', ['-n', pair.a.ns, 'link', 'del', doomedName]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const afterDelete = await doomed.request<{ readErrors: number; writeErrors: number }>({
+        cmd: 'write',
+        hex: ipv4Udp({
+          source: '10.0.0.1',
+          destination: '10.0.0.2',
+          sourcePort: 1,
+          destinationPort: 2,
+          payload: Buffer.from('x'),
+        }).toString('hex'),
+      });
+      assert.deepEqual([afterDelete.readErrors, afterDelete.writeErrors], [1, 1]);
 
       // Routing that cannot be set up (no iproute2) leaves no device behind.
       const before = await ipIn(pair.a.ns, '-o', 'link', 'show');
