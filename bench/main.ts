@@ -1,4 +1,6 @@
 import { cryptoSuites } from './crypto.js';
+import { espSuites } from './esp.js';
+import { floodSuites } from './flood.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
 import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './harness.js';
 import { tunRows } from './tun.js';
@@ -6,7 +8,7 @@ import { tunRows } from './tun.js';
 // `npm run bench`: runs every suite and prints one table. Later issues add their suites here
 // (e.g. full handshakes). Options: --filter <text>, --time <ms per measurement>.
 
-const SUITES: readonly BenchSuite[] = [...cryptoSuites, ...handshakeSuites];
+const SUITES: readonly BenchSuite[] = [...cryptoSuites, ...handshakeSuites, ...floodSuites, ...espSuites];
 
 function parseArgs(argv: readonly string[]): BenchOptions {
   let timeMs = 700;

@@ -12,8 +12,9 @@
  *   "MUST be padded with zero"): non-zero is PAYLOAD-MALFORMED. Accepting them would need the codec to carry
  *   them to re-encode exactly; no deployed peer sets them.
  * - The header Length must equal the datagram size and the payloads of a plain message must fill it exactly
- *   (RFC 2408 section 5.1, UNEQUAL-PAYLOAD-LENGTHS); an encrypted body may end with padding, which
- *   `decodePayloadChain` returns as is.
+ *   (RFC 2408 section 5.1, UNEQUAL-PAYLOAD-LENGTHS), but for up to 15 zero bytes of padding, which deployed
+ *   peers add and `PlainBody.padding` keeps (a leniency, docs/ikev1-engine.md "Leniencies"); an encrypted
+ *   body may end with padding, which `decodePayloadChain` returns as is.
  * - Only ISAKMP 1.0, the exchange types of numbers.ts and the E/C/A flags are accepted (RFC 2408 section 5.2).
  * - Payload types 14-127 that are not named in numbers.ts, and Proposal/Transform outside an SA, are
  *   INVALID-PAYLOAD-TYPE; unnamed private-use types 128-255 are kept raw (`{ type: 'unknown' }`).
@@ -45,6 +46,7 @@ export {
   encodeMessage,
   encodePayloadChain,
   HEADER_LENGTH,
+  MAX_PLAIN_PADDING,
   tryDecodeMessage,
 } from './message.js';
 export * from './numbers.js';

@@ -56,6 +56,7 @@ export function messageToJson(msg: Message): JsonObject {
     };
   } else {
     out.payloads = msg.body.payloads.map(payloadToJson);
+    if (msg.body.padding !== undefined && msg.body.padding.length > 0) out.padding = toHex(msg.body.padding);
   }
   return out;
 }
@@ -136,6 +137,7 @@ const MESSAGE_KEYS = [
   'authenticationOnly',
   'messageId',
   'payloads',
+  'padding',
   'encrypted',
 ];
 
@@ -160,6 +162,7 @@ export function messageFromJson(value: unknown): Message {
     throw new JsonError('$', 'a message needs exactly one of payloads, encrypted');
   }
   if (o.encrypted !== undefined) {
+    if (o.padding !== undefined) throw new JsonError('$.padding', 'only a message with payloads has padding');
     const e = readObject(o.encrypted, '$.encrypted', ['firstPayload', 'ciphertext']);
     const firstPayload = readEnum(e.firstPayload, '$.encrypted.firstPayload', PayloadType, 255);
     return {
@@ -168,7 +171,8 @@ export function messageFromJson(value: unknown): Message {
     };
   }
   const payloads = readArray(o.payloads, '$.payloads').map((p, i) => payloadFromJson(p, `$.payloads[${i}]`));
-  return { header, body: { encrypted: false, payloads } };
+  if (o.padding === undefined) return { header, body: { encrypted: false, payloads } };
+  return { header, body: { encrypted: false, payloads, padding: readHex(o.padding, '$.padding') } };
 }
 
 /** Reads one payload object; `path` names it in errors (e.g. `$.payloads[3]`). */

@@ -11,6 +11,13 @@
  *
  * With the E flag the body is kept as ciphertext; `decodePayloadChain` parses it once decrypted, ignoring the
  * padding after the last payload (RFC 2408 section 3.1: the header Length includes it; RFC 2409 section 5.3).
+ *
+ * Leniency: an unencrypted message may end with up to `MAX_PLAIN_PADDING` zero bytes after its last payload,
+ * inside the header's Length. RFC 2408 does not allow them, but deployed implementations pad unencrypted
+ * messages to a multiple of 4 bytes, and they are harmless: nothing is signed or hashed over the whole message
+ * (the HASHes cover payload bodies, RFC 2409 section 5). They are kept in `PlainBody.padding`, so the message
+ * re-encodes byte-exact. A non-zero byte or a longer tail is still refused with UNEQUAL-PAYLOAD-LENGTHS
+ * (section 5.1): it is not padding, and may be a payload the chain does not name.
  */
 import { ByteWriter, checkBytes, readU8, readU32 } from './bytes.js';
 import { DecodeError, EncodeError, fail } from './errors.js';
@@ -20,6 +27,9 @@ import type { Header, Message, Payload, PayloadChain } from './types.js';
 
 /** Size of the ISAKMP header. */
 export const HEADER_LENGTH = 28;
+
+/** The most zero bytes accepted after the last payload of an unencrypted message (padding to 16 at most). */
+export const MAX_PLAIN_PADDING = 15;
 
 const EXCHANGES = new Set<number>(Object.values(ExchangeType).filter((v) => v !== ExchangeType.NONE));
 const ALL_FLAGS = HeaderFlag.ENCRYPTION | HeaderFlag.COMMIT | HeaderFlag.AUTHENTICATION_ONLY;
@@ -102,15 +112,17 @@ export function decodeMessage(bytes: Uint8Array): Message {
     return { header, body: { encrypted: true, firstPayload: first, ciphertext: b.subarray(HEADER_LENGTH) } };
   }
   const chain = decodeChain(b, first, 16, HEADER_LENGTH, b.length);
-  if (chain.end !== b.length) {
+  if (chain.end === b.length) return { header, body: { encrypted: false, payloads: chain.payloads } };
+  const padding = b.subarray(chain.end);
+  if (padding.length > MAX_PLAIN_PADDING || padding.some((x) => x !== 0)) {
     throw new DecodeError(
       'ERR_ISAKMP_LENGTH_MISMATCH',
       chain.end,
-      `${b.length - chain.end} bytes after the last payload`,
+      `${padding.length} bytes after the last payload${padding.length > MAX_PLAIN_PADDING ? '' : ', not all zero'}`,
       NotifyType.UNEQUAL_PAYLOAD_LENGTHS,
     );
   }
-  return { header, body: { encrypted: false, payloads: chain.payloads } };
+  return { header, body: { encrypted: false, payloads: chain.payloads, padding } };
 }
 
 /** The result of `tryDecodeMessage`: never throws. */
@@ -186,6 +198,12 @@ export function encodeMessage(message: Message): Uint8Array {
       throw new EncodeError('body.firstPayload', 'not a byte');
   } else {
     first = encodeChain(w, body.payloads, 'body.payloads');
+    if (body.padding !== undefined) {
+      const padding = checkBytes(body.padding, 'body.padding');
+      if (padding.length > MAX_PLAIN_PADDING || padding.some((x) => x !== 0))
+        throw new EncodeError('body.padding', `at most ${MAX_PLAIN_PADDING} zero bytes`);
+      w.bytes(padding);
+    }
   }
   const out = w.result();
   out[16] = first;

@@ -85,6 +85,8 @@ export function formatMessage(msg: Message): string {
     lines.push(`  Encrypted payloads: ${shortHex(msg.body.ciphertext)}`);
   } else {
     lines.push(...formatPayloads(msg.body.payloads, '  '));
+    const padding = msg.body.padding?.length ?? 0;
+    if (padding > 0) lines.push(`  Padding: ${padding} zero bytes after the last payload`);
   }
   return `${lines.join('\n')}\n`;
 }

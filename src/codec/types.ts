@@ -219,6 +219,12 @@ export interface Header {
 export interface PlainBody {
   readonly encrypted: false;
   readonly payloads: readonly Payload[];
+  /**
+   * Zero bytes after the last payload, inside the header's Length: some implementations pad
+   * unencrypted messages to a multiple of 4. Kept so the message re-encodes byte-exact (at most
+   * `MAX_PLAIN_PADDING` bytes; see `decodeMessage`).
+   */
+  readonly padding?: Uint8Array;
 }
 
 /**

@@ -177,7 +177,13 @@ export class Daemon {
     const { configFile, loadConfig } = this.#options;
     if (configFile === undefined || loadConfig === undefined)
       throw new Error('the daemon was started without a configuration file');
-    const config = await loadConfig(configFile);
+    let config: IketsConfig;
+    try {
+      config = await loadConfig(configFile);
+    } catch (error) {
+      this.log('error', `reload failed, the configuration in force is kept: ${describe(error)}`);
+      throw error;
+    }
     this.#endpoint.reload(
       effectiveConfig(config, this.#dataplane?.backend.requiresUdpEncapsulation === true),
     );

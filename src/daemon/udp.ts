@@ -54,18 +54,30 @@ export class UdpSockets {
     const failures: BindFailure[] = [];
     let ports: Record<'ike' | 'natt', number> = { ike: port, natt: nattPort };
     for (const address of addresses) {
+      const failed: BindFailure[] = [];
       for (const kind of ['ike', 'natt'] as const) {
         try {
           const bound = await sockets.#bindOne(address, ports[kind], kind);
           ports = { ...ports, [kind]: bound.local.port };
         } catch (error) {
-          failures.push({
+          failed.push({
             address,
             port: ports[kind],
             reason: (error as NodeJS.ErrnoException).code ?? String(error),
           });
         }
       }
+      // One of the two ports and not the other: IKE would work but NAT-T not (or the reverse), and
+      // peers would see a gateway that fails half the time. Refuse to run half-bound.
+      if (failed.length === 1) {
+        await sockets.close();
+        const f = failed[0] as BindFailure;
+        throw new DaemonError(
+          'ERR_DAEMON_BIND',
+          `cannot bind ${f.address}:${f.port} (${f.reason}) while the other IKE port is free: refusing to run half-bound`,
+        );
+      }
+      failures.push(...failed);
     }
     if (sockets.#sockets.length === 0) {
       const reasons = failures.map((f) => `${f.address}:${f.port} ${f.reason}`).join(', ');

@@ -12,9 +12,11 @@ import type { IkeSa } from './ike-sa.js';
 import { IkeSaTable } from './ike-sa-table.js';
 import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
-import { NAT_KEEPALIVE, NON_ESP_MARKER } from './nat-traversal.js';
+import { dropKind, LogLimiter } from './log-limiter.js';
+import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
 import { SaTimers } from './sa-timers.js';
 import type {
+  Address,
   ChildSaInfo,
   DeleteReason,
   EndpointEvent,
@@ -23,6 +25,10 @@ import type {
   LogLevel,
   Transmit,
 } from './types.js';
+import { VersionRefusals } from './version-refusal.js';
+
+/** Unprotected refusals sent to first messages: 20 at once, then 20 a second. */
+const REFUSAL_LIMIT = { burst: 20, perSecond: 20, maxKinds: 1 };
 
 export interface EndpointOptions {
   readonly config: IketsConfig;
@@ -41,9 +47,15 @@ export class Ikev1Endpoint implements ExchangeContext {
   readonly children: ChildSaTable;
   readonly lifecycle: Lifecycle;
   readonly timers: SaTimers;
+  /** Answers to IKEv2 messages, rate-limited (RFC 2408 section 5.2). */
+  readonly versionRefusals = new VersionRefusals();
   now: number;
   readonly #transmits: Transmit[] = [];
   readonly #events: EndpointEvent[] = [];
+  /** Log lines an unauthenticated sender can cause are rate-limited (docs/ikev1-engine.md). */
+  readonly #limiter = new LogLimiter();
+  /** Unprotected refusals of first messages: anyone can ask for one, from any address. */
+  readonly #refusals = new LogLimiter(REFUSAL_LIMIT);
 
   constructor(options: EndpointOptions, now: number) {
     this.config = options.config;
@@ -65,14 +77,18 @@ export class Ikev1Endpoint implements ExchangeContext {
 
   handleDatagram(now: number, datagram: IncomingDatagram): IncomingResult {
     this.now = Math.max(this.now, now);
+    const mark = this.#events.length;
     const result = receiveDatagram(this, datagram);
     if (result.sa !== undefined) this.timers.schedule(result.sa);
+    // A dropped datagram proved nothing: anyone may have sent it, as often as they like.
+    if (result.kind === 'dropped') this.#limitLogs(mark, `dropped: ${dropKind(result.reason)}`);
     return result;
   }
 
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
     this.timers.run();
+    for (const { kind, suppressed } of this.#limiter.due(this.now)) this.#suppressedLine(kind, suppressed);
   }
 
   initiate(now: number, connection: string, child?: string): string | undefined {
@@ -144,14 +160,13 @@ export class Ikev1Endpoint implements ExchangeContext {
   }
 
   /**
-   * The bytes on the wire: the non-ESP marker first once floated (RFC 3948 section 2.2), and on any
-   * destination port but 500, as strongSwan expects it there.
+   * The bytes on the wire: the non-ESP marker first when sent from our NAT-T port, or between two
+   * ports neither of which is 500 (`usesNonEspMarker`, RFC 3948 section 2.2); never from or to port 500.
    */
-  frame(
-    sa: { readonly floated: boolean; readonly remote: { readonly port: number } },
-    message: Uint8Array,
-  ): Uint8Array {
-    return sa.floated || sa.remote.port !== 500 ? Buffer.concat([NON_ESP_MARKER, message]) : message;
+  frame(sa: { readonly local: Address; readonly remote: Address }, message: Uint8Array): Uint8Array {
+    return usesNonEspMarker(sa.local, sa.remote, this.nattPortNumber)
+      ? Buffer.concat([NON_ESP_MARKER, message])
+      : message;
   }
 
   transmit(sa: IkeSa, data: Uint8Array): void {
@@ -162,13 +177,50 @@ export class Ikev1Endpoint implements ExchangeContext {
     this.#transmits.push({ local: sa.local, remote: sa.remote, data: NAT_KEEPALIVE });
   }
 
-  /** A datagram that belongs to no SA (a notify answering an unacceptable first message). */
+  /**
+   * A datagram that belongs to no SA (a notify answering an unacceptable first message). Anyone can
+   * cause one with a spoofed source, so they are rate-limited: past the limit the first message is
+   * dropped silently (the peer retransmits and gets its answer later).
+   */
   sendRaw(transmit: Transmit): void {
+    if (!this.#refusals.admit('refusal', this.now).admit) {
+      this.logLimited('refusal not sent', 'debug', 'too many refusals of first messages: not answered');
+      return;
+    }
     this.#transmits.push(transmit);
   }
 
   emit(event: EndpointEvent): void {
     this.#events.push(event);
+  }
+
+  /** A log line about an event an unauthenticated sender can cause: rate-limited per `kind`. */
+  logLimited(kind: string, level: LogLevel, message: string, sa?: IkeSa): void {
+    const { admit, suppressed } = this.#limiter.admit(kind, this.now);
+    if (!admit) return;
+    if (suppressed > 0) this.#suppressedLine(kind, suppressed);
+    this.log(level, message, sa);
+  }
+
+  /** The log lines a dropped datagram caused since event `mark`: kept or left out as one. */
+  #limitLogs(mark: number, kind: string): void {
+    const events = this.#events;
+    if (!events.slice(mark).some((e) => e.type === 'log')) return;
+    const { admit, suppressed } = this.#limiter.admit(kind, this.now);
+    if (!admit) {
+      const kept = events.slice(mark).filter((e) => e.type !== 'log');
+      events.splice(mark, events.length - mark, ...kept);
+      return;
+    }
+    if (suppressed > 0) events.splice(mark, 0, this.#summary(kind, suppressed));
+  }
+
+  #suppressedLine(kind: string, suppressed: number): void {
+    this.#events.push(this.#summary(kind, suppressed));
+  }
+
+  #summary(kind: string, suppressed: number): EndpointEvent {
+    return { type: 'log', level: 'info', message: `${suppressed} similar messages suppressed (${kind})` };
   }
 
   log(level: LogLevel, message: string, sa?: IkeSa): void {

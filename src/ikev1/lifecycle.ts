@@ -92,6 +92,28 @@ export class Lifecycle {
     }
   }
 
+  /**
+   * Rekeys an installed CHILD SA with a new Quick Mode (from the timers). A failure to start it is
+   * logged and tried again after the retransmission timeout while the SA lives; it never escapes
+   * `handleTimeout`.
+   */
+  rekeyChild(sa: IkeSa, child: ChildSa): void {
+    const ep = this.ep;
+    child.state = 'rekeying';
+    try {
+      startQuickMode(sa, child.config, ep, child.info.id);
+    } catch (error) {
+      child.state = 'installed';
+      const retry = ep.now + ep.settings.retransmitTimeout;
+      child.info = { ...child.info, rekeyAt: retry < child.info.expiresAt ? retry : undefined };
+      ep.log(
+        'error',
+        `rekeying CHILD SA '${child.config.name}' failed: ${(error as Error).message}${child.info.rekeyAt === undefined ? '' : '; trying again'}`,
+        sa,
+      );
+    }
+  }
+
   /** Phase 1 is complete: announce it, arm its timers, honour INITIAL-CONTACT, start the waiting children. */
   established(sa: IkeSa, initialContact: boolean): void {
     const ep = this.ep;
@@ -186,6 +208,7 @@ export class Lifecycle {
     const wasUp = sa.state === 'established' || sa.state === 'deleting';
     sa.state = 'deleted';
     this.ep.ikeSas.remove(sa);
+    this.ep.timers.cancel(sa);
     this.#pendingChildren.delete(sa.id);
     if (wasUp || reason === 'failed') this.ep.emit({ type: 'ike-sa-down', sa: this.ikeInfo(sa), reason });
   }

@@ -27,7 +27,7 @@ import {
   payloadBody,
   verifyPeerHash,
 } from './phase1-common.js';
-import { fail, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
+import { fail, failAuthenticated, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
 import { acceptedSaPayload, acceptedSuite, phase1SaPayload, selectPhase1 } from './phase1-proposal.js';
 
 const MM = ExchangeType.IDENTITY_PROTECTION;
@@ -163,7 +163,6 @@ function responderMessage5(
 ): Phase1Result {
   const result = authenticatePeer(sa, message, payloads);
   if (result !== undefined) return result;
-  sa.commitReceived(message);
   const out: Payload[] = [ourIdPayload(sa)];
   out.push(ourHash(sa));
   ctx.send(sa, 0, sa.encryptedMessage(MM, 0, out), false);
@@ -179,7 +178,6 @@ function initiatorMessage6(
 ): Phase1Result {
   const result = authenticatePeer(sa, message, payloads);
   if (result !== undefined) return result;
-  sa.commitReceived(message);
   ctx.exchangeDone(sa, 0);
   sa.step = 'done';
   return { kind: 'established', initialContact: hasInitialContact(payloads) };
@@ -208,8 +206,13 @@ function authenticatePeer(
       true,
     );
   }
+  // The message authenticated: its last ciphertext block is the phase 1 IV from here on, also for
+  // an Informational refusing the identity. The peer made it its IV when it sent the message, and
+  // decrypts our notify with hash(that block | M-ID) (RFC 2409 Appendix B; charon: "decryption
+  // failed?" when we used the IV from before the message).
+  sa.commitReceived(message);
   const refused = acceptPeerId(sa, id);
-  if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused, true);
+  if (refused !== undefined) return failAuthenticated('INVALID_ID_INFORMATION', refused);
   return undefined;
 }
 

@@ -137,6 +137,19 @@ export function decodeEncapsulationMode(
 /** RFC 3948 section 2.2: IKE on the NAT-T port is preceded by four zero bytes. */
 export const NON_ESP_MARKER = Buffer.alloc(4);
 
+/**
+ * Whether an IKE message sent from `local` to `remote` carries the non-ESP marker. RFC 3948 section
+ * 2.2 and RFC 3947 section 4 put it on the NAT-T port only: always when we send from our NAT-T port,
+ * never when either end is port 500 (a peer behind a NAT that rewrote its source port 500 still
+ * expects plain IKE from our 500). Between two other ports (non-default IKE ports) it is used, as
+ * strongSwan does: its sender adds the marker, and its receiver expects it, whenever neither port is
+ * 500.
+ */
+export function usesNonEspMarker(local: Address, remote: Address, nattPort: number): boolean {
+  if (local.port === nattPort) return true;
+  return local.port !== 500 && remote.port !== 500;
+}
+
 /** RFC 3948 section 2.3: a NAT-keepalive is one 0xFF byte. */
 export const NAT_KEEPALIVE = Buffer.from([0xff]);
 

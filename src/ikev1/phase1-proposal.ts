@@ -171,6 +171,23 @@ const sameSuite = (a: Phase1Suite, b: Phase1Suite): boolean =>
   a.encryption === b.encryption && a.hash === b.hash && a.group === b.group && a.authMethod === b.authMethod;
 
 /**
+ * RFC 2408 section 3.5: in an ISAKMP proposal the cookies are the SPI, so the SPI Size "MAY be from
+ * zero (0) to sixteen (16)" and its content is ignored; anything longer is an invalid SPI (section
+ * 5.5, step 2: INVALID-SPI). Echoing it would make our answer larger than the request.
+ */
+export const MAX_ISAKMP_SPI_SIZE = 16;
+
+/** Why an SA payload's ISAKMP proposals are malformed (an SPI too long), or undefined. */
+export function invalidIsakmpSpi(sa: SaPayload): string | undefined {
+  const p = sa.proposals.find(
+    (x) => x.protocolId === ProtocolId.PROTO_ISAKMP && x.spi.length > MAX_ISAKMP_SPI_SIZE,
+  );
+  return p === undefined
+    ? undefined
+    : `an ISAKMP proposal with a ${p.spi.length}-byte SPI (RFC 2408 section 3.5 allows 0 to ${MAX_ISAKMP_SPI_SIZE})`;
+}
+
+/**
  * The responder's choice (RFC 2408 section 4.2): the first of our suites the peer offered (our order
  * of preference, as strongSwan's default), returned as the peer's transform, unchanged.
  */
@@ -202,6 +219,8 @@ export function acceptedSuite(answer: SaPayload, offered: readonly Phase1Suite[]
   if (answer.proposals.length !== 1 || proposal === undefined || proposal.transforms.length !== 1) {
     return 'the responder must return exactly one proposal with one transform';
   }
+  const badSpi = invalidIsakmpSpi(answer);
+  if (badSpi !== undefined) return badSpi;
   const suite = parsePhase1Transform(proposal.transforms[0]!);
   if (typeof suite === 'string') return suite;
   const match = offered.find((o) => sameSuite(o, suite));

@@ -103,12 +103,18 @@ describe('payload chain errors', () => {
       notifyType: N.PAYLOAD_MALFORMED,
       offset: 33,
     }));
-  it('bytes after the last payload of a plain message', () =>
-    assertDecodeError(d(withHeader('00 00 0005 aa 00000000', { next: 10 })), {
+  it('bytes after the last payload of a plain message: a non-zero one, or more than 15 zeros', () => {
+    assertDecodeError(d(withHeader('00 00 0005 aa 000001', { next: 10 })), {
       code: 'ERR_ISAKMP_LENGTH_MISMATCH',
       notifyType: N.UNEQUAL_PAYLOAD_LENGTHS,
       offset: 33,
-    }));
+    });
+    assertDecodeError(d(withHeader(`00 00 0005 aa ${'00'.repeat(16)}`, { next: 10 })), {
+      code: 'ERR_ISAKMP_LENGTH_MISMATCH',
+      notifyType: N.UNEQUAL_PAYLOAD_LENGTHS,
+      offset: 33,
+    });
+  });
   it('non-zero RESERVED byte of a generic header', () =>
     assertDecodeError(d(withHeader('00 01 0005 aa', { next: 10 })), {
       code: 'ERR_ISAKMP_RESERVED_NOT_ZERO',

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { messageFromJson, messageToJson } from '../../src/codec/json.js';
 import {
   decodeMessage,
   decodePayloadChain,
@@ -12,7 +13,7 @@ import {
 } from '../../src/codec/message.js';
 import { ExchangeType, PayloadType } from '../../src/codec/numbers.js';
 import type { Header, Message } from '../../src/codec/types.js';
-import { h, hex } from './helpers.js';
+import { h, hex, withHeader } from './helpers.js';
 
 const header: Header = {
   initiatorCookie: h('0102030405060708'),
@@ -83,6 +84,32 @@ describe('ISAKMP header (RFC 2408 section 3.1)', () => {
     });
     assert.equal(m.header.messageId, 0x01020304);
     assert.equal(hex(encodeMessage(m)), hex(wire));
+  });
+
+  it('keeps up to 15 zero bytes after the last payload of a plain message, and re-encodes them', () => {
+    // A HASH payload of 5 bytes, padded to a multiple of 4 as some implementations do (a leniency).
+    for (const padding of ['000000', '00'.repeat(15)]) {
+      const wire = withHeader(`00 00 0005 aa ${padding}`, { next: PayloadType.HASH });
+      const m = decodeMessage(wire);
+      assert.ok(!m.body.encrypted);
+      assert.deepEqual(m.body.payloads, [{ type: 'hash', data: h('aa') }]);
+      assert.equal(hex(m.body.padding ?? h('')), padding);
+      assert.equal(hex(encodeMessage(m)), hex(wire));
+      const json = messageToJson(m);
+      assert.equal(json.padding, padding);
+      assert.equal(hex(encodeMessage(messageFromJson(json))), hex(wire));
+    }
+    // Without padding the body has none, so every message encodes as before.
+    const plain = decodeMessage(withHeader('00 00 0005 aa', { next: PayloadType.HASH }));
+    assert.equal(plain.body.encrypted || plain.body.padding, undefined);
+    assert.throws(
+      () =>
+        encodeMessage({
+          header,
+          body: { encrypted: false, payloads: [{ type: 'hash', data: h('aa') }], padding: h('01') },
+        }),
+      /body\.padding: at most 15 zero bytes/,
+    );
   });
 
   it('parses a decrypted body, keeping the padding after the last payload', () => {

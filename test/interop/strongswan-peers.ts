@@ -57,6 +57,8 @@ export interface Scenario {
   readonly ipv6?: boolean;
   /** Extra lines for ikets' connection section. */
   readonly iketsConn?: string;
+  /** ikets' remote_addrs where it is not charon's address (charon behind a NAT: the public one). */
+  readonly iketsRemoteAddr?: string;
 }
 
 export const AES128_SHA256: Omit<CharonIkeAlgs, 'dhGroup'> = {
@@ -78,7 +80,7 @@ export function iketsConfig(pair: NetnsPair, s: Scenario): string {
     version = 1
     aggressive = ${s.aggressive ? 'yes' : 'no'}
     local_addrs = ${s.ipv6 ? pair.a.ipv6 : pair.a.ipv4}
-    remote_addrs = ${s.ipv6 ? pair.b.ipv6 : pair.b.ipv4}
+    remote_addrs = ${s.iketsRemoteAddr ?? (s.ipv6 ? pair.b.ipv6 : pair.b.ipv4)}
     proposals = ${s.proposals}
     ${s.iketsConn ?? ''}
     local {

@@ -2,7 +2,8 @@
 # install-packages.sh [--regenerate] - install the Debian 12 packages the interop tests need:
 # strongSwan's charon, swanctl and pki with the plugin packages (libstrongswan-standard-plugins
 # carries openssl, which the generated config loads), tshark for captures, iproute2 for network
-# namespaces. --regenerate adds nftables (the NAT in test/fixtures/captures/regenerate.sh).
+# namespaces, nftables for the real NAT (test/interop/ikets-strongswan-nat.test.ts and
+# test/fixtures/captures/regenerate.sh). --regenerate is accepted for older callers.
 #
 # Idempotent: if every package is already installed it only runs dpkg-query (well under 1 s).
 # Needs root. Runs `apt-get update` only when the package lists are missing or an install fails.
@@ -12,9 +13,8 @@ PACKAGES=(
   strongswan-charon strongswan-swanctl strongswan-pki
   libcharon-extra-plugins libcharon-extauth-plugins
   libstrongswan-extra-plugins libstrongswan-standard-plugins
-  tshark iproute2
+  tshark iproute2 nftables
 )
-if [ "${1:-}" = "--regenerate" ]; then PACKAGES+=(nftables); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

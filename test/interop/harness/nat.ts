@@ -7,18 +7,36 @@ import { join } from 'node:path';
 import type { NetnsEnd } from './netns.js';
 import { run } from './proc.js';
 
+export interface SourceNatOptions {
+  /**
+   * Also rewrite UDP source ports into this range (`[40000, 50000]`), as home routers do when the
+   * port is taken: the peer then sees IKE from a port other than 500 (RFC 3947 section 1).
+   */
+  readonly udpPorts?: readonly [number, number];
+}
+
 /**
  * In `inside`'s namespace, rewrite the source of IPv4 packets leaving its veth from
  * `inside.ipv4` to `publicIpv4` (replies are translated back by conntrack), and teach `outside`
  * the MAC address for `publicIpv4`. The peer then sees `inside` as `publicIpv4`.
  */
-export async function addSourceNat(inside: NetnsEnd, outside: NetnsEnd, publicIpv4: string): Promise<void> {
+export async function addSourceNat(
+  inside: NetnsEnd,
+  outside: NetnsEnd,
+  publicIpv4: string,
+  options: SourceNatOptions = {},
+): Promise<void> {
+  const match = `oifname "${inside.iface}" ip saddr ${inside.ipv4}`;
+  const ports = options.udpPorts;
   const ruleset = [
     'table ip ikets_nat {',
     '  chain pre { type nat hook prerouting priority -100; }',
     '  chain post {',
     '    type nat hook postrouting priority 100;',
-    `    oifname "${inside.iface}" ip saddr ${inside.ipv4} snat to ${publicIpv4}`,
+    ...(ports === undefined
+      ? []
+      : [`    ${match} udp sport 1-65535 snat to ${publicIpv4}:${ports[0]}-${ports[1]}`]),
+    `    ${match} snat to ${publicIpv4}`,
     '  }',
     '}',
   ].join('\n');
