@@ -11,7 +11,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { createInterface } from 'node:readline';
-import { socketFd } from '../../src/daemon/socket-fd.js';
+import { socketDescriptor } from '../../src/daemon/udp.js';
 import { DataplaneError, type Selector } from '../../src/dataplane/backend.js';
 import { libc } from '../../src/dataplane/userspace/libc.js';
 import { openLinuxHost } from '../../src/dataplane/userspace/linux-host.js';
@@ -158,10 +158,10 @@ async function execute(command: AgentCommand): Promise<unknown> {
           });
       });
       sockets.set(command.name, socket);
-      return { fd: socketFd(socket) ?? null, port: socket.address().port };
+      return { fd: socketDescriptor(socket) ?? null, port: socket.address().port };
     }
     case 'mark': {
-      const fd = need(socketFd(need(sockets.get(command.name), `socket ${command.name}`)), 'fd');
+      const fd = need(socketDescriptor(need(sockets.get(command.name), `socket ${command.name}`)), 'fd');
       need(routing, 'routing').markSocket(fd);
       // SO_MARK read back from the kernel: the fd really is the dgram socket's.
       return { fd, mark: libc().getsockoptInt(fd, SOL_SOCKET, SO_MARK).value ?? null };
