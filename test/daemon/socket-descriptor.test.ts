@@ -15,7 +15,7 @@ const SO_RCVBUF = 8;
 for (const type of ['udp4', 'udp6'] as const) {
   test(`socketDescriptor of a ${type} socket: none before bind, the socket's own fd after, none after close`, async (t) => {
     if (process.platform !== 'linux') {
-      t.skip('socketFd reads a Linux fd');
+      t.skip('socketDescriptor reads a Linux fd');
       return;
     }
     const socket = createSocket(type);
