@@ -2,6 +2,7 @@
  * The TUN device benchmark's worker, run inside a namespace that bench/tun.ts creates (root only):
  *   write MS          TunDevice.write of 100-byte IPv4 UDP packets the stack drops (no route)
  *   loop MS           write, the kernel forwards the packet back into the device, read: one process
+ *   loop-1400 MS      the same with 1400-byte packets (the device's MTU)
  *   read MS           only reads: what a second process (`feed`) writes into its own device is
  *                     forwarded into this one
  *   feed MS           writes as fast as it can into its own device, towards the `read` worker
@@ -57,7 +58,7 @@ function forwardingNamespace(): void {
   sysctl('ipv4/conf/default/rp_filter', '0');
 }
 
-async function loop(): Promise<void> {
+async function loop(size: number): Promise<void> {
   forwardingNamespace();
   const device = TunDevice.open({ name: 'bl%d' });
   ip('route', 'add', '10.78.0.0/24', 'dev', device.name);
@@ -66,7 +67,7 @@ async function loop(): Promise<void> {
     destination: '10.78.0.5',
     sourcePort: 1,
     destinationPort: 9,
-    payload,
+    payload: Buffer.alloc(size - 28, 0x5a),
   });
   let read = 0;
   let written = 0;
@@ -208,7 +209,8 @@ async function loopAlternative(method: 'async' | 'fs'): Promise<void> {
 
 const modes: Record<string, () => Promise<void>> = {
   write: writeOnly,
-  loop,
+  loop: () => loop(100),
+  'loop-1400': () => loop(1400),
   read: readOnly,
   feed,
   routes,

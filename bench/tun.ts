@@ -67,6 +67,7 @@ export async function tunRows(timeMs: number, filter?: string): Promise<Row[]> {
     write: 'TUN write(2), 100-byte IPv4 packets',
     read: 'TUN read on the event loop, 100-byte packets fed by another process',
     loop: 'TUN write + kernel forward + read, one process',
+    'loop-1400': 'the same loop with 1400-byte packets',
     routes: 'LinuxRouting.addRoute (one ip -batch each)',
     'loop-async': 'the same loop, reads by koffi async read() (not used)',
     'loop-fs': 'the same loop, reads by fs.read on the thread pool (not used)',

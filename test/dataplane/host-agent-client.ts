@@ -113,10 +113,18 @@ export class HostAgent {
     });
   }
 
+  /** SIGKILL: the agent dies without closing anything (a crashed daemon); resolves when it is gone. */
+  async kill(): Promise<void> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
+    this.#child.kill('SIGKILL');
+    await exited;
+  }
+
   /** Closes what the agent opened and waits for it to exit (killed after a grace period). */
   async stop(): Promise<void> {
     const pid = this.#child.pid;
-    if (this.#child.exitCode !== null || pid === undefined) return;
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null || pid === undefined) return;
     const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
     this.#child.stdin?.end();
     const timer = setTimeout(() => void stopPid(pid, 1000), 3000);

@@ -11,9 +11,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { createInterface } from 'node:readline';
-import { socketFd } from '../../src/daemon/socket-fd.js';
+import { socketDescriptor } from '../../src/daemon/udp.js';
 import { DataplaneError, type Selector } from '../../src/dataplane/backend.js';
 import { libc } from '../../src/dataplane/userspace/libc.js';
+import { openLinuxHost } from '../../src/dataplane/userspace/linux-host.js';
 import { LinuxRouting, routeSource } from '../../src/dataplane/userspace/routing-linux.js';
 import { TunDevice } from '../../src/dataplane/userspace/tun-device.js';
 import { parseSelector } from '../../src/spd/selector.js';
@@ -23,6 +24,8 @@ const SO_MARK = 36;
 
 export type AgentCommand =
   | { readonly cmd: 'open-tun'; readonly name?: string; readonly mtu?: number }
+  /** Device and routing in one call (openLinuxHost). */
+  | { readonly cmd: 'open-host'; readonly ipCommand?: string }
   | {
       readonly cmd: 'open-routing';
       readonly device?: string;
@@ -100,6 +103,15 @@ async function execute(command: AgentCommand): Promise<unknown> {
       tun.onPacket(onTunPacket);
       return { name: tun.name, mtu: tun.mtu };
     }
+    case 'open-host': {
+      const host = await openLinuxHost(
+        command.ipCommand === undefined ? {} : { ipCommand: command.ipCommand },
+      );
+      tun = host.device;
+      routing = host.routing;
+      tun.onPacket(onTunPacket);
+      return { name: tun.name, families: [...routing.families] };
+    }
     case 'open-routing':
       routing = await LinuxRouting.open({
         device: command.device ?? need(tun, 'device').name,
@@ -146,10 +158,10 @@ async function execute(command: AgentCommand): Promise<unknown> {
           });
       });
       sockets.set(command.name, socket);
-      return { fd: socketFd(socket) ?? null, port: socket.address().port };
+      return { fd: socketDescriptor(socket) ?? null, port: socket.address().port };
     }
     case 'mark': {
-      const fd = need(socketFd(need(sockets.get(command.name), `socket ${command.name}`)), 'fd');
+      const fd = need(socketDescriptor(need(sockets.get(command.name), `socket ${command.name}`)), 'fd');
       need(routing, 'routing').markSocket(fd);
       // SO_MARK read back from the kernel: the fd really is the dgram socket's.
       return { fd, mark: libc().getsockoptInt(fd, SOL_SOCKET, SO_MARK).value ?? null };

@@ -229,6 +229,30 @@ suite('TUN device and host routing (Linux, root)', { skip: skip ?? false }, () =
     });
   });
 
+  it('a daemon killed with SIGKILL: its device and routes go with it, its rule stays and the next one adopts it', async () => {
+    await withPair(async (pair, a) => {
+      const { name } = await a.request<{ name: string }>({ cmd: 'open-host' });
+      await a.request({ cmd: 'add-route', prefix: '10.250.0.0/24', source: pair.a.ipv4 });
+      await a.kill();
+      const link = await run('ip', ['-n', pair.a.ns, 'link', 'show', name], { allowFailure: true });
+      assert.notEqual(link.code, 0, `${name} went with the process`);
+      assert.equal(await ipIn(pair.a.ns, '-4', 'route', 'show', 'table', '220'), '');
+      const rule = '220:\tnot from all fwmark 0x42 lookup 220';
+      assert.ok((await ipIn(pair.a.ns, '-4', 'rule')).includes(rule), 'the rule outlives the process');
+
+      // The next daemon in that namespace adopts the identical rule, and its close() removes it.
+      const next = new HostAgent(pair.a.ns);
+      try {
+        assert.deepEqual(await next.request({ cmd: 'open-host' }), { name, families: [4, 6] });
+        await next.request({ cmd: 'close' });
+        assert.ok(!(await ipIn(pair.a.ns, '-4', 'rule')).includes('lookup 220'));
+        assert.ok(!(await ipIn(pair.a.ns, '-6', 'rule')).includes('lookup 220'));
+      } finally {
+        await next.stop();
+      }
+    });
+  });
+
   it("the daemon's marked socket bypasses a route into the device that covers its peer; unmarked packets enter it", async () => {
     await withPair(async (pair, a, b) => {
       await a.request({ cmd: 'open-tun' });
@@ -313,7 +337,7 @@ suite('TUN device and host routing (Linux, root)', { skip: skip ?? false }, () =
     });
   });
 
-  it('typed errors: a taken name, a bad name, no CAP_NET_ADMIN, no /dev/net/tun', async () => {
+  it('typed errors and failures: a taken name, a bad name, a deleted device, no iproute2, no CAP_NET_ADMIN, no /dev/net/tun', async () => {
     const pair = await createNetnsPair();
     const agents: HostAgent[] = [];
     const agent = (wrapper: readonly string[] = []) => {
@@ -339,6 +363,32 @@ suite('TUN device and host routing (Linux, root)', { skip: skip ?? false }, () =
       await assert.rejects(second.request({ cmd: 'open-tun', name: 'bad name' }), {
         code: 'ERR_DATAPLANE_IO',
       });
+
+      // A device deleted under its owner (`ip link del`): one read error, then no more reading,
+      // and writes are refused and counted, never thrown.
+      const doomed = agent();
+      const { name: doomedName } = await doomed.request<{ name: string }>({ cmd: 'open-tun' });
+      await run('ip', ['-n', pair.a.ns, 'link', 'del', doomedName]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const afterDelete = await doomed.request<{ readErrors: number; writeErrors: number }>({
+        cmd: 'write',
+        hex: ipv4Udp({
+          source: '10.0.0.1',
+          destination: '10.0.0.2',
+          sourcePort: 1,
+          destinationPort: 2,
+          payload: Buffer.from('x'),
+        }).toString('hex'),
+      });
+      assert.deepEqual([afterDelete.readErrors, afterDelete.writeErrors], [1, 1]);
+
+      // Routing that cannot be set up (no iproute2) leaves no device behind.
+      const before = await ipIn(pair.a.ns, '-o', 'link', 'show');
+      await assert.rejects(second.request({ cmd: 'open-host', ipCommand: '/nonexistent/ip' }), {
+        code: 'ERR_DATAPLANE_UNSUPPORTED',
+        message: /iproute2/,
+      });
+      assert.equal(await ipIn(pair.a.ns, '-o', 'link', 'show'), before);
 
       const noAdmin = agent([
         'setpriv',

@@ -69,8 +69,7 @@ suite('TUN devices end to end (Linux, root)', { skip: skip ?? false }, () => {
         // The protected subnet behind this side: an address of it on lo (as on a gateway's LAN side).
         await run('ip', ['-n', ns, 'addr', 'add', `${self.inside4}/24`, 'dev', 'lo']);
         await run('ip', ['-n', ns, 'addr', 'add', `${self.inside6}/64`, 'dev', 'lo']);
-        await self.agent.request({ cmd: 'open-tun' });
-        await self.agent.request({ cmd: 'open-routing' });
+        await self.agent.request({ cmd: 'open-host' });
         const src4 = await self.agent.request<{ source: string }>({
           cmd: 'route-source',
           prefix: self.subnet4,

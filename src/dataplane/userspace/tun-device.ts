@@ -61,7 +61,7 @@ export interface TunDeviceStats {
   readonly bytesRead: number;
   readonly packetsWritten: number;
   readonly bytesWritten: number;
-  /** read(2) failures other than "nothing queued". */
+  /** read(2) failures other than "nothing queued"; after one the device reads no more (it was deleted). */
   readonly readErrors: number;
   /** write(2) failures (a packet the kernel refused, e.g. not IPv4 or IPv6). */
   readonly writeErrors: number;
@@ -175,7 +175,11 @@ export class TunDevice implements PacketDevice {
       const n = this.#libc.read(this.#fd, this.#scratch);
       if (n < 0) {
         const errno = this.#libc.errno();
-        if (errno !== Errno.EAGAIN && errno !== Errno.EINTR) this.#stats.readErrors++;
+        if (errno === Errno.EAGAIN || errno === Errno.EINTR) return;
+        // The device is gone under us (`ip link del`: EBADFD) or broken: stop polling rather than
+        // spin on a descriptor that stays readable-with-error; readErrors tells the backend.
+        this.#stats.readErrors++;
+        this.#poller.stop();
         return;
       }
       this.#stats.packetsRead++;
