@@ -8,8 +8,7 @@ import type { DataplaneBackend, EspInUdpPort } from './backend.js';
 import { DataplaneError } from './backend.js';
 import { XfrmBackend } from './kernel/xfrm-backend.js';
 import { UserspaceBackend } from './userspace/backend.js';
-import { LinuxRouting } from './userspace/routing-linux.js';
-import { TunDevice } from './userspace/tun-device.js';
+import { openLinuxHost } from './userspace/linux-host.js';
 
 export const DATAPLANE_CHOICES = ['auto', 'kernel', 'userspace', 'none'] as const;
 export type DataplaneChoice = (typeof DATAPLANE_CHOICES)[number];
@@ -68,15 +67,14 @@ function deviceName(backend: DataplaneBackend): string {
 }
 
 async function openUserspace(port: EspInUdpPort, clock: () => number): Promise<DataplaneBackend> {
-  const device = TunDevice.open();
-  let routing: LinuxRouting;
-  try {
-    routing = await LinuxRouting.open({ device: device.name });
-  } catch (error) {
-    await device.close();
-    throw error;
-  }
-  const backend = new UserspaceBackend({ device, routing, port, clock, ownsHost: true });
-  devices.set(backend, device.name);
+  const host = await openLinuxHost();
+  const backend = new UserspaceBackend({
+    device: host.device,
+    routing: host.routing,
+    port,
+    clock,
+    ownsHost: true,
+  });
+  devices.set(backend, host.device.name);
   return backend;
 }

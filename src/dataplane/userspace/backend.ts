@@ -258,16 +258,19 @@ export class UserspaceBackend implements DataplaneBackend {
       return;
     }
     this.#routes.set(key, { selector: p.destination, count: 1 });
-    // The preferred source: our side's address when the policy's source is one host.
+    // The preferred source: an address of ours inside the local selector (the host's routing knows
+    // its addresses), else our side's address when the policy's source is one host.
     const s = p.source;
     const source =
-      s.start === s.end
-        ? addressText(
-            Buffer.from(s.start.toString(16).padStart(s.family === 4 ? 8 : 32, '0'), 'hex'),
-            0,
-            s.family,
-          )
-        : undefined;
+      this.#o.routing.sourceFor !== undefined
+        ? this.#o.routing.sourceFor(s)
+        : s.start === s.end
+          ? addressText(
+              Buffer.from(s.start.toString(16).padStart(s.family === 4 ? 8 : 32, '0'), 'hex'),
+              0,
+              s.family,
+            )
+          : undefined;
     try {
       await this.#o.routing.addRoute(p.destination, source);
     } catch (error) {

@@ -26,6 +26,12 @@ export interface PacketDevice {
 export interface HostRouting {
   /** Routes `destination` (covered by its smallest prefix) into the device, with `source` as preferred source. */
   addRoute(destination: Selector, source: string | undefined): Promise<void>;
+  /**
+   * The preferred source of the routes of a policy whose local selector is `localTs`: an address of
+   * this host inside it (as charon picks it), so that traffic the host itself sends to the remote
+   * subnet leaves from the local subnet and matches the policy. Undefined: no preference.
+   */
+  sourceFor?(localTs: Selector): string | undefined;
   deleteRoute(destination: Selector): Promise<void>;
   /** Marks a socket of the daemon (SO_MARK) so its packets bypass the table of the device. */
   markSocket(fd: number): void;

@@ -117,6 +117,10 @@ export class LinuxRouting implements HostRouting {
    * preferred source address (see routeSource). Reference-counted per prefix: the first caller's
    * source is kept while the route exists.
    */
+  sourceFor(localTs: Selector): string | undefined {
+    return routeSource(localTs);
+  }
+
   async addRoute(destination: Selector, source: string | undefined): Promise<void> {
     this.#assertOpen();
     const prefix = prefixOf(destination);
