@@ -1,11 +1,14 @@
 import { cryptoSuites } from './crypto.js';
+import { espSuites } from './esp.js';
+import { floodSuites } from './flood.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
 import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './harness.js';
+import { tunRows } from './tun.js';
 
 // `npm run bench`: runs every suite and prints one table. Later issues add their suites here
 // (e.g. full handshakes). Options: --filter <text>, --time <ms per measurement>.
 
-const SUITES: readonly BenchSuite[] = [...cryptoSuites, ...handshakeSuites];
+const SUITES: readonly BenchSuite[] = [...cryptoSuites, ...handshakeSuites, ...floodSuites, ...espSuites];
 
 function parseArgs(argv: readonly string[]): BenchOptions {
   let timeMs = 700;
@@ -21,7 +24,11 @@ function parseArgs(argv: readonly string[]): BenchOptions {
 
 const options = parseArgs(process.argv.slice(2));
 const started = Date.now();
-const rows = [...runSuites(SUITES, options), ...(await udpHandshakeRows(options.timeMs * 2, options.filter))];
+const rows = [
+  ...runSuites(SUITES, options),
+  ...(await udpHandshakeRows(options.timeMs * 2, options.filter)),
+  ...(await tunRows(options.timeMs * 2, options.filter)),
+];
 console.log(formatTable(rows));
 console.log(
   `\n${rows.length} benchmarks in ${((Date.now() - started) / 1000).toFixed(1)} s (node ${process.version}, OpenSSL ${process.versions.openssl})`,

@@ -16,7 +16,8 @@ import {
   sendControlRequest,
 } from '../daemon/index.js';
 import type { ChildSaInfo, IkeSaInfo } from '../ikev1/types.js';
-import { formatSaListing, formatWiresharkTables } from '../sad/index.js';
+import { formatSaListing, formatWiresharkTables, type TrafficLine } from '../sad/index.js';
+import { formatPolicyListing, type PolicyRow } from '../spd/index.js';
 import type { CliIo } from './io.js';
 import { CliError, UsageError } from './usage-error.js';
 
@@ -103,12 +104,29 @@ export async function listSasCommand(args: string[], io: CliIo): Promise<number>
   const result = await request(io, values.control, { command: 'list-sas', showKeys });
   const ikeSas = result.ikeSas as IkeSaInfo[];
   const childSas = result.childSas as ChildSaInfo[];
-  if (values.json) io.stdout(`${JSON.stringify({ now: result.now, ikeSas, childSas }, null, 2)}\n`);
+  const traffic = (result.traffic ?? {}) as Record<string, TrafficLine>;
+  if (values.json) io.stdout(`${JSON.stringify({ now: result.now, ikeSas, childSas, traffic }, null, 2)}\n`);
   else if (values.wireshark) io.stdout(formatWiresharkTables(ikeSas, childSas));
   else {
-    const text = formatSaListing(ikeSas, childSas, { now: Number(result.now), showKeys });
+    const text = formatSaListing(ikeSas, childSas, { now: Number(result.now), showKeys, traffic });
     io.stdout(text === '' ? 'no security associations\n' : text);
   }
+  return 0;
+}
+
+/** `ikets list-pols [--json]`: the policies the daemon installed in its data plane (the SPD). */
+export async function listPolsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONTROL, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError('usage: ikets list-pols [--json] [--control PATH]');
+  const result = await request(io, values.control, { command: 'list-pols' });
+  const policies = result.policies as PolicyRow[];
+  if (values.json) io.stdout(`${JSON.stringify({ dataplane: result.dataplane, policies }, null, 2)}\n`);
+  else if (result.dataplane === 'none') io.stdout('no data plane runs (ikets start --dataplane none)\n');
+  else io.stdout(formatPolicyListing(policies));
   return 0;
 }
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import {
   downCommand,
   listConnsCommand,
+  listPolsCommand,
   listSasCommand,
   reloadCommand,
   upCommand,
@@ -27,6 +28,7 @@ commands:
   list-sas [--json] [--show-keys] [--wireshark]
                            list the IKE and IPsec SAs (keys and Wireshark tables on request)
   list-conns [--json]      list the loaded connections
+  list-pols [--json]       list the IPsec policies installed in the data plane (the SPD)
   reload                   make the daemon read its configuration again
                            (up, down, list-*, reload: --control PATH names the daemon's socket)
   help                     this text
@@ -44,6 +46,7 @@ const commands: Record<string, Command> = {
   down: downCommand,
   'list-sas': listSasCommand,
   'list-conns': listConnsCommand,
+  'list-pols': listPolsCommand,
   reload: reloadCommand,
 };
 

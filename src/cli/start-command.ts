@@ -7,25 +7,36 @@ import {
   defaultControlPath,
   isLogLevel,
 } from '../daemon/index.js';
+import { DataplaneError } from '../dataplane/backend.js';
+import { dataplaneFactory, isDataplaneChoice } from '../dataplane/select.js';
 import type { CliIo } from './io.js';
 import { CliError, UsageError } from './usage-error.js';
 
 export const START_USAGE =
-  'usage: ikets start [--config FILE] [--port N] [--natt-port N] [--address A ...] [--log-level error|warn|info|debug] [--log-json] [--control PATH]';
+  'usage: ikets start [--config FILE] [--port N] [--natt-port N] [--address A ...] [--dataplane auto|kernel|userspace|none] [--log-level error|warn|info|debug] [--log-json] [--control PATH]';
 
-/** Resolves when the daemon should stop: on SIGTERM or SIGINT. */
+/** Resolves when the daemon should stop: on SIGTERM or SIGINT (SIGHUP reloads). */
 export type StopSignal = (service: DaemonService) => Promise<void>;
 
 export const waitForSignal: StopSignal = (service) =>
   new Promise((resolve) => {
+    // SIGHUP reloads the configuration, as daemons do (SAs that are up stay up).
+    const onHangup = () => {
+      service.daemon.log('info', 'SIGHUP received: reloading the configuration');
+      service.daemon.reload().catch(() => {
+        // Daemon.reload logged why; the configuration in force stays.
+      });
+    };
     const onSignal = (signal: NodeJS.Signals) => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
       service.daemon.log('info', `${signal} received`);
       resolve();
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onHangup);
   });
 
 /**
@@ -47,6 +58,7 @@ export async function startCommand(
       'log-level': { type: 'string' },
       'log-json': { type: 'boolean' },
       control: { type: 'string' },
+      dataplane: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -54,6 +66,10 @@ export async function startCommand(
   const logLevel = values['log-level'] ?? 'info';
   if (!isLogLevel(logLevel))
     throw new UsageError(`--log-level: expected error, warn, info or debug, found '${logLevel}'`);
+  const dataplane = values.dataplane ?? 'auto';
+  if (!isDataplaneChoice(dataplane))
+    throw new UsageError(`--dataplane: expected auto, kernel, userspace or none, found '${dataplane}'`);
+  const chosen: string[] = [];
   let service: DaemonService;
   try {
     service = await DaemonService.start({
@@ -65,15 +81,17 @@ export async function startCommand(
       logJson: values['log-json'] === true,
       controlPath: values.control ?? defaultControlPath(),
       write: io.stdout,
+      createDataplane: dataplaneFactory({ choice: dataplane, clock: Date.now, log: (m) => chosen.push(m) }),
     });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DaemonError)
+    if (error instanceof ConfigError || error instanceof DaemonError || error instanceof DataplaneError)
       throw new CliError(error.code, error.message);
     const e = error as NodeJS.ErrnoException;
     if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EADDRINUSE')
       throw new CliError(e.code, e.message);
     throw error;
   }
+  for (const line of chosen) service.daemon.log('info', line);
   await untilStop(service);
   await service.stop();
   return 0;

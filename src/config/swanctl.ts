@@ -65,6 +65,12 @@ export interface ChildConfig {
   readonly randTime: number;
   readonly rekeyBytes: bigint;
   readonly lifeBytes: bigint;
+  readonly rekeyPackets: bigint;
+  readonly lifePackets: bigint;
+  /** Anti-replay window in packets (RFC 4303 section 3.4.3); strongSwan's default is 32. */
+  readonly replayWindow: number;
+  /** A script run with strongSwan's PLUTO_* environment when the child's SAs go up or down. */
+  readonly updown: string | undefined;
 }
 
 export interface IkeSecretConfig {
@@ -148,6 +154,10 @@ const CHILD_KEYS = [
   'rand_time',
   'rekey_bytes',
   'life_bytes',
+  'rekey_packets',
+  'life_packets',
+  'replay_window',
+  'updown',
 ] as const;
 
 /** Parses swanctl.conf text into ikets' configuration. Throws ConfigError naming file:line. */
@@ -285,6 +295,19 @@ function child(section: SettingsSection, reader: ValueReader): ChildConfig {
     randTime: get('rand_time', (v) => reader.seconds(v), lifeTime - rekeyTime),
     rekeyBytes: get('rekey_bytes', (v) => reader.count(v), 0n),
     lifeBytes: get('life_bytes', (v) => reader.count(v), 0n),
+    rekeyPackets: get('rekey_packets', (v) => reader.count(v), 0n),
+    lifePackets: get('life_packets', (v) => reader.count(v), 0n),
+    replayWindow: get(
+      'replay_window',
+      (v) => {
+        const n = reader.count(v);
+        // The kernel's ESN bitmap and ours are sized by it: bound what a configuration can ask for.
+        if (n > 4096n) throw reader.error(v.line, 'replay_window: at most 4096 packets');
+        return Number(n);
+      },
+      32,
+    ),
+    updown: get('updown', (v) => v.value, undefined),
   };
 }
 

@@ -102,6 +102,38 @@ function aeadTransform(name: string, openssl: AeadName, keyLength: number, icvLe
   };
 }
 
+/**
+ * ESP AES-CTR (RFC 3686): KEYMAT is key | 4-byte nonce (section 5.1); each packet carries an
+ * 8-byte IV; the counter block is nonce | IV | 32-bit block counter starting at 1 (section 4).
+ * A stream cipher: block size 1 (ESP still aligns to 4 bytes, section 3.2).
+ */
+function ctrTransform(bits: 128 | 192 | 256): EspCipher {
+  const name = `aes${bits}ctr`;
+  const keyLength = bits / 8;
+  const keymatLength = keyLength + 4;
+  const openssl = `aes-${bits}-ctr`;
+  const run = (keymat: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer => {
+    checkLength(`${name} KEYMAT`, keymat, keymatLength);
+    checkLength(`${name} IV`, iv, 8);
+    const block = Buffer.alloc(16);
+    block.set(keymat.subarray(keyLength), 0);
+    block.set(iv, 4);
+    block.writeUInt32BE(1, 12);
+    const cipher = createCipheriv(openssl, keymat.subarray(0, keyLength), block);
+    return Buffer.concat([cipher.update(data), cipher.final()]);
+  };
+  return {
+    name,
+    keymatLength,
+    blockSize: 1,
+    ivLength: 8,
+    icvLength: 0,
+    aead: false,
+    encrypt: run,
+    decrypt: run,
+  };
+}
+
 /** ESP_NULL (RFC 2410): no key, no IV, identity; block size 1. */
 const NULL_CIPHER: EspCipher = {
   name: 'null',
@@ -124,6 +156,7 @@ export const ESP_CIPHERS: readonly EspCipher[] = [
       aeadTransform(`aes${bits}gcm${icv}`, `aes-${bits}-gcm`, bits / 8, icv),
     ),
   ),
+  ...([128, 192, 256] as const).map(ctrTransform),
   aeadTransform('chacha20poly1305', 'chacha20-poly1305', 32, 16),
   NULL_CIPHER,
 ];

@@ -17,7 +17,7 @@ import type { HashName } from './prf.js';
 // aliases) to the wire ids of IKEv1 (RFC 2409 Appendix A for phase 1, RFC 2407 section 4.4-4.5
 // and the IANA registries for ESP/AH) and to the node:crypto implementation with its sizes.
 // Keywords and aliases as in strongSwan's src/libstrongswan/crypto/proposal/proposal_keywords_static.txt;
-// strongSwan keywords of algorithms ikets does not implement (CTR, CCM, GMAC, Camellia, Blowfish,
+// strongSwan keywords of algorithms ikets does not implement (CCM, GMAC, Camellia, Blowfish,
 // ...) are reported as unknown.
 
 /**
@@ -130,6 +130,12 @@ export const ENCRYPTION_TRANSFORMS: readonly EncryptionTransform[] = [
       aead: true,
     })),
   ),
+  ...([128, 192, 256] as const).map((bits) => ({
+    keyword: `aes${bits}ctr`,
+    espId: EspTransformId.ESP_AES_CTR,
+    keyLengthBits: bits,
+    esp: espCipher(`aes${bits}ctr`),
+  })),
   {
     keyword: 'chacha20poly1305',
     espId: ESP_CHACHA20_POLY1305,

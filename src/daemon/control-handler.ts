@@ -4,8 +4,9 @@
  * and `reload`. Keys leave the daemon only for `list-sas` with `showKeys`.
  */
 import type { ChildSaInfo, EndpointEvent, IkeSaInfo } from '../ikev1/types.js';
+import { policyRow } from '../spd/index.js';
 import { summarizeConnections } from './connections.js';
-import type { ControlRequest, ControlResponse } from './control-protocol.js';
+import type { ChildTraffic, ControlRequest, ControlResponse } from './control-protocol.js';
 import type { ControlHandler } from './control-server.js';
 import type { Daemon } from './daemon.js';
 import { type LogEntry, logEntryJson } from './logger.js';
@@ -21,6 +22,12 @@ export function createControlHandler(daemon: Daemon): ControlHandler {
         return down(daemon, request.name, stream);
       case 'list-sas':
         return listSas(daemon, request.showKeys === true);
+      case 'list-pols':
+        return {
+          ok: true,
+          dataplane: daemon.dataplane?.backend.name ?? 'none',
+          policies: (daemon.dataplane?.spd.installed() ?? []).map((p) => policyRow(p.policy, p.users)),
+        };
       case 'list-conns':
         return { ok: true, connections: summarizeConnections(daemon.config) };
       case 'reload': {
@@ -33,15 +40,33 @@ export function createControlHandler(daemon: Daemon): ControlHandler {
 
 const withoutKeys = <T extends { keys?: unknown }>(sa: T): T => ({ ...sa, keys: undefined });
 
-function listSas(daemon: Daemon, showKeys: boolean): ControlResponse {
+async function listSas(daemon: Daemon, showKeys: boolean): Promise<ControlResponse> {
   const known = new Set(daemon.sad.ikeSas().map((s) => s.id));
   // SAs still negotiating are not in the SAD (it is built from ike-sa-up events): list them too.
   const connecting = daemon.endpoint.ikeSas().filter((s) => !known.has(s.id));
   const ikeSas = [...daemon.sad.ikeSas(), ...connecting].sort((a, b) => a.id - b.id);
   const childSas = daemon.sad.childSas();
+  const traffic: Record<string, ChildTraffic> = {};
+  const link = daemon.dataplane;
+  if (link !== undefined) {
+    for (const child of childSas) {
+      const c = await link.counters(child.id);
+      if (c === undefined) continue;
+      traffic[child.id] = {
+        bytesIn: Number(c.in.bytes),
+        packetsIn: Number(c.in.packets),
+        bytesOut: Number(c.out.bytes),
+        packetsOut: Number(c.out.packets),
+        lastInAt: c.in.lastUsedAt,
+        lastOutAt: c.out.lastUsedAt,
+        droppedIn: Number(c.in.dropped),
+      };
+    }
+  }
   return {
     ok: true,
     now: daemon.now(),
+    traffic,
     ikeSas: showKeys ? ikeSas : ikeSas.map(withoutKeys),
     childSas: showKeys ? childSas : childSas.map(withoutKeys),
   };

@@ -12,6 +12,7 @@ export type ControlRequest =
   | { readonly command: 'down'; readonly name: string }
   | { readonly command: 'list-sas'; readonly showKeys?: boolean | undefined }
   | { readonly command: 'list-conns' }
+  | { readonly command: 'list-pols' }
   | { readonly command: 'reload' };
 
 export type ControlCommand = ControlRequest['command'];
@@ -33,6 +34,19 @@ export interface ListSasResult {
   readonly now: number;
   readonly ikeSas: readonly IkeSaInfo[];
   readonly childSas: readonly ChildSaInfo[];
+}
+
+/** Traffic of a child's SA pair, from the data plane (JSON numbers: byte counts stay below 2^53). */
+export interface ChildTraffic {
+  readonly bytesIn: number;
+  readonly packetsIn: number;
+  readonly bytesOut: number;
+  readonly packetsOut: number;
+  /** Daemon clock (ms) of the last packet each way, if any. */
+  readonly lastInAt: number | undefined;
+  readonly lastOutAt: number | undefined;
+  /** Inbound packets dropped: bad ICV, replayed, malformed. */
+  readonly droppedIn: number;
 }
 
 export type ControlResponse = ({ readonly ok: true } & Record<string, unknown>) | ControlFailure;
@@ -71,9 +85,10 @@ export function parseRequest(value: unknown): ControlRequest | string {
     case 'list-sas':
       return { command: 'list-sas', showKeys: r.showKeys === true };
     case 'list-conns':
+    case 'list-pols':
     case 'reload':
       return { command: r.command };
     default:
-      return `unknown command ${JSON.stringify(r.command)} (expected up, down, list-sas, list-conns or reload)`;
+      return `unknown command ${JSON.stringify(r.command)} (expected up, down, list-sas, list-conns, list-pols or reload)`;
   }
 }

@@ -31,10 +31,18 @@ export class ControlServer {
     server.on('connection', (socket) => control.#serve(socket, handler));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
+      // The socket file is created by bind(2) inside listen(), synchronously, with the process umask:
+      // 0177 makes it 0600 from its first moment, so no other user can connect before the chmod
+      // below (which only keeps the mode right where umask is ignored).
+      const umask = process.umask(0o177);
+      try {
+        server.listen(path, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      } finally {
+        process.umask(umask);
+      }
     });
     await chmod(path, 0o600);
     return control;

@@ -5,12 +5,15 @@
  * SAD; log events go to the logger and to whoever listens (the control socket's `up`).
  */
 import type { IketsConfig } from '../config/swanctl.js';
+import type { DataplaneBackend, EspInUdpPort } from '../dataplane/backend.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../ikev1/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
 import { SecurityAssociationDatabase } from '../sad/index.js';
+import { DataplaneLink } from './dataplane-link.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 import type { LogEntry, Logger } from './logger.js';
 import { UdpSockets } from './udp.js';
+import { UpdownRunner } from './updown.js';
 
 export interface DaemonOptions {
   readonly config: IketsConfig;
@@ -27,6 +30,11 @@ export interface DaemonOptions {
   readonly logger: Logger;
   /** The clock, ms (default Date.now). */
   readonly clock?: (() => number) | undefined;
+  /**
+   * Builds the data plane backend once the sockets are bound (docs/dataplane.md); without it the
+   * SAs are negotiated and listed but nothing protects traffic (`--dataplane none`).
+   */
+  readonly createDataplane?: ((port: EspInUdpPort) => Promise<DataplaneBackend>) | undefined;
 }
 
 export interface DaemonEvents {
@@ -50,6 +58,8 @@ export class Daemon {
   #again = false;
   #stopping: Promise<void> | undefined;
   #datagramsIn = 0;
+  #dataplane: DataplaneLink | undefined;
+  #updown: UpdownRunner | undefined;
 
   private constructor(
     options: DaemonOptions,
@@ -75,12 +85,30 @@ export class Daemon {
       options.nattPort ?? 4500,
       (datagram) => (daemon === undefined ? early.push(datagram) : daemon.#receive(datagram)),
     );
+    let backend: DataplaneBackend | undefined;
+    try {
+      backend = await options.createDataplane?.({
+        send: (local, remote, data) => {
+          const error = daemon === undefined ? 'not started' : daemon.#sockets.send({ local, remote, data });
+          if (error !== undefined) daemon?.log('debug', `ESP-in-UDP: ${error}`);
+        },
+      });
+      // RFC 4301 section 5.1: IKE's own datagrams must never be caught by an IPsec policy.
+      for (const socket of sockets.descriptors()) await backend?.bypassSocket(socket);
+    } catch (error) {
+      await backend?.close();
+      await sockets.close();
+      throw error;
+    }
+    const encap = backend?.requiresUdpEncapsulation === true;
     const endpoint = options.createEndpoint(
-      options.config,
+      effectiveConfig(options.config, encap),
       clock(),
       sockets.nattPort ?? options.nattPort ?? 4500,
     );
     daemon = new Daemon(options, sockets, endpoint, clock);
+    if (backend !== undefined) daemon.#attachDataplane(backend);
+    daemon.#startUpdown();
     for (const f of failures) daemon.log('warn', `cannot bind ${f.address}:${f.port}: ${f.reason}`);
     for (const s of sockets.bound)
       daemon.log(
@@ -105,6 +133,11 @@ export class Daemon {
   /** The addresses and ports the daemon listens on. */
   get bound() {
     return this.#sockets.bound;
+  }
+
+  /** The data plane (SPD, backend), when one runs. */
+  get dataplane(): DataplaneLink | undefined {
+    return this.#dataplane;
   }
 
   get datagramsReceived(): number {
@@ -144,9 +177,18 @@ export class Daemon {
     const { configFile, loadConfig } = this.#options;
     if (configFile === undefined || loadConfig === undefined)
       throw new Error('the daemon was started without a configuration file');
-    const config = await loadConfig(configFile);
-    this.#endpoint.reload(config);
+    let config: IketsConfig;
+    try {
+      config = await loadConfig(configFile);
+    } catch (error) {
+      this.log('error', `reload failed, the configuration in force is kept: ${describe(error)}`);
+      throw error;
+    }
+    this.#endpoint.reload(
+      effectiveConfig(config, this.#dataplane?.backend.requiresUdpEncapsulation === true),
+    );
     this.#config = config;
+    this.#dataplane?.syncTraps();
     this.log('info', `reloaded ${configFile}: ${config.connections.length} connection(s)`);
     this.drive();
     return config;
@@ -209,6 +251,9 @@ export class Daemon {
       this.#endpoint.terminateAll(this.#clock());
       this.drive();
       this.#disarm();
+      await this.#dataplane?.close();
+      await this.#updown?.settled();
+      this.#updown?.close();
       await this.#sockets.close();
     })();
     return this.#stopping;
@@ -221,6 +266,15 @@ export class Daemon {
   #receive(datagram: IncomingDatagram): void {
     if (this.#stopping !== undefined) return;
     this.#datagramsIn++;
+    const dataplane = this.#dataplane?.backend;
+    if (
+      dataplane?.receiveEspInUdp !== undefined &&
+      isEspInUdp(datagram) &&
+      this.#sockets.isNattSocket(datagram.local)
+    ) {
+      dataplane.receiveEspInUdp(datagram);
+      return;
+    }
     try {
       this.#endpoint.handleDatagram(this.#clock(), datagram);
     } catch (error) {
@@ -230,6 +284,46 @@ export class Daemon {
       );
     }
     this.drive();
+  }
+
+  /** Children's `updown` scripts; after the data plane, so their SAs and reqid exist when they run. */
+  #startUpdown(): void {
+    this.#updown = new UpdownRunner(this.sad, {
+      script: (child) =>
+        this.#config.connections
+          .find((c) => c.name === child.connection)
+          ?.children.find((c) => c.name === child.child)?.updown,
+      reqid: (child) => this.#dataplane?.reqidOf(child.id) ?? 0,
+      log: (level, message, connection) => this.log(level, message, connection),
+    });
+  }
+
+  /** Resolves when the updown scripts started so far have finished (for tests). */
+  updownSettled(): Promise<void> {
+    return this.#updown?.settled() ?? Promise.resolve();
+  }
+
+  #attachDataplane(backend: DataplaneBackend): void {
+    const link = new DataplaneLink(backend, {
+      config: () => this.#config,
+      initiate: (connection, child) => this.initiate(connection, child),
+      childLimitReached: (id, hard) => {
+        this.#endpoint.childLimitReached(this.#clock(), id, hard);
+        this.drive();
+      },
+      installFailed: (id) => {
+        this.terminate(`child:${id}`);
+      },
+      log: (level, message, connection) => this.log(level, message, connection),
+      now: () => this.#clock(),
+    });
+    link.attach(this.sad);
+    this.#dataplane = link;
+    this.log(
+      'info',
+      `data plane: ${backend.name}${backend.requiresUdpEncapsulation === true ? ' (ESP in UDP only: every connection negotiates UDP encapsulation)' : ''}`,
+    );
+    link.syncTraps();
   }
 
   #dispatch(event: EndpointEvent): void {
@@ -288,6 +382,21 @@ export class Daemon {
         this.log('warn', `local_port ${c.localPort} is not a port the daemon listens on (--port)`, c.name);
     }
   }
+}
+
+/** With a data plane that carries only ESP-in-UDP, every connection fakes a NAT (`encap = yes`). */
+function effectiveConfig(config: IketsConfig, encap: boolean): IketsConfig {
+  if (!encap) return config;
+  return { ...config, connections: config.connections.map((c) => ({ ...c, encap: true })) };
+}
+
+/**
+ * ESP-in-UDP (RFC 3948 section 2.2): on the NAT-T port, a datagram whose first four bytes are not
+ * the zero non-ESP marker is an ESP packet (its SPI is never 0); a single 0xFF byte is a keepalive.
+ */
+function isEspInUdp(datagram: IncomingDatagram): boolean {
+  const d = datagram.data;
+  return d.length >= 8 && (d[0] !== 0 || d[1] !== 0 || d[2] !== 0 || d[3] !== 0);
 }
 
 function describe(error: unknown): string {

@@ -13,6 +13,8 @@ export interface EndpointLike {
   terminate(now: number, name: string): string | undefined;
   terminateAll(now: number): void;
   reload(config: IketsConfig): void;
+  /** A child's byte/packet counter passed its soft (rekey) or hard (delete) limit. */
+  childLimitReached(now: number, childSaId: number, hard: boolean): string | undefined;
   pollTransmit(): Transmit | undefined;
   pollTimeout(): number | undefined;
   pollEvent(): EndpointEvent | undefined;

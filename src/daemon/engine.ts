@@ -21,6 +21,7 @@ function adapt(e: Ikev1Endpoint): EndpointLike {
     terminate: (now, n) => e.terminate(now, n),
     terminateAll: (now) => e.terminateAll(now),
     reload: (config) => e.reload(config),
+    childLimitReached: (now, id, hard) => e.childLimitReached(now, id, hard),
     pollTransmit: () => e.pollTransmit(),
     pollTimeout: () => e.pollTimeout(),
     pollEvent: () => e.pollEvent(),

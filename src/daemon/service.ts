@@ -3,13 +3,14 @@
  * the control socket. `stop()` is the clean shutdown (SIGTERM/SIGINT): the control socket closes,
  * every SA is deleted with its Delete sent, then the sockets close.
  */
-import { readFile } from 'node:fs/promises';
-import { type IketsConfig, parseSwanctlConfig } from '../config/swanctl.js';
+import { readFile, stat } from 'node:fs/promises';
+import { MAX_CONFIG_BYTES } from '../config/settings-parser.js';
+import { ConfigError, type IketsConfig, parseSwanctlConfig } from '../config/swanctl.js';
 import type { LogLevel } from '../ikev1/types.js';
 import { localAddresses } from './addresses.js';
 import { createControlHandler } from './control-handler.js';
 import { ControlServer } from './control-server.js';
-import { Daemon } from './daemon.js';
+import { Daemon, type DaemonOptions } from './daemon.js';
 import type { EndpointFactory } from './endpoint-like.js';
 import { loadEngine } from './engine.js';
 import { Logger } from './logger.js';
@@ -29,10 +30,35 @@ export interface ServiceOptions {
   /** The engine (default: Ikev1Endpoint). */
   readonly createEndpoint?: EndpointFactory | undefined;
   readonly clock?: (() => number) | undefined;
+  /** The data plane backend (docs/dataplane.md); undefined: none. */
+  readonly createDataplane?: DaemonOptions['createDataplane'];
 }
 
 export async function loadConfigFile(file: string): Promise<IketsConfig> {
+  const info = await stat(file);
+  if (info.isDirectory()) throw new ConfigError(file, 1, 'is a directory, not a configuration file');
+  if (info.size > MAX_CONFIG_BYTES)
+    throw new ConfigError(file, 1, `the configuration is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB`);
   return parseSwanctlConfig(await readFile(file, 'utf8'), file);
+}
+
+/**
+ * What an operator should hear about a configuration file that holds secrets: others may read the
+ * pre-shared keys, or change what the daemon trusts (as OpenSSH and strongSwan warn).
+ */
+export async function configFileWarnings(file: string, config: IketsConfig): Promise<string[]> {
+  if (config.secrets.length === 0) return [];
+  const mode = (await stat(file)).mode;
+  const warnings: string[] = [];
+  if ((mode & 0o022) !== 0)
+    warnings.push(
+      `${file} holds secrets and others can write it (mode ${(mode & 0o777).toString(8)}): chmod go-w`,
+    );
+  if ((mode & 0o004) !== 0)
+    warnings.push(
+      `${file} holds secrets and every user can read it (mode ${(mode & 0o777).toString(8)}): chmod o-r`,
+    );
+  return warnings;
 }
 
 export class DaemonService {
@@ -54,6 +80,7 @@ export class DaemonService {
       nattPort: options.nattPort,
       logger,
       clock: options.clock,
+      createDataplane: options.createDataplane,
     });
     let control: ControlServer | undefined;
     if (options.controlPath !== undefined) {
@@ -65,6 +92,7 @@ export class DaemonService {
       }
       daemon.log('info', `control socket ${options.controlPath}`);
     }
+    for (const warning of await configFileWarnings(options.configFile, config)) daemon.log('warn', warning);
     return new DaemonService(daemon, control);
   }
 

@@ -54,18 +54,30 @@ export class UdpSockets {
     const failures: BindFailure[] = [];
     let ports: Record<'ike' | 'natt', number> = { ike: port, natt: nattPort };
     for (const address of addresses) {
+      const failed: BindFailure[] = [];
       for (const kind of ['ike', 'natt'] as const) {
         try {
           const bound = await sockets.#bindOne(address, ports[kind], kind);
           ports = { ...ports, [kind]: bound.local.port };
         } catch (error) {
-          failures.push({
+          failed.push({
             address,
             port: ports[kind],
             reason: (error as NodeJS.ErrnoException).code ?? String(error),
           });
         }
       }
+      // One of the two ports and not the other: IKE would work but NAT-T not (or the reverse), and
+      // peers would see a gateway that fails half the time. Refuse to run half-bound.
+      if (failed.length === 1) {
+        await sockets.close();
+        const f = failed[0] as BindFailure;
+        throw new DaemonError(
+          'ERR_DAEMON_BIND',
+          `cannot bind ${f.address}:${f.port} (${f.reason}) while the other IKE port is free: refusing to run half-bound`,
+        );
+      }
+      failures.push(...failed);
     }
     if (sockets.#sockets.length === 0) {
       const reasons = failures.map((f) => `${f.address}:${f.port} ${f.reason}`).join(', ');
@@ -101,6 +113,27 @@ export class UdpSockets {
   /** The bound sockets' local addresses and kinds. */
   get bound(): readonly { readonly local: Address; readonly kind: 'ike' | 'natt' }[] {
     return this.#sockets.map(({ local, kind }) => ({ local, kind }));
+  }
+
+  /**
+   * The file descriptors of the bound sockets, for the socket options the data plane sets (the IKE
+   * bypass policy, UDP_ENCAP, SO_MARK). node:dgram keeps the descriptor on its libuv handle.
+   */
+  descriptors(): { readonly fd: number; readonly family: 4 | 6; readonly natt: boolean }[] {
+    const out: { fd: number; family: 4 | 6; natt: boolean }[] = [];
+    for (const s of this.#sockets) {
+      const fd = socketDescriptor(s.socket);
+      if (fd !== undefined)
+        out.push({ fd, family: isIPv6(s.local.address) ? 6 : 4, natt: s.kind === 'natt' });
+    }
+    return out;
+  }
+
+  /** Whether `local` is one of our NAT-T sockets (where ESP-in-UDP arrives, RFC 3948). */
+  isNattSocket(local: Address): boolean {
+    return this.#sockets.some(
+      (s) => s.kind === 'natt' && s.local.port === local.port && sameAddress(s.local.address, local.address),
+    );
   }
 
   /** The NAT-T port actually bound (the first NAT-T socket's). */
@@ -147,6 +180,22 @@ export class UdpSockets {
       this.#sockets.map((s) => new Promise<void>((resolve) => s.socket.close(() => resolve()))),
     );
   }
+}
+
+/** The descriptor of a bound dgram socket (libuv's UDP handle exposes it as `fd` on POSIX systems). */
+export function socketDescriptor(socket: Socket): number | undefined {
+  // node:dgram keeps its handle in a symbol-keyed state object; the `_handle` accessor is the same
+  // handle but deprecated (DEP0112, a warning on first use), so it is only the fallback.
+  const state = Object.getOwnPropertySymbols(socket)
+    .filter((s) => s.description === 'state symbol')
+    .map((s): unknown => Reflect.get(socket, s))[0];
+  const handle: unknown =
+    typeof state === 'object' && state !== null
+      ? Reflect.get(state, 'handle')
+      : Reflect.get(socket, '_handle');
+  if (typeof handle !== 'object' || handle === null) return undefined;
+  const fd: unknown = Reflect.get(handle, 'fd');
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
 function sameAddress(a: string, b: string): boolean {

@@ -143,6 +143,11 @@ export interface EspInUdpPort {
 export interface DataplaneBackend {
   /** `kernel`, `userspace` or `none`. */
   readonly name: string;
+  /**
+   * True when the backend carries only ESP-in-UDP (like strongSwan's kernel-libipsec): the daemon
+   * then negotiates UDP encapsulation on every connection (`encap = yes`).
+   */
+  readonly requiresUdpEncapsulation?: boolean;
   readonly events: TypedEmitter<BackendEvents>;
   addSa(sa: IpsecSaParams): Promise<void>;
   /** New outer addresses or encapsulation ports for an SA (a NAT mapping change, RFC 3948 section 3.3). */
@@ -156,6 +161,7 @@ export interface DataplaneBackend {
   ): Promise<void>;
   deleteSa(id: SaId): Promise<void>;
   querySa(id: SaId): Promise<SaCounters>;
+  /** Installs the policy, or replaces the one with the same direction and selectors (XFRM update). */
   addPolicy(policy: PolicyParams): Promise<void>;
   deletePolicy(
     policy: Pick<PolicyParams, 'direction' | 'source' | 'destination' | 'priority'>,

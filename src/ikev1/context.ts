@@ -24,6 +24,12 @@ export interface EngineSettings {
   /** At most this many phase 1 exchanges in progress as responder, in all and per peer address. */
   readonly maxHalfOpen: number;
   readonly maxHalfOpenPerPeer: number;
+  /**
+   * Quick Modes the peer may have in progress at once on one ISAKMP SA; a further message 1 is
+   * dropped until one ends (the peer retransmits it). This bounds the per-exchange state, IV
+   * contexts included (RFC 2409 Appendix B), so none of a live exchange is ever evicted.
+   */
+  readonly maxQuickModes: number;
   /** NAT-keepalive interval when we are behind a NAT (RFC 3948 section 2.3; strongSwan: 20 s). */
   readonly keepaliveInterval: number;
   /**
@@ -43,6 +49,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   halfOpenTimeout: 30000,
   maxHalfOpen: 5000,
   maxHalfOpenPerPeer: 50,
+  maxQuickModes: 128,
   keepaliveInterval: 20000,
   nonceLength: 32,
   quickModeDelayAfterAggressive: 50,

@@ -12,6 +12,7 @@ import type { IkeSa } from './ike-sa.js';
 import { IkeSaTable } from './ike-sa-table.js';
 import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
+import { dropKind, LogLimiter } from './log-limiter.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
 import { SaTimers } from './sa-timers.js';
 import type {
@@ -25,6 +26,9 @@ import type {
   Transmit,
 } from './types.js';
 import { VersionRefusals } from './version-refusal.js';
+
+/** Unprotected refusals sent to first messages: 20 at once, then 20 a second. */
+const REFUSAL_LIMIT = { burst: 20, perSecond: 20, maxKinds: 1 };
 
 export interface EndpointOptions {
   readonly config: IketsConfig;
@@ -48,6 +52,10 @@ export class Ikev1Endpoint implements ExchangeContext {
   now: number;
   readonly #transmits: Transmit[] = [];
   readonly #events: EndpointEvent[] = [];
+  /** Log lines an unauthenticated sender can cause are rate-limited (docs/ikev1-engine.md). */
+  readonly #limiter = new LogLimiter();
+  /** Unprotected refusals of first messages: anyone can ask for one, from any address. */
+  readonly #refusals = new LogLimiter(REFUSAL_LIMIT);
 
   constructor(options: EndpointOptions, now: number) {
     this.config = options.config;
@@ -69,14 +77,18 @@ export class Ikev1Endpoint implements ExchangeContext {
 
   handleDatagram(now: number, datagram: IncomingDatagram): IncomingResult {
     this.now = Math.max(this.now, now);
+    const mark = this.#events.length;
     const result = receiveDatagram(this, datagram);
     if (result.sa !== undefined) this.timers.schedule(result.sa);
+    // A dropped datagram proved nothing: anyone may have sent it, as often as they like.
+    if (result.kind === 'dropped') this.#limitLogs(mark, `dropped: ${dropKind(result.reason)}`);
     return result;
   }
 
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
     this.timers.run();
+    for (const { kind, suppressed } of this.#limiter.due(this.now)) this.#suppressedLine(kind, suppressed);
   }
 
   initiate(now: number, connection: string, child?: string): string | undefined {
@@ -92,6 +104,15 @@ export class Ikev1Endpoint implements ExchangeContext {
   terminateAll(now: number): void {
     this.now = Math.max(this.now, now);
     this.lifecycle.terminateAll();
+  }
+
+  /** The data plane's byte/packet counter of a child passed a limit (soft: rekey, hard: delete). */
+  childLimitReached(now: number, childSaId: number, hard: boolean): string | undefined {
+    this.now = Math.max(this.now, now);
+    const error = this.lifecycle.childLimitReached(childSaId, hard);
+    const child = this.children.byId(childSaId);
+    if (child !== undefined) this.timers.schedule(child.ikeSa);
+    return error;
   }
 
   reload(config: IketsConfig): void {
@@ -156,13 +177,50 @@ export class Ikev1Endpoint implements ExchangeContext {
     this.#transmits.push({ local: sa.local, remote: sa.remote, data: NAT_KEEPALIVE });
   }
 
-  /** A datagram that belongs to no SA (a notify answering an unacceptable first message). */
+  /**
+   * A datagram that belongs to no SA (a notify answering an unacceptable first message). Anyone can
+   * cause one with a spoofed source, so they are rate-limited: past the limit the first message is
+   * dropped silently (the peer retransmits and gets its answer later).
+   */
   sendRaw(transmit: Transmit): void {
+    if (!this.#refusals.admit('refusal', this.now).admit) {
+      this.logLimited('refusal not sent', 'debug', 'too many refusals of first messages: not answered');
+      return;
+    }
     this.#transmits.push(transmit);
   }
 
   emit(event: EndpointEvent): void {
     this.#events.push(event);
+  }
+
+  /** A log line about an event an unauthenticated sender can cause: rate-limited per `kind`. */
+  logLimited(kind: string, level: LogLevel, message: string, sa?: IkeSa): void {
+    const { admit, suppressed } = this.#limiter.admit(kind, this.now);
+    if (!admit) return;
+    if (suppressed > 0) this.#suppressedLine(kind, suppressed);
+    this.log(level, message, sa);
+  }
+
+  /** The log lines a dropped datagram caused since event `mark`: kept or left out as one. */
+  #limitLogs(mark: number, kind: string): void {
+    const events = this.#events;
+    if (!events.slice(mark).some((e) => e.type === 'log')) return;
+    const { admit, suppressed } = this.#limiter.admit(kind, this.now);
+    if (!admit) {
+      const kept = events.slice(mark).filter((e) => e.type !== 'log');
+      events.splice(mark, events.length - mark, ...kept);
+      return;
+    }
+    if (suppressed > 0) events.splice(mark, 0, this.#summary(kind, suppressed));
+  }
+
+  #suppressedLine(kind: string, suppressed: number): void {
+    this.#events.push(this.#summary(kind, suppressed));
+  }
+
+  #summary(kind: string, suppressed: number): EndpointEvent {
+    return { type: 'log', level: 'info', message: `${suppressed} similar messages suppressed (${kind})` };
   }
 
   log(level: LogLevel, message: string, sa?: IkeSa): void {

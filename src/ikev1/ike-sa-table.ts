@@ -78,6 +78,13 @@ export class IkeSaTable {
     this.#byCookies.set(sa.cookiePair, sa);
   }
 
+  /** Undoes `learnResponderCookie`: the answer it came with proved to be unacceptable (or forged). */
+  forgetResponderCookie(sa: IkeSa): void {
+    if (this.#byCookies.get(sa.cookiePair) === sa) this.#byCookies.delete(sa.cookiePair);
+    sa.responderCookie = ZERO_COOKIE;
+    this.#pendingInitiator.set(sa.initiatorCookie.toString('hex'), sa);
+  }
+
   find(initiatorCookie: Uint8Array, responderCookie: Uint8Array): IkeSa | undefined {
     const key = `${Buffer.from(initiatorCookie).toString('hex')}${Buffer.from(responderCookie).toString('hex')}`;
     return this.#byCookies.get(key);

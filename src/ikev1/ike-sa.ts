@@ -93,10 +93,19 @@ export class IkeSa {
   readonly finishedMessageIds = new Set<number>();
   /** Quick Modes in progress, by message ID. */
   readonly quickModes = new Map<number, QuickModeExchange>();
-  /** DPD (RFC 3706): the sequence number of our last R-U-THERE and whether it is unanswered. */
+  /**
+   * DPD (RFC 3706): the sequence number of our last R-U-THERE and whether it is unanswered. A round
+   * starts with one R-U-THERE and retransmits until an ACK or `dpd_timeout` (section 5.4); each
+   * retransmission is a new R-U-THERE, and an ACK to any of the round's sequence numbers ends it.
+   */
   dpdSequence = 0;
   dpdOutstanding = false;
+  /** When the round's first R-U-THERE was sent, its sequence number, and retransmissions so far. */
   dpdSentAt = 0;
+  dpdFirstSequence = 0;
+  dpdRetransmits = 0;
+  /** When the next R-U-THERE of the round is due. */
+  dpdNextAt = 0;
   /** When we last sent a NAT-keepalive (RFC 3948 section 2.3). */
   lastKeepalive = 0;
   createdAt: number;
@@ -202,6 +211,15 @@ export class IkeSa {
     }
   }
 
+  /**
+   * A Quick Mode is over (complete, refused or given up): its record and its IV context go. Its last
+   * messages stay in `outstanding`/`lastReceived` to answer the peer's repeats; they need no IV.
+   */
+  endExchange(messageId: number): void {
+    this.quickModes.delete(messageId);
+    if (messageId !== 0) this.keys?.cipher.ivs.forget(messageId);
+  }
+
   /** Advances the IV context after an authenticated encrypted message (RFC 2409 Appendix B). */
   commitReceived(message: Message): void {
     if (message.body.encrypted)
@@ -223,6 +241,40 @@ export class IkeSa {
         if (this.finishedMessageIds.size <= FINISHED_IDS) break;
       }
     }
+  }
+
+  /**
+   * What a phase 1 message may change before the peer is authenticated, and a function that puts it
+   * back: a message that does not move the exchange on must change nothing (a forged one, say with
+   * an unacceptable proposal or a wrong HASH, cannot be told from the peer's until it verifies).
+   */
+  savePhase1(): () => void {
+    const saved = {
+      step: this.step,
+      local: this.local,
+      remote: this.remote,
+      suite: this.suite,
+      saiBody: this.saiBody,
+      dh: this.dh,
+      nonceI: this.nonceI,
+      nonceR: this.nonceR,
+      gxi: this.gxi,
+      gxr: this.gxr,
+      keys: this.keys,
+      psk: this.psk,
+      localIdBody: this.localIdBody,
+      localIdText: this.localIdText,
+      peerIdPayload: this.peerIdPayload,
+      remoteIdText: this.remoteIdText,
+      natVariant: this.natVariant,
+      localBehindNat: this.localBehindNat,
+      remoteBehindNat: this.remoteBehindNat,
+      floated: this.floated,
+      peerDpd: this.peerDpd,
+    };
+    return () => {
+      Object.assign(this, saved);
+    };
   }
 
   requireKeys(): Phase1Keys {

@@ -77,12 +77,8 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
   if (sa === undefined && messageId === 0) {
     const pending = ep.ikeSas.findPendingInitiator(initiatorCookie);
     if (pending !== undefined && !message.body.encrypted) {
+      // Filed under the answer's cookies; undone if the answer is not accepted (phase1Message).
       ep.ikeSas.learnResponderCookie(pending, responderCookie);
-      // With `local_addrs = %any` we sent from a wildcard; the answer tells which address the peer
-      // reaches, and the NAT-D hashes of message 3 must name it (RFC 3947 section 3.2).
-      if (pending.local.address === '0.0.0.0' || pending.local.address === '::') {
-        pending.local = { address: dg.local.address, port: pending.local.port };
-      }
       sa = pending;
     }
   }
@@ -118,8 +114,9 @@ function repeated(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Ar
   if (last === undefined || !Buffer.from(last).equals(Buffer.from(data))) return false;
   const answer = sa.outstanding.get(messageId);
   if (answer !== undefined) ep.transmit(sa, answer.data);
-  // The peer is still there, waiting for us: a half-open exchange stays alive.
-  sa.lastActivity = ep.now;
+  // The peer is still there, waiting for us: a half-open exchange stays alive. An established SA
+  // learns nothing from a copy anyone could replay, so its DPD clock does not move.
+  if (sa.state === 'connecting') sa.lastActivity = ep.now;
   return true;
 }
 
@@ -199,7 +196,9 @@ function firstMessage(
     // A peer that knows of the NAT already starts on 4500 (strongSwan reauthenticating): floated.
     if (dg.local.port === ep.nattPortNumber) sa.floated = true;
     ep.ikeSas.add(sa);
-    ep.log(
+    // Anyone can send a message 1 (from any address): rate-limited like the drops.
+    ep.logLimited(
+      'phase 1 initiated by a peer',
       'info',
       `${dg.remote.address}:${dg.remote.port} is initiating ${exchange === 'main' ? 'Main' : 'Aggressive'} Mode`,
       sa,
@@ -242,11 +241,29 @@ function phase1Message(
 ): IncomingResult {
   if (message.header.messageId !== 0) return dropped('phase 1 message with a message ID');
   if (sa.step === 'done') return dropped('phase 1 is complete');
+  // Until the peer's HASH verifies, a message proves nothing: what it changed is undone unless it
+  // moves the exchange on, so a forged one changes nothing (docs/ikev1-engine.md).
+  const answering = sa.step === 'mm-wait-2' || sa.step === 'am-wait-2';
+  const createdByThis = sa.step === 'mm-wait-1' || sa.step === 'am-wait-1';
+  const restore = sa.savePhase1();
+  const undo = () => {
+    restore();
+    if (answering) ep.ikeSas.forgetResponderCookie(sa);
+  };
+  // With `local_addrs = %any` we sent from a wildcard; the answer tells which address the peer
+  // reaches, and the NAT-D hashes of message 3 must name it (RFC 3947 section 3.2).
+  if (answering && (sa.local.address === '0.0.0.0' || sa.local.address === '::')) {
+    sa.local = { address: dg.local.address, port: sa.local.port };
+  }
   let payloads: readonly Payload[];
   if (message.body.encrypted) {
-    if (sa.keys === undefined) return dropped('encrypted before the keys exist');
+    if (sa.keys === undefined) {
+      undo();
+      return dropped('encrypted before the keys exist');
+    }
     const decrypted = sa.decrypt(message);
     if (!('payloads' in decrypted)) {
+      undo();
       sa.failure = 'a message from the peer could not be decrypted: the pre-shared keys probably differ';
       ep.log('warn', sa.failure, sa);
       // As strongSwan does: tell the peer (under our keys), so that it logs a decryption failure too.
@@ -263,9 +280,17 @@ function phase1Message(
   const result: Phase1Result = handler(sa, message, payloads, ep);
   switch (result.kind) {
     case 'ignored':
+      undo();
       ep.log('debug', result.reason, sa);
       return dropped(result.reason);
     case 'failed':
+      if (!result.authenticated && !createdByThis) {
+        // Maybe forged: remembered as the likely reason should the exchange fail, nothing more.
+        undo();
+        sa.failure = result.reason;
+        ep.log('warn', `unauthenticated phase 1 message refused, still waiting: ${result.reason}`, sa);
+        return dropped(result.reason);
+      }
       ep.log('error', `phase 1 failed: ${result.reason}`, sa);
       if (result.afterKeys && sa.keys !== undefined)
         for (const payloads of phase1Refusal(sa, NotifyType[result.notify]))
@@ -298,6 +323,11 @@ function quickModeMessage(
   const messageId = message.header.messageId;
   if (sa.state !== 'established' || !message.body.encrypted || messageId === 0)
     return dropped('Quick Mode outside an established ISAKMP SA');
+  if (!sa.quickModes.has(messageId) && sa.quickModes.size >= ep.settings.maxQuickModes) {
+    // Bounded state per ISAKMP SA: the peer retransmits message 1 once an exchange is over.
+    ep.log('debug', `${sa.quickModes.size} Quick Modes in progress: a new one waits`, sa);
+    return dropped('too many Quick Modes in progress');
+  }
   const decrypted = sa.decrypt(message);
   if (!('payloads' in decrypted)) {
     ep.log('debug', 'a Quick Mode message could not be decrypted: dropped', sa);
@@ -313,6 +343,7 @@ function quickModeMessage(
       if (refusal.notify !== 'INVALID_HASH_INFORMATION') {
         sendInformational(sa, [isakmpNotify(sa, NotifyType[refusal.notify])], ep);
         sa.finishedMessageIds.add(messageId);
+        sa.endExchange(messageId);
       }
       return dropped(refusal.reason);
     }
@@ -333,7 +364,7 @@ function quickModeMessage(
 function abandonQuickMode(ep: Ikev1Endpoint, sa: IkeSa, messageId: number): void {
   const qm = sa.quickModes.get(messageId);
   if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
-  sa.quickModes.delete(messageId);
+  sa.endExchange(messageId);
   sa.outstanding.delete(messageId);
   sa.finishedMessageIds.add(messageId);
 }
@@ -365,7 +396,9 @@ function informationalMessage(ep: Ikev1Endpoint, sa: IkeSa, message: Message): I
     return dropped('Informational already seen');
   // Informational exchanges have no answer to repeat (RFC 2408 section 4.8): nothing is cached, and
   // message ID 0 stays phase 1's.
-  handleInformational(sa, message, payloads, ep);
+  // Only an authenticated message is proof of liveness (DPD, half-open timeout): anyone who saw the
+  // cookies can send an unprotected one.
+  if (!handleInformational(sa, message, payloads, ep)) return dropped('unauthenticated Informational');
   sa.lastActivity = ep.now;
   sa.pruneExchanges();
   return { kind: 'ike' };

@@ -86,23 +86,37 @@ export function deleteChildPayload(child: ChildSa): DeletePayload {
   };
 }
 
-/** Sends a DPD R-U-THERE with the next sequence number (RFC 3706 section 5.3). */
-export function sendRuThere(sa: IkeSa, ctx: ExchangeContext): void {
+/**
+ * Sends a DPD R-U-THERE with the next sequence number (RFC 3706 sections 5.3, 6.2): the first of a
+ * round, or a retransmission. A retransmission is a new Informational exchange with the next
+ * sequence number, since the peer drops a repeated message ID (nothing to answer it from) and
+ * RFC 3706 section 6.2 has every R-U-THERE increment the sequence.
+ */
+export function sendRuThere(sa: IkeSa, ctx: ExchangeContext, retransmission = false): void {
   sa.dpdSequence =
     sa.dpdSequence === 0 ? ctx.random.bytes(4).readUInt32BE(0) & 0x7fffffff : (sa.dpdSequence + 1) >>> 0;
   const data = Buffer.alloc(4);
   data.writeUInt32BE(sa.dpdSequence, 0);
+  if (!retransmission) {
+    sa.dpdSentAt = ctx.now;
+    sa.dpdFirstSequence = sa.dpdSequence;
+    sa.dpdRetransmits = 0;
+  }
   sa.dpdOutstanding = true;
-  sa.dpdSentAt = ctx.now;
   sendInformational(sa, [isakmpNotify(sa, NotifyType.R_U_THERE, data)], ctx);
 }
 
+/**
+ * Acts on an Informational exchange once its HASH(1) verified; returns whether it did. Only such a
+ * message is proof that the peer lives: an unprotected or badly HASHed one could come from anyone
+ * who saw the cookies (RFC 3706 section 6).
+ */
 export function handleInformational(
   sa: IkeSa,
   message: Message,
   payloads: readonly Payload[],
   ctx: ExchangeContext,
-): void {
+): boolean {
   if (!message.body.encrypted || sa.keys === undefined) {
     const notes = payloads
       .filter((p) => p.type === 'notification')
@@ -112,7 +126,7 @@ export function handleInformational(
       `unprotected Informational from ${sa.remote.address}${notes.length > 0 ? `: ${notes.join(', ')}` : ''} (not acted on)`,
       sa,
     );
-    return;
+    return false;
   }
   const [hash, ...rest] = payloads;
   const expected = informationalHash(
@@ -123,7 +137,7 @@ export function handleInformational(
   );
   if (hash?.type !== 'hash' || !equalMacs(expected, hash.data)) {
     ctx.log('warn', 'Informational exchange with a bad HASH(1) dropped', sa);
-    return;
+    return false;
   }
   sa.commitReceived(message);
   if (message.header.messageId !== 0) sa.requireKeys().cipher.ivs.forget(message.header.messageId);
@@ -132,6 +146,7 @@ export function handleInformational(
     if (p.type === 'notification') handleNotify(sa, p, ctx);
     else if (p.type === 'delete') handleDelete(sa, p, ctx);
   }
+  return true;
 }
 
 function handleNotify(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, ctx: ExchangeContext): void {
@@ -141,7 +156,9 @@ function handleNotify(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, 
       return;
     case NotifyType.R_U_THERE_ACK: {
       const sequence = n.data.length === 4 ? Buffer.from(n.data).readUInt32BE(0) : -1;
-      if (sequence === sa.dpdSequence) sa.dpdOutstanding = false;
+      // An ACK to any R-U-THERE of the round (a retransmission may cross an ACK): section 6.1.
+      const sent = (sa.dpdSequence - sa.dpdFirstSequence) >>> 0;
+      if (sequence >= 0 && (sequence - sa.dpdFirstSequence) >>> 0 <= sent) sa.dpdOutstanding = false;
       return;
     }
     case NotifyType.INITIAL_CONTACT:

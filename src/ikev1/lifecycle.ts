@@ -97,6 +97,28 @@ export class Lifecycle {
     }
   }
 
+  /**
+   * Rekeys an installed CHILD SA with a new Quick Mode (from the timers). A failure to start it is
+   * logged and tried again after the retransmission timeout while the SA lives; it never escapes
+   * `handleTimeout`.
+   */
+  rekeyChild(sa: IkeSa, child: ChildSa): void {
+    const ep = this.ep;
+    child.state = 'rekeying';
+    try {
+      startQuickMode(sa, child.config, ep, child.info.id);
+    } catch (error) {
+      child.state = 'installed';
+      const retry = ep.now + ep.settings.retransmitTimeout;
+      child.info = { ...child.info, rekeyAt: retry < child.info.expiresAt ? retry : undefined };
+      ep.log(
+        'error',
+        `rekeying CHILD SA '${child.config.name}' failed: ${(error as Error).message}${child.info.rekeyAt === undefined ? '' : '; trying again'}`,
+        sa,
+      );
+    }
+  }
+
   /** Phase 1 is complete: announce it, arm its timers, honour INITIAL-CONTACT, start the waiting children. */
   established(sa: IkeSa, initialContact: boolean): void {
     const ep = this.ep;
@@ -191,6 +213,7 @@ export class Lifecycle {
     const wasUp = sa.state === 'established' || sa.state === 'deleting';
     sa.state = 'deleted';
     this.ep.ikeSas.remove(sa);
+    this.ep.timers.cancel(sa);
     this.#pendingChildren.delete(sa.id);
     if (wasUp || reason === 'failed') this.ep.emit({ type: 'ike-sa-down', sa: this.ikeInfo(sa), reason });
   }
@@ -236,12 +259,46 @@ export class Lifecycle {
 
   terminate(name: string): string | undefined {
     const ep = this.ep;
-    const byId = /^\d+$/.test(name) ? Number(name) : undefined;
-    const ikeMatches = ep.ikeSas.all().filter((sa) => sa.connection.name === name || sa.id === byId);
-    const childMatches = ep.children.all().filter((c) => c.config.name === name || c.info.id === byId);
+    // `ike:ID` and `child:ID` name one SA; a bare number names the IKE or child SA with that id.
+    const typed = /^(ike|child):(\d+)$/.exec(name);
+    const byId = typed !== null ? Number(typed[2]) : /^\d+$/.test(name) ? Number(name) : undefined;
+    const kind = typed?.[1];
+    const ikeMatches =
+      kind === 'child'
+        ? []
+        : ep.ikeSas
+            .all()
+            .filter((sa) => (kind === undefined && sa.connection.name === name) || sa.id === byId);
+    const childMatches =
+      kind === 'ike'
+        ? []
+        : ep.children
+            .all()
+            .filter((c) => (kind === undefined && c.config.name === name) || c.info.id === byId);
     if (ikeMatches.length === 0 && childMatches.length === 0) return `no SA named '${name}'`;
     for (const child of childMatches) this.removeChild(child, 'local', true);
     for (const sa of ikeMatches) this.deleteIkeSa(sa, 'local');
+    return undefined;
+  }
+
+  /**
+   * The data plane counted an IPsec SA past its soft (rekey_bytes/rekey_packets) or hard
+   * (life_bytes/life_packets) limit (RFC 2409 section 5.5: lifetimes in kilobytes as well as
+   * seconds). Soft: rekey the child now, as its rekey time would; hard: delete it and tell the peer.
+   */
+  childLimitReached(childSaId: number, hard: boolean): string | undefined {
+    const child = this.ep.children.byId(childSaId);
+    if (child === undefined) return `no CHILD SA #${childSaId}`;
+    const sa = child.ikeSa;
+    if (hard) {
+      this.ep.log('info', `CHILD SA '${child.config.name}' reached its hard byte/packet limit`, sa);
+      this.removeChild(child, 'expired', true);
+      return undefined;
+    }
+    if (child.state !== 'installed' || sa.state !== 'established') return undefined;
+    this.ep.log('info', `CHILD SA '${child.config.name}' reached its soft byte/packet limit: rekeying`, sa);
+    child.state = 'rekeying';
+    startQuickMode(sa, child.config, this.ep, child.info.id);
     return undefined;
   }
 

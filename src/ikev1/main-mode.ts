@@ -27,7 +27,7 @@ import {
   payloadBody,
   verifyPeerHash,
 } from './phase1-common.js';
-import { fail, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
+import { fail, failAuthenticated, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
 import { acceptedSaPayload, acceptedSuite, phase1SaPayload, selectPhase1 } from './phase1-proposal.js';
 
 const MM = ExchangeType.IDENTITY_PROTECTION;
@@ -212,7 +212,7 @@ function authenticatePeer(
   // failed?" when we used the IV from before the message).
   sa.commitReceived(message);
   const refused = acceptPeerId(sa, id);
-  if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused, true);
+  if (refused !== undefined) return failAuthenticated('INVALID_ID_INFORMATION', refused);
   return undefined;
 }
 

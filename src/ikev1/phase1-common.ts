@@ -136,7 +136,14 @@ export function derivePhase1Keys(
   const cbc = phase1Cipher(suite.encryption);
   const ka = deriveKa(prf, skeyid.skeyidE, cbc.keyLength);
   try {
-    const iv = new IvState(prf, cbc.blockSize, phase1Iv(prf, sa.gxi, sa.gxr, cbc.blockSize));
+    // No LRU cap: a context lives exactly as long as its exchange (IkeSa.endExchange), and the
+    // exchanges in progress are bounded (EngineSettings.maxQuickModes), so no live one is evicted.
+    const iv = new IvState(
+      prf,
+      cbc.blockSize,
+      phase1Iv(prf, sa.gxi, sa.gxr, cbc.blockSize),
+      Number.POSITIVE_INFINITY,
+    );
     sa.keys = { skeyid, ka, cipher: new IsakmpCipher(cbc, ka, iv) };
   } catch (error) {
     return fail('INVALID_KEY_INFORMATION', `key derivation failed: ${(error as Error).message}`);

@@ -14,6 +14,11 @@ export type Phase1Result =
       readonly reason: string;
       /** The keys exist: the notify goes in an encrypted Informational exchange. */
       readonly afterKeys: boolean;
+      /**
+       * The message that failed was authenticated (its HASH verified), so the peer really refused or
+       * sent something unacceptable. Otherwise it may be forged: the failure is only remembered.
+       */
+      readonly authenticated: boolean;
     };
 
 /**
@@ -24,8 +29,17 @@ export function ignore(reason: string): Phase1Result {
   return { kind: 'ignored', reason };
 }
 
+/**
+ * The message cannot be accepted. Unless the SA was created by it (a responder's first message), it
+ * was not authenticated, so it changes nothing: the exchange keeps waiting for the real peer.
+ */
 export function fail(notify: keyof typeof NotifyType, reason: string, afterKeys = false): Phase1Result {
-  return { kind: 'failed', notify, reason, afterKeys };
+  return { kind: 'failed', notify, reason, afterKeys, authenticated: false };
+}
+
+/** The peer authenticated itself (its HASH verified) and then failed: phase 1 ends. */
+export function failAuthenticated(notify: keyof typeof NotifyType, reason: string): Phase1Result {
+  return { kind: 'failed', notify, reason, afterKeys: true, authenticated: true };
 }
 
 /**

@@ -55,11 +55,30 @@ export function startQuickMode(
 ): number {
   const messageId = newMessageId(sa, ctx);
   const offers = phase2Offers(child.espProposals, child.ahProposals);
-  const group = pfsGroupOf(offers);
   const localSpis = new Map<IpsecProtocol, Buffer>();
-  for (const offer of offers)
-    for (const p of offer.protocols)
-      if (!localSpis.has(p.protocol)) localSpis.set(p.protocol, ctx.children.allocateSpi());
+  try {
+    for (const offer of offers)
+      for (const p of offer.protocols)
+        if (!localSpis.has(p.protocol)) localSpis.set(p.protocol, ctx.children.allocateSpi());
+    return sendQuickMode1(sa, child, ctx, messageId, offers, localSpis, rekeyOf);
+  } catch (error) {
+    // Nothing of a Quick Mode that could not start stays behind: its SPIs, record and IV context.
+    for (const spi of localSpis.values()) ctx.children.releaseSpi(spi);
+    sa.endExchange(messageId);
+    throw error;
+  }
+}
+
+function sendQuickMode1(
+  sa: IkeSa,
+  child: ChildConfig,
+  ctx: ExchangeContext,
+  messageId: number,
+  offers: readonly Phase2Offer[],
+  localSpis: Map<IpsecProtocol, Buffer>,
+  rekeyOf: number | undefined,
+): number {
+  const group = pfsGroupOf(offers);
   const udp = natDetected(sa);
   const encapsulationMode =
     udp && sa.natVariant !== undefined
@@ -240,7 +259,7 @@ export function handleQuickMode2(
     false,
   );
   ctx.exchangeDone(sa, qm.messageId);
-  sa.quickModes.delete(qm.messageId);
+  sa.endExchange(qm.messageId);
   ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
   return undefined;
 }

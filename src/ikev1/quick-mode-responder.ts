@@ -192,7 +192,7 @@ export function handleQuickMode3(
   if (hash?.type !== 'hash' || !equalMacs(expected, hash.data)) return 'HASH(3) does not verify';
   sa.commitReceived(message);
   ctx.exchangeDone(sa, qm.messageId);
-  sa.quickModes.delete(qm.messageId);
+  sa.endExchange(qm.messageId);
   ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
   return undefined;
 }

@@ -8,7 +8,6 @@
 import type { Ikev1Endpoint } from './endpoint.js';
 import type { IkeSa } from './ike-sa.js';
 import { sendRuThere } from './informational.js';
-import { startQuickMode } from './quick-mode-initiator.js';
 import { TimerQueue } from './timer-queue.js';
 
 export class SaTimers {
@@ -16,18 +15,30 @@ export class SaTimers {
 
   constructor(private readonly ep: Ikev1Endpoint) {}
 
-  /** Call whenever an SA's deadline may have moved earlier (a later one is found lazily). */
-  schedule(sa: IkeSa): void {
-    if (sa.state !== 'deleted') this.#queue.push(this.deadlineOf(sa), sa);
+  /** Entries in the queue: at most one per SA, however many datagrams or timers touched it. */
+  get size(): number {
+    return this.#queue.size;
   }
 
-  /** The earliest deadline of all SAs, dropping stale queue entries on the way. */
+  /**
+   * Sets the SA's deadline in the queue. Call it whenever the deadline may have moved earlier; one
+   * that moved later without a call only costs a wake-up that finds nothing due.
+   */
+  schedule(sa: IkeSa): void {
+    if (sa.state === 'deleted') this.#queue.delete(sa);
+    else this.#queue.set(sa, this.deadlineOf(sa));
+  }
+
+  /** The SA is gone: its entry leaves the queue. */
+  cancel(sa: IkeSa): void {
+    this.#queue.delete(sa);
+  }
+
+  /** The earliest deadline of all SAs. */
   next(): number | undefined {
     for (let top = this.#queue.peek(); top !== undefined; top = this.#queue.peek()) {
-      const current = top.sa.state === 'deleted' ? Number.POSITIVE_INFINITY : this.deadlineOf(top.sa);
-      if (current === top.at) return top.at;
-      this.#queue.pop();
-      this.#queue.push(current, top.sa);
+      if (top.sa.state !== 'deleted') return top.at;
+      this.#queue.delete(top.sa);
     }
     return undefined;
   }
@@ -35,18 +46,26 @@ export class SaTimers {
   /** Runs the timers that are due at `ep.now`, each SA at most once per call. */
   run(): void {
     const now = this.ep.now;
-    const done = new Set<IkeSa>();
-    for (let at = this.next(); at !== undefined && at <= now; at = this.next()) {
-      const sa = this.#queue.pop()!.sa;
-      if (done.has(sa)) {
+    const due: IkeSa[] = [];
+    for (let top = this.#queue.peek(); top !== undefined && top.at <= now; top = this.#queue.peek()) {
+      this.#queue.delete(top.sa);
+      due.push(top.sa);
+    }
+    for (const sa of due) {
+      if (sa.state === 'deleted') continue;
+      try {
+        this.runSa(sa);
+      } catch (error) {
+        // Each action guards its own failures (rekeyChild); this keeps one SA's bug from stopping
+        // every other SA's timers.
+        this.ep.log('error', `a timer failed: ${(error as Error).message}`, sa);
+      }
+      this.schedule(sa);
+      if ((this.#queue.get(sa) ?? Number.POSITIVE_INFINITY) <= now) {
         // Still due after its timers ran (nothing can advance until later): look again next time.
         this.ep.log('debug', 'a timer is due again at once; deferred', sa);
-        this.#queue.push(now + 1, sa);
-        continue;
+        this.#queue.set(sa, now + 1);
       }
-      done.add(sa);
-      this.runSa(sa);
-      this.schedule(sa);
     }
   }
 
@@ -73,12 +92,49 @@ export class SaTimers {
     return next;
   }
 
+  /** When DPD has something to do: start a round, retransmit an R-U-THERE, or give the peer up. */
   dpdDue(sa: IkeSa): number | undefined {
     const delay = sa.connection.dpdDelay * 1000;
     if (delay <= 0 || !sa.peerDpd) return undefined;
-    return sa.dpdOutstanding
-      ? sa.dpdSentAt + Math.max(sa.connection.dpdTimeout * 1000, delay)
-      : sa.lastActivity + delay;
+    return sa.dpdOutstanding ? Math.min(sa.dpdNextAt, this.dpdDeadAt(sa)) : sa.lastActivity + delay;
+  }
+
+  /** The end of a DPD round without an ACK: `dpd_timeout` after its first R-U-THERE (at least `dpd_delay`). */
+  dpdDeadAt(sa: IkeSa): number {
+    return sa.dpdSentAt + Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay) * 1000;
+  }
+
+  /**
+   * DPD (RFC 3706 section 5.4): an R-U-THERE after `dpd_delay` without a message from the peer,
+   * retransmitted on the retransmission schedule (as strongSwan retransmits it) until an ACK comes
+   * or the round's `dpd_timeout` runs out; only then is the peer dead. False when it is.
+   */
+  dpd(sa: IkeSa): boolean {
+    const ep = this.ep;
+    const now = ep.now;
+    const due = this.dpdDue(sa);
+    if (due === undefined || now < due) return true;
+    if (!sa.dpdOutstanding) {
+      sendRuThere(sa, ep);
+      sa.dpdNextAt = now + ep.settings.retransmitTimeout;
+      return true;
+    }
+    if (now >= this.dpdDeadAt(sa)) {
+      ep.log(
+        'warn',
+        `no DPD answer for ${Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay)} s (${sa.dpdRetransmits + 1} R-U-THERE sent): the peer is dead`,
+        sa,
+      );
+      ep.lifecycle.removeIkeSa(sa, 'dead-peer');
+      return false;
+    }
+    sa.dpdRetransmits++;
+    ep.log('debug', `no R-U-THERE-ACK yet: R-U-THERE again (${sa.dpdRetransmits})`, sa);
+    sendRuThere(sa, ep, true);
+    const s = ep.settings;
+    sa.dpdNextAt =
+      now + Math.min(s.retransmitTimeout * s.retransmitBase ** sa.dpdRetransmits, s.retransmitMaxInterval);
+    return true;
   }
 
   runSa(sa: IkeSa): void {
@@ -92,7 +148,9 @@ export class SaTimers {
       now >= sa.lastActivity + ep.settings.halfOpenTimeout
     ) {
       const why = sa.failure === undefined ? '' : ` (${sa.failure})`;
-      ep.log(
+      // Anyone can open half-open SAs (one message 1 each): these lines are rate-limited.
+      ep.logLimited(
+        'half-open timeout',
         'warn',
         `no message from the peer for ${ep.settings.halfOpenTimeout / 1000} s during phase 1: giving up${why}`,
         sa,
@@ -107,15 +165,7 @@ export class SaTimers {
       return;
     }
     if (sa.rekeyAt !== undefined && now >= sa.rekeyAt) lifecycle.rekeyIkeSa(sa);
-    const dpd = this.dpdDue(sa);
-    if (dpd !== undefined && now >= dpd) {
-      if (sa.dpdOutstanding) {
-        ep.log('warn', `no DPD answer for ${sa.connection.dpdTimeout} s: the peer is dead`, sa);
-        lifecycle.removeIkeSa(sa, 'dead-peer');
-        return;
-      }
-      sendRuThere(sa, ep);
-    }
+    if (!this.dpd(sa)) return;
     if (sa.floated && sa.localBehindNat && now >= sa.lastKeepalive + ep.settings.keepaliveInterval) {
       sa.lastKeepalive = now;
       ep.sendKeepalive(sa);
@@ -129,8 +179,7 @@ export class SaTimers {
         now >= child.info.rekeyAt &&
         child.state === 'installed'
       ) {
-        child.state = 'rekeying';
-        startQuickMode(sa, child.config, ep, child.info.id);
+        lifecycle.rekeyChild(sa, child);
       }
     }
   }
@@ -156,7 +205,7 @@ export class SaTimers {
         o.timer = false;
         const qm = sa.quickModes.get(messageId);
         if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
-        sa.quickModes.delete(messageId);
+        sa.endExchange(messageId);
         continue;
       }
       o.tries++;

@@ -10,6 +10,19 @@ export interface ListingOptions {
   readonly now: number;
   /** Add SKEYID_d/_a/_e, Ka and the IPsec keys. */
   readonly showKeys?: boolean;
+  /** Bytes, packets and last use of each child (by id), from the data plane. */
+  readonly traffic?: Readonly<Record<string, TrafficLine>>;
+}
+
+/** What the listing shows of a child's traffic (control-protocol.ts ChildTraffic). */
+export interface TrafficLine {
+  readonly bytesIn: number;
+  readonly packetsIn: number;
+  readonly bytesOut: number;
+  readonly packetsOut: number;
+  readonly lastInAt: number | undefined;
+  readonly lastOutAt: number | undefined;
+  readonly droppedIn: number;
 }
 
 /** The whole listing; the empty string when there is no SA. */
@@ -81,7 +94,17 @@ function childLines(sa: ChildSaInfo, options: ListingOptions): string[] {
   times.push(`expires in ${until(sa.expiresAt, options.now)}s`);
   if (sa.lifetime.kilobytes !== undefined) times.push(`or after ${sa.lifetime.kilobytes} KB`);
   lines.push(`    ${times.join(', ')}`);
-  lines.push(`    in  ${sa.spiIn}, out ${sa.spiOut}`);
+  const traffic = options.traffic?.[sa.id];
+  if (traffic === undefined) lines.push(`    in  ${sa.spiIn}, out ${sa.spiOut}`);
+  else {
+    // swanctl --list-sas: bytes, packets and the last use of each direction.
+    const used = (at: number | undefined) => (at === undefined ? '' : `, ${ago(at, options.now)}s ago`);
+    const dropped = traffic.droppedIn > 0 ? `, ${traffic.droppedIn} dropped` : '';
+    lines.push(
+      `    in  ${sa.spiIn}, ${traffic.bytesIn} bytes, ${traffic.packetsIn} packets${used(traffic.lastInAt)}${dropped}`,
+      `    out ${sa.spiOut}, ${traffic.bytesOut} bytes, ${traffic.packetsOut} packets${used(traffic.lastOutAt)}`,
+    );
+  }
   if (options.showKeys) {
     lines.push(
       `    in  encryption key ${sa.keys.encryptionIn || 'none'}, integrity key ${sa.keys.integrityIn || 'none'}`,

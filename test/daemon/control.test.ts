@@ -112,7 +112,10 @@ describe('control socket', () => {
       answers.slice(0, 3).map((l) => JSON.parse(l)),
       [
         { ok: false, error: 'not JSON' },
-        { ok: false, error: 'unknown command "fly" (expected up, down, list-sas, list-conns or reload)' },
+        {
+          ok: false,
+          error: 'unknown command "fly" (expected up, down, list-sas, list-conns, list-pols or reload)',
+        },
         { ok: false, error: "'up' needs a 'name'" },
       ],
     );

@@ -46,6 +46,7 @@ export class FakeEndpoint implements EndpointLike {
   readonly initiated: { connection: string; child: string | undefined }[] = [];
   readonly terminated: string[] = [];
   readonly reloaded: IketsConfig[] = [];
+  readonly limits: { childSaId: number; hard: boolean }[] = [];
   terminatedAll = 0;
   timeout: number | undefined;
   behaviour: Behaviour = 'succeed';
@@ -114,6 +115,11 @@ export class FakeEndpoint implements EndpointLike {
         { type: 'child-sa-up', sa, rekeyOf: undefined },
       );
     }
+    return undefined;
+  }
+
+  childLimitReached(_now: number, childSaId: number, hard: boolean): string | undefined {
+    this.limits.push({ childSaId, hard });
     return undefined;
   }
 

@@ -63,6 +63,8 @@ describe('ikets start as a process', () => {
         '--control',
         control,
         '--log-json',
+        '--dataplane',
+        'none',
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -79,6 +81,23 @@ describe('ikets start as a process', () => {
     assert.equal(up.status, 0, up.stderr + out);
     const sad = peer.daemon.sad;
     await until('the peer to install the child', () => sad.size.ike === 1 && sad.size.child === 1);
+
+    // SIGHUP reloads (SAs stay up); a broken file is refused and the configuration in force is kept.
+    const extra = pairConfig('a', ports).replace(
+      'connections {',
+      'connections {\n  spare { version = 1\n local { auth = psk }\n remote { auth = psk } }',
+    );
+    await writeFile(join(dir, 'a.conf'), extra);
+    proc.kill('SIGHUP');
+    await until('the reload', () => out.includes('reloaded'));
+    const conns = await ikets(['list-conns', '--control', control]);
+    assert.match(conns.stdout, /spare/);
+    await writeFile(join(dir, 'a.conf'), 'connections {');
+    proc.kill('SIGHUP');
+    await until('the failed reload', () => out.includes('reload failed'));
+    assert.equal(proc.exitCode, null, 'still running');
+    assert.match((await ikets(['list-conns', '--control', control])).stdout, /spare/);
+    assert.equal(sad.size.child, 1);
 
     proc.kill('SIGTERM');
     assert.deepEqual(await exited, [0, null]);

@@ -204,4 +204,24 @@ describe('daemon pieces', () => {
       { code: 'ERR_DAEMON_BIND' },
     );
   });
+
+  it('refuses to run half-bound: the IKE port taken while the NAT-T port is free', async () => {
+    const squatter = createSocket('udp4');
+    await new Promise<void>((resolve) => squatter.bind(0, '127.0.0.1', resolve));
+    const taken = squatter.address().port;
+    try {
+      await assert.rejects(
+        UdpSockets.bind(['127.0.0.1'], taken, 0, () => {}),
+        {
+          code: 'ERR_DAEMON_BIND',
+          message: new RegExp(`127\\.0\\.0\\.1:${taken} \\(EADDRINUSE\\).*half-bound`),
+        },
+      );
+      // and the NAT-T port it had bound was given back: binding it all again works
+      const { sockets } = await UdpSockets.bind(['127.0.0.1'], 0, 0, () => {});
+      await sockets.close();
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+  });
 });

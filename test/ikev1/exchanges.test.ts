@@ -79,9 +79,20 @@ describe('IKEv1 engine exchanges', () => {
     assertCrosswise(a.childSaList(), b.childSaList());
     assert.equal(a.childSaList()[0]?.encapsulation, true);
     assert.equal(b.childSaList()[0]?.encapsulation, true);
-    // The side behind the (faked) NAT keeps the mapping open (RFC 3948 section 2.3).
-    net.run(65_000);
-    assert.ok(ikeA.nat.local);
+    // The side behind the (faked) NAT keeps the mapping open (RFC 3948 section 2.3): one 0xFF byte
+    // from the NAT-T port every 20 s, on both sides here since both fake the NAT.
+    const keepalives: { from: string; at: number; port: number }[] = [];
+    net.tap = (from, t, at) => {
+      if (t.data.length === 1 && t.data[0] === 0xff) keepalives.push({ from, at, port: t.local.port });
+    };
+    const start = net.now;
+    net.run(start + 65_000);
+    const fromA = keepalives.filter((k) => k.from === 'a');
+    assert.equal(fromA.length, 3, JSON.stringify(keepalives));
+    assert.ok(fromA.every((k) => k.port === 4500));
+    assert.equal(keepalives.filter((k) => k.from === 'b').length, 3);
+    for (let i = 1; i < fromA.length; i++)
+      assert.equal((fromA[i]?.at ?? 0) - (fromA[i - 1]?.at ?? 0), 20_000);
   });
 
   it('non-default ports: IKE with the non-ESP marker on both sides', () => {

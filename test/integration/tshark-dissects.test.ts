@@ -7,7 +7,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
 import { writePcap } from '../../src/capture/pcap-writer.js';
 import {
   CertificateEncoding,
@@ -36,6 +35,7 @@ import {
   tvAttribute,
   vendorIdBytes,
 } from '../../src/codec/index.js';
+import { after, it, suite } from '../support/suite.js';
 
 function tsharkPresent(): boolean {
   try {
@@ -248,7 +248,7 @@ const MESSAGES: readonly Message[] = [
   ]),
 ];
 
-describe('tshark dissects messages built from typed values', {
+suite('tshark dissects messages built from typed values', {
   skip: tsharkPresent() ? false : 'tshark is not installed',
 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ikets-tshark-'));

@@ -6,10 +6,10 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readCaptureFile } from '../../src/capture/file.js';
 import { isakmpDatagrams } from '../../src/capture/index.js';
+import { it, suite } from '../support/suite.js';
 import {
   type Charon,
   createNetnsPair,
@@ -24,7 +24,7 @@ import {
 
 const tools = ensureTools(['charon', 'swanctl', 'ip', 'unshare', 'tshark']);
 
-describe('interop harness: live capture', { skip: tools.ok ? false : tools.reason }, () => {
+suite('interop harness: live capture', { skip: tools.ok ? false : tools.reason }, () => {
   it('captures IKEv1 + ESP-in-UDP that the capture reader and tshark understand', async (t) => {
     const pair = await createNetnsPair();
     const dir = mkdtempSync(join(tmpdir(), 'ikets-capture-test-'));

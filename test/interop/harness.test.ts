@@ -2,7 +2,7 @@
 // IKEv1 Main Mode (PSK) + Quick Mode; both ends list the IKE SA ESTABLISHED and the CHILD SA
 // INSTALLED with crosswise-matching SPIs. Skips without root or strongSwan.
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, suite } from '../support/suite.js';
 import {
   type Charon,
   createNetnsPair,
@@ -16,7 +16,7 @@ import {
 const PSK = 'ikets-harness-test-psk-0123456789';
 const tools = ensureTools(['charon', 'swanctl', 'ip', 'unshare']);
 
-describe('interop harness: strongSwan <-> strongSwan IKEv1 Main Mode PSK', {
+suite('interop harness: strongSwan <-> strongSwan IKEv1 Main Mode PSK', {
   skip: tools.ok ? false : tools.reason,
 }, () => {
   let pair: NetnsPair | undefined;
@@ -104,7 +104,7 @@ describe('interop harness: strongSwan <-> strongSwan IKEv1 Main Mode PSK', {
   });
 });
 
-describe('interop harness: IPv6 and loopback', { skip: tools.ok ? false : tools.reason }, () => {
+suite('interop harness: IPv6 and loopback', { skip: tools.ok ? false : tools.reason }, () => {
   it('negotiates IKEv1 Main Mode + Quick Mode over IPv6 in the namespace pair', async (t) => {
     const pair = await createNetnsPair();
     const peers: Charon[] = [];

@@ -4,7 +4,7 @@
 // charon runs with kernel-libipsec, so it fakes a NAT and everything is UDP-encapsulated.
 // Skips without root or strongSwan.
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it, suite } from '../support/suite.js';
 import { createNetnsPair, ensureTools, type NetnsPair, waitUntil } from './harness/index.js';
 import {
   AES128_SHA256,
@@ -64,7 +64,7 @@ const PFS: Scenario = {
 };
 const INITIATORS = ['ikets', 'charon'] as const;
 
-describe('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : tools.reason }, () => {
+suite('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : tools.reason }, () => {
   let pair: NetnsPair | undefined;
   before(async () => {
     pair = await createNetnsPair();

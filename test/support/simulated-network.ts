@@ -41,6 +41,8 @@ export class SimulatedNetwork {
   readonly #random;
   readonly events = new Map<string, EndpointEvent[]>();
   readonly sent = new Map<string, number>();
+  /** Sees every datagram a host sends, before loss (for tests that count what was sent). */
+  tap: ((from: string, transmit: Transmit, at: number) => void) | undefined;
   readonly #addresses = new Map<string, readonly Address[]>();
   #seq = 0;
 
@@ -80,6 +82,7 @@ export class SimulatedNetwork {
 
   private send(from: string, t: Transmit): void {
     this.sent.set(from, (this.sent.get(from) ?? 0) + 1);
+    this.tap?.(from, t, this.now);
     const c = this.conditions;
     // A datagram sent from a wildcard leaves with the host's address, as the kernel picks it.
     const wildcard = t.local.address === '0.0.0.0' || t.local.address === '::';

@@ -1,0 +1,78 @@
+import { ExchangeType, encodeMessage } from '../src/codec/index.js';
+import { parseSwanctlConfig } from '../src/config/swanctl.js';
+import { Ikev1Endpoint } from '../src/ikev1/endpoint.js';
+import type { BenchCase, BenchSuite } from './harness.js';
+
+// The cost of a forged datagram that reaches an established ISAKMP SA (its cookies are right, its
+// ciphertext is not): the engine decrypts, fails, drops it and re-arms the SA's timer. The time box
+// runs it hundreds of thousands of times, so a cost that grew with the number of datagrams (the
+// timer queue of issue 10 item A) would show as a low rate here.
+
+function config(self: 'a' | 'b'): string {
+  const other = self === 'a' ? 'b' : 'a';
+  return `connections { bench {
+    version = 1
+    local_addrs = 127.0.0.${self === 'a' ? 1 : 2}
+    remote_addrs = 127.0.0.${self === 'a' ? 2 : 1}
+    proposals = aes128-sha256-x25519
+    dpd_delay = 10s
+    local { auth = psk
+      id = ${self}.bench }
+    remote { auth = psk
+      id = ${other}.bench }
+    children { net { esp_proposals = aes128-sha256 } }
+  } }
+  secrets { ike { secret = bench-secret-0123456789 } }`;
+}
+
+function forgedDatagrams(): () => void {
+  const a = new Ikev1Endpoint({ config: parseSwanctlConfig(config('a')) }, 0);
+  const b = new Ikev1Endpoint({ config: parseSwanctlConfig(config('b')) }, 0);
+  a.initiate(0, 'bench', 'net');
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      for (let t = from.pollTransmit(); t !== undefined; t = from.pollTransmit()) {
+        to.handleDatagram(0, { local: t.remote, remote: t.local, data: t.data });
+        moved = true;
+      }
+      while (from.pollEvent() !== undefined);
+    }
+  }
+  const sa = a.ikeSas.all()[0];
+  if (sa?.state !== 'established') throw new Error('handshake did not complete');
+  const header = {
+    initiatorCookie: sa.initiatorCookie,
+    responderCookie: sa.responderCookie,
+    majorVersion: 1,
+    minorVersion: 0,
+    exchangeType: ExchangeType.QUICK_MODE,
+    commit: false,
+    authenticationOnly: false,
+    messageId: 0x01020304,
+  };
+  const data = encodeMessage({
+    header,
+    body: { encrypted: true, firstPayload: 8, ciphertext: Buffer.alloc(32, 0x5a) },
+  });
+  const from = { address: '203.0.113.66', port: 500 };
+  let now = 0;
+  return () => {
+    now += 0.05;
+    a.handleDatagram(now, { local: sa.local, remote: from, data });
+    while (a.pollEvent() !== undefined);
+    while (a.pollTransmit() !== undefined);
+  };
+}
+
+export const floodSuites: readonly BenchSuite[] = [
+  {
+    name: 'ikev1 under attack',
+    cases: (): BenchCase[] => [
+      { name: 'forged datagram to an established SA (dropped)', ikets: forgedDatagrams() },
+    ],
+  },
+];

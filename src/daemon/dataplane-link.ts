@@ -1,0 +1,434 @@
+/**
+ * The link between the SA database and a data plane backend (docs/dataplane.md): every IPsec SA pair
+ * the engine reports is installed as two SAs (in, out) with its child's policies, every removal
+ * removes them, and `start_action = trap` children get trap policies whose first packet starts Quick
+ * Mode. The backend's events come back as engine inputs: ACQUIRE -> initiate, a soft or hard
+ * byte/packet limit -> rekey or delete, a NAT mapping change -> the SA follows the peer.
+ *
+ * Backend calls are asynchronous; they run one at a time in the order the SAD reported the changes,
+ * so an SA is never deleted before it was added, and a rekeying's new SA is in place before the old
+ * one goes (RFC 4301 section 4.4.2: the SAD and the SPD stay consistent).
+ */
+import type { ChildConfig, ConnectionConfig, IketsConfig } from '../config/swanctl.js';
+import type {
+  BackendEvents,
+  DataplaneBackend,
+  IpsecSaParams,
+  PolicyParams,
+  SaCounters,
+  SaId,
+  SaLimits,
+  Selector,
+} from '../dataplane/backend.js';
+import { selectorOf } from '../ikev1/traffic-selectors.js';
+import type { ChildSaInfo, LogLevel } from '../ikev1/types.js';
+import type { SecurityAssociationDatabase } from '../sad/index.js';
+import {
+  childPolicies,
+  formatSpdSelector,
+  parseSelector,
+  ReqidAllocator,
+  SecurityPolicyDatabase,
+  type SpdOperation,
+} from '../spd/index.js';
+
+export interface DataplaneLinkHooks {
+  /** The configuration in force (it changes on reload). */
+  config(): IketsConfig;
+  initiate(connection: string, child: string): string | undefined;
+  childLimitReached(childSaId: number, hard: boolean): void;
+  /** The SAs of a child could not be installed: delete the child, so both peers agree. */
+  installFailed(childSaId: number): void;
+  log(level: LogLevel, message: string, connection?: string): void;
+  now(): number;
+}
+
+interface InstalledChild {
+  readonly info: ChildSaInfo;
+  readonly reqid: number;
+  readonly reqidKey: string;
+  readonly inbound: SaId;
+  readonly outbound: SaId;
+  readonly policies: readonly PolicyParams[];
+}
+
+interface Trap {
+  readonly connection: string;
+  readonly child: string;
+  readonly reqid: number;
+  readonly reqidKey: string;
+  readonly policies: readonly PolicyParams[];
+}
+
+/** An ACQUIRE is acted on once per reqid until the child is up or this long has passed. */
+const ACQUIRE_HOLD_MS = 30_000;
+
+export class DataplaneLink {
+  readonly spd = new SecurityPolicyDatabase();
+  readonly #reqids = new ReqidAllocator();
+  readonly #children = new Map<number, InstalledChild>();
+  /** `esp:SPI:DST` of both SAs of each child -> the child SA id (for the backend's events). */
+  readonly #bySa = new Map<string, number>();
+  /** By `connection/child`. */
+  readonly #traps = new Map<string, Trap>();
+  /** reqid -> when we initiated for an ACQUIRE. */
+  readonly #acquiring = new Map<number, number>();
+  readonly #offs: (() => void)[] = [];
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly backend: DataplaneBackend,
+    private readonly hooks: DataplaneLinkHooks,
+  ) {
+    const events = backend.events;
+    this.#offs.push(
+      events.on('acquire', (e) => this.#acquire(e)),
+      events.on('expire', (e) => this.#expire(e)),
+      events.on('mapping', (e) => this.#mapping(e)),
+      events.on('log', (e) => hooks.log(e.level, `data plane: ${e.message}`)),
+    );
+  }
+
+  /** Follows the SAD: installs what is added, removes what is deleted or expired. */
+  attach(sad: SecurityAssociationDatabase): void {
+    this.#offs.push(
+      sad.events.on('added', (e) => {
+        if (e.kind === 'child') this.#install(e.sa);
+      }),
+      sad.events.on('rekeyed', (e) => this.#install(e.sa)),
+      sad.events.on('deleted', (e) => {
+        if (e.kind === 'child') this.#uninstall(e.sa.id);
+      }),
+      sad.events.on('expired', (e) => {
+        if (e.kind === 'child') this.#uninstall(e.sa.id);
+      }),
+    );
+  }
+
+  /** Installs the trap policies of the configuration's `start_action = trap` children, dropping stale ones. */
+  syncTraps(): void {
+    const wanted = new Map<string, { connection: ConnectionConfig; child: ChildConfig }>();
+    for (const connection of this.hooks.config().connections)
+      for (const child of connection.children)
+        if (child.startAction === 'trap')
+          wanted.set(`${connection.name}/${child.name}`, { connection, child });
+    for (const [key, trap] of this.#traps) if (!wanted.has(key)) this.#removeTrap(key, trap);
+    for (const [key, { connection, child }] of wanted) {
+      if (this.#traps.has(key)) continue;
+      const trap = this.#trapOf(connection, child);
+      if (typeof trap === 'string') {
+        this.hooks.log('warn', `cannot install trap policies of '${child.name}': ${trap}`, connection.name);
+        continue;
+      }
+      this.#traps.set(key, trap);
+      this.#enqueue(`trap policies of '${child.name}'`, async () => {
+        for (const p of trap.policies) await this.#apply(this.spd.add(`trap:${key}`, p));
+      });
+    }
+  }
+
+  /** Byte and packet counters of a child's inbound and outbound SA. */
+  async counters(childSaId: number): Promise<{ in: SaCounters; out: SaCounters } | undefined> {
+    const child = this.#children.get(childSaId);
+    if (child === undefined) return undefined;
+    try {
+      const [inbound, outbound] = await Promise.all([
+        this.backend.querySa(child.inbound),
+        this.backend.querySa(child.outbound),
+      ]);
+      return { in: inbound, out: outbound };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The reqid of an installed child (PLUTO_REQID of its updown script). */
+  reqidOf(childSaId: number): number | undefined {
+    return this.#children.get(childSaId)?.reqid;
+  }
+
+  /** Resolves when every backend change asked for so far is done. */
+  settled(): Promise<void> {
+    return this.#queue;
+  }
+
+  /** Removes everything ikets installed (SAs, policies, traps) and closes the backend. */
+  async close(): Promise<void> {
+    for (const off of this.#offs) off();
+    for (const id of [...this.#children.keys()]) this.#uninstall(id);
+    for (const [key, trap] of [...this.#traps]) this.#removeTrap(key, trap);
+    await this.#queue;
+    await this.backend.close();
+  }
+
+  #install(info: ChildSaInfo): void {
+    const local = parseSelector(info.localTs[0] ?? '');
+    const remote = parseSelector(info.remoteTs[0] ?? '');
+    if (local === undefined || remote === undefined) {
+      this.hooks.log(
+        'error',
+        `CHILD SA #${info.id}: unreadable selectors ${info.localTs} === ${info.remoteTs}`,
+      );
+      return;
+    }
+    const reqidKey = reqidKeyOf(info.connection, info.child, local, remote);
+    const reqid = this.#reqids.acquire(reqidKey, `sa:${info.id}`);
+    const config = this.#childConfig(info.connection, info.child);
+    const [inbound, outbound] = saPair(info, reqid, local, remote, config);
+    const policies = childPolicies({
+      reqid,
+      protocol: info.protocol,
+      mode: info.mode,
+      localAddress: info.local.address,
+      remoteAddress: info.remote.address,
+      localTs: local,
+      remoteTs: remote,
+      action: 'protect',
+    });
+    const child: InstalledChild = {
+      info,
+      reqid,
+      reqidKey,
+      inbound: saId(inbound),
+      outbound: saId(outbound),
+      policies,
+    };
+    this.#children.set(info.id, child);
+    this.#bySa.set(saKey(child.inbound), info.id);
+    this.#bySa.set(saKey(child.outbound), info.id);
+    this.#acquiring.delete(reqid);
+    this.#enqueue(`CHILD SA #${info.id}`, async () => {
+      try {
+        // Inbound first: the peer may use its outbound SA as soon as Quick Mode ends.
+        await this.backend.addSa(inbound);
+        await this.backend.addSa(outbound);
+        for (const p of policies) await this.#apply(this.spd.add(`sa:${info.id}`, p));
+        this.hooks.log(
+          'info',
+          `installed CHILD SA #${info.id} in the ${this.backend.name} data plane: SPIs ${info.spiIn} (in) ${info.spiOut} (out), reqid ${reqid}`,
+          info.connection,
+        );
+      } catch (error) {
+        this.hooks.log(
+          'error',
+          `cannot install CHILD SA #${info.id} in the ${this.backend.name} data plane: ${describe(error)}`,
+          info.connection,
+        );
+        this.hooks.installFailed(info.id);
+      }
+    });
+  }
+
+  #uninstall(childSaId: number): void {
+    const child = this.#children.get(childSaId);
+    if (child === undefined) return;
+    this.#children.delete(childSaId);
+    this.#bySa.delete(saKey(child.inbound));
+    this.#bySa.delete(saKey(child.outbound));
+    this.#reqids.release(child.reqidKey, `sa:${childSaId}`);
+    this.#enqueue(`removal of CHILD SA #${childSaId}`, async () => {
+      // Policies first, so no packet is sent on an SA about to vanish (a trap policy may take over).
+      for (const p of child.policies) await this.#apply(this.spd.remove(`sa:${childSaId}`, p));
+      await this.#quietly(() => this.backend.deleteSa(child.outbound));
+      await this.#quietly(() => this.backend.deleteSa(child.inbound));
+    });
+  }
+
+  #trapOf(connection: ConnectionConfig, child: ChildConfig): Trap | string {
+    const localAddress = connection.localAddrs.find(isConcrete);
+    const remoteAddress = connection.remoteAddrs.find(isConcrete);
+    if (localAddress === undefined || remoteAddress === undefined)
+      return 'a trap needs concrete local_addrs and remote_addrs';
+    const dynamic = { kind: 'dynamic', protocol: 0, port: 0 } as const;
+    const local = selectorOf(child.localTs[0] ?? dynamic, localAddress);
+    const remote = selectorOf(child.remoteTs[0] ?? dynamic, remoteAddress);
+    const key = `${connection.name}/${child.name}`;
+    const reqidKey = reqidKeyOf(connection.name, child.name, local, remote);
+    const reqid = this.#reqids.acquire(reqidKey, `trap:${key}`);
+    const protocol = child.ahProposals.length > 0 && child.espProposals.length === 0 ? 'ah' : 'esp';
+    const policies = childPolicies({
+      reqid,
+      protocol,
+      mode: child.mode,
+      localAddress,
+      remoteAddress,
+      localTs: local,
+      remoteTs: remote,
+      action: 'trap',
+    });
+    return { connection: connection.name, child: child.name, reqid, reqidKey, policies };
+  }
+
+  #removeTrap(key: string, trap: Trap): void {
+    this.#traps.delete(key);
+    this.#reqids.release(trap.reqidKey, `trap:${key}`);
+    this.#enqueue(`trap policies of '${trap.child}'`, async () => {
+      for (const p of trap.policies) await this.#apply(this.spd.remove(`trap:${key}`, p));
+    });
+  }
+
+  #acquire(e: BackendEvents['acquire']): void {
+    const trap = [...this.#traps.values()].find((t) => t.reqid === e.reqid);
+    if (trap === undefined) return;
+    const now = this.hooks.now();
+    const since = this.#acquiring.get(e.reqid);
+    if (since !== undefined && now - since < ACQUIRE_HOLD_MS) return;
+    if ([...this.#children.values()].some((c) => c.reqid === e.reqid)) return;
+    this.#acquiring.set(e.reqid, now);
+    this.hooks.log(
+      'info',
+      `acquire for '${trap.child}' (${e.source} -> ${e.destination}): starting Quick Mode`,
+      trap.connection,
+    );
+    const error = this.hooks.initiate(trap.connection, trap.child);
+    if (error !== undefined) this.hooks.log('error', `acquire: ${error}`, trap.connection);
+  }
+
+  #expire(e: BackendEvents['expire']): void {
+    const id = this.#bySa.get(saKey(e));
+    if (id === undefined) return;
+    this.hooks.childLimitReached(id, e.hard);
+  }
+
+  /**
+   * ESP-in-UDP from a new address or port (RFC 3948 section 3.3 / RFC 3947 section 4: a NAT
+   * rebinding). The backend reports it only for packets whose ICV verified; our outbound SA follows.
+   */
+  #mapping(e: BackendEvents['mapping']): void {
+    const id = this.#bySa.get(saKey(e));
+    const child = id === undefined ? undefined : this.#children.get(id);
+    if (child === undefined || child.info.encapsulation === false) return;
+    this.hooks.log(
+      'info',
+      `CHILD SA #${child.info.id}: the peer's ESP-in-UDP now comes from ${e.address}:${e.port}`,
+      child.info.connection,
+    );
+    this.#enqueue(`NAT mapping of CHILD SA #${child.info.id}`, () =>
+      this.backend.updateSa(child.outbound, {
+        source: child.info.local.address,
+        destination: e.address,
+        encapsulation: { sourcePort: child.info.local.port, destinationPort: e.port },
+      }),
+    );
+  }
+
+  #childConfig(connection: string, child: string): ChildConfig | undefined {
+    return this.hooks
+      .config()
+      .connections.find((c) => c.name === connection)
+      ?.children.find((c) => c.name === child);
+  }
+
+  async #apply(ops: readonly SpdOperation[]): Promise<void> {
+    for (const o of ops) {
+      if (o.op === 'install') await this.backend.addPolicy(o.policy);
+      else await this.#quietly(() => this.backend.deletePolicy(o.policy));
+    }
+  }
+
+  /** A removal that fails (the SA already gone, say) is logged, and the rest goes on. */
+  async #quietly(operation: () => Promise<void>): Promise<void> {
+    try {
+      await operation();
+    } catch (error) {
+      this.hooks.log('debug', `data plane: ${describe(error)}`);
+    }
+  }
+
+  #enqueue(what: string, task: () => Promise<void>): void {
+    this.#queue = this.#queue.then(task).catch((error: unknown) => {
+      this.hooks.log('error', `data plane: ${what}: ${describe(error)}`);
+    });
+  }
+}
+
+function reqidKeyOf(connection: string, child: string, local: Selector, remote: Selector): string {
+  return `${connection}/${child} ${formatSpdSelector(local)} ${formatSpdSelector(remote)}`;
+}
+
+function isConcrete(address: string): boolean {
+  return address !== '%any' && address !== '%any4' && address !== '%any6' && !address.includes('/');
+}
+
+function saId(sa: IpsecSaParams): SaId {
+  return { spi: sa.spi, protocol: sa.protocol, destination: sa.destination };
+}
+
+function saKey(id: SaId): string {
+  return `${id.protocol}:${id.spi.toString(16)}:${id.destination.toLowerCase()}`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The inbound and outbound SA of a child, from the engine's report. The byte limit is the smaller
+ * of life_bytes and the lifetime in kilobytes negotiated in Quick Mode (RFC 2407 section 4.5).
+ */
+export function saPair(
+  info: ChildSaInfo,
+  reqid: number,
+  localTs: Selector,
+  remoteTs: Selector,
+  config: ChildConfig | undefined,
+): [IpsecSaParams, IpsecSaParams] {
+  const negotiatedBytes = BigInt(info.lifetime.kilobytes ?? 0) * 1024n;
+  const configured = config?.lifeBytes ?? 0n;
+  const hardBytes =
+    negotiatedBytes === 0n
+      ? configured
+      : configured === 0n
+        ? negotiatedBytes
+        : configured < negotiatedBytes
+          ? configured
+          : negotiatedBytes;
+  const limits: SaLimits = {
+    softBytes: config?.rekeyBytes ?? 0n,
+    hardBytes,
+    softPackets: config?.rekeyPackets ?? 0n,
+    hardPackets: config?.lifePackets ?? 0n,
+  };
+  const key = (hex: string): Buffer => Buffer.from(hex, 'hex');
+  const common = {
+    reqid,
+    protocol: info.protocol,
+    mode: info.mode,
+    limits,
+    localTs,
+    remoteTs,
+  } as const;
+  const inbound: IpsecSaParams = {
+    ...common,
+    direction: 'in',
+    spi: Number.parseInt(info.spiIn, 16),
+    source: info.remote.address,
+    destination: info.local.address,
+    encapsulation: info.encapsulation
+      ? { sourcePort: info.remote.port, destinationPort: info.local.port }
+      : undefined,
+    encryption:
+      info.encryption === undefined ? undefined : { name: info.encryption, key: key(info.keys.encryptionIn) },
+    integrity:
+      info.integrity === undefined ? undefined : { name: info.integrity, key: key(info.keys.integrityIn) },
+    replayWindow: config?.replayWindow ?? 32,
+  };
+  const outbound: IpsecSaParams = {
+    ...common,
+    direction: 'out',
+    spi: Number.parseInt(info.spiOut, 16),
+    source: info.local.address,
+    destination: info.remote.address,
+    encapsulation: info.encapsulation
+      ? { sourcePort: info.local.port, destinationPort: info.remote.port }
+      : undefined,
+    encryption:
+      info.encryption === undefined
+        ? undefined
+        : { name: info.encryption, key: key(info.keys.encryptionOut) },
+    integrity:
+      info.integrity === undefined ? undefined : { name: info.integrity, key: key(info.keys.integrityOut) },
+    replayWindow: 0,
+  };
+  return [inbound, outbound];
+}

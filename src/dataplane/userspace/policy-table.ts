@@ -1,0 +1,73 @@
+/**
+ * The userspace data plane's SPD (RFC 4301 section 4.4.1): policies per direction, searched in
+ * priority order (lower value first, XFRM's convention; strongSwan computes the priorities), the
+ * first whose source and destination selectors match a packet deciding its fate.
+ */
+import type { PolicyDirection, PolicyParams, Selector } from '../backend.js';
+import { type PacketFlow, selectorMatches } from '../esp/ip.js';
+
+function sameSelector(a: Selector, b: Selector): boolean {
+  return (
+    a.family === b.family &&
+    a.start === b.start &&
+    a.end === b.end &&
+    a.protocol === b.protocol &&
+    a.port === b.port
+  );
+}
+
+export type PolicyKey = Pick<PolicyParams, 'direction' | 'source' | 'destination' | 'priority'>;
+
+export function samePolicy(a: PolicyKey, b: PolicyKey): boolean {
+  return (
+    a.direction === b.direction &&
+    a.priority === b.priority &&
+    sameSelector(a.source, b.source) &&
+    sameSelector(a.destination, b.destination)
+  );
+}
+
+export class PolicyTable {
+  readonly #byDirection: Record<PolicyDirection, PolicyParams[]> = { in: [], out: [], fwd: [] };
+
+  /** Adds a policy; false if an equal one (direction, selectors, priority) is installed. */
+  add(policy: PolicyParams): boolean {
+    const list = this.#byDirection[policy.direction];
+    if (list.some((p) => samePolicy(p, policy))) return false;
+    // Stable: among equal priorities the older policy stays first, as XFRM inserts.
+    let i = list.length;
+    while (i > 0 && (list[i - 1]?.priority ?? 0) > policy.priority) i--;
+    list.splice(i, 0, policy);
+    return true;
+  }
+
+  /** Removes and returns the policy equal to `key`, or undefined. */
+  remove(key: PolicyKey): PolicyParams | undefined {
+    const list = this.#byDirection[key.direction];
+    const i = list.findIndex((p) => samePolicy(p, key));
+    if (i < 0) return undefined;
+    const [removed] = list.splice(i, 1);
+    return removed;
+  }
+
+  /** The first policy of `direction` matching the packet (RFC 4301 section 4.4.1: ordered search). */
+  lookup(direction: PolicyDirection, flow: PacketFlow): PolicyParams | undefined {
+    for (const p of this.#byDirection[direction]) {
+      if (
+        selectorMatches(p.source, flow.family, flow.source, flow.protocol, flow.sourcePort) &&
+        selectorMatches(p.destination, flow.family, flow.destination, flow.protocol, flow.destinationPort)
+      ) {
+        return p;
+      }
+    }
+    return undefined;
+  }
+
+  all(): PolicyParams[] {
+    return [...this.#byDirection.in, ...this.#byDirection.out, ...this.#byDirection.fwd];
+  }
+
+  clear(): void {
+    for (const list of Object.values(this.#byDirection)) list.length = 0;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * socketFd(): the fd of a bound node:dgram socket, for socket options Node has no API for (SO_MARK).
+ * Proven to be that very socket by a receive buffer size set through Node and read back through the fd.
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { readlinkSync } from 'node:fs';
+import { test } from 'node:test';
+import { socketFd } from '../../src/daemon/socket-fd.js';
+import { libc } from '../../src/dataplane/userspace/libc.js';
+
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+
+for (const type of ['udp4', 'udp6'] as const) {
+  test(`socketFd of a ${type} socket: none before bind, the socket's own fd after, none after close`, async (t) => {
+    if (process.platform !== 'linux') {
+      t.skip('socketFd reads a Linux fd');
+      return;
+    }
+    const socket = createSocket(type);
+    assert.equal(socketFd(socket), undefined);
+    await new Promise<void>((resolve) => socket.bind(0, type === 'udp4' ? '127.0.0.1' : '::1', resolve));
+    const fd = socketFd(socket);
+    assert.ok(fd !== undefined && fd > 2);
+    assert.match(readlinkSync(`/proc/self/fd/${fd}`), /^socket:\[\d+\]$/);
+    // Linux doubles the requested size (socket(7)); reading it through the fd shows it is this socket.
+    socket.setRecvBufferSize(77_777);
+    assert.equal(libc().getsockoptInt(fd, SOL_SOCKET, SO_RCVBUF).value, 2 * 77_777);
+    await new Promise<void>((resolve) => socket.close(resolve));
+    assert.equal(socketFd(socket), undefined);
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Floods of forged datagrams against an established SA, on the virtual clock: the state they can
+ * cause stays bounded (timer queue entries, log lines), and the SA keeps working.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ExchangeType } from '../../src/codec/index.js';
+import { badHashDelete, fromAttacker, garbageEncrypted, plainDelete } from './forge.js';
+import { assertCrosswise, makePair } from './peers.js';
+
+const FLOOD = 100_000;
+/** 20,000 datagrams per second of virtual time. */
+const PER_MS = 20;
+
+function established() {
+  const pair = makePair({ connExtra: 'dpd_delay = 10s\n    dpd_timeout = 30s' });
+  pair.a.initiate(0, 'gw', 'net');
+  pair.net.run(10_000);
+  const sa = pair.a.ikeSas.all()[0];
+  assert.ok(sa !== undefined && sa.state === 'established');
+  return { ...pair, sa };
+}
+
+describe('IKEv1 engine under a flood of forged datagrams', () => {
+  it(`${FLOOD} datagrams to one SA leave one timer queue entry per SA`, () => {
+    const { net, a, b, sa } = established();
+    let largest = 0;
+    const start = net.now;
+    for (let i = 0; i < FLOOD; i++) {
+      const now = start + Math.floor(i / PER_MS);
+      const type = i % 2 === 0 ? ExchangeType.QUICK_MODE : ExchangeType.INFORMATIONAL;
+      a.handleDatagram(now, fromAttacker(sa.local, garbageEncrypted(sa, type, 1 + (i % 5000), i)));
+      if (i % PER_MS === 0) a.handleTimeout(now);
+      largest = Math.max(largest, a.timers.size);
+      while (a.pollEvent() !== undefined);
+    }
+    assert.equal(largest, 1, `the timer queue held ${largest} entries for 1 SA`);
+    // The SA's timers still run: DPD keeps it up with the live peer, and a rekey still works.
+    net.run(net.now + 120_000);
+    assert.equal(a.ikeSaList()[0]?.state, 'established');
+    assert.equal(a.pollTimeout(), a.timers.deadlineOf(sa));
+    const installed = net.eventsOf('a', 'child-sa-up').length;
+    a.initiate(net.now, 'gw', 'net');
+    net.run(net.now + 10_000);
+    assert.equal(net.eventsOf('a', 'child-sa-up').length, installed + 1);
+    assertCrosswise(a.childSaList(), b.childSaList());
+  });
+
+  it(`${FLOOD} forged datagrams of six kinds write a bounded number of log lines, with the rest counted`, () => {
+    const { net, a, sa } = established();
+    const kinds = [
+      (i: number) => garbageEncrypted(sa, ExchangeType.QUICK_MODE, 1 + i, i),
+      (i: number) => garbageEncrypted(sa, ExchangeType.INFORMATIONAL, 1 + i, i),
+      (i: number) => plainDelete(sa, 1 + i),
+      (i: number) => badHashDelete(sa, 1 + i),
+      // Malformed: a header claiming more bytes than there are.
+      (i: number) => Buffer.concat([plainDelete(sa, 1 + i).subarray(0, 30), Buffer.from([i & 255])]),
+      // A Main Mode message 1 no connection accepts (it offers no SA payload... from a stranger).
+      (i: number) => {
+        const m = plainDelete(sa, 0);
+        m.writeUInt32BE(i + 1, 0);
+        m.writeUInt32BE(0, 8);
+        m.writeUInt32BE(0, 12);
+        m[18] = ExchangeType.IDENTITY_PROTECTION;
+        return m;
+      },
+    ];
+    const lines: string[] = [];
+    const start = net.now;
+    for (let i = 0; i < FLOOD; i++) {
+      const now = start + Math.floor(i / PER_MS);
+      const kind = kinds[i % kinds.length]!;
+      a.handleDatagram(now, fromAttacker(sa.local, kind(i)));
+      if (i % PER_MS === 0) a.handleTimeout(now);
+      for (let e = a.pollEvent(); e !== undefined; e = a.pollEvent())
+        if (e.type === 'log') lines.push(`${e.level} ${e.message}`);
+    }
+    const earlier = net.logsOf('a').length;
+    net.run(start + 60_000);
+    lines.push(...net.logsOf('a').slice(earlier));
+    // Six kinds, 5 s of flood and a minute after: about (10 + 5) lines and a summary or two per kind.
+    assert.ok(lines.length <= 200, `${lines.length} log lines:\n${lines.slice(0, 50).join('\n')}`);
+    const suppressed = lines.flatMap((l) => {
+      const m = /^info (\d+) similar messages suppressed/.exec(l);
+      return m ? [Number(m[1])] : [];
+    });
+    const counted = suppressed.reduce((x, y) => x + y, 0);
+    assert.ok(counted > FLOOD / 2, `only ${counted} suppressed lines counted`);
+    assert.equal(a.ikeSaList()[0]?.state, 'established');
+  });
+
+  it('10,000 first messages from strangers in 0.5 s: at most 20 + 20/s unprotected refusals sent', () => {
+    const { a, b } = makePair();
+    a.initiate(0, 'gw', 'net');
+    const first = a.pollTransmit();
+    assert.ok(first !== undefined);
+    let replies = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const now = Math.floor(i / PER_MS);
+      const stranger = { address: `10.9.${(i >> 8) & 255}.${i & 255}`, port: 500 };
+      b.handleDatagram(now, { local: first.remote, remote: stranger, data: first.data });
+      for (let t = b.pollTransmit(); t !== undefined; t = b.pollTransmit()) replies++;
+      while (b.pollEvent() !== undefined);
+    }
+    assert.ok(replies >= 20, `${replies} refusals`);
+    assert.ok(replies <= 20 + 20 * 0.5 + 1, `${replies} refusals`);
+    assert.equal(b.ikeSaList().length, 0);
+  });
+});
