@@ -116,10 +116,24 @@ function up(
     const children = new Map<string, ChildSaInfo>();
     let finished = false;
     const offs: (() => void)[] = [];
-    const timer = setTimeout(
-      () => finish({ ok: false, error: `'${request.name}' is not up after ${timeout / 1000}s` }),
-      timeout,
-    );
+    /** A half-open ISAKMP SA of ours that knows why it is failing (RFC 2408 section 5: unauthenticated notes included). */
+    const failing = () =>
+      daemon.endpoint
+        .ikeSas()
+        .find(
+          (s) =>
+            s.connection === target.connection &&
+            s.role === 'initiator' &&
+            s.state === 'connecting' &&
+            s.failure !== undefined,
+        );
+    const timer = setTimeout(() => {
+      const why = failing()?.failure;
+      finish({
+        ok: false,
+        error: `'${request.name}' is not up after ${timeout / 1000}s${why === undefined ? '' : `: ${why}`}`,
+      });
+    }, timeout);
     // A client still waiting must not keep a daemon that is shutting down alive.
     timer.unref();
     function finish(response: ControlResponse): void {
@@ -137,6 +151,12 @@ function up(
       daemon.events.on('log', (entry) => {
         if (entry.connection === target.connection || (entry.ikeSa !== undefined && ikeIds.has(entry.ikeSa)))
           stream(logLine(entry));
+        // The engine logs when it learns why phase 1 is failing (a refusal, an answer it cannot
+        // decrypt): report it now rather than at the timeout. The SA itself keeps to the protocol
+        // (an unauthenticated hint changes nothing there); the next `up` starts afresh.
+        const sa = ikeSa === undefined ? failing() : undefined;
+        if (sa !== undefined)
+          finish({ ok: false, error: `establishing IKE SA #${sa.id} failed: ${sa.failure}` });
       }),
       daemon.events.on('event', (event: EndpointEvent) => {
         if (event.type === 'log' || event.sa.connection !== target.connection) return;
@@ -146,7 +166,15 @@ function up(
         } else if (event.type === 'child-sa-up' && target.children.includes(event.sa.child)) {
           children.set(event.sa.child, event.sa);
         } else if (event.type === 'ike-sa-down' && ikeSa === undefined) {
-          return finish({ ok: false, error: `establishing IKE SA #${event.sa.id} failed (${event.reason})` });
+          return finish({
+            ok: false,
+            error: `establishing IKE SA #${event.sa.id} failed${event.sa.failure === undefined ? ` (${event.reason})` : `: ${event.sa.failure}`}`,
+          });
+        } else if (event.type === 'child-sa-failed' && target.children.includes(event.sa.child)) {
+          return finish({
+            ok: false,
+            error: `establishing CHILD SA '${event.sa.child}' failed: ${event.reason}`,
+          });
         } else if (
           event.type === 'child-sa-down' &&
           target.children.includes(event.sa.child) &&

@@ -18,6 +18,7 @@ import type { ChildSa } from './child-sa-table.js';
 import type { ExchangeContext } from './context.js';
 import type { IkeSa } from './ike-sa.js';
 import { afterHash, newMessageId } from './quick-mode-common.js';
+import { quickModeRefused, refusedQuickMode } from './quick-mode-initiator.js';
 
 const INFORMATIONAL = ExchangeType.INFORMATIONAL;
 
@@ -169,7 +170,25 @@ function handleNotify(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, 
         `peer notifies ${nameOrNumber(NotifyType, n.notifyType)}`,
         sa,
       );
+      if (n.notifyType < 16384) peerRefused(sa, n, ctx);
   }
+}
+
+/**
+ * An authenticated error notify (types below 16384, RFC 2408 section 3.14.1) ends what it refuses at
+ * once: phase 1 while it is in progress, or our Quick Mode it names, instead of retransmitting into
+ * a refusal until the timeout.
+ */
+function peerRefused(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, ctx: ExchangeContext): void {
+  const reason = `the peer refused: ${nameOrNumber(NotifyType, n.notifyType)}`;
+  if (sa.state === 'connecting') {
+    sa.failure = reason;
+    ctx.log('error', `phase 1 failed: ${reason}`, sa);
+    ctx.dropSa(sa, 'failed');
+    return;
+  }
+  const qm = refusedQuickMode(sa, n);
+  if (qm !== undefined) quickModeRefused(sa, qm, reason, ctx);
 }
 
 function handleDelete(sa: IkeSa, d: DeletePayload, ctx: ExchangeContext): void {

@@ -40,7 +40,12 @@ export class Lifecycle {
       for (const child of children) this.startChild(existing, child);
       return undefined;
     }
-    if (existing !== undefined) {
+    if (existing?.state === 'connecting' && existing.isInitiator && existing.failure !== undefined) {
+      // A half-open SA that is failing (refused, or the peer's answers cannot be decrypted) is not
+      // reused: a new initiate starts afresh, as after a configuration fix.
+      this.ep.log('info', `abandoning ISAKMP SA #${existing.id}: ${existing.failure}`, existing);
+      this.removeIkeSa(existing, 'local');
+    } else if (existing !== undefined) {
       this.#pendingChildren.set(existing.id, [
         ...(this.#pendingChildren.get(existing.id) ?? []),
         ...children,
@@ -341,6 +346,7 @@ export class Lifecycle {
       lifetime: sa.suite?.lifeSeconds ?? 0,
       rekeyAt: sa.rekeyAt,
       expiresAt: sa.expiresAt,
+      failure: sa.failure,
       keys:
         keys === undefined
           ? undefined

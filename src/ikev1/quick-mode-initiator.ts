@@ -5,8 +5,8 @@
  *                           <--  HDR*, HASH(2), SA, Nr [, KE ] [, IDci, IDcr ] [, N(RESPONDER-LIFETIME)]
  *   HDR*, HASH(3)                                                          -->
  */
-import type { IdentificationPayload, Message, Payload } from '../codec/index.js';
-import { EncapsulationMode } from '../codec/index.js';
+import type { IdentificationPayload, Message, NotificationPayload, Payload } from '../codec/index.js';
+import { EncapsulationMode, NotifyType } from '../codec/index.js';
 import type { ChildConfig } from '../config/swanctl.js';
 import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../crypto/index.js';
 import type { ExchangeContext } from './context.js';
@@ -262,4 +262,43 @@ export function handleQuickMode2(
   sa.endExchange(qm.messageId);
   ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
   return undefined;
+}
+
+/**
+ * The Quick Mode an authenticated error notify refuses: the one whose proposal carried the notify's
+ * SPI (charon names the initiator's SPI), or, for a notify naming none of ours (ikets names the
+ * ISAKMP SA), the only one waiting for its message 2.
+ */
+export function refusedQuickMode(sa: IkeSa, n: NotificationPayload): QuickModeExchange | undefined {
+  const waiting = [...sa.quickModes.values()].filter(
+    (qm) => qm.role === 'initiator' && qm.step === 'qm-wait-2',
+  );
+  const spi = Buffer.from(n.spi);
+  const named = waiting.find((qm) => [...qm.localSpis.values()].some((s) => s.equals(spi)));
+  if (named !== undefined) return named;
+  const general =
+    n.notifyType === NotifyType.NO_PROPOSAL_CHOSEN || n.notifyType === NotifyType.INVALID_ID_INFORMATION;
+  return general && waiting.length === 1 ? waiting[0] : undefined;
+}
+
+/**
+ * The peer refused our Quick Mode in an authenticated Informational (RFC 2408 section 3.14.1): the
+ * exchange ends at once, no more retransmissions, and the child's failure says why.
+ */
+export function quickModeRefused(
+  sa: IkeSa,
+  qm: QuickModeExchange,
+  reason: string,
+  ctx: ExchangeContext,
+): void {
+  for (const spi of qm.localSpis.values()) ctx.children.releaseSpi(spi);
+  sa.quickModes.delete(qm.messageId);
+  sa.outstanding.delete(qm.messageId);
+  sa.finishedMessageIds.add(qm.messageId);
+  ctx.log('error', `CHILD SA '${qm.child.name}' failed: ${reason}`, sa);
+  ctx.emit({
+    type: 'child-sa-failed',
+    sa: { connection: sa.connection.name, child: qm.child.name, ikeSaId: sa.id },
+    reason,
+  });
 }

@@ -67,6 +67,15 @@ export interface IkeSaInfo {
   readonly expiresAt: number | undefined;
   /** Key material, for `list-sas --show-keys` and Wireshark's decryption table; never logged. */
   readonly keys: IkeSaKeys | undefined;
+  /** Why phase 1 failed, or is likely failing (the peer's refusal, an undecryptable answer, ...). */
+  readonly failure?: string | undefined;
+}
+
+/** A child we tried to establish, for `child-sa-failed`. */
+export interface ChildSaAttempt {
+  readonly connection: string;
+  readonly child: string;
+  readonly ikeSaId: number;
 }
 
 export interface IkeSaKeys {
@@ -126,6 +135,8 @@ export type EndpointEvent =
   | { readonly type: 'ike-sa-down'; readonly sa: IkeSaInfo; readonly reason: DeleteReason }
   | { readonly type: 'child-sa-up'; readonly sa: ChildSaInfo; readonly rekeyOf: number | undefined }
   | { readonly type: 'child-sa-down'; readonly sa: ChildSaInfo; readonly reason: DeleteReason }
+  /** A Quick Mode we started ended without SAs: `reason` says why (the peer's refusal). */
+  | { readonly type: 'child-sa-failed'; readonly sa: ChildSaAttempt; readonly reason: string }
   /** An IPsec SA now belongs to another ISAKMP SA (the successor of a rekeyed or deleted one). */
   | { readonly type: 'child-sa-updated'; readonly sa: ChildSaInfo }
   | {

@@ -56,7 +56,12 @@ export type PeerEvent =
   | { readonly type: 'ike-sa-up'; readonly sa: PeerIkeSa }
   | { readonly type: 'ike-sa-down'; readonly sa: PeerIkeSa; readonly reason: string }
   | { readonly type: 'child-sa-up'; readonly sa: PeerChildSa; readonly rekeyOf?: number }
-  | { readonly type: 'child-sa-down'; readonly sa: PeerChildSa; readonly reason: string };
+  | { readonly type: 'child-sa-down'; readonly sa: PeerChildSa; readonly reason: string }
+  | {
+      readonly type: 'child-sa-failed';
+      readonly sa: { connection: string; child: string; ikeSaId: number };
+      readonly reason: string;
+    };
 
 export interface PeerOptions {
   readonly netns?: string;

@@ -104,6 +104,32 @@ describe('ikets refuses, charon hears why', { skip: tools.ok ? false : tools.rea
     }
   });
 
+  it('Quick Mode refused by charon: ikets ends it at once with child-sa-failed, no retransmission', async () => {
+    assert.ok(pair);
+    const p = await startPeers(pair, {
+      proposals: 'aes128-sha256-modp2048',
+      esp: 'aes128-sha256',
+      charonEspProposals: 'aes256-sha512',
+    });
+    try {
+      const from = p.ikets.events.length;
+      p.ikets.initiate(CONN, CONN);
+      const failed = await p.ikets.waitFor((e) => e.type === 'child-sa-failed', 5000, from);
+      const why = logsOf(p);
+      assert.ok(
+        failed.type === 'child-sa-failed' && failed.reason === 'the peer refused: NO_PROPOSAL_CHOSEN',
+        why,
+      );
+      assert.match(p.charon.readLog(), /no matching proposal found, sending NO_PROPOSAL_CHOSEN/, why);
+      // FAST_SETTINGS retransmit after 1 s: wait past it, QM1 must not come again.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(p.charon.readLog().match(/parsed QUICK_MODE request/g)?.length, 1, logsOf(p));
+      assert.equal((await p.ikets.list()).ike[0]?.state, 'established');
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('charon initiating IKEv2 gets INVALID_MAJOR_VERSION from ikets, which logs it at info', async () => {
     assert.ok(pair);
     const charon = await startCharon({
