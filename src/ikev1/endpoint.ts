@@ -171,11 +171,21 @@ export class Ikev1Endpoint implements ExchangeContext {
    * dropped silently (the peer retransmits and gets its answer later).
    */
   sendRaw(transmit: Transmit): void {
-    if (!this.#refusals.admit('refusal', this.now).admit) {
-      this.logLimited('refusal not sent', 'debug', 'too many refusals of first messages: not answered');
-      return;
-    }
-    this.#transmits.push(transmit);
+    if (this.allowRefusal()) this.#transmits.push(transmit);
+  }
+
+  /**
+   * Whether a notify answering an unauthenticated message may go out now: anyone can cause one, so
+   * they share one token bucket (20 at once, 20 a second). Past it the message is not answered.
+   */
+  allowRefusal(): boolean {
+    if (this.#refusals.admit('refusal', this.now).admit) return true;
+    this.logLimited(
+      'refusal not sent',
+      'debug',
+      'too many refusals of unauthenticated messages: not answered',
+    );
+    return false;
   }
 
   emit(event: EndpointEvent): void {

@@ -249,7 +249,7 @@ function phase1Message(
       sa.failure = 'a message from the peer could not be decrypted: the pre-shared keys probably differ';
       ep.log('warn', sa.failure, sa);
       // As strongSwan does: tell the peer (under our keys), so that it logs a decryption failure too.
-      sendInformational(sa, [isakmpNotify(sa, NotifyType.PAYLOAD_MALFORMED)], ep);
+      if (ep.allowRefusal()) sendInformational(sa, [isakmpNotify(sa, NotifyType.PAYLOAD_MALFORMED)], ep);
       return dropped('undecryptable');
     }
     payloads = decrypted.payloads;

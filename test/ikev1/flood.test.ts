@@ -106,4 +106,26 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
     assert.ok(replies <= 20 + 20 * 0.5 + 1, `${replies} refusals`);
     assert.equal(b.ikeSaList().length, 0);
   });
+
+  it('10,000 undecryptable Main Mode messages 5 in 0.5 s: at most 20 + 20/s PAYLOAD-MALFORMED sent', () => {
+    const { net, a, b } = makePair();
+    a.initiate(0, 'gw', 'net');
+    // 5 ms a hop: message 3 reaches b at 15 ms; b then waits for message 5.
+    net.run(17);
+    const sa = b.ikeSas.all()[0];
+    assert.equal(sa?.step, 'mm-wait-5');
+    net.detach('a');
+    let replies = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const now = 17 + Math.floor(i / PER_MS);
+      const data = garbageEncrypted(sa, ExchangeType.IDENTITY_PROTECTION, 0, i);
+      b.handleDatagram(now, fromAttacker(sa.local, data));
+      for (let t = b.pollTransmit(); t !== undefined; t = b.pollTransmit()) replies++;
+      while (b.pollEvent() !== undefined);
+    }
+    assert.ok(replies >= 20, `${replies} notifies`);
+    assert.ok(replies <= 20 + 20 * 0.5 + 1, `${replies} notifies`);
+    assert.equal(sa.step, 'mm-wait-5');
+    void a;
+  });
 });
