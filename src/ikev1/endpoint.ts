@@ -77,7 +77,7 @@ export class Ikev1Endpoint implements ExchangeContext {
     const result = receiveDatagram(this, datagram);
     if (result.sa !== undefined) this.timers.schedule(result.sa);
     // A dropped datagram proved nothing: anyone may have sent it, as often as they like.
-    if (result.kind === 'dropped') this.#limitLogs(mark, `dropped: ${dropKind(result.reason)}`);
+    if (result.kind === 'dropped' && this.#events.length > mark) this.#limitLogs(mark, result.reason);
     return result;
   }
 
@@ -201,9 +201,10 @@ export class Ikev1Endpoint implements ExchangeContext {
   }
 
   /** The log lines a dropped datagram caused since event `mark`: kept or left out as one. */
-  #limitLogs(mark: number, kind: string): void {
+  #limitLogs(mark: number, reason: string | undefined): void {
     const events = this.#events;
     if (!events.slice(mark).some((e) => e.type === 'log')) return;
+    const kind = `dropped: ${dropKind(reason)}`;
     const { admit, suppressed } = this.#limiter.admit(kind, this.now);
     if (!admit) {
       const kept = events.slice(mark).filter((e) => e.type !== 'log');
