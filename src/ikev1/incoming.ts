@@ -282,7 +282,7 @@ function phase1Message(
           remote: sa.remote,
           data: ep.frame(sa, plainNotify(message, NotifyType[result.notify])),
         });
-      ep.lifecycle.removeIkeSa(sa, 'failed');
+      ep.lifecycle.removeIkeSa(sa, 'failed', !createdByThis);
       return dropped(result.reason);
     case 'progress':
       return accepted(ep, sa, 0, data);

@@ -268,6 +268,38 @@ describe('IKEv1 engine: forged messages change nothing', () => {
   });
 });
 
+describe('IKEv1 engine: a first message that fails leaves nothing behind', () => {
+  for (const aggressive of [false, true]) {
+    it(`${aggressive ? 'Aggressive' : 'Main'} Mode message 1 that fails in its handler: no SA, no event; the real one completes`, () => {
+      const { net, a, b } = makePair({ aggressive });
+      a.initiate(0, 'gw', 'net');
+      const first = a.pollTransmit();
+      assert.ok(first !== undefined);
+      const { marker, message } = decodeDatagram(first.data);
+      // Main Mode: no SA payload; Aggressive Mode: an identity the responder does not accept.
+      const forged = aggressive
+        ? plainWith(message, marker, (p) =>
+            p.type === 'identification' ? { ...p, id: { kind: 'ID_FQDN', name: 'mallory.test' } } : p,
+          )
+        : reencode(marker, {
+            header: message.header,
+            body: {
+              encrypted: false,
+              payloads: message.body.encrypted ? [] : message.body.payloads.filter((p) => p.type !== 'sa'),
+            },
+          });
+      b.handleDatagram(0, { local: first.remote, remote: first.local, data: forged });
+      assert.equal(b.ikeSaList().length, 0);
+      for (let e = b.pollEvent(); e !== undefined; e = b.pollEvent()) assert.equal(e.type, 'log');
+      while (b.pollTransmit() !== undefined);
+      b.handleDatagram(0, { local: first.remote, remote: first.local, data: first.data });
+      net.run(10_000);
+      assert.equal(b.ikeSaList()[0]?.state, 'established', net.logsOf('b').join('\n'));
+      assertCrosswise(a.childSaList(), b.childSaList());
+    });
+  }
+});
+
 describe('IKEv1 engine: only authenticated messages prove the peer alive', () => {
   it('forged Informationals every 5 s do not keep a dead peer SA alive: DPD still declares it dead', () => {
     const { net, a } = makePair({ connExtra: 'dpd_delay = 10s\n    dpd_timeout = 30s' });
