@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExchangeType } from '../../src/codec/index.js';
+import { parseSwanctlConfig } from '../../src/config/swanctl.js';
+import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { badHashDelete, fromAttacker, garbageEncrypted, plainDelete } from './forge.js';
 import { assertCrosswise, makePair } from './peers.js';
 
@@ -127,5 +130,52 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
     assert.ok(replies <= 20 + 20 * 0.5 + 1, `${replies} notifies`);
     assert.equal(sa.step, 'mm-wait-5');
     void a;
+  });
+
+  it('1,000 spoofed first messages and their half-open timeouts: a bounded number of log lines', () => {
+    const config = (local: string, remote: string) =>
+      parseSwanctlConfig(`connections { gw { version = 1
+        local_addrs = ${local}
+        remote_addrs = ${remote}
+        proposals = aes128-sha256-x25519
+        local { auth = psk }
+        remote { auth = psk }
+        children { net { esp_proposals = aes128-sha256 } } } }
+      secrets { ike { secret = flood-secret-0123456789 } }`);
+    const responder = new Ikev1Endpoint({ config: config('10.0.0.1', '%any'), random: seededRandom('r') }, 0);
+    const initiator = new Ikev1Endpoint(
+      { config: config('10.1.0.1', '10.0.0.1'), random: seededRandom('i') },
+      0,
+    );
+    initiator.initiate(0, 'gw', 'net');
+    const first = initiator.pollTransmit();
+    assert.ok(first !== undefined);
+    const lines: string[] = [];
+    const collect = () => {
+      for (let e = responder.pollEvent(); e !== undefined; e = responder.pollEvent())
+        if (e.type === 'log') lines.push(`${e.level} ${e.message}`);
+      while (responder.pollTransmit() !== undefined);
+    };
+    for (let i = 0; i < 1000; i++) {
+      const spoofed = { address: `10.9.${i >> 8}.${i & 255}`, port: 500 };
+      responder.handleDatagram(Math.floor(i / PER_MS), {
+        local: first.remote,
+        remote: spoofed,
+        data: first.data,
+      });
+      collect();
+    }
+    assert.equal(responder.ikeSaList().length, 1000);
+    const started = lines.filter((l) => / is initiating Main Mode/.test(l)).length;
+    assert.ok(started <= 11, `${started} lines 'is initiating'`);
+    // 30 s later every half-open SA times out (at almost the same time).
+    for (let t = 30_000; t <= 32_000; t += 100) {
+      responder.handleTimeout(t);
+      collect();
+    }
+    assert.equal(responder.ikeSaList().length, 0);
+    const timeouts = lines.filter((l) => /giving up/.test(l)).length;
+    assert.ok(timeouts <= 12, `${timeouts} half-open timeout lines`);
+    assert.match(lines.join('\n'), /\d+ similar messages suppressed \(half-open timeout\)/);
   });
 });
