@@ -106,8 +106,8 @@ export class SaTimers {
 
   /**
    * DPD (RFC 3706 section 5.4): an R-U-THERE after `dpd_delay` without a message from the peer,
-   * retransmitted on the retransmission schedule (as strongSwan retransmits it) until an ACK comes
-   * or the round's `dpd_timeout` runs out; only then is the peer dead. False when it is.
+   * sent again on the retransmission schedule until an ACK comes or the round's `dpd_timeout` runs
+   * out; only then is the peer dead (docs/ikev1-engine.md compares strongSwan). False when it is.
    */
   dpd(sa: IkeSa): boolean {
     const ep = this.ep;
