@@ -112,6 +112,9 @@ export class SaTimers {
   dpd(sa: IkeSa): boolean {
     const ep = this.ep;
     const now = ep.now;
+    // Any authenticated message since the round began proves the peer alive, as an ACK would
+    // (RFC 3706 section 5.4; strongSwan counts any inbound message too).
+    if (sa.dpdOutstanding && sa.lastActivity > sa.dpdSentAt) sa.dpdOutstanding = false;
     const due = this.dpdDue(sa);
     if (due === undefined || now < due) return true;
     if (!sa.dpdOutstanding) {
