@@ -264,7 +264,14 @@ describe('IKEv1 engine: forged messages change nothing', () => {
     }
     net.run(net.now + 60_000);
     assert.equal(a.ikeSaList()[0]?.state, 'established');
+    // A real exchange afterwards: a new Quick Mode, then a real Delete of the ISAKMP SA.
+    a.initiate(net.now, 'gw', 'net');
+    net.run(net.now + 10_000);
+    assert.equal(net.eventsOf('a', 'child-sa-up').length, 2);
     assertCrosswise(a.childSaList(), b.childSaList());
+    a.terminate(net.now, 'gw');
+    net.run(net.now + 10_000);
+    assert.equal(b.ikeSaList().length, 0, net.logsOf('b').join('\n'));
   });
 });
 
