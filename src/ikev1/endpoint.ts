@@ -81,7 +81,7 @@ export class Ikev1Endpoint implements ExchangeContext {
     const result = receiveDatagram(this, datagram);
     if (result.sa !== undefined) this.timers.schedule(result.sa);
     // A dropped datagram proved nothing: anyone may have sent it, as often as they like.
-    if (result.kind === 'dropped') this.#limitLogs(mark, `dropped: ${dropKind(result.reason)}`);
+    if (result.kind === 'dropped' && this.#events.length > mark) this.#limitLogs(mark, result.reason);
     return result;
   }
 
@@ -183,11 +183,21 @@ export class Ikev1Endpoint implements ExchangeContext {
    * dropped silently (the peer retransmits and gets its answer later).
    */
   sendRaw(transmit: Transmit): void {
-    if (!this.#refusals.admit('refusal', this.now).admit) {
-      this.logLimited('refusal not sent', 'debug', 'too many refusals of first messages: not answered');
-      return;
-    }
-    this.#transmits.push(transmit);
+    if (this.allowRefusal()) this.#transmits.push(transmit);
+  }
+
+  /**
+   * Whether a notify answering an unauthenticated message may go out now: anyone can cause one, so
+   * they share one token bucket (20 at once, 20 a second). Past it the message is not answered.
+   */
+  allowRefusal(): boolean {
+    if (this.#refusals.admit('refusal', this.now).admit) return true;
+    this.logLimited(
+      'refusal not sent',
+      'debug',
+      'too many refusals of unauthenticated messages: not answered',
+    );
+    return false;
   }
 
   emit(event: EndpointEvent): void {
@@ -203,9 +213,10 @@ export class Ikev1Endpoint implements ExchangeContext {
   }
 
   /** The log lines a dropped datagram caused since event `mark`: kept or left out as one. */
-  #limitLogs(mark: number, kind: string): void {
+  #limitLogs(mark: number, reason: string | undefined): void {
     const events = this.#events;
     if (!events.slice(mark).some((e) => e.type === 'log')) return;
+    const kind = `dropped: ${dropKind(reason)}`;
     const { admit, suppressed } = this.#limiter.admit(kind, this.now);
     if (!admit) {
       const kept = events.slice(mark).filter((e) => e.type !== 'log');

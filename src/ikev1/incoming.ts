@@ -23,6 +23,7 @@ import { classifyNattDatagram } from './nat-traversal.js';
 import { findPayload } from './phase1-common.js';
 import type { Phase1Result } from './phase1-outcome.js';
 import { invalidIsakmpSpi, phase1Suites, selectPhase1 } from './phase1-proposal.js';
+import type { QuickModeRefusal } from './quick-mode-common.js';
 import { handleQuickMode2 } from './quick-mode-initiator.js';
 import { handleQuickMode1, handleQuickMode3 } from './quick-mode-responder.js';
 import type { IncomingDatagram } from './types.js';
@@ -267,7 +268,7 @@ function phase1Message(
       sa.failure = 'a message from the peer could not be decrypted: the pre-shared keys probably differ';
       ep.log('warn', sa.failure, sa);
       // As strongSwan does: tell the peer (under our keys), so that it logs a decryption failure too.
-      sendInformational(sa, [isakmpNotify(sa, NotifyType.PAYLOAD_MALFORMED)], ep);
+      if (ep.allowRefusal()) sendInformational(sa, [isakmpNotify(sa, NotifyType.PAYLOAD_MALFORMED)], ep);
       return dropped('undecryptable');
     }
     payloads = decrypted.payloads;
@@ -301,7 +302,7 @@ function phase1Message(
           remote: sa.remote,
           data: ep.frame(sa, plainNotify(message, NotifyType[result.notify])),
         });
-      ep.lifecycle.removeIkeSa(sa, 'failed');
+      ep.lifecycle.removeIkeSa(sa, 'failed', !createdByThis);
       return dropped(result.reason);
     case 'progress':
       return accepted(ep, sa, 0, data);
@@ -334,12 +335,12 @@ function quickModeMessage(
     return dropped('undecryptable');
   }
   const qm = sa.quickModes.get(messageId);
-  let failure: string | undefined;
+  let failure: QuickModeRefusal | undefined;
   if (qm === undefined) {
     if (sa.finishedMessageIds.has(messageId)) return dropped('Quick Mode already complete');
     const refusal = handleQuickMode1(sa, message, decrypted.payloads, ep);
     if (refusal !== undefined) {
-      ep.log('warn', `Quick Mode refused: ${refusal.reason}`, sa);
+      ep.log('warn', `Quick Mode refused: ${refusal.reason} (${refusal.notify})`, sa);
       if (refusal.notify !== 'INVALID_HASH_INFORMATION') {
         sendInformational(sa, [isakmpNotify(sa, NotifyType[refusal.notify])], ep);
         sa.finishedMessageIds.add(messageId);
@@ -353,9 +354,14 @@ function quickModeMessage(
     failure = handleQuickMode3(sa, qm, message, decrypted.payloads, ep);
   }
   if (failure !== undefined) {
-    ep.log('warn', `Quick Mode ${messageId.toString(16).padStart(8, '0')}: ${failure}`, sa);
-    if (!failure.startsWith('HASH')) abandonQuickMode(ep, sa, messageId);
-    return dropped(failure);
+    ep.log(
+      'warn',
+      `Quick Mode ${messageId.toString(16).padStart(8, '0')}: ${failure.reason} (${failure.notify})`,
+      sa,
+    );
+    // A message that did not authenticate changes nothing; any other refusal ends the exchange.
+    if (failure.notify !== 'INVALID_HASH_INFORMATION') abandonQuickMode(ep, sa, messageId);
+    return dropped(failure.reason);
   }
   followPeer(ep, sa, dg);
   return accepted(ep, sa, messageId, data);

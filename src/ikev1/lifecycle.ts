@@ -200,8 +200,12 @@ export class Lifecycle {
     this.ep.emit({ type: 'child-sa-down', sa: child.info, reason });
   }
 
-  /** Removes an ISAKMP SA with its IPsec SAs; the Delete is sent by the caller when due. */
-  removeIkeSa(sa: IkeSa, reason: DeleteReason): void {
+  /**
+   * Removes an ISAKMP SA with its IPsec SAs; the Delete is sent by the caller when due. `announce`
+   * false: a responder SA that the failing message itself created leaves without an event, as if
+   * it had never been (a spoofed message 1 must not reach the shell, e.g. a waiting `ikets up`).
+   */
+  removeIkeSa(sa: IkeSa, reason: DeleteReason, announce = true): void {
     if (sa.state === 'deleted') return;
     const heir = this.successor(sa, reason);
     for (const child of this.ep.children.ofIkeSa(sa)) {
@@ -215,7 +219,8 @@ export class Lifecycle {
     this.ep.ikeSas.remove(sa);
     this.ep.timers.cancel(sa);
     this.#pendingChildren.delete(sa.id);
-    if (wasUp || reason === 'failed') this.ep.emit({ type: 'ike-sa-down', sa: this.ikeInfo(sa), reason });
+    if (announce && (wasUp || reason === 'failed'))
+      this.ep.emit({ type: 'ike-sa-down', sa: this.ikeInfo(sa), reason });
   }
 
   /**

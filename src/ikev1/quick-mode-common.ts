@@ -59,6 +59,28 @@ export interface QuickModeExchange {
   readonly rekeyOf: number | undefined;
 }
 
+/**
+ * Why a Quick Mode message is refused: the notify type that names it (RFC 2408 section 3.14.1), which
+ * is sent to the peer where one is due and decides what happens to the exchange, and the text for
+ * the log. `INVALID_HASH_INFORMATION` means the message did not authenticate: it changes nothing.
+ */
+export interface QuickModeRefusal {
+  readonly notify:
+    | 'NO_PROPOSAL_CHOSEN'
+    | 'INVALID_ID_INFORMATION'
+    | 'INVALID_HASH_INFORMATION'
+    | 'PAYLOAD_MALFORMED'
+    | 'INVALID_KEY_INFORMATION'
+    | 'INVALID_SPI'
+    | 'BAD_PROPOSAL_SYNTAX';
+  readonly reason: string;
+}
+
+export const refuse = (notify: QuickModeRefusal['notify'], reason: string): QuickModeRefusal => ({
+  notify,
+  reason,
+});
+
 /** A fresh message ID for a new exchange on this SA: random, non-zero and unused (RFC 2408 section 3.1). */
 export function newMessageId(sa: IkeSa, ctx: ExchangeContext): number {
   for (;;) {

@@ -32,6 +32,8 @@ import {
   parseResponderLifetime,
   QUICK_MODE,
   type QuickModeExchange,
+  type QuickModeRefusal,
+  refuse,
 } from './quick-mode-common.js';
 import {
   hostSelector,
@@ -172,7 +174,7 @@ export function handleQuickMode2(
   message: Message,
   payloads: readonly Payload[],
   ctx: ExchangeContext,
-): string | undefined {
+): QuickModeRefusal | undefined {
   const init = qm as InitiatorQuickMode;
   const [hash, ...rest] = payloads;
   const skeyidA = sa.requireKeys().skeyid.skeyidA;
@@ -181,12 +183,13 @@ export function handleQuickMode2(
     hash?.type !== 'hash' ||
     !equalMacs(quickModeHash2(prf, skeyidA, qm.messageId, qm.nonceI, afterHash(rest)), hash.data)
   ) {
-    return 'HASH(2) does not verify';
+    return refuse('INVALID_HASH_INFORMATION', 'HASH(2) does not verify');
   }
   sa.commitReceived(message);
   const sa2 = rest.find((p) => p.type === 'sa');
   const nonce = rest.find((p) => p.type === 'nonce');
-  if (sa2?.type !== 'sa' || nonce?.type !== 'nonce') return 'message 2 needs SA and Nonce payloads';
+  if (sa2?.type !== 'sa' || nonce?.type !== 'nonce')
+    return refuse('PAYLOAD_MALFORMED', 'message 2 needs SA and Nonce payloads');
   const groups = proposalsByNumber(sa2);
   const chosen = groups[0];
   const offer = chosen === undefined ? undefined : init.offers[(chosen[0]?.number ?? 0) - 1];
@@ -196,7 +199,7 @@ export function handleQuickMode2(
     offer === undefined ||
     chosen.length !== offer.protocols.length
   ) {
-    return 'the responder must choose exactly one of our proposals';
+    return refuse('BAD_PROPOSAL_SYNTAX', 'the responder must choose exactly one of our proposals');
   }
   const negotiated: NegotiatedSa[] = [];
   for (const p of chosen) {
@@ -206,11 +209,13 @@ export function handleQuickMode2(
       protocol === undefined || p.transforms.length !== 1
         ? 'one transform expected'
         : parsePhase2Transform(protocol, p.transforms[0]!);
-    if (typeof parsed === 'string') return `chosen transform refused: ${parsed}`;
+    if (typeof parsed === 'string')
+      return refuse('NO_PROPOSAL_CHOSEN', `chosen transform refused: ${parsed}`);
     if (ours === undefined || !ours.transforms.some((t) => sameTransform(t, parsed.transform)))
-      return 'the responder chose a transform we did not offer';
-    if (p.spi.length !== 4) return 'the responder SPI is not 4 bytes';
-    if (parsed.mode !== qm.mode) return `the responder chose ${parsed.mode} mode`;
+      return refuse('NO_PROPOSAL_CHOSEN', 'the responder chose a transform we did not offer');
+    if (p.spi.length !== 4) return refuse('INVALID_SPI', 'the responder SPI is not 4 bytes');
+    if (parsed.mode !== qm.mode)
+      return refuse('NO_PROPOSAL_CHOSEN', `the responder chose ${parsed.mode} mode`);
     negotiated.push({
       protocol: protocol!,
       transform: parsed.transform,
@@ -220,11 +225,12 @@ export function handleQuickMode2(
   }
   const ke = rest.find((p) => p.type === 'key_exchange');
   if (qm.dh !== undefined) {
-    if (ke?.type !== 'key_exchange') return 'PFS was offered but message 2 has no KE payload';
+    if (ke?.type !== 'key_exchange')
+      return refuse('INVALID_KEY_INFORMATION', 'PFS was offered but message 2 has no KE payload');
     try {
       qm.gxy = qm.dh.computeSecret(ke.data);
     } catch (error) {
-      return `invalid PFS public value: ${(error as Error).message}`;
+      return refuse('INVALID_KEY_INFORMATION', `invalid PFS public value: ${(error as Error).message}`);
     }
   }
   const ids = rest.filter((p): p is IdentificationPayload => p.type === 'identification');
@@ -237,7 +243,7 @@ export function handleQuickMode2(
       !sameSelector(echoed[0]!, qm.localTs) ||
       !sameSelector(echoed[1]!, qm.remoteTs)
     ) {
-      return 'the responder changed the client identities';
+      return refuse('INVALID_ID_INFORMATION', 'the responder changed the client identities');
     }
   }
   for (const p of rest) {

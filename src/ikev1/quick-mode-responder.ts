@@ -24,6 +24,8 @@ import {
   type NegotiatedSa,
   QUICK_MODE,
   type QuickModeExchange,
+  type QuickModeRefusal,
+  refuse,
   responderLifetimeNotify,
 } from './quick-mode-common.js';
 import {
@@ -35,17 +37,6 @@ import {
   type TrafficSelector,
 } from './traffic-selectors.js';
 import type { IpsecProtocol } from './types.js';
-
-/** Why message 1 is refused, with the notify to send; undefined when message 2 went out. */
-export interface QuickModeRefusal {
-  readonly notify:
-    | 'NO_PROPOSAL_CHOSEN'
-    | 'INVALID_ID_INFORMATION'
-    | 'INVALID_HASH_INFORMATION'
-    | 'PAYLOAD_MALFORMED'
-    | 'INVALID_KEY_INFORMATION';
-  readonly reason: string;
-}
 
 export function handleQuickMode1(
   sa: IkeSa,
@@ -81,11 +72,7 @@ export function handleQuickMode1(
     };
   }
   const match = selectChild(sa, offer, localTs, remoteTs);
-  if (typeof match === 'string')
-    return {
-      notify: match.startsWith('traffic') ? 'INVALID_ID_INFORMATION' : 'NO_PROPOSAL_CHOSEN',
-      reason: match,
-    };
+  if ('notify' in match) return match;
   const { child, number, chosen } = match;
   // A Quick Mode for a child we have installed with the same selectors is the peer rekeying it
   // (strongSwan: "detected rekeying of CHILD_SA"): the new SAs replace it, so we never rekey it too.
@@ -180,7 +167,7 @@ export function handleQuickMode3(
   message: Message,
   payloads: readonly Payload[],
   ctx: ExchangeContext,
-): string | undefined {
+): QuickModeRefusal | undefined {
   const hash = payloads[0];
   const expected = quickModeHash3(
     sa.suite!.hash.hash,
@@ -189,7 +176,8 @@ export function handleQuickMode3(
     qm.nonceI,
     qm.nonceR,
   );
-  if (hash?.type !== 'hash' || !equalMacs(expected, hash.data)) return 'HASH(3) does not verify';
+  if (hash?.type !== 'hash' || !equalMacs(expected, hash.data))
+    return refuse('INVALID_HASH_INFORMATION', 'HASH(3) does not verify');
   sa.commitReceived(message);
   ctx.exchangeDone(sa, qm.messageId);
   sa.endExchange(qm.messageId);
@@ -213,8 +201,11 @@ function selectChild(
   offer: SaPayload,
   localTs: TrafficSelector,
   remoteTs: TrafficSelector,
-): { child: ChildConfig; number: number; chosen: ChosenProtocol[] } | string {
-  let reason = `traffic selectors ${describe(localTs, remoteTs)} match no child of '${sa.connection.name}'`;
+): { child: ChildConfig; number: number; chosen: ChosenProtocol[] } | QuickModeRefusal {
+  let refusal = refuse(
+    'INVALID_ID_INFORMATION',
+    `traffic selectors ${describe(localTs, remoteTs)} match no child of '${sa.connection.name}'`,
+  );
   for (const child of sa.connection.children) {
     const ours = child.localTs.map((t) => selectorOf(t, sa.local.address));
     const theirs = child.remoteTs.map((t) => selectorOf(t, sa.remote.address));
@@ -225,9 +216,9 @@ function selectChild(
       const chosen = acceptGroup(group, offers, child);
       if (chosen !== undefined) return { child, number: group[0]!.number, chosen };
     }
-    reason = `no proposal acceptable to child '${child.name}'`;
+    refusal = refuse('NO_PROPOSAL_CHOSEN', `no proposal acceptable to child '${child.name}'`);
   }
-  return reason;
+  return refusal;
 }
 
 function acceptGroup(

@@ -106,12 +106,15 @@ export class SaTimers {
 
   /**
    * DPD (RFC 3706 section 5.4): an R-U-THERE after `dpd_delay` without a message from the peer,
-   * retransmitted on the retransmission schedule (as strongSwan retransmits it) until an ACK comes
-   * or the round's `dpd_timeout` runs out; only then is the peer dead. False when it is.
+   * sent again on the retransmission schedule until an ACK comes or the round's `dpd_timeout` runs
+   * out; only then is the peer dead (docs/ikev1-engine.md compares strongSwan). False when it is.
    */
   dpd(sa: IkeSa): boolean {
     const ep = this.ep;
     const now = ep.now;
+    // Any authenticated message since the round began proves the peer alive, as an ACK would
+    // (RFC 3706 section 5.4; strongSwan counts any inbound message too).
+    if (sa.dpdOutstanding && sa.lastActivity > sa.dpdSentAt) sa.dpdOutstanding = false;
     const due = this.dpdDue(sa);
     if (due === undefined || now < due) return true;
     if (!sa.dpdOutstanding) {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExchangeType } from '../../src/codec/index.js';
+import { ExchangeType, NotifyType } from '../../src/codec/index.js';
 import { decodeDatagram } from './forge.js';
 import { assertCrosswise, makePair } from './peers.js';
 
@@ -35,6 +35,33 @@ describe('IKEv1 engine: DPD on a lossy network', () => {
     assert.match(logs, /R-U-THERE again \(2\)/);
     assert.doesNotMatch(logs, /the peer is dead/);
     assertCrosswise(a.childSaList(), b.childSaList());
+  });
+
+  it('no ACK ever, but other authenticated messages from the peer: it is alive', () => {
+    // b runs DPD of its own (after 20 s of silence, a's after 10 s) but never answers a's R-U-THEREs.
+    const { net, a, b } = makePair({ connExtra: DPD });
+    b.reload(makePair({ connExtra: 'dpd_delay = 20s\n    dpd_timeout = 60s' }).b.config);
+    a.initiate(0, 'gw', 'net');
+    net.run(10_000);
+    const sa = b.ikeSas.all()[0]!;
+    const original = b.handleDatagram.bind(b);
+    b.handleDatagram = (now, dg) => {
+      const { message } = decodeDatagram(dg.data);
+      // Lose every R-U-THERE from a (and only those: a's ACKs to b get through).
+      if (message.header.exchangeType === ExchangeType.INFORMATIONAL) {
+        const d = sa.decrypt(message);
+        if (
+          'payloads' in d &&
+          d.payloads.some((p) => p.type === 'notification' && p.notifyType === NotifyType.R_U_THERE)
+        )
+          return { kind: 'dropped' };
+      }
+      return original(now, dg);
+    };
+    net.run(net.now + 300_000);
+    const logs = net.logsOf('a').join('\n');
+    assert.equal(a.ikeSaList()[0]?.state, 'established', logs);
+    assert.doesNotMatch(logs, /the peer is dead/);
   });
 
   it('10% loss for 30 minutes, both sides running DPD: no SA is declared dead (5 loss patterns)', () => {

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExchangeType } from '../../src/codec/index.js';
+import { parseSwanctlConfig } from '../../src/config/swanctl.js';
+import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { badHashDelete, fromAttacker, garbageEncrypted, plainDelete } from './forge.js';
 import { assertCrosswise, makePair } from './peers.js';
 
@@ -105,5 +108,74 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
     assert.ok(replies >= 20, `${replies} refusals`);
     assert.ok(replies <= 20 + 20 * 0.5 + 1, `${replies} refusals`);
     assert.equal(b.ikeSaList().length, 0);
+  });
+
+  it('10,000 undecryptable Main Mode messages 5 in 0.5 s: at most 20 + 20/s PAYLOAD-MALFORMED sent', () => {
+    const { net, a, b } = makePair();
+    a.initiate(0, 'gw', 'net');
+    // 5 ms a hop: message 3 reaches b at 15 ms; b then waits for message 5.
+    net.run(17);
+    const sa = b.ikeSas.all()[0];
+    assert.equal(sa?.step, 'mm-wait-5');
+    net.detach('a');
+    let replies = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const now = 17 + Math.floor(i / PER_MS);
+      const data = garbageEncrypted(sa, ExchangeType.IDENTITY_PROTECTION, 0, i);
+      b.handleDatagram(now, fromAttacker(sa.local, data));
+      for (let t = b.pollTransmit(); t !== undefined; t = b.pollTransmit()) replies++;
+      while (b.pollEvent() !== undefined);
+    }
+    assert.ok(replies >= 20, `${replies} notifies`);
+    assert.ok(replies <= 20 + 20 * 0.5 + 1, `${replies} notifies`);
+    assert.equal(sa.step, 'mm-wait-5');
+    void a;
+  });
+
+  it('1,000 spoofed first messages and their half-open timeouts: a bounded number of log lines', () => {
+    const config = (local: string, remote: string) =>
+      parseSwanctlConfig(`connections { gw { version = 1
+        local_addrs = ${local}
+        remote_addrs = ${remote}
+        proposals = aes128-sha256-x25519
+        local { auth = psk }
+        remote { auth = psk }
+        children { net { esp_proposals = aes128-sha256 } } } }
+      secrets { ike { secret = flood-secret-0123456789 } }`);
+    const responder = new Ikev1Endpoint({ config: config('10.0.0.1', '%any'), random: seededRandom('r') }, 0);
+    const initiator = new Ikev1Endpoint(
+      { config: config('10.1.0.1', '10.0.0.1'), random: seededRandom('i') },
+      0,
+    );
+    initiator.initiate(0, 'gw', 'net');
+    const first = initiator.pollTransmit();
+    assert.ok(first !== undefined);
+    const lines: string[] = [];
+    const collect = () => {
+      for (let e = responder.pollEvent(); e !== undefined; e = responder.pollEvent())
+        if (e.type === 'log') lines.push(`${e.level} ${e.message}`);
+      while (responder.pollTransmit() !== undefined);
+    };
+    for (let i = 0; i < 1000; i++) {
+      const spoofed = { address: `10.9.${i >> 8}.${i & 255}`, port: 500 };
+      responder.handleDatagram(Math.floor(i / PER_MS), {
+        local: first.remote,
+        remote: spoofed,
+        data: first.data,
+      });
+      collect();
+    }
+    assert.equal(responder.ikeSaList().length, 1000);
+    const started = lines.filter((l) => / is initiating Main Mode/.test(l)).length;
+    assert.ok(started <= 11, `${started} lines 'is initiating'`);
+    // 30 s later every half-open SA times out (at almost the same time).
+    for (let t = 30_000; t <= 32_000; t += 100) {
+      responder.handleTimeout(t);
+      collect();
+    }
+    assert.equal(responder.ikeSaList().length, 0);
+    const timeouts = lines.filter((l) => /giving up/.test(l)).length;
+    assert.ok(timeouts <= 12, `${timeouts} half-open timeout lines`);
+    assert.match(lines.join('\n'), /\d+ similar messages suppressed \(half-open timeout\)/);
   });
 });

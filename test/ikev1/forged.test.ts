@@ -264,8 +264,47 @@ describe('IKEv1 engine: forged messages change nothing', () => {
     }
     net.run(net.now + 60_000);
     assert.equal(a.ikeSaList()[0]?.state, 'established');
+    // A real exchange afterwards: a new Quick Mode, then a real Delete of the ISAKMP SA.
+    a.initiate(net.now, 'gw', 'net');
+    net.run(net.now + 10_000);
+    assert.equal(net.eventsOf('a', 'child-sa-up').length, 2);
     assertCrosswise(a.childSaList(), b.childSaList());
+    a.terminate(net.now, 'gw');
+    net.run(net.now + 10_000);
+    assert.equal(b.ikeSaList().length, 0, net.logsOf('b').join('\n'));
   });
+});
+
+describe('IKEv1 engine: a first message that fails leaves nothing behind', () => {
+  for (const aggressive of [false, true]) {
+    it(`${aggressive ? 'Aggressive' : 'Main'} Mode message 1 that fails in its handler: no SA, no event; the real one completes`, () => {
+      const { net, a, b } = makePair({ aggressive });
+      a.initiate(0, 'gw', 'net');
+      const first = a.pollTransmit();
+      assert.ok(first !== undefined);
+      const { marker, message } = decodeDatagram(first.data);
+      // Main Mode: no SA payload; Aggressive Mode: an identity the responder does not accept.
+      const forged = aggressive
+        ? plainWith(message, marker, (p) =>
+            p.type === 'identification' ? { ...p, id: { kind: 'ID_FQDN', name: 'mallory.test' } } : p,
+          )
+        : reencode(marker, {
+            header: message.header,
+            body: {
+              encrypted: false,
+              payloads: message.body.encrypted ? [] : message.body.payloads.filter((p) => p.type !== 'sa'),
+            },
+          });
+      b.handleDatagram(0, { local: first.remote, remote: first.local, data: forged });
+      assert.equal(b.ikeSaList().length, 0);
+      for (let e = b.pollEvent(); e !== undefined; e = b.pollEvent()) assert.equal(e.type, 'log');
+      while (b.pollTransmit() !== undefined);
+      b.handleDatagram(0, { local: first.remote, remote: first.local, data: first.data });
+      net.run(10_000);
+      assert.equal(b.ikeSaList()[0]?.state, 'established', net.logsOf('b').join('\n'));
+      assertCrosswise(a.childSaList(), b.childSaList());
+    });
+  }
 });
 
 describe('IKEv1 engine: only authenticated messages prove the peer alive', () => {
