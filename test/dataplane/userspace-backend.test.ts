@@ -12,6 +12,7 @@ import { ipsecSaParamsFromChild, parseSelector } from '../../src/dataplane/esp/f
 import { NO_LIMITS } from '../../src/dataplane/esp/sa.js';
 import { UserspaceBackend } from '../../src/dataplane/userspace/backend.js';
 import type { HostRouting, PacketDevice } from '../../src/dataplane/userspace/host.js';
+import { pooledRandom } from '../../src/dataplane/userspace/random-pool.js';
 import type { ChildSaInfo } from '../../src/ikev1/types.js';
 import { childPair } from '../support/child-pair.js';
 import { udpPacket } from '../support/ip-packets.js';
@@ -375,4 +376,15 @@ test('SAs without UDP encapsulation, and AH, are refused with ERR_DATAPLANE_UNSU
       code: 'ERR_DATAPLANE_ALGORITHM',
     },
   );
+});
+
+test('the pooled IV source hands out fresh bytes across pool refills', () => {
+  const random = pooledRandom();
+  const seen = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    const iv = Buffer.alloc(16);
+    random(iv);
+    seen.add(iv.toString('hex'));
+  }
+  assert.equal(seen.size, 1000);
 });

@@ -5,7 +5,6 @@
  * checked and written back to the device. Without a raw ESP socket every SA must be
  * UDP-encapsulated, and AH (which RFC 3948 cannot carry) is refused. docs/dataplane.md.
  */
-import { randomFillSync } from 'node:crypto';
 import { formatIpv4, formatIpv6 } from '../../codec/address.js';
 import { TypedEmitter } from '../../sad/emitter.js';
 import {
@@ -17,7 +16,6 @@ import {
   type PolicyParams,
   type SaCounters,
   type SaId,
-  type Selector,
   type UdpAddress,
 } from '../backend.js';
 import { type DropReason, isDrop } from '../esp/drop.js';
@@ -28,6 +26,8 @@ import { IpsecSa, type IvSource } from '../esp/sa.js';
 import type { HostRouting, PacketDevice } from './host.js';
 import { LogLimiter } from './log-limiter.js';
 import { type PolicyKey, PolicyTable } from './policy-table.js';
+import { pooledRandom } from './random-pool.js';
+import { RouteTable } from './route-table.js';
 
 export interface UserspaceBackendOptions {
   readonly device: PacketDevice;
@@ -59,27 +59,13 @@ interface SaEntry {
   readonly params: IpsecSaParams;
   readonly sa: IpsecSa;
   encapsulation: NonNullable<IpsecSaParams['encapsulation']>;
-  /** The last peer address reported in a mapping event (RFC 3948 section 3.3), to report a change once. */
-  mapped: string;
+  /** The peer's last address and port (RFC 3948 section 3.3), to report a mapping change once. */
+  mappedAddress: string;
+  mappedPort: number;
 }
 
 const saKey = (protocol: string, spi: number, destination: string): string =>
   `${protocol}/${spi >>> 0}/${destination}`;
-const routeKey = (s: Selector): string => `${s.family}/${s.start}/${s.end}`;
-
-/** A pool-backed IV source: one randomFillSync per 4 KiB of IVs instead of one per packet. */
-export function pooledRandom(): IvSource {
-  const pool = Buffer.alloc(4096);
-  let used = pool.length;
-  return (out) => {
-    if (used + out.length > pool.length) {
-      randomFillSync(pool);
-      used = 0;
-    }
-    pool.copy(out, 0, used, used + out.length);
-    used += out.length;
-  };
-}
 
 function addressText(p: Uint8Array, offset: number, family: 4 | 6): string {
   return family === 4
@@ -98,7 +84,7 @@ export class UserspaceBackend implements DataplaneBackend {
   /** Outbound SAs per reqid, oldest first: the newest serves (after a rekey the new SA takes over). */
   readonly #outbound = new Map<number, SaEntry[]>();
   readonly #policies = new PolicyTable();
-  readonly #routes = new Map<string, { selector: Selector; count: number }>();
+  readonly #routes: RouteTable;
   readonly #acquires = new Map<number, number>();
   readonly #log: LogLimiter;
   #closed = false;
@@ -106,6 +92,7 @@ export class UserspaceBackend implements DataplaneBackend {
   constructor(options: UserspaceBackendOptions) {
     this.#o = options;
     this.#random = options.random ?? pooledRandom();
+    this.#routes = new RouteTable(options.routing);
     this.#log = new LogLimiter(options.logIntervalMs ?? 10_000, (level, message) =>
       this.events.emit('log', { level, message }),
     );
@@ -148,7 +135,8 @@ export class UserspaceBackend implements DataplaneBackend {
       params,
       sa,
       encapsulation: params.encapsulation,
-      mapped: `${params.source}:${params.encapsulation.sourcePort}`,
+      mappedAddress: params.source,
+      mappedPort: params.encapsulation.sourcePort,
     };
     sa.onExpire = (hard) =>
       this.events.emit('expire', {
@@ -192,7 +180,8 @@ export class UserspaceBackend implements DataplaneBackend {
     this.#sas.delete(saKey(id.protocol, id.spi, id.destination));
     entry.sa.setAddresses(change.source, change.destination);
     entry.encapsulation = change.encapsulation;
-    entry.mapped = `${change.source}:${change.encapsulation.sourcePort}`;
+    entry.mappedAddress = change.source;
+    entry.mappedPort = change.encapsulation.sourcePort;
     this.#sas.set(saKey(id.protocol, id.spi, change.destination), entry);
   }
 
@@ -228,7 +217,7 @@ export class UserspaceBackend implements DataplaneBackend {
       throw new DataplaneError('ERR_DATAPLANE_EXISTS', 'policy installed already');
     if (!this.#routed(policy)) return;
     try {
-      await this.#addRoute(policy);
+      await this.#routes.add(policy);
     } catch (error) {
       this.#policies.remove(policy);
       throw error;
@@ -238,47 +227,12 @@ export class UserspaceBackend implements DataplaneBackend {
   async deletePolicy(policy: PolicyKey): Promise<void> {
     const removed = this.#policies.remove(policy);
     if (removed === undefined) throw new DataplaneError('ERR_DATAPLANE_NOT_FOUND', 'no such policy');
-    if (this.#routed(removed)) await this.#deleteRoute(removed.destination);
+    if (this.#routed(removed)) await this.#routes.remove(removed.destination);
   }
 
   /** Outbound protect and trap policies steer their destination into the device (kernel-libipsec does the same). */
   #routed(p: PolicyParams): boolean {
     return p.direction === 'out' && (p.action === 'protect' || p.action === 'trap');
-  }
-
-  async #addRoute(p: PolicyParams): Promise<void> {
-    const key = routeKey(p.destination);
-    const route = this.#routes.get(key);
-    if (route !== undefined) {
-      route.count++;
-      return;
-    }
-    this.#routes.set(key, { selector: p.destination, count: 1 });
-    // The preferred source: our side's address when the policy's source is one host.
-    const s = p.source;
-    const source =
-      s.start === s.end
-        ? addressText(
-            Buffer.from(s.start.toString(16).padStart(s.family === 4 ? 8 : 32, '0'), 'hex'),
-            0,
-            s.family,
-          )
-        : undefined;
-    try {
-      await this.#o.routing.addRoute(p.destination, source);
-    } catch (error) {
-      this.#routes.delete(key);
-      throw error;
-    }
-  }
-
-  async #deleteRoute(destination: Selector): Promise<void> {
-    const key = routeKey(destination);
-    const route = this.#routes.get(key);
-    if (route === undefined) return;
-    if (--route.count > 0) return;
-    this.#routes.delete(key);
-    await this.#o.routing.deleteRoute(destination);
   }
 
   async bypassSocket(socket: {
@@ -389,9 +343,10 @@ export class UserspaceBackend implements DataplaneBackend {
       return;
     }
     // Authentic: a new source address or port is a NAT mapping change (RFC 3948 section 3.3).
-    const from = `${datagram.remote.address}:${datagram.remote.port}`;
-    if (from !== entry.mapped) {
-      entry.mapped = from;
+    const remote = datagram.remote;
+    if (remote.port !== entry.mappedPort || remote.address !== entry.mappedAddress) {
+      entry.mappedAddress = remote.address;
+      entry.mappedPort = remote.port;
       this.events.emit('mapping', {
         spi: sa.spi,
         protocol: 'esp',
@@ -437,12 +392,10 @@ export class UserspaceBackend implements DataplaneBackend {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const routes = [...this.#routes.values()];
-    this.#routes.clear();
     this.#policies.clear();
     this.#sas.clear();
     this.#inbound.clear();
     this.#outbound.clear();
-    for (const r of routes) await this.#o.routing.deleteRoute(r.selector);
+    await this.#routes.clear();
   }
 }
