@@ -376,6 +376,14 @@ test('SAs without UDP encapsulation, and AH, are refused with ERR_DATAPLANE_UNSU
       code: 'ERR_DATAPLANE_ALGORITHM',
     },
   );
+  // A 3DES key whose thirds repeat is weak (RFC 2451 section 2.3), an address no address.
+  const weak = Buffer.concat([Buffer.alloc(8, 1), Buffer.alloc(8, 1), Buffer.alloc(8, 2)]);
+  await assert.rejects(a.backend.addSa({ ...p.outbound, encryption: { name: '3des', key: weak } }), {
+    code: 'ERR_DATAPLANE_ALGORITHM',
+  });
+  await assert.rejects(a.backend.addSa({ ...p.outbound, destination: 'not-an-address' }), {
+    code: 'ERR_DATAPLANE_IO',
+  });
 });
 
 test('the pooled IV source hands out fresh bytes across pool refills', () => {

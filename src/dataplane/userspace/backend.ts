@@ -67,6 +67,20 @@ interface SaEntry {
 const saKey = (protocol: string, spi: number, destination: string): string =>
   `${protocol}/${spi >>> 0}/${destination}`;
 
+/** An IpsecSa, its failures as typed backend errors (a weak 3DES key, a bad address). */
+function buildSa(spec: ConstructorParameters<typeof IpsecSa>[0]): IpsecSa {
+  try {
+    return new IpsecSa(spec);
+  } catch (error) {
+    if (error instanceof DataplaneError) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new DataplaneError(
+      typeof code === 'string' && code.startsWith('ERR_IKE') ? 'ERR_DATAPLANE_ALGORITHM' : 'ERR_DATAPLANE_IO',
+      `SA ${spec.spi.toString(16)}: ${(error as Error).message}`,
+    );
+  }
+}
+
 function addressText(p: Uint8Array, offset: number, family: 4 | 6): string {
   return family === 4
     ? formatIpv4(p.subarray(offset, offset + 4))
@@ -116,7 +130,7 @@ export class UserspaceBackend implements DataplaneBackend {
     if (this.#sas.has(key) || (params.direction === 'in' && this.#inbound.has(params.spi >>> 0))) {
       throw new DataplaneError('ERR_DATAPLANE_EXISTS', `SA ${params.spi.toString(16)} is installed already`);
     }
-    const sa = new IpsecSa({
+    const sa = buildSa({
       protocol: params.protocol,
       direction: params.direction,
       mode: params.mode,
