@@ -77,6 +77,8 @@ export function espProtect(
   packet: Uint8Array,
   now: number,
   random: IvSource,
+  /** An explicit IV instead of the generated one: for known-answer tests only. */
+  fixedIv?: Uint8Array,
 ): Buffer | DropReason {
   if (sa.hardExpired) return sa.drop('hard-limit');
   let payload: Uint8Array;
@@ -118,7 +120,8 @@ export function espProtect(
   out.writeUInt32BE(sequence % TWO_32, 4);
   const iv = out.subarray(HEADER, HEADER + t.ivLength);
   if (t.ivLength > 0) {
-    if (t.counterIv) sequenceIv(out, HEADER, sequence);
+    if (fixedIv !== undefined) iv.set(fixedIv.subarray(0, t.ivLength));
+    else if (t.counterIv) sequenceIv(out, HEADER, sequence);
     else random(iv);
   }
   const high = Math.floor(sequence / TWO_32);
