@@ -208,6 +208,48 @@ test('IPv6 outside and inside, both modes: packets pass both ways', async () => 
   }
 });
 
+test('IPv4 inside an IPv6 tunnel and IPv6 inside an IPv4 tunnel', async () => {
+  for (const [outer, inner] of [
+    [
+      ['fd00::1', 'fd00::2'],
+      ['10.1.0.5', '10.2.0.9'],
+    ],
+    [
+      ['10.231.0.1', '10.231.0.2'],
+      ['fd01::5', 'fd02::9'],
+    ],
+  ] as const) {
+    const clock = { now: 0 };
+    const a = side(clock);
+    const b = side(clock);
+    a.wire.deliver = (d) => b.backend.receiveEspInUdp(d);
+    b.wire.deliver = (d) => a.backend.receiveEspInUdp(d);
+    const v4inner = inner[0].includes('.');
+    const pair = childPair({
+      encryption: 'aes128',
+      integrity: 'sha256',
+      a: outer[0],
+      b: outer[1],
+      aTs: v4inner ? '10.1.0.0/16' : 'fd01::/64',
+      bTs: v4inner ? '10.2.0.0/16' : 'fd02::/64',
+    });
+    for (const [s, info] of [
+      [a, pair.a],
+      [b, pair.b],
+    ] as const) {
+      for (const p of policies(info, 1)) await s.backend.addPolicy(p);
+      await install(s, info, 1);
+    }
+    const ab = udpPacket(inner[0], inner[1], Buffer.from('mixed'));
+    const ba = udpPacket(inner[1], inner[0], Buffer.from('mixed back'));
+    a.device.inject(ab);
+    b.device.inject(ba);
+    assert.ok(b.device.written[0]?.equals(ab), `${outer[0]} / ${inner[0]}`);
+    assert.ok(a.device.written[0]?.equals(ba), `${outer[0]} / ${inner[0]}`);
+    assert.equal(a.wire.sent[0]?.remote.address, outer[1]);
+  }
+});
+
 test('a replayed, a tampered and an unknown-SPI datagram are dropped and counted, with one log line each kind', async () => {
   const t = await tunnel('aes128gcm16', undefined, 'tunnel');
   t.a.device.inject(udpPacket(t.aHost, t.bHost, Buffer.from('once')));
