@@ -306,6 +306,27 @@ test('trap policy: the first packet emits acquire once per reqid (retried after 
   assert.equal(a.backend.drops.noPolicy, 1);
 });
 
+test('bypass and drop policies routed into the device: the packet is dropped and counted, no route added', async () => {
+  const a = side({ now: 0 });
+  const pair = childPair({ encryption: 'aes128', integrity: 'sha1' });
+  const [out] = policies(pair.a, 1);
+  assert.ok(out);
+  await a.backend.addPolicy({ ...out, action: 'bypass', template: undefined, priority: 10 });
+  await a.backend.addPolicy({
+    ...out,
+    action: 'drop',
+    template: undefined,
+    priority: 20,
+    destination: parseSelector('10.3.0.0/16'),
+  });
+  await install(a, pair.a, 1);
+  a.device.inject(udpPacket('10.1.0.5', '10.2.0.9', Buffer.from('bypass')));
+  a.device.inject(udpPacket('10.1.0.5', '10.3.0.9', Buffer.from('drop')));
+  assert.equal(a.backend.drops.noPolicy, 2);
+  assert.equal(a.wire.sent.length, 0);
+  assert.equal(a.routing.routes.size, 0);
+});
+
 test('soft and hard packet limits raise expire once each for the SA that reached them', async () => {
   const clock = { now: 0 };
   const a = side(clock);
