@@ -393,6 +393,17 @@ test('a NAT mapping change is reported once, after the ICV verified (RFC 3948 se
   t.a.device.inject(packet);
   assert.equal(t.b.events.mapping.length, 1);
   assert.equal(t.b.device.written.length, 3);
+  // Another family cannot replace the outer addresses; the SA stays as it was.
+  const id = { spi: 0x0badf00d, protocol: 'esp' as const, destination: '10.231.0.2' };
+  await assert.rejects(
+    t.b.backend.updateSa(id, {
+      source: 'fd00::1',
+      destination: 'fd00::2',
+      encapsulation: { sourcePort: 1, destinationPort: 2 },
+    }),
+    { code: 'ERR_DATAPLANE_IO' },
+  );
+  assert.equal((await t.b.backend.querySa(id)).packets, 3n);
 });
 
 test('routes follow the out protect/trap policies, reference-counted; close removes the rest', async () => {

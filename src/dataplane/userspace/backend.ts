@@ -191,8 +191,12 @@ export class UserspaceBackend implements DataplaneBackend {
         'the userspace data plane needs UDP encapsulation',
       );
     }
+    try {
+      entry.sa.setAddresses(change.source, change.destination);
+    } catch (error) {
+      throw new DataplaneError('ERR_DATAPLANE_IO', (error as Error).message);
+    }
     this.#sas.delete(saKey(id.protocol, id.spi, id.destination));
-    entry.sa.setAddresses(change.source, change.destination);
     entry.encapsulation = change.encapsulation;
     entry.mappedAddress = change.source;
     entry.mappedPort = change.encapsulation.sourcePort;
