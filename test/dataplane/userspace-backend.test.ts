@@ -282,25 +282,31 @@ test('a replayed, a tampered and an unknown-SPI datagram are dropped and counted
   );
 });
 
-test('trap policy: the first packet emits acquire once per reqid (retried after 30 s), the SA then carries traffic', async () => {
+test('trap policy: acquire once per reqid (again after 30 s), a few packets wait for the SA and leave with it', async () => {
   const clock = { now: 0 };
   const a = side(clock);
   const pair = childPair({ encryption: 'aes128', integrity: 'sha1' });
   for (const p of policies(pair.a, 9, 'trap')) await a.backend.addPolicy(p);
-  const packet = udpPacket('10.1.0.5', '10.2.0.9', Buffer.from('wake up'));
-  a.device.inject(packet);
-  a.device.inject(packet);
-  clock.now = 29_999;
-  a.device.inject(packet);
+  const packet = (n: number) => udpPacket('10.1.0.5', '10.2.0.9', Buffer.from(`wake up ${n}`));
+  for (let i = 0; i < 6; i++) a.device.inject(packet(i));
   assert.deepEqual(a.events.acquire, [{ reqid: 9, source: '10.1.0.5', destination: '10.2.0.9' }]);
+  assert.equal(a.backend.drops.noSa, 2, 'four wait, two are dropped');
+  clock.now = 29_999;
+  a.device.inject(packet(6));
+  assert.equal(a.events.acquire.length, 1);
   clock.now = 30_000;
-  a.device.inject(packet);
-  assert.equal(a.events.acquire.length, 2);
-  assert.equal(a.backend.drops.noSa, 4);
+  a.device.inject(packet(7));
+  assert.equal(a.events.acquire.length, 2, 'asked again');
+  assert.equal(a.backend.drops.noSa, 7, 'the four of the last round waited in vain');
   assert.equal(a.wire.sent.length, 0);
   await install(a, pair.a, 9);
-  a.device.inject(packet);
-  assert.equal(a.wire.sent.length, 1);
+  assert.equal(a.wire.sent.length, 1, 'the waiting packet left with the SA');
+  a.device.inject(packet(8));
+  assert.equal(a.wire.sent.length, 2);
+  assert.deepEqual(
+    a.wire.sent.map((d) => d.data.readUInt32BE(4)),
+    [1, 2],
+  );
   // A packet no policy covers is dropped and counted.
   a.device.inject(udpPacket('10.1.0.5', '10.3.0.1', Buffer.from('nowhere')));
   assert.equal(a.backend.drops.noPolicy, 1);

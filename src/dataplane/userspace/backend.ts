@@ -51,7 +51,10 @@ export interface UnattributedDrops {
   malformed: number;
   /** A packet from the device that no outbound policy matches, or a drop / bypass policy. */
   noPolicy: number;
-  /** A packet of a trap or protect policy while its SA does not exist yet (an acquire is pending). */
+  /**
+   * A packet of a trap or protect policy without an SA that could not wait: beyond the few queued
+   * per acquire, or queued and the SA never came.
+   */
   noSa: number;
 }
 
@@ -63,6 +66,9 @@ interface SaEntry {
   mappedAddress: string;
   mappedPort: number;
 }
+
+/** Packets kept per pending acquire until its SA arrives (the device's own buffer is copied). */
+const QUEUED_PER_ACQUIRE = 4;
 
 const saKey = (protocol: string, spi: number, destination: string): string =>
   `${protocol}/${spi >>> 0}/${destination}`;
@@ -99,7 +105,8 @@ export class UserspaceBackend implements DataplaneBackend {
   readonly #outbound = new Map<number, SaEntry[]>();
   readonly #policies = new PolicyTable();
   readonly #routes: RouteTable;
-  readonly #acquires = new Map<number, number>();
+  /** Per reqid: when the pending acquire was emitted and the packets waiting for its SA. */
+  readonly #acquires = new Map<number, { at: number; queued: Buffer[] }>();
   readonly #log: LogLimiter;
   #closed = false;
 
@@ -165,7 +172,11 @@ export class UserspaceBackend implements DataplaneBackend {
       const list = this.#outbound.get(params.reqid) ?? [];
       list.push(entry);
       this.#outbound.set(params.reqid, list);
+      // The packets that triggered the acquire leave with the new SA.
+      const pending = this.#acquires.get(params.reqid);
       this.#acquires.delete(params.reqid);
+      const now = this.#o.clock();
+      for (const packet of pending?.queued ?? []) this.#protectAndSend(entry, packet, now);
     }
   }
 
@@ -291,10 +302,13 @@ export class UserspaceBackend implements DataplaneBackend {
     const reqid = policy.template.reqid;
     const entry = this.#outbound.get(reqid)?.at(-1);
     if (entry === undefined) {
-      this.drops.noSa++;
       this.#acquire(reqid, packet, flow.family, now);
       return;
     }
+    this.#protectAndSend(entry, packet, now);
+  }
+
+  #protectAndSend(entry: SaEntry, packet: Uint8Array, now: number): void {
     const esp = espProtect(entry.sa, packet, now, this.#random);
     if (isDrop(esp)) {
       this.#log.note(
@@ -310,10 +324,20 @@ export class UserspaceBackend implements DataplaneBackend {
     this.#o.port.send(local, remote, esp);
   }
 
+  /**
+   * No SA for a policy yet: one acquire per reqid (again after `acquireRetryMs` while none came),
+   * and up to QUEUED_PER_ACQUIRE packets kept for the SA (Linux XFRM queues too); a new round
+   * drops the packets of the last one.
+   */
   #acquire(reqid: number, packet: Uint8Array, family: 4 | 6, now: number): void {
-    const last = this.#acquires.get(reqid);
-    if (last !== undefined && now - last < (this.#o.acquireRetryMs ?? 30_000)) return;
-    this.#acquires.set(reqid, now);
+    const pending = this.#acquires.get(reqid);
+    if (pending !== undefined && now - pending.at < (this.#o.acquireRetryMs ?? 30_000)) {
+      if (pending.queued.length < QUEUED_PER_ACQUIRE) pending.queued.push(Buffer.from(packet));
+      else this.drops.noSa++;
+      return;
+    }
+    if (pending !== undefined) this.drops.noSa += pending.queued.length;
+    this.#acquires.set(reqid, { at: now, queued: [Buffer.from(packet)] });
     const [src, dst] = family === 4 ? [12, 16] : [8, 24];
     this.events.emit('acquire', {
       reqid,
@@ -414,6 +438,7 @@ export class UserspaceBackend implements DataplaneBackend {
     this.#sas.clear();
     this.#inbound.clear();
     this.#outbound.clear();
+    this.#acquires.clear();
     await this.#routes.clear();
   }
 }
