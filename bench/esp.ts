@@ -1,8 +1,11 @@
 import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'node:crypto';
+import type { IpsecSaParams, PolicyParams } from '../src/dataplane/backend.js';
 import { isDrop } from '../src/dataplane/esp/drop.js';
 import { espProtect, espUnprotect } from '../src/dataplane/esp/esp.js';
-import { IpsecSa, type SaSpec } from '../src/dataplane/esp/sa.js';
-import { pooledRandom } from '../src/dataplane/userspace/backend.js';
+import { parseSelector } from '../src/dataplane/esp/from-child.js';
+import { IpsecSa, NO_LIMITS, type SaSpec } from '../src/dataplane/esp/sa.js';
+import { UserspaceBackend } from '../src/dataplane/userspace/backend.js';
+import { pooledRandom } from '../src/dataplane/userspace/random-pool.js';
 import type { BenchCase, BenchSuite } from './harness.js';
 
 // The userspace ESP engine: one 1400-byte IPv4 packet protected by an outbound SA and unprotected
@@ -87,6 +90,103 @@ function espCase(
     { name: `ESP ${label} protect+unprotect ${PACKET} B (packets)`, ikets: roundTrip, baseline },
   ];
 }
+
+/**
+ * The whole userspace path minus the system calls: a packet read from A's device goes through A's
+ * SPD and ESP, "arrives" at B as ESP-in-UDP, is checked against B's SA and policy and written to
+ * B's device.
+ */
+async function backendCase(label: string, encryption: SaSpec['encryption'], integrity: SaSpec['integrity']) {
+  const local = parseSelector('10.1.0.0/16');
+  const remote = parseSelector('10.2.0.0/16');
+  let inject: (p: Uint8Array) => void = () => {};
+  let delivered = 0;
+  const noRoutes = {
+    addRoute: async () => {},
+    deleteRoute: async () => {},
+    markSocket: () => {},
+    close: async () => {},
+  };
+  const b = new UserspaceBackend({
+    device: { name: 'b', write: () => void delivered++, onPacket: () => {}, close: async () => {} },
+    routing: noRoutes,
+    port: { send: () => {} },
+    clock: () => 0,
+  });
+  const a = new UserspaceBackend({
+    device: { name: 'a', write: () => {}, onPacket: (r) => (inject = r), close: async () => {} },
+    routing: noRoutes,
+    port: { send: (l, r, data) => b.receiveEspInUdp({ local: r, remote: l, data }) },
+    clock: () => 0,
+  });
+  const sa = (direction: 'in' | 'out'): IpsecSaParams => ({
+    reqid: 1,
+    direction,
+    protocol: 'esp',
+    spi: 0x1000,
+    mode: 'tunnel',
+    source: '192.0.2.1',
+    destination: '192.0.2.2',
+    encapsulation: { sourcePort: 4500, destinationPort: 4500 },
+    encryption:
+      encryption === undefined ? undefined : { name: encryption.name, key: Buffer.from(encryption.key) },
+    integrity:
+      integrity === undefined ? undefined : { name: integrity.name, key: Buffer.from(integrity.key) },
+    replayWindow: 0,
+    limits: NO_LIMITS,
+    localTs: direction === 'out' ? local : remote,
+    remoteTs: direction === 'out' ? remote : local,
+  });
+  const template = {
+    reqid: 1,
+    protocol: 'esp' as const,
+    mode: 'tunnel' as const,
+    source: '',
+    destination: '',
+  };
+  const policy = (
+    direction: 'in' | 'out',
+    source: typeof local,
+    destination: typeof local,
+  ): PolicyParams => ({
+    direction,
+    source,
+    destination,
+    action: 'protect',
+    priority: 1,
+    template,
+  });
+  await a.addSa(sa('out'));
+  await a.addPolicy(policy('out', local, remote));
+  await b.addSa(sa('in'));
+  await b.addPolicy(policy('in', local, remote));
+  const p = packet();
+  return {
+    name: `userspace backend ${label} device->ESP-in-UDP->device ${PACKET} B (packets)`,
+    ikets: () => {
+      const before = delivered;
+      inject(p);
+      if (delivered !== before + 1) throw new Error('packet lost');
+    },
+  };
+}
+
+export const backendSuite = async (): Promise<BenchSuite> => {
+  const cases = [
+    await backendCase('aes128gcm16', { name: 'aes128gcm16', key: keyed(20, 1) }, undefined),
+    await backendCase(
+      'aes128-sha256',
+      { name: 'aes128', key: keyed(16, 2) },
+      { name: 'sha256', key: keyed(32, 3) },
+    ),
+    await backendCase(
+      'aes256-sha1',
+      { name: 'aes256', key: keyed(32, 4) },
+      { name: 'sha1', key: keyed(20, 5) },
+    ),
+  ];
+  return { name: 'dataplane', cases: () => cases };
+};
 
 export const espSuites: readonly BenchSuite[] = [
   {

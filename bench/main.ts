@@ -1,5 +1,5 @@
 import { cryptoSuites } from './crypto.js';
-import { espSuites } from './esp.js';
+import { backendSuite, espSuites } from './esp.js';
 import { floodSuites } from './flood.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
 import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './harness.js';
@@ -8,7 +8,13 @@ import { tunRows } from './tun.js';
 // `npm run bench`: runs every suite and prints one table. Later issues add their suites here
 // (e.g. full handshakes). Options: --filter <text>, --time <ms per measurement>.
 
-const SUITES: readonly BenchSuite[] = [...cryptoSuites, ...handshakeSuites, ...floodSuites, ...espSuites];
+const SUITES: readonly BenchSuite[] = [
+  ...cryptoSuites,
+  ...handshakeSuites,
+  ...floodSuites,
+  ...espSuites,
+  await backendSuite(),
+];
 
 function parseArgs(argv: readonly string[]): BenchOptions {
   let timeMs = 700;

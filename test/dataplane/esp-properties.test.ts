@@ -311,3 +311,15 @@ test('property: arbitrary bytes as ESP or as AH-carrying IP packets are dropped 
     { numRuns: 500 },
   );
 });
+
+test('transport mode refuses fragments (the rebuilt header would lose their offset); tunnel mode carries them', () => {
+  const suite = { cipher: 'aes128gcm16', integrity: undefined };
+  const fragment = udpPacket('10.1.0.1', '10.2.0.1', Buffer.alloc(64));
+  fragment[6] = 0x20; // more fragments
+  const transport = pair(suite, 'transport', 4);
+  assert.equal(espProtect(transport.out, fragment, 0, random), 'malformed');
+  const tunnel = pair(suite, 'tunnel', 4);
+  const esp = espProtect(tunnel.out, fragment, 0, random);
+  assert.ok(!isDrop(esp));
+  assert.ok((espUnprotect(tunnel.in, esp, 0) as Buffer).equals(fragment));
+});

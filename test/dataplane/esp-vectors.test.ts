@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createDecipheriv } from 'node:crypto';
 import { test } from 'node:test';
 import { espCipher } from '../../src/crypto/esp-cipher.js';
+import { espTransformById, saKeyLengths, transformByKeyword } from '../../src/crypto/registry.js';
 import { isDrop } from '../../src/dataplane/esp/drop.js';
 import { espProtect, espUnprotect, transportSplit } from '../../src/dataplane/esp/esp.js';
 import { addressBytes, IPPROTO_ESP, writeIpv4Header } from '../../src/dataplane/esp/ip.js';
@@ -229,4 +230,15 @@ test('AES-GCM ESP layout (RFC 4106 sections 3-5): SPI | seq | IV | ciphertext | 
   d.setAuthTag(esp.subarray(esp.length - 16));
   const pt = Buffer.concat([d.update(ct), d.final()]);
   assert.equal(pt.toString('hex'), `${inner.toString('hex')}01020204`);
+});
+
+test('AES-CTR in the registry: ESP transform 13 with a Key Length, KEYMAT = key + 4-byte nonce (RFC 3686 sections 5.1, 6)', () => {
+  for (const bits of [128, 192, 256] as const) {
+    const t = transformByKeyword(`aes${bits}ctr`);
+    assert.ok(t && t.kind === 'encryption');
+    assert.equal(t.espId, 13);
+    assert.equal(t.keyLengthBits, bits);
+    assert.equal(espTransformById(13, bits)?.keyword, `aes${bits}ctr`);
+    assert.deepEqual(saKeyLengths(t, undefined), { encryptionLength: bits / 8 + 4, integrityLength: 0 });
+  }
 });

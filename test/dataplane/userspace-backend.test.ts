@@ -12,6 +12,7 @@ import { ipsecSaParamsFromChild, parseSelector } from '../../src/dataplane/esp/f
 import { NO_LIMITS } from '../../src/dataplane/esp/sa.js';
 import { UserspaceBackend } from '../../src/dataplane/userspace/backend.js';
 import type { HostRouting, PacketDevice } from '../../src/dataplane/userspace/host.js';
+import { pooledRandom } from '../../src/dataplane/userspace/random-pool.js';
 import type { ChildSaInfo } from '../../src/ikev1/types.js';
 import { childPair } from '../support/child-pair.js';
 import { udpPacket } from '../support/ip-packets.js';
@@ -207,6 +208,48 @@ test('IPv6 outside and inside, both modes: packets pass both ways', async () => 
   }
 });
 
+test('IPv4 inside an IPv6 tunnel and IPv6 inside an IPv4 tunnel', async () => {
+  for (const [outer, inner] of [
+    [
+      ['fd00::1', 'fd00::2'],
+      ['10.1.0.5', '10.2.0.9'],
+    ],
+    [
+      ['10.231.0.1', '10.231.0.2'],
+      ['fd01::5', 'fd02::9'],
+    ],
+  ] as const) {
+    const clock = { now: 0 };
+    const a = side(clock);
+    const b = side(clock);
+    a.wire.deliver = (d) => b.backend.receiveEspInUdp(d);
+    b.wire.deliver = (d) => a.backend.receiveEspInUdp(d);
+    const v4inner = inner[0].includes('.');
+    const pair = childPair({
+      encryption: 'aes128',
+      integrity: 'sha256',
+      a: outer[0],
+      b: outer[1],
+      aTs: v4inner ? '10.1.0.0/16' : 'fd01::/64',
+      bTs: v4inner ? '10.2.0.0/16' : 'fd02::/64',
+    });
+    for (const [s, info] of [
+      [a, pair.a],
+      [b, pair.b],
+    ] as const) {
+      for (const p of policies(info, 1)) await s.backend.addPolicy(p);
+      await install(s, info, 1);
+    }
+    const ab = udpPacket(inner[0], inner[1], Buffer.from('mixed'));
+    const ba = udpPacket(inner[1], inner[0], Buffer.from('mixed back'));
+    a.device.inject(ab);
+    b.device.inject(ba);
+    assert.ok(b.device.written[0]?.equals(ab), `${outer[0]} / ${inner[0]}`);
+    assert.ok(a.device.written[0]?.equals(ba), `${outer[0]} / ${inner[0]}`);
+    assert.equal(a.wire.sent[0]?.remote.address, outer[1]);
+  }
+});
+
 test('a replayed, a tampered and an unknown-SPI datagram are dropped and counted, with one log line each kind', async () => {
   const t = await tunnel('aes128gcm16', undefined, 'tunnel');
   t.a.device.inject(udpPacket(t.aHost, t.bHost, Buffer.from('once')));
@@ -239,28 +282,55 @@ test('a replayed, a tampered and an unknown-SPI datagram are dropped and counted
   );
 });
 
-test('trap policy: the first packet emits acquire once per reqid (retried after 30 s), the SA then carries traffic', async () => {
+test('trap policy: acquire once per reqid (again after 30 s), a few packets wait for the SA and leave with it', async () => {
   const clock = { now: 0 };
   const a = side(clock);
   const pair = childPair({ encryption: 'aes128', integrity: 'sha1' });
   for (const p of policies(pair.a, 9, 'trap')) await a.backend.addPolicy(p);
-  const packet = udpPacket('10.1.0.5', '10.2.0.9', Buffer.from('wake up'));
-  a.device.inject(packet);
-  a.device.inject(packet);
-  clock.now = 29_999;
-  a.device.inject(packet);
+  const packet = (n: number) => udpPacket('10.1.0.5', '10.2.0.9', Buffer.from(`wake up ${n}`));
+  for (let i = 0; i < 6; i++) a.device.inject(packet(i));
   assert.deepEqual(a.events.acquire, [{ reqid: 9, source: '10.1.0.5', destination: '10.2.0.9' }]);
+  assert.equal(a.backend.drops.noSa, 2, 'four wait, two are dropped');
+  clock.now = 29_999;
+  a.device.inject(packet(6));
+  assert.equal(a.events.acquire.length, 1);
   clock.now = 30_000;
-  a.device.inject(packet);
-  assert.equal(a.events.acquire.length, 2);
-  assert.equal(a.backend.drops.noSa, 4);
+  a.device.inject(packet(7));
+  assert.equal(a.events.acquire.length, 2, 'asked again');
+  assert.equal(a.backend.drops.noSa, 7, 'the four of the last round waited in vain');
   assert.equal(a.wire.sent.length, 0);
   await install(a, pair.a, 9);
-  a.device.inject(packet);
-  assert.equal(a.wire.sent.length, 1);
+  assert.equal(a.wire.sent.length, 1, 'the waiting packet left with the SA');
+  a.device.inject(packet(8));
+  assert.equal(a.wire.sent.length, 2);
+  assert.deepEqual(
+    a.wire.sent.map((d) => d.data.readUInt32BE(4)),
+    [1, 2],
+  );
   // A packet no policy covers is dropped and counted.
   a.device.inject(udpPacket('10.1.0.5', '10.3.0.1', Buffer.from('nowhere')));
   assert.equal(a.backend.drops.noPolicy, 1);
+});
+
+test('bypass and drop policies routed into the device: the packet is dropped and counted, no route added', async () => {
+  const a = side({ now: 0 });
+  const pair = childPair({ encryption: 'aes128', integrity: 'sha1' });
+  const [out] = policies(pair.a, 1);
+  assert.ok(out);
+  await a.backend.addPolicy({ ...out, action: 'bypass', template: undefined, priority: 10 });
+  await a.backend.addPolicy({
+    ...out,
+    action: 'drop',
+    template: undefined,
+    priority: 20,
+    destination: parseSelector('10.3.0.0/16'),
+  });
+  await install(a, pair.a, 1);
+  a.device.inject(udpPacket('10.1.0.5', '10.2.0.9', Buffer.from('bypass')));
+  a.device.inject(udpPacket('10.1.0.5', '10.3.0.9', Buffer.from('drop')));
+  assert.equal(a.backend.drops.noPolicy, 2);
+  assert.equal(a.wire.sent.length, 0);
+  assert.equal(a.routing.routes.size, 0);
 });
 
 test('soft and hard packet limits raise expire once each for the SA that reached them', async () => {
@@ -329,6 +399,17 @@ test('a NAT mapping change is reported once, after the ICV verified (RFC 3948 se
   t.a.device.inject(packet);
   assert.equal(t.b.events.mapping.length, 1);
   assert.equal(t.b.device.written.length, 3);
+  // Another family cannot replace the outer addresses; the SA stays as it was.
+  const id = { spi: 0x0badf00d, protocol: 'esp' as const, destination: '10.231.0.2' };
+  await assert.rejects(
+    t.b.backend.updateSa(id, {
+      source: 'fd00::1',
+      destination: 'fd00::2',
+      encapsulation: { sourcePort: 1, destinationPort: 2 },
+    }),
+    { code: 'ERR_DATAPLANE_IO' },
+  );
+  assert.equal((await t.b.backend.querySa(id)).packets, 3n);
 });
 
 test('routes follow the out protect/trap policies, reference-counted; close removes the rest', async () => {
@@ -375,4 +456,23 @@ test('SAs without UDP encapsulation, and AH, are refused with ERR_DATAPLANE_UNSU
       code: 'ERR_DATAPLANE_ALGORITHM',
     },
   );
+  // A 3DES key whose thirds repeat is weak (RFC 2451 section 2.3), an address no address.
+  const weak = Buffer.concat([Buffer.alloc(8, 1), Buffer.alloc(8, 1), Buffer.alloc(8, 2)]);
+  await assert.rejects(a.backend.addSa({ ...p.outbound, encryption: { name: '3des', key: weak } }), {
+    code: 'ERR_DATAPLANE_ALGORITHM',
+  });
+  await assert.rejects(a.backend.addSa({ ...p.outbound, destination: 'not-an-address' }), {
+    code: 'ERR_DATAPLANE_IO',
+  });
+});
+
+test('the pooled IV source hands out fresh bytes across pool refills', () => {
+  const random = pooledRandom();
+  const seen = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    const iv = Buffer.alloc(16);
+    random(iv);
+    seen.add(iv.toString('hex'));
+  }
+  assert.equal(seen.size, 1000);
 });

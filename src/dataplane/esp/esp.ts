@@ -56,6 +56,23 @@ export function transportSplit(p: Uint8Array): { headerLength: number; nextHeade
   return offset <= p.length ? { headerLength: offset, nextHeader: next } : undefined;
 }
 
+/**
+ * Whether a packet is a fragment. Transport mode cannot carry one: the receiver rebuilds the IP
+ * header from the SA (RFC 3948 section 3.1.2) and would lose the fragment's offset; tunnel mode
+ * carries fragments whole.
+ */
+function isFragment(p: Uint8Array): boolean {
+  if ((p[0] ?? 0) >>> 4 === 4) return ((((p[6] ?? 0) & 0x3f) << 8) | (p[7] ?? 0)) !== 0;
+  let next = p[6] ?? 0;
+  let offset = 40;
+  while (next === 0 || next === 43 || next === 60) {
+    if (offset + 2 > p.length) return false;
+    next = p[offset] ?? 0;
+    offset += ((p[offset + 1] ?? 0) + 1) * 8;
+  }
+  return next === 44;
+}
+
 /** The 8-byte big-endian IV of counter modes: the 64-bit sequence number, never repeated under one key (RFC 4106 section 3.1, RFC 3686 section 3.1). */
 function sequenceIv(out: Buffer, offset: number, sequence: number): void {
   out.writeUInt32BE(Math.floor(sequence / TWO_32), offset);
@@ -77,6 +94,8 @@ export function espProtect(
   packet: Uint8Array,
   now: number,
   random: IvSource,
+  /** An explicit IV instead of the generated one: for known-answer tests only. */
+  fixedIv?: Uint8Array,
 ): Buffer | DropReason {
   if (sa.hardExpired) return sa.drop('hard-limit');
   let payload: Uint8Array;
@@ -89,7 +108,7 @@ export function espProtect(
     nextHeader = version === 4 ? IPPROTO_IPIP : IPPROTO_IPV6;
   } else {
     const split = transportSplit(packet);
-    if (split === undefined) return sa.drop('malformed');
+    if (split === undefined || isFragment(packet)) return sa.drop('malformed');
     payload = packet.subarray(split.headerLength);
     nextHeader = split.nextHeader;
   }
@@ -118,7 +137,8 @@ export function espProtect(
   out.writeUInt32BE(sequence % TWO_32, 4);
   const iv = out.subarray(HEADER, HEADER + t.ivLength);
   if (t.ivLength > 0) {
-    if (t.counterIv) sequenceIv(out, HEADER, sequence);
+    if (fixedIv !== undefined) iv.set(fixedIv.subarray(0, t.ivLength));
+    else if (t.counterIv) sequenceIv(out, HEADER, sequence);
     else random(iv);
   }
   const high = Math.floor(sequence / TWO_32);

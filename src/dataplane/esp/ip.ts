@@ -40,9 +40,12 @@ export function addressBytes(text: string): Buffer {
 }
 
 function bigintAt(p: Uint8Array, offset: number, length: 4 | 16): bigint {
-  const view = Buffer.from(p.buffer, p.byteOffset + offset, length);
-  if (length === 4) return BigInt(view.readUInt32BE(0));
-  return (view.readBigUInt64BE(0) << 64n) | view.readBigUInt64BE(8);
+  const u32 = (o: number): number =>
+    (((p[o] ?? 0) << 24) | ((p[o + 1] ?? 0) << 16) | ((p[o + 2] ?? 0) << 8) | (p[o + 3] ?? 0)) >>> 0;
+  if (length === 4) return BigInt(u32(offset));
+  const hi = (BigInt(u32(offset)) << 32n) | BigInt(u32(offset + 4));
+  const lo = (BigInt(u32(offset + 8)) << 32n) | BigInt(u32(offset + 12));
+  return (hi << 64n) | lo;
 }
 
 /** IPv6 extension headers walked to find the upper-layer protocol (RFC 8200 section 4). */

@@ -96,8 +96,13 @@ export class IpsecSa {
 
   /** New outer addresses (a NAT mapping change, RFC 3948 section 3.3 / updateSa). */
   setAddresses(source: string, destination: string): void {
-    this.sourceBytes = addressBytes(source);
-    this.destinationBytes = addressBytes(destination);
+    const s = addressBytes(source);
+    const d = addressBytes(destination);
+    if (s.length !== this.sourceBytes.length || d.length !== s.length) {
+      throw new RangeError(`SA ${this.spi.toString(16)}: new outer addresses of another family`);
+    }
+    this.sourceBytes = s;
+    this.destinationBytes = d;
     this.source = source;
     this.destination = destination;
   }

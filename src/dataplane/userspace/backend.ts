@@ -5,7 +5,6 @@
  * checked and written back to the device. Without a raw ESP socket every SA must be
  * UDP-encapsulated, and AH (which RFC 3948 cannot carry) is refused. docs/dataplane.md.
  */
-import { randomFillSync } from 'node:crypto';
 import { formatIpv4, formatIpv6 } from '../../codec/address.js';
 import { TypedEmitter } from '../../sad/emitter.js';
 import {
@@ -17,7 +16,6 @@ import {
   type PolicyParams,
   type SaCounters,
   type SaId,
-  type Selector,
   type UdpAddress,
 } from '../backend.js';
 import { type DropReason, isDrop } from '../esp/drop.js';
@@ -28,6 +26,8 @@ import { IpsecSa, type IvSource } from '../esp/sa.js';
 import type { HostRouting, PacketDevice } from './host.js';
 import { LogLimiter } from './log-limiter.js';
 import { type PolicyKey, PolicyTable } from './policy-table.js';
+import { pooledRandom } from './random-pool.js';
+import { RouteTable } from './route-table.js';
 
 export interface UserspaceBackendOptions {
   readonly device: PacketDevice;
@@ -53,7 +53,10 @@ export interface UnattributedDrops {
   malformed: number;
   /** A packet from the device that no outbound policy matches, or a drop / bypass policy. */
   noPolicy: number;
-  /** A packet of a trap or protect policy while its SA does not exist yet (an acquire is pending). */
+  /**
+   * A packet of a trap or protect policy without an SA that could not wait: beyond the few queued
+   * per acquire, or queued and the SA never came.
+   */
   noSa: number;
 }
 
@@ -61,26 +64,29 @@ interface SaEntry {
   readonly params: IpsecSaParams;
   readonly sa: IpsecSa;
   encapsulation: NonNullable<IpsecSaParams['encapsulation']>;
-  /** The last peer address reported in a mapping event (RFC 3948 section 3.3), to report a change once. */
-  mapped: string;
+  /** The peer's last address and port (RFC 3948 section 3.3), to report a mapping change once. */
+  mappedAddress: string;
+  mappedPort: number;
 }
+
+/** Packets kept per pending acquire until its SA arrives (the device's own buffer is copied). */
+const QUEUED_PER_ACQUIRE = 4;
 
 const saKey = (protocol: string, spi: number, destination: string): string =>
   `${protocol}/${spi >>> 0}/${destination}`;
-const routeKey = (s: Selector): string => `${s.family}/${s.start}/${s.end}`;
 
-/** A pool-backed IV source: one randomFillSync per 4 KiB of IVs instead of one per packet. */
-export function pooledRandom(): IvSource {
-  const pool = Buffer.alloc(4096);
-  let used = pool.length;
-  return (out) => {
-    if (used + out.length > pool.length) {
-      randomFillSync(pool);
-      used = 0;
-    }
-    pool.copy(out, 0, used, used + out.length);
-    used += out.length;
-  };
+/** An IpsecSa, its failures as typed backend errors (a weak 3DES key, a bad address). */
+function buildSa(spec: ConstructorParameters<typeof IpsecSa>[0]): IpsecSa {
+  try {
+    return new IpsecSa(spec);
+  } catch (error) {
+    if (error instanceof DataplaneError) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new DataplaneError(
+      typeof code === 'string' && code.startsWith('ERR_IKE') ? 'ERR_DATAPLANE_ALGORITHM' : 'ERR_DATAPLANE_IO',
+      `SA ${spec.spi.toString(16)}: ${(error as Error).message}`,
+    );
+  }
 }
 
 function addressText(p: Uint8Array, offset: number, family: 4 | 6): string {
@@ -102,14 +108,16 @@ export class UserspaceBackend implements DataplaneBackend {
   /** Outbound SAs per reqid, oldest first: the newest serves (after a rekey the new SA takes over). */
   readonly #outbound = new Map<number, SaEntry[]>();
   readonly #policies = new PolicyTable();
-  readonly #routes = new Map<string, { selector: Selector; count: number }>();
-  readonly #acquires = new Map<number, number>();
+  readonly #routes: RouteTable;
+  /** Per reqid: when the pending acquire was emitted and the packets waiting for its SA. */
+  readonly #acquires = new Map<number, { at: number; queued: Buffer[] }>();
   readonly #log: LogLimiter;
   #closed = false;
 
   constructor(options: UserspaceBackendOptions) {
     this.#o = options;
     this.#random = options.random ?? pooledRandom();
+    this.#routes = new RouteTable(options.routing);
     this.#log = new LogLimiter(options.logIntervalMs ?? 10_000, (level, message) =>
       this.events.emit('log', { level, message }),
     );
@@ -133,7 +141,7 @@ export class UserspaceBackend implements DataplaneBackend {
     if (this.#sas.has(key) || (params.direction === 'in' && this.#inbound.has(params.spi >>> 0))) {
       throw new DataplaneError('ERR_DATAPLANE_EXISTS', `SA ${params.spi.toString(16)} is installed already`);
     }
-    const sa = new IpsecSa({
+    const sa = buildSa({
       protocol: params.protocol,
       direction: params.direction,
       mode: params.mode,
@@ -152,7 +160,8 @@ export class UserspaceBackend implements DataplaneBackend {
       params,
       sa,
       encapsulation: params.encapsulation,
-      mapped: `${params.source}:${params.encapsulation.sourcePort}`,
+      mappedAddress: params.source,
+      mappedPort: params.encapsulation.sourcePort,
     };
     sa.onExpire = (hard) =>
       this.events.emit('expire', {
@@ -167,7 +176,11 @@ export class UserspaceBackend implements DataplaneBackend {
       const list = this.#outbound.get(params.reqid) ?? [];
       list.push(entry);
       this.#outbound.set(params.reqid, list);
+      // The packets that triggered the acquire leave with the new SA.
+      const pending = this.#acquires.get(params.reqid);
       this.#acquires.delete(params.reqid);
+      const now = this.#o.clock();
+      for (const packet of pending?.queued ?? []) this.#protectAndSend(entry, packet, now);
     }
   }
 
@@ -193,10 +206,15 @@ export class UserspaceBackend implements DataplaneBackend {
         'the userspace data plane needs UDP encapsulation',
       );
     }
+    try {
+      entry.sa.setAddresses(change.source, change.destination);
+    } catch (error) {
+      throw new DataplaneError('ERR_DATAPLANE_IO', (error as Error).message);
+    }
     this.#sas.delete(saKey(id.protocol, id.spi, id.destination));
-    entry.sa.setAddresses(change.source, change.destination);
     entry.encapsulation = change.encapsulation;
-    entry.mapped = `${change.source}:${change.encapsulation.sourcePort}`;
+    entry.mappedAddress = change.source;
+    entry.mappedPort = change.encapsulation.sourcePort;
     this.#sas.set(saKey(id.protocol, id.spi, change.destination), entry);
   }
 
@@ -232,7 +250,7 @@ export class UserspaceBackend implements DataplaneBackend {
       throw new DataplaneError('ERR_DATAPLANE_EXISTS', 'policy installed already');
     if (!this.#routed(policy)) return;
     try {
-      await this.#addRoute(policy);
+      await this.#routes.add(policy);
     } catch (error) {
       this.#policies.remove(policy);
       throw error;
@@ -242,50 +260,12 @@ export class UserspaceBackend implements DataplaneBackend {
   async deletePolicy(policy: PolicyKey): Promise<void> {
     const removed = this.#policies.remove(policy);
     if (removed === undefined) throw new DataplaneError('ERR_DATAPLANE_NOT_FOUND', 'no such policy');
-    if (this.#routed(removed)) await this.#deleteRoute(removed.destination);
+    if (this.#routed(removed)) await this.#routes.remove(removed.destination);
   }
 
   /** Outbound protect and trap policies steer their destination into the device (kernel-libipsec does the same). */
   #routed(p: PolicyParams): boolean {
     return p.direction === 'out' && (p.action === 'protect' || p.action === 'trap');
-  }
-
-  async #addRoute(p: PolicyParams): Promise<void> {
-    const key = routeKey(p.destination);
-    const route = this.#routes.get(key);
-    if (route !== undefined) {
-      route.count++;
-      return;
-    }
-    this.#routes.set(key, { selector: p.destination, count: 1 });
-    // The preferred source: an address of ours inside the local selector (the host's routing knows
-    // its addresses), else our side's address when the policy's source is one host.
-    const s = p.source;
-    const source =
-      this.#o.routing.sourceFor !== undefined
-        ? this.#o.routing.sourceFor(s)
-        : s.start === s.end
-          ? addressText(
-              Buffer.from(s.start.toString(16).padStart(s.family === 4 ? 8 : 32, '0'), 'hex'),
-              0,
-              s.family,
-            )
-          : undefined;
-    try {
-      await this.#o.routing.addRoute(p.destination, source);
-    } catch (error) {
-      this.#routes.delete(key);
-      throw error;
-    }
-  }
-
-  async #deleteRoute(destination: Selector): Promise<void> {
-    const key = routeKey(destination);
-    const route = this.#routes.get(key);
-    if (route === undefined) return;
-    if (--route.count > 0) return;
-    this.#routes.delete(key);
-    await this.#o.routing.deleteRoute(destination);
   }
 
   async bypassSocket(socket: {
@@ -326,10 +306,13 @@ export class UserspaceBackend implements DataplaneBackend {
     const reqid = policy.template.reqid;
     const entry = this.#outbound.get(reqid)?.at(-1);
     if (entry === undefined) {
-      this.drops.noSa++;
       this.#acquire(reqid, packet, flow.family, now);
       return;
     }
+    this.#protectAndSend(entry, packet, now);
+  }
+
+  #protectAndSend(entry: SaEntry, packet: Uint8Array, now: number): void {
     const esp = espProtect(entry.sa, packet, now, this.#random);
     if (isDrop(esp)) {
       this.#log.note(
@@ -345,10 +328,20 @@ export class UserspaceBackend implements DataplaneBackend {
     this.#o.port.send(local, remote, esp);
   }
 
+  /**
+   * No SA for a policy yet: one acquire per reqid (again after `acquireRetryMs` while none came),
+   * and up to QUEUED_PER_ACQUIRE packets kept for the SA (Linux XFRM queues too); a new round
+   * drops the packets of the last one.
+   */
   #acquire(reqid: number, packet: Uint8Array, family: 4 | 6, now: number): void {
-    const last = this.#acquires.get(reqid);
-    if (last !== undefined && now - last < (this.#o.acquireRetryMs ?? 30_000)) return;
-    this.#acquires.set(reqid, now);
+    const pending = this.#acquires.get(reqid);
+    if (pending !== undefined && now - pending.at < (this.#o.acquireRetryMs ?? 30_000)) {
+      if (pending.queued.length < QUEUED_PER_ACQUIRE) pending.queued.push(Buffer.from(packet));
+      else this.drops.noSa++;
+      return;
+    }
+    if (pending !== undefined) this.drops.noSa += pending.queued.length;
+    this.#acquires.set(reqid, { at: now, queued: [Buffer.from(packet)] });
     const [src, dst] = family === 4 ? [12, 16] : [8, 24];
     this.events.emit('acquire', {
       reqid,
@@ -396,9 +389,10 @@ export class UserspaceBackend implements DataplaneBackend {
       return;
     }
     // Authentic: a new source address or port is a NAT mapping change (RFC 3948 section 3.3).
-    const from = `${datagram.remote.address}:${datagram.remote.port}`;
-    if (from !== entry.mapped) {
-      entry.mapped = from;
+    const remote = datagram.remote;
+    if (remote.port !== entry.mappedPort || remote.address !== entry.mappedAddress) {
+      entry.mappedAddress = remote.address;
+      entry.mappedPort = remote.port;
       this.events.emit('mapping', {
         spi: sa.spi,
         protocol: 'esp',
@@ -444,13 +438,12 @@ export class UserspaceBackend implements DataplaneBackend {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const routes = [...this.#routes.values()];
-    this.#routes.clear();
     this.#policies.clear();
     this.#sas.clear();
     this.#inbound.clear();
     this.#outbound.clear();
-    for (const r of routes) await this.#o.routing.deleteRoute(r.selector);
+    this.#acquires.clear();
+    await this.#routes.clear();
     if (this.#o.ownsHost === true) {
       await this.#o.routing.close();
       await this.#o.device.close();
