@@ -336,6 +336,16 @@ export class Daemon {
     } catch (error) {
       this.log('error', `SAD: ${describe(error)}`, event.sa.connection);
     }
+    if (event.type === 'child-sa-down' && this.#dataplane !== undefined) {
+      const config = this.#config.connections
+        .find((c) => c.name === event.sa.connection)
+        ?.children.find((c) => c.name === event.sa.child);
+      if (
+        (event.reason === 'dead-peer' && config?.dpdAction === 'trap') ||
+        (event.reason === 'remote' && config?.closeAction === 'trap')
+      )
+        this.#dataplane.trapChild(event.sa.connection, event.sa.child);
+    }
     this.events.emit('event', event);
   }
 

@@ -71,6 +71,8 @@ export class DataplaneLink {
   readonly #bySa = new Map<string, number>();
   /** By `connection/child`. */
   readonly #traps = new Map<string, Trap>();
+  /** `connection/child` of traps installed by dpd_action or close_action = trap (kept over reloads). */
+  readonly #actionTraps = new Set<string>();
   /** reqid -> when we initiated for an ACQUIRE. */
   readonly #acquiring = new Map<number, number>();
   readonly #offs: (() => void)[] = [];
@@ -105,12 +107,12 @@ export class DataplaneLink {
     );
   }
 
-  /** Installs the trap policies of the configuration's `start_action = trap` children, dropping stale ones. */
+  /** Installs the trap policies of `start_action = trap` children (and of trapChild's), dropping stale ones. */
   syncTraps(): void {
     const wanted = new Map<string, { connection: ConnectionConfig; child: ChildConfig }>();
     for (const connection of this.hooks.config().connections)
       for (const child of connection.children)
-        if (child.startAction === 'trap')
+        if (child.startAction === 'trap' || this.#actionTraps.has(`${connection.name}/${child.name}`))
           wanted.set(`${connection.name}/${child.name}`, { connection, child });
     for (const [key, trap] of this.#traps) if (!wanted.has(key)) this.#removeTrap(key, trap);
     for (const [key, { connection, child }] of wanted) {
@@ -125,6 +127,15 @@ export class DataplaneLink {
         for (const p of trap.policies) await this.#apply(this.spd.add(`trap:${key}`, p));
       });
     }
+  }
+
+  /**
+   * `dpd_action = trap` (the peer was declared dead) or `close_action = trap` (the peer closed the
+   * child): the child's trap policies go in, so the next matching packet negotiates it again.
+   */
+  trapChild(connection: string, child: string): void {
+    this.#actionTraps.add(`${connection}/${child}`);
+    this.syncTraps();
   }
 
   /** Byte and packet counters of a child's inbound and outbound SA. */

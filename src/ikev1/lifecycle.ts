@@ -198,6 +198,31 @@ export class Lifecycle {
       sendInformational(child.ikeSa, [deleteChildPayload(child)], this.ep);
     this.ep.children.remove(child);
     this.ep.emit({ type: 'child-sa-down', sa: child.info, reason });
+    // strongSwan's dpd_action = restart and close_action = start: bring the child up again when the
+    // peer is declared dead, or when the peer closed it. (`trap` is the data plane's: the daemon
+    // installs the child's trap policies on the same event.)
+    const { dpdAction, closeAction } = child.config;
+    if (
+      (reason === 'dead-peer' && dpdAction === 'restart') ||
+      (reason === 'remote' && closeAction === 'start')
+    )
+      this.#restarts.push({ connection: child.ikeSa.connection.name, child: child.config.name, reason });
+    if (this.#removing === 0) this.#restartChildren();
+  }
+
+  /** Children to start again once the SA being removed is gone (so they do not join it). */
+  readonly #restarts: { connection: string; child: string; reason: DeleteReason }[] = [];
+  #removing = 0;
+
+  #restartChildren(): void {
+    for (const r of this.#restarts.splice(0)) {
+      this.ep.log(
+        'info',
+        `${r.reason === 'dead-peer' ? 'dpd_action = restart' : 'close_action = start'}: starting '${r.child}' again`,
+      );
+      const error = this.initiate(r.connection, r.child);
+      if (error !== undefined) this.ep.log('error', `cannot restart '${r.child}': ${error}`);
+    }
   }
 
   /**
@@ -207,6 +232,16 @@ export class Lifecycle {
    */
   removeIkeSa(sa: IkeSa, reason: DeleteReason, announce = true): void {
     if (sa.state === 'deleted') return;
+    this.#removing++;
+    try {
+      this.#removeIkeSa(sa, reason, announce);
+    } finally {
+      this.#removing--;
+    }
+    if (this.#removing === 0) this.#restartChildren();
+  }
+
+  #removeIkeSa(sa: IkeSa, reason: DeleteReason, announce: boolean): void {
     const heir = this.successor(sa, reason);
     for (const child of this.ep.children.ofIkeSa(sa)) {
       if (heir !== undefined) this.adopt(heir, child);

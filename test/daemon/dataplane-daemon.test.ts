@@ -192,3 +192,50 @@ describe('a data plane that carries only ESP-in-UDP', () => {
     }
   });
 });
+
+describe('close_action = trap', () => {
+  it('the peer closing the child leaves its trap policies in the data plane', async () => {
+    const [pa = 0, pb = 0, na = 0, nb = 0] = await freePorts(4);
+    const logs: string[] = [];
+    const backend = new RecordingBackend();
+    const start = (self: 'a' | 'b', port: number, nattPort: number, extra: string, dp?: RecordingBackend) =>
+      Daemon.start({
+        config: parseSwanctlConfig(
+          pairConfig(self, { a: pa, b: pb }).replace(
+            'esp_proposals = aes128-sha256-modp2048',
+            `esp_proposals = aes128-sha256-modp2048\n${extra}`,
+          ),
+        ),
+        createEndpoint: ikev1EndpointFactory,
+        addresses: ['127.0.0.1'],
+        port,
+        nattPort,
+        logger: new Logger('debug', false, (line) => logs.push(`${self} ${line}`)),
+        createDataplane: dp === undefined ? undefined : async () => dp,
+      });
+    const a = await start('a', pa, na, 'close_action = trap', backend);
+    const b = await start('b', pb, nb, '');
+    try {
+      const up = Promise.all([a.waitFor('child-sa-up'), b.waitFor('child-sa-up')]);
+      assert.equal(a.initiate('gw', 'net'), undefined);
+      await up.catch((error: Error) => assert.fail(`${error.message}\n${logs.join('')}`));
+      await a.dataplane?.settled();
+      assert.deepEqual(
+        [...backend.policies.values()].map((p) => p.action),
+        ['protect', 'protect', 'protect'],
+      );
+      const down = a.waitFor('child-sa-down');
+      assert.equal(b.terminate('net'), undefined);
+      assert.equal((await down).reason, 'remote');
+      await a.dataplane?.settled();
+      assert.equal(backend.sas.size, 0);
+      assert.deepEqual(
+        [...backend.policies.values()].map((p) => p.action),
+        ['trap', 'trap', 'trap'],
+      );
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
