@@ -73,7 +73,7 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   const children = (result.childSas ?? []) as ChildSaInfo[];
   const parts = [ike ? `IKE SA #${ike.id} ${ike.initiatorCookie}_i ${ike.responderCookie}_r` : 'IKE SA'];
   for (const c of children) parts.push(`CHILD SA '${c.child}' #${c.id} (SPIs ${c.spiIn}_i ${c.spiOut}_o)`);
-  io.stdout(`'${name}' is up: ${parts.join(', ')}\n`);
+  io.stdout(`'${name}' ${result.alreadyUp === true ? 'was already up' : 'is up'}: ${parts.join(', ')}\n`);
   return 0;
 }
 

@@ -188,6 +188,19 @@ function up(
         check();
       }),
     );
+    // Children already installed are reported, not negotiated again (`down` then `up` to renew).
+    const installed = daemon.sad.byName(target.connection).child;
+    for (const name of target.children) {
+      const up = installed.find((c) => c.child === name);
+      if (up !== undefined) children.set(name, up);
+    }
+    if (ikeSa !== undefined && target.children.length > 0 && children.size === target.children.length)
+      return finish({
+        ok: true,
+        alreadyUp: true,
+        ikeSa: withoutKeys(ikeSa),
+        childSas: [...children.values()].map(withoutKeys),
+      });
     const error = daemon.initiate(target.connection, target.child);
     if (error !== undefined) return finish({ ok: false, error });
     check();

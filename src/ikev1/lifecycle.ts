@@ -90,6 +90,19 @@ export class Lifecycle {
   startChild(sa: IkeSa, childName: string): void {
     const child = sa.connection.children.find((c) => c.name === childName);
     if (child === undefined) return;
+    // A child that is installed (or being rekeyed, or negotiated right now) is not negotiated a
+    // second time: two SA pairs with the same selectors would only confuse both data planes.
+    const installed = this.ep.children
+      .all()
+      .find((c) => c.config.name === childName && c.ikeSa.connection.name === sa.connection.name);
+    if (installed !== undefined) {
+      this.ep.log('info', `CHILD SA '${childName}' is already installed (#${installed.info.id})`, sa);
+      return;
+    }
+    if ([...sa.quickModes.values()].some((qm) => qm.child.name === childName && qm.rekeyOf === undefined)) {
+      this.ep.log('info', `CHILD SA '${childName}' is being negotiated already`, sa);
+      return;
+    }
     try {
       startQuickMode(sa, child, this.ep);
     } catch (error) {

@@ -86,6 +86,16 @@ describe('two daemons on 127.0.0.1', () => {
     );
   });
 
+  it('`ikets up` of a child that is up reports it and negotiates nothing (issue 10 item 8)', async () => {
+    const before = services[0]?.daemon.sad.size;
+    const again = await ikets(['up', 'net', '--timeout', '10', '--control', control.a]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /'net' was already up: IKE SA #\d+ .*CHILD SA 'net' #\d+/);
+    await sleep(200);
+    assert.deepEqual(services[0]?.daemon.sad.size, before);
+    assert.deepEqual(services[1]?.daemon.sad.size, before);
+  });
+
   it('takes the connection down from one side, and the other side deletes it too', async () => {
     const down = await ikets(['down', 'gw', '--control', control.a]);
     assert.equal(down.status, 0, down.stderr);
