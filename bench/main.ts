@@ -1,6 +1,7 @@
 import { cryptoSuites } from './crypto.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
 import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './harness.js';
+import { kernelInstallRows } from './kernel.js';
 
 // `npm run bench`: runs every suite and prints one table. Later issues add their suites here
 // (e.g. full handshakes). Options: --filter <text>, --time <ms per measurement>.
@@ -21,7 +22,11 @@ function parseArgs(argv: readonly string[]): BenchOptions {
 
 const options = parseArgs(process.argv.slice(2));
 const started = Date.now();
-const rows = [...runSuites(SUITES, options), ...(await udpHandshakeRows(options.timeMs * 2, options.filter))];
+const rows = [
+  ...runSuites(SUITES, options),
+  ...(await udpHandshakeRows(options.timeMs * 2, options.filter)),
+  ...(await kernelInstallRows(options.filter)),
+];
 console.log(formatTable(rows));
 console.log(
   `\n${rows.length} benchmarks in ${((Date.now() - started) / 1000).toFixed(1)} s (node ${process.version}, OpenSSL ${process.versions.openssl})`,

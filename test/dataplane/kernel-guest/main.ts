@@ -269,6 +269,11 @@ async function closeTest(a: XfrmBackend, c: Case): Promise<boolean> {
 async function main(): Promise<void> {
   const only = process.env.KXFRM_ONLY;
   const t0 = performance.now();
+  if (process.env.KXFRM_BENCH_ONLY === '1') {
+    report('BENCH', await installRate('C', 1000));
+    report('SUMMARY', { passed: 0, failed: 0, ms: Math.round(performance.now() - t0) });
+    return;
+  }
   const a = await inNetns('A', () => XfrmBackend.open());
   const b = await inNetns('B', () => XfrmBackend.open());
   report('OPEN', { ms: Math.round(performance.now() - t0) });
