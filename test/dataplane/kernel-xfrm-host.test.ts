@@ -56,6 +56,7 @@ function kernelHasEsp(): { esp: boolean; ipSays: string } {
 describe("kernel backend on this machine's kernel (network namespace)", { skip }, () => {
   before(() => {
     assert.equal(spawnSync('ip', ['netns', 'add', NS]).status, 0);
+    assert.equal(ip('link', 'set', 'lo', 'up').status, 0);
   });
   after(() => {
     spawnSync('ip', ['netns', 'del', NS]);
@@ -242,6 +243,21 @@ describe("kernel backend on this machine's kernel (network namespace)", { skip }
       assert.doesNotMatch(listed, /tmpl|block/);
       assert.equal(libc().getsockoptInt(nattFd, SOL_UDP, UDP_ENCAP), UDP_ENCAP_ESPINUDP);
       assert.equal(libc().getsockoptInt(ikeFd, SOL_UDP, UDP_ENCAP), 0);
+      const v6 = await inNetns(
+        NS,
+        () =>
+          new Promise<Socket>((resolve) => {
+            const s = createSocket({ type: 'udp6', ipv6Only: true });
+            s.bind(4500, '::1', () => resolve(s));
+          }),
+      );
+      const v6Fd = socketFd(v6);
+      assert.ok(v6Fd !== undefined);
+      await backend.bypassSocket({ fd: v6Fd, family: 6, natt: true });
+      const listed6 = ip('-6', 'xfrm', 'policy').stdout;
+      v6.close();
+      assert.equal(listed6.match(/src ::\/0 dst ::\/0 \n\tsocket (in|out) priority 0/g)?.length, 2, listed6);
+      assert.equal(libc().getsockoptInt(v6Fd, SOL_UDP, UDP_ENCAP), undefined, 'closed socket');
       await assert.rejects(backend.bypassSocket({ fd: 1_000_000, family: 4, natt: false }), {
         code: 'ERR_DATAPLANE_IO',
       });
