@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { type GuestRun, kernelEspUnavailable, runGuest } from '../kernel-esp/boot.js';
+import { type GuestRun, kernelEspUnavailable, LOG, runGuest } from '../kernel-esp/boot.js';
 import { matrix } from './kernel-guest/cases.js';
 
 const skip = kernelEspUnavailable() ?? false;
@@ -29,6 +29,9 @@ describe('kernel backend under qemu (real kernel ESP/AH)', { skip, timeout: 1_20
       console.log(
         `kernel-esp guest: wall ${(run.wallMs / 1000).toFixed(1)} s, kernel ${String(boot?.kernel)}, test.sh started at ${String(boot?.uptime)} s, program ${Number(summary?.ms) / 1000} s`,
       );
+      const bench = line('BENCH');
+      if (bench !== undefined) console.log(`kernel-esp install rate: ${JSON.stringify(bench)}`);
+      console.log(`kernel-esp console: ${LOG}`);
     },
     { timeout: 1_000_000 },
   );
