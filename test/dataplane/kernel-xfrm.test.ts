@@ -4,7 +4,8 @@
  * XfrmBackend in two network namespaces and sends ping and TCP through every transform in tunnel and
  * transport mode, with and without ESP-in-UDP (RFC 3948), then checks the counters on both sides
  * (querySa against `ip -s xfrm state`), the algorithms and keys as the kernel shows them, the
- * per-socket bypass, EXPIRE on a packet limit, ACQUIRE from a trap policy, and close().
+ * per-socket bypass, EXPIRE on a packet limit, ACQUIRE from a trap policy, MAPPING and updateSa, and
+ * close().
  * Skipped, with the reason in the summary, when qemu or the kernel is not installed
  * (test/kernel-esp/install.sh).
  */
@@ -76,6 +77,22 @@ describe('kernel backend under qemu (real kernel ESP/AH)', { skip, timeout: 1_20
     const r = line('ACQUIRE');
     assert.ok(r);
     assert.deepEqual(r.events, [{ reqid: 999, source: '10.1.0.1', destination: '10.2.0.1' }]);
+  });
+
+  it('MAPPING: ESP-in-UDP from a new port is reported; updateSa moves the SA and the reports stop', () => {
+    const r = line('MAPPING');
+    assert.ok(r);
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.deepEqual(r.events, [
+      {
+        spi: 0x1000 + 202,
+        protocol: 'esp',
+        destination: '192.168.99.2',
+        address: '192.168.99.1',
+        port: 4501,
+      },
+    ]);
+    assert.deepEqual(r.after, { replies: 2, events: 0, encap: 'espinudp sport 4501 dport 4500' });
   });
 
   it("close() removes its SAs and policies and leaves another's SA", () => {
