@@ -3,6 +3,7 @@ import { backendSuite, espSuites } from './esp.js';
 import { floodSuites } from './flood.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
 import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './harness.js';
+import { kernelInstallRows } from './kernel.js';
 import { tunRows } from './tun.js';
 
 // `npm run bench`: runs every suite and prints one table. Later issues add their suites here
@@ -34,6 +35,7 @@ const rows = [
   ...runSuites(SUITES, options),
   ...(await udpHandshakeRows(options.timeMs * 2, options.filter)),
   ...(await tunRows(options.timeMs * 2, options.filter)),
+  ...(await kernelInstallRows(options.filter)),
 ];
 console.log(formatTable(rows));
 console.log(

@@ -13,7 +13,7 @@ link set vA up
 addr add 192.168.99.1/24 dev vA
 addr add fd00:99::1/64 dev vA nodad
 addr add 10.1.0.1/32 dev lo
-addr add fd00:1::1/128 dev lo
+addr add fd00:1::1/128 dev lo nodad
 route add 10.2.0.0/24 via 192.168.99.2 src 10.1.0.1
 route add fd00:2::/64 via fd00:99::2 src fd00:1::1
 EOC
@@ -23,7 +23,7 @@ link set vB up
 addr add 192.168.99.2/24 dev vB
 addr add fd00:99::2/64 dev vB nodad
 addr add 10.2.0.1/32 dev lo
-addr add fd00:2::1/128 dev lo
+addr add fd00:2::1/128 dev lo nodad
 route add 10.1.0.0/24 via 192.168.99.1 src 10.2.0.1
 route add fd00:1::/64 via fd00:99::1 src fd00:2::1
 EOC

@@ -46,13 +46,14 @@ done
 
 if [ ! -s "$C/vmlinux" ]; then
   say "extract vmlinux"
-  python3 - "$C/kernel/boot/vmlinuz-$KVER" "$C/vmlinux" <<'PY'
+  python3 - "$C/kernel/boot/vmlinuz-$KVER" "$C/vmlinux.new" <<'PY'
 import sys, lzma
 d = open(sys.argv[1], 'rb').read()
 i = d.find(b'\xfd7zXZ\x00')
 if i < 0: sys.exit("no XZ payload in bzImage (CONFIG_KERNEL_XZ expected)")
 open(sys.argv[2], 'wb').write(lzma.LZMADecompressor().decompress(d[i:]))
 PY
+  mv "$C/vmlinux.new" "$C/vmlinux"
 fi
 
 if [ ! -s "$C/initrd.cpio" ] || ! cmp -s "$HERE/init.initramfs" "$C/init.initramfs.used"; then
@@ -65,7 +66,9 @@ if [ ! -s "$C/initrd.cpio" ] || ! cmp -s "$HERE/init.initramfs" "$C/init.initram
     modprobe -d "$C/kernel" -S "$KVER" --show-depends $m | awk '$1=="insmod"{print $2}'
   done | awk '!seen[$0]++' | while read -r f; do cp "$f" "$I/lib/modules/ko/"; basename "$f"; done > "$I/lib/modules/order"
   cp "$HERE/init.initramfs" "$I/init"; chmod 755 "$I/init"
-  (cd "$I" && find . | cpio -o -H newc --quiet) > "$C/initrd.cpio"
+  # written aside and renamed: a guest booting meanwhile reads the old file or the new, never half of one
+  (cd "$I" && find . | cpio -o -H newc --quiet) > "$C/initrd.cpio.new"
+  mv "$C/initrd.cpio.new" "$C/initrd.cpio"
   cp "$HERE/init.initramfs" "$C/init.initramfs.used"
 fi
 say "ready: kernel $KVER, cache $C"

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:dgram';
 import type { BackendEvents, IpsecSaParams, SaCounters } from '../../../src/dataplane/backend.js';
-import { socketFd } from '../../../src/dataplane/kernel/socket-fd.js';
+import { socketDescriptor as socketFd } from '../../../src/daemon/udp.js';
 import { kernelCipher, kernelIntegrity } from '../../../src/dataplane/kernel/xfrm-algorithms.js';
 import { XfrmBackend } from '../../../src/dataplane/kernel/xfrm-backend.js';
 import { installRate } from './bench.js';
@@ -232,6 +232,64 @@ async function acquireTest(a: XfrmBackend): Promise<boolean> {
   return ok;
 }
 
+/**
+ * MAPPING (RFC 3948 section 3.3): A sends its ESP-in-UDP from port 4501 while B's inbound SA expects
+ * 4500, as if a NAT had changed its mapping; B's kernel reports the new port, and updateSa moves the SA
+ * to it, after which traffic flows without further reports.
+ */
+async function mappingTest(a: XfrmBackend, b: XfrmBackend, c: Case): Promise<boolean> {
+  const s = sides(c);
+  const aOut = {
+    ...(s.a.sas[0] as IpsecSaParams),
+    encapsulation: { sourcePort: 4501, destinationPort: 4500 },
+  };
+  const bIn = s.b.sas[1] as IpsecSaParams;
+  for (const [backend, sas, policies] of [
+    [a, [aOut, s.a.sas[1] as IpsecSaParams], s.a.policies],
+    [b, s.b.sas, s.b.policies],
+  ] as const) {
+    for (const sa of sas) await backend.addSa(sa);
+    for (const p of policies) await backend.addPolicy(p);
+  }
+  const first = waitFor(b, 'mapping', 1, 5000);
+  const replies = await ping('A', NET[4].innerA, NET[4].innerB, 1);
+  const events = await first;
+  const e = events[0];
+  let after: { replies: number; events: number; encap: string | undefined } | undefined;
+  if (e !== undefined) {
+    await b.updateSa(bIn, {
+      source: e.address,
+      destination: bIn.destination,
+      encapsulation: { sourcePort: e.port, destinationPort: 4500 },
+    });
+    const more = waitFor(b, 'mapping', 1, 1500);
+    const replies2 = await ping('A', NET[4].innerA, NET[4].innerB, 2);
+    after = {
+      replies: replies2,
+      events: (await more).length,
+      encap: (await ipStates('B')).get(bIn.spi)?.encap,
+    };
+  }
+  for (const [backend, sas, policies] of [
+    [a, [aOut, s.a.sas[1] as IpsecSaParams], s.a.policies],
+    [b, s.b.sas, s.b.policies],
+  ] as const) {
+    for (const sa of sas) await backend.deleteSa(sa).catch(() => {});
+    for (const p of policies) await backend.deletePolicy(p).catch(() => {});
+  }
+  const ok =
+    replies === 1 &&
+    e?.spi === s.spiAB &&
+    e.destination === NET[4].outerB &&
+    e.address === NET[4].outerA &&
+    e.port === 4501 &&
+    after?.replies === 2 &&
+    after.events === 0 &&
+    after.encap === 'espinudp sport 4501 dport 4500';
+  report('MAPPING', { ok, replies, events, after });
+  return ok;
+}
+
 /** close() removes what the backend installed and leaves another's SA alone. */
 async function closeTest(a: XfrmBackend, c: Case): Promise<boolean> {
   const s = sides(c);
@@ -269,6 +327,11 @@ async function closeTest(a: XfrmBackend, c: Case): Promise<boolean> {
 async function main(): Promise<void> {
   const only = process.env.KXFRM_ONLY;
   const t0 = performance.now();
+  if (process.env.KXFRM_BENCH_ONLY === '1') {
+    report('BENCH', await installRate('C', 1000));
+    report('SUMMARY', { passed: 0, failed: 0, ms: Math.round(performance.now() - t0) });
+    return;
+  }
   const a = await inNetns('A', () => XfrmBackend.open());
   const b = await inNetns('B', () => XfrmBackend.open());
   report('OPEN', { ms: Math.round(performance.now() - t0) });
@@ -288,6 +351,8 @@ async function main(): Promise<void> {
   const base = matrix()[0] as Case;
   count(await expireTest(a, b, { ...base, name: 'expire', index: 200 }));
   count(await acquireTest(a));
+  const udp = matrix().find((m) => m.encap && m.mode === 'tunnel') as Case;
+  count(await mappingTest(a, b, { ...udp, name: 'mapping', index: 202 }));
   for (const s of [nattA, nattB, plain]) s.close();
   count(await closeTest(a, { ...base, name: 'close', index: 201 }));
   await b.close();

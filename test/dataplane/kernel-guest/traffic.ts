@@ -151,9 +151,11 @@ export async function ipStates(ns: string): Promise<Map<number, IpState>> {
     const head = /proto (\w+) spi 0x([0-9a-f]+)/.exec(block);
     if (head?.[1] === undefined || head[2] === undefined) continue;
     // `ip -s` prints the key length after the key: `enc cbc(aes) 0x... (128 bits)`; auth-trunc and
-    // aead then print the truncation / ICV length in bits.
+    // aead then print the truncation / ICV length in bits; an empty key (NULL) has no `0x`.
     const algorithms = [
-      ...block.matchAll(/^\s*(enc|auth-trunc|auth|aead) (\S+) 0x([0-9a-f]*)(?: \(\d+ bits\))?(?: (\d+))?/gm),
+      ...block.matchAll(
+        /^\s*(enc|auth-trunc|auth|aead) (\S+)(?: 0x([0-9a-f]*))?(?: \(\d+ bits\))?(?: (\d+))?/gm,
+      ),
     ]
       .map((m) => ({
         kind: m[1] ?? '',
