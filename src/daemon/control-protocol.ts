@@ -6,6 +6,7 @@
  * in order.
  */
 import type { ChildSaInfo, IkeSaInfo } from '../ikev1/types.js';
+import type { TrafficLine } from '../sad/index.js';
 
 export type ControlRequest =
   | { readonly command: 'up'; readonly name: string; readonly timeout?: number | undefined }
@@ -37,17 +38,7 @@ export interface ListSasResult {
 }
 
 /** Traffic of a child's SA pair, from the data plane (JSON numbers: byte counts stay below 2^53). */
-export interface ChildTraffic {
-  readonly bytesIn: number;
-  readonly packetsIn: number;
-  readonly bytesOut: number;
-  readonly packetsOut: number;
-  /** Daemon clock (ms) of the last packet each way, if any. */
-  readonly lastInAt: number | undefined;
-  readonly lastOutAt: number | undefined;
-  /** Inbound packets dropped: bad ICV, replayed, malformed. */
-  readonly droppedIn: number;
-}
+export type ChildTraffic = TrafficLine;
 
 export type ControlResponse = ({ readonly ok: true } & Record<string, unknown>) | ControlFailure;
 

@@ -60,6 +60,13 @@ export interface IpsecSaParams {
   readonly remoteTs: Selector;
 }
 
+/** New outer addresses and encapsulation ports of an SA (a NAT mapping change, RFC 3948 section 3.3). */
+export interface SaAddressChange {
+  readonly source: string;
+  readonly destination: string;
+  readonly encapsulation: IpsecSaParams['encapsulation'];
+}
+
 /** Names one installed SA (RFC 4301 section 4.4.2: SPI, destination and protocol). */
 export interface SaId {
   readonly spi: number;
@@ -151,14 +158,7 @@ export interface DataplaneBackend {
   readonly events: TypedEmitter<BackendEvents>;
   addSa(sa: IpsecSaParams): Promise<void>;
   /** New outer addresses or encapsulation ports for an SA (a NAT mapping change, RFC 3948 section 3.3). */
-  updateSa(
-    id: SaId,
-    change: {
-      readonly source: string;
-      readonly destination: string;
-      readonly encapsulation: IpsecSaParams['encapsulation'];
-    },
-  ): Promise<void>;
+  updateSa(id: SaId, change: SaAddressChange): Promise<void>;
   deleteSa(id: SaId): Promise<void>;
   querySa(id: SaId): Promise<SaCounters>;
   /** Installs the policy, or replaces the one with the same direction and selectors (XFRM update). */

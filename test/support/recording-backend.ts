@@ -7,6 +7,7 @@ import type {
   DataplaneBackend,
   IpsecSaParams,
   PolicyParams,
+  SaAddressChange,
   SaCounters,
   SaId,
   UdpAddress,
@@ -51,10 +52,7 @@ export class RecordingBackend implements DataplaneBackend {
     this.calls.push({ op: 'addSa', sa });
   }
 
-  async updateSa(
-    id: SaId,
-    change: { source: string; destination: string; encapsulation: IpsecSaParams['encapsulation'] },
-  ): Promise<void> {
+  async updateSa(id: SaId, change: SaAddressChange): Promise<void> {
     const sa = this.sas.get(saKey(id));
     if (sa === undefined) throw new DataplaneError('ERR_DATAPLANE_NOT_FOUND', `no SA ${saKey(id)}`);
     this.sas.set(saKey(id), { ...sa, ...change });

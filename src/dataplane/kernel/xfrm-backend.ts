@@ -13,6 +13,7 @@ import {
   DataplaneError,
   type IpsecSaParams,
   type PolicyParams,
+  type SaAddressChange,
   type SaCounters,
   type SaId,
 } from '../backend.js';
@@ -146,14 +147,7 @@ export class XfrmBackend implements DataplaneBackend {
    * are part of its identity), so the SA is deleted and added again with the new addresses and ports.
    * The kernel's counters and replay state of the SA start again from zero.
    */
-  async updateSa(
-    id: SaId,
-    change: {
-      readonly source: string;
-      readonly destination: string;
-      readonly encapsulation: IpsecSaParams['encapsulation'];
-    },
-  ): Promise<void> {
+  async updateSa(id: SaId, change: SaAddressChange): Promise<void> {
     const old = this.#sas.get(saKey(id));
     if (old === undefined)
       throw new DataplaneError('ERR_DATAPLANE_NOT_FOUND', `no SA ${hex(id.spi)} installed by ikets`);

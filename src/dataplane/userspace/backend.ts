@@ -14,6 +14,7 @@ import {
   type EspInUdpPort,
   type IpsecSaParams,
   type PolicyParams,
+  type SaAddressChange,
   type SaCounters,
   type SaId,
   type UdpAddress,
@@ -191,14 +192,7 @@ export class UserspaceBackend implements DataplaneBackend {
     return entry;
   }
 
-  async updateSa(
-    id: SaId,
-    change: {
-      readonly source: string;
-      readonly destination: string;
-      readonly encapsulation: IpsecSaParams['encapsulation'];
-    },
-  ): Promise<void> {
+  async updateSa(id: SaId, change: SaAddressChange): Promise<void> {
     const entry = this.#entry(id);
     if (change.encapsulation === undefined) {
       throw new DataplaneError(

@@ -3,18 +3,10 @@
  * priority order (lower value first, XFRM's convention; strongSwan computes the priorities), the
  * first whose source and destination selectors match a packet deciding its fate.
  */
+
+import { sameSelector } from '../../spd/selector.js';
 import type { PolicyDirection, PolicyParams, Selector } from '../backend.js';
 import { type PacketFlow, selectorMatches } from '../esp/ip.js';
-
-function sameSelector(a: Selector, b: Selector): boolean {
-  return (
-    a.family === b.family &&
-    a.start === b.start &&
-    a.end === b.end &&
-    a.protocol === b.protocol &&
-    a.port === b.port
-  );
-}
 
 export type PolicyKey = Pick<PolicyParams, 'direction' | 'source' | 'destination' | 'priority'>;
 
