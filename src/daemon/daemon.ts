@@ -5,6 +5,7 @@
  * SAD; log events go to the logger and to whoever listens (the control socket's `up`).
  */
 import type { IketsConfig } from '../config/swanctl.js';
+import { configWarnings } from '../config/warnings.js';
 import type { DataplaneBackend, EspInUdpPort } from '../dataplane/backend.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../ikev1/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
@@ -116,6 +117,7 @@ export class Daemon {
         `listening on ${s.local.address}:${s.local.port} (${s.kind === 'ike' ? 'IKE' : 'NAT-T'})`,
       );
     daemon.#warnUnboundPorts();
+    daemon.#warnConfig(options.config);
     for (const datagram of early) daemon.#receive(datagram);
     daemon.#startConnections();
     daemon.drive();
@@ -190,6 +192,7 @@ export class Daemon {
     this.#config = config;
     this.#dataplane?.syncTraps();
     this.log('info', `reloaded ${configFile}: ${config.connections.length} connection(s)`);
+    this.#warnConfig(config);
     this.drive();
     return config;
   }
@@ -373,6 +376,12 @@ export class Daemon {
       const error = this.#endpoint.initiate(this.#clock(), connection.name);
       if (error !== undefined) this.log('error', `cannot start: ${error}`, connection.name);
     }
+  }
+
+  /** What the configuration cannot do as written (src/config/warnings.ts), at start and reload. */
+  #warnConfig(config: IketsConfig): void {
+    const listening = this.#sockets.bound.filter((b) => b.kind === 'ike').map((b) => b.local.address);
+    for (const w of configWarnings(config, listening)) this.log('warn', w.message, w.connection);
   }
 
   #warnUnboundPorts(): void {

@@ -2,7 +2,7 @@
  * What an exchange may do besides changing its IKE SA: send, emit events and log, all through the
  * endpoint, which keeps the queues the shell polls. Nothing here performs I/O.
  */
-import type { IkeSecretConfig } from '../config/swanctl.js';
+import type { ChildConfig, IkeSecretConfig } from '../config/swanctl.js';
 import type { RandomSource } from '../crypto/index.js';
 import type { ChildSa, ChildSaTable } from './child-sa-table.js';
 import type { IkeSa } from './ike-sa.js';
@@ -61,6 +61,11 @@ export interface ExchangeContext {
   readonly settings: EngineSettings;
   readonly secrets: readonly IkeSecretConfig[];
   readonly children: ChildSaTable;
+  /**
+   * The children of an SA's connection as the configuration in force names them: after a `reload`,
+   * new CHILD SAs of an ISAKMP SA that is up use the new settings (its own phase 1 terms stay).
+   */
+  childrenOf(sa: IkeSa): readonly ChildConfig[];
   /**
    * Sends a message of exchange `messageId` and keeps it for retransmission: on a timer when we wait
    * for an answer (`awaitReply`), otherwise only when the peer repeats the message it answers.

@@ -4,7 +4,7 @@
  * send (`pollTransmit`), when to wake up (`pollTimeout`) and what happened (`pollEvent`). It performs
  * no I/O and reads no clock: the shell passes `now` (ms) in.
  */
-import type { IketsConfig } from '../config/swanctl.js';
+import type { ChildConfig, IketsConfig } from '../config/swanctl.js';
 import { cryptoRandom, type RandomSource } from '../crypto/index.js';
 import { type ChildSa, ChildSaTable } from './child-sa-table.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
@@ -71,6 +71,10 @@ export class Ikev1Endpoint implements ExchangeContext {
 
   get secrets() {
     return this.config.secrets;
+  }
+
+  childrenOf(sa: IkeSa): readonly ChildConfig[] {
+    return (this.config.connections.find((c) => c.name === sa.connection.name) ?? sa.connection).children;
   }
 
   // --- inputs -------------------------------------------------------------------------------

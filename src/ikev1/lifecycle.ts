@@ -88,7 +88,7 @@ export class Lifecycle {
   }
 
   startChild(sa: IkeSa, childName: string): void {
-    const child = sa.connection.children.find((c) => c.name === childName);
+    const child = this.ep.childrenOf(sa).find((c) => c.name === childName);
     if (child === undefined) return;
     try {
       startQuickMode(sa, child, this.ep);
