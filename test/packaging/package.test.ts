@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdir, readFile, symlink } from 'node:fs/promises';
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,16 @@ describe('the npm package', () => {
     assert.equal(v.stdout, `ikets ${await version()}\n`);
     const help = await run(ikets, ['help']);
     assert.match(help.stdout, /^usage: ikets <command> \[options\]/);
+
+    // ESM-only: CommonJS reaches it with a dynamic import (README.md, "Library").
+    const app = join(dir, 'app');
+    await mkdir(join(app, 'node_modules'), { recursive: true });
+    await symlink(join(prefix, 'lib', 'node_modules', 'ikets'), join(app, 'node_modules', 'ikets'));
+    await writeFile(
+      join(app, 'main.cjs'),
+      "(async () => { const { parseSwanctlConfig } = await import('ikets'); console.log(typeof parseSwanctlConfig); })();\n",
+    );
+    assert.equal((await run(process.execPath, [join(app, 'main.cjs')])).stdout, 'function\n');
   });
 
   it('has a LICENSE for the license package.json names, and a CHANGELOG heading for its version', async () => {
