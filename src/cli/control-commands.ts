@@ -81,6 +81,13 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   const parts = [ike ? `IKE SA #${ike.id} ${ike.initiatorCookie}_i ${ike.responderCookie}_r` : 'IKE SA'];
   for (const c of children) parts.push(`CHILD SA '${c.child}' #${c.id} (SPIs ${c.spiIn}_i ${c.spiOut}_o)`);
   io.stdout(`'${name}' is up: ${parts.join(', ')}\n`);
+  const notStarted = result.notStarted as string[] | undefined;
+  if (notStarted !== undefined)
+    io.stdout(
+      notStarted.length === 0
+        ? `no CHILD SA: '${name}' has no children\n`
+        : `no CHILD SA: no child of '${name}' has start_action = start; 'ikets up ${notStarted[0]}' starts one (children: ${notStarted.join(', ')})\n`,
+    );
   return 0;
 }
 

@@ -137,7 +137,14 @@ function followPeer(ep: Ikev1Endpoint, sa: IkeSa, dg: IncomingDatagram): void {
       dg.remote.address !== sa.remote.address ||
       dg.local.port !== sa.local.port)
   ) {
-    if (dg.local.port === ep.nattPortNumber) sa.floated = true;
+    // RFC 3947 section 4: the peer floated. On our NAT-T port, or (non-default IKE ports, which the
+    // float keeps, as strongSwan's does) a message with the non-ESP marker after a NAT was detected:
+    // from now on this SA is UDP-encapsulated on our side too.
+    if (
+      dg.local.port === ep.nattPortNumber ||
+      (framing(dg) === 'ike' && (sa.localBehindNat || sa.remoteBehindNat))
+    )
+      sa.floated = true;
     sa.local = dg.local;
     sa.remote = dg.remote;
   }

@@ -3,6 +3,7 @@
  * half-open limits, rekeying and expiry, DPD and NAT-keepalives, and deletion with the events the
  * shell and the SA database see.
  */
+import { formatIdentity } from '../config/identity.js';
 import type { ConnectionConfig } from '../config/swanctl.js';
 import { startAggressiveMode } from './aggressive-mode.js';
 import type { ChildSa } from './child-sa-table.js';
@@ -11,6 +12,7 @@ import type { Ikev1Endpoint } from './endpoint.js';
 import { IkeSa } from './ike-sa.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startMainMode } from './main-mode.js';
+import { localIdentity } from './phase1-common.js';
 import { phase1Suites, suiteName } from './phase1-proposal.js';
 import { DEFAULT_SA_LIFETIME } from './quick-mode-common.js';
 import { startQuickMode } from './quick-mode-initiator.js';
@@ -333,8 +335,11 @@ export class Lifecycle {
       responderCookie: sa.responderCookie.toString('hex'),
       local: sa.local,
       remote: sa.remote,
-      localId: sa.localIdText,
-      remoteId: sa.remoteIdText,
+      // Before the ID payloads are exchanged, the identities the connection will use, not '%any'.
+      localId: sa.localIdText || formatIdentity(localIdentity(sa)),
+      remoteId:
+        sa.remoteIdText ||
+        (sa.connection.remote.id === undefined ? '' : formatIdentity(sa.connection.remote.id)),
       suite:
         sa.suite === undefined
           ? undefined
