@@ -7,11 +7,13 @@
 import type { IketsConfig } from '../config/swanctl.js';
 import { configWarnings } from '../config/warnings.js';
 import type { DataplaneBackend, EspInUdpPort } from '../dataplane/backend.js';
+import type { EngineSettings } from '../ikev1/context.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../ikev1/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
 import { SecurityAssociationDatabase } from '../sad/index.js';
 import { DataplaneLink } from './dataplane-link.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
+import { keyLines } from './key-log.js';
 import type { LogEntry, Logger } from './logger.js';
 import { UdpSockets } from './udp.js';
 import { UpdownRunner } from './updown.js';
@@ -36,6 +38,13 @@ export interface DaemonOptions {
    * SAs are negotiated and listed but nothing protects traffic (`--dataplane none`).
    */
   readonly createDataplane?: ((port: EspInUdpPort) => Promise<DataplaneBackend>) | undefined;
+  /** Engine settings (`--aggressive-psk` sets aggressivePskResponder). */
+  readonly engineSettings?: Partial<EngineSettings> | undefined;
+  /**
+   * `--log-keys`: log each SA's keys when it comes up (what `list-sas --show-keys` shows). Off, no
+   * key reaches the log at any level: the engine logs none and the daemon logs no SA snapshot.
+   */
+  readonly logKeys?: boolean | undefined;
 }
 
 export interface DaemonEvents {
@@ -106,6 +115,7 @@ export class Daemon {
       effectiveConfig(options.config, encap),
       clock(),
       sockets.nattPort ?? options.nattPort ?? 4500,
+      options.engineSettings,
     );
     daemon = new Daemon(options, sockets, endpoint, clock);
     if (backend !== undefined) daemon.#attachDataplane(backend);
@@ -339,6 +349,8 @@ export class Daemon {
     } catch (error) {
       this.log('error', `SAD: ${describe(error)}`, event.sa.connection);
     }
+    if (this.#options.logKeys === true)
+      for (const line of keyLines(event)) this.log('info', line, event.sa.connection);
     this.events.emit('event', event);
   }
 

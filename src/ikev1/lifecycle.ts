@@ -196,8 +196,14 @@ export class Lifecycle {
 
   removeChild(child: ChildSa, reason: DeleteReason, notifyPeer: boolean): void {
     if (child.state === 'deleted') return;
-    if (notifyPeer && child.ikeSa.state === 'established')
+    if (notifyPeer && child.ikeSa.state === 'established') {
+      this.ep.log(
+        'info',
+        `sending Delete for CHILD SA '${child.config.name}' #${child.info.id} (${child.info.protocol} SPIs ${child.info.spiIn} in, ${child.info.spiOut} out): ${reason}`,
+        child.ikeSa,
+      );
       sendInformational(child.ikeSa, [deleteChildPayload(child)], this.ep);
+    }
     this.ep.children.remove(child);
     this.ep.emit({ type: 'child-sa-down', sa: child.info, reason });
   }
@@ -258,6 +264,7 @@ export class Lifecycle {
         if (heir !== undefined) this.adopt(heir, child);
         else this.removeChild(child, reason === 'expired' ? 'expired' : 'local', true);
       }
+      this.ep.log('info', `sending Delete for ISAKMP SA #${sa.id}: ${reason}`, sa);
       sendInformational(sa, [deleteIsakmpPayload(sa)], this.ep);
       sa.state = 'deleting';
     }
