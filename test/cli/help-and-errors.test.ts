@@ -62,6 +62,13 @@ describe('ikets start: where the configuration is', () => {
     );
   });
 
+  it('takes --log-keys and --aggressive-psk', async () => {
+    const dir = await tempDir();
+    const run = await ikets(['start', '--log-keys', '--aggressive-psk', '--config', join(dir, 'none.conf')]);
+    assert.equal(run.status, 1, 'not a usage error');
+    assert.equal(run.stderr, `ikets: ${join(dir, 'none.conf')}: no such file\n`);
+  });
+
   it('a directory or an unreadable file is one line, not an internal error', async () => {
     const dir = await tempDir();
     const sub = join(dir, 'conf.d');

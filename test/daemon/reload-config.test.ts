@@ -65,6 +65,19 @@ describe('reload: new children of an ISAKMP SA that is up use the new settings',
     assert.match(conns.stdout, /ESP:aes128-sha256-modp2048\n/);
   });
 
+  it('warns at reload of a connection no secret can serve', async () => {
+    const text = pairConfig('a', ports).replace(/secrets \{[^]*$/, '');
+    await writeFile(files.a, text);
+    const run = await ikets(['reload', '--control', control.a]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(
+      logs.a.join(''),
+      / warn \[gw\] no secret matches this connection's identities \(local a\.ikets\.test, remote b\.ikets\.test\): every exchange will fail/,
+    );
+    await writeFile(files.a, pairConfig('a', ports));
+    assert.equal((await ikets(['reload', '--control', control.a])).status, 0);
+  });
+
   it('a child started after a good reload negotiates the new esp_proposals on the same ISAKMP SA', async () => {
     await writeFile(files.a, pairConfig('a', ports));
     const first = await ikets(['up', 'net', '--timeout', '10', '--control', control.a]);
