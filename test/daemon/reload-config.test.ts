@@ -66,7 +66,7 @@ describe('reload: new children of an ISAKMP SA that is up use the new settings',
   });
 
   it('warns at reload of a connection no secret can serve', async () => {
-    const text = pairConfig('a', ports).replace(/secrets \{[^]*$/, '');
+    const text = pairConfig('a', ports).replace(/secrets \{[\s\S]*$/, '');
     await writeFile(files.a, text);
     const run = await ikets(['reload', '--control', control.a]);
     assert.equal(run.status, 0, run.stderr);
