@@ -20,6 +20,14 @@ import { formatSaListing, formatWiresharkTables, type TrafficLine } from '../sad
 import { formatPolicyListing, type PolicyRow } from '../spd/index.js';
 import type { CliIo } from './io.js';
 import { CliError, UsageError } from './usage-error.js';
+import {
+  DOWN_USAGE,
+  LIST_CONNS_USAGE,
+  LIST_POLS_USAGE,
+  LIST_SAS_USAGE,
+  RELOAD_USAGE,
+  UP_USAGE,
+} from './usages.js';
 
 const CONTROL = { control: { type: 'string' } } as const;
 
@@ -58,13 +66,12 @@ function oneName(positionals: string[], usage: string): string {
 
 /** `ikets up NAME [--timeout S]`: brings up a connection or a child and waits, showing its log. */
 export async function upCommand(args: string[], io: CliIo): Promise<number> {
-  const usage = 'usage: ikets up NAME [--timeout SECONDS] [--control PATH]';
   const { values, positionals } = parseArgs({
     args,
     options: { ...CONTROL, timeout: { type: 'string' } },
     allowPositionals: true,
   });
-  const name = oneName(positionals, usage);
+  const name = oneName(positionals, UP_USAGE);
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout) * 1000;
   if (timeout !== undefined && !(timeout > 0))
     throw new UsageError('--timeout: expected a number of seconds');
@@ -74,13 +81,20 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   const parts = [ike ? `IKE SA #${ike.id} ${ike.initiatorCookie}_i ${ike.responderCookie}_r` : 'IKE SA'];
   for (const c of children) parts.push(`CHILD SA '${c.child}' #${c.id} (SPIs ${c.spiIn}_i ${c.spiOut}_o)`);
   io.stdout(`'${name}' ${result.alreadyUp === true ? 'was already up' : 'is up'}: ${parts.join(', ')}\n`);
+  const notStarted = result.notStarted as string[] | undefined;
+  if (notStarted !== undefined)
+    io.stdout(
+      notStarted.length === 0
+        ? `no CHILD SA: '${name}' has no children\n`
+        : `no CHILD SA: no child of '${name}' has start_action = start; 'ikets up ${notStarted[0]}' starts one (children: ${notStarted.join(', ')})\n`,
+    );
   return 0;
 }
 
-/** `ikets down NAME`: deletes the IKE SAs of a connection, the CHILD SAs of a child, or an SA by id. */
+/** `ikets down NAME|ike:ID|child:ID`: deletes the IKE SAs of a connection, the CHILD SAs of a child, or one SA. */
 export async function downCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: CONTROL, allowPositionals: true });
-  const name = oneName(positionals, 'usage: ikets down NAME|ID [--control PATH]');
+  const name = oneName(positionals, DOWN_USAGE);
   await request(io, values.control, { command: 'down', name }, true);
   io.stdout(`'${name}' deleted\n`);
   return 0;
@@ -98,8 +112,7 @@ export async function listSasCommand(args: string[], io: CliIo): Promise<number>
     },
     allowPositionals: true,
   });
-  if (positionals.length > 0 || (values.json && values.wireshark))
-    throw new UsageError('usage: ikets list-sas [--json | --wireshark] [--show-keys] [--control PATH]');
+  if (positionals.length > 0 || (values.json && values.wireshark)) throw new UsageError(LIST_SAS_USAGE);
   const showKeys = values['show-keys'] === true || values.wireshark === true;
   const result = await request(io, values.control, { command: 'list-sas', showKeys });
   const ikeSas = result.ikeSas as IkeSaInfo[];
@@ -121,7 +134,7 @@ export async function listPolsCommand(args: string[], io: CliIo): Promise<number
     options: { ...CONTROL, json: { type: 'boolean' } },
     allowPositionals: true,
   });
-  if (positionals.length > 0) throw new UsageError('usage: ikets list-pols [--json] [--control PATH]');
+  if (positionals.length > 0) throw new UsageError(LIST_POLS_USAGE);
   const result = await request(io, values.control, { command: 'list-pols' });
   const policies = result.policies as PolicyRow[];
   if (values.json) io.stdout(`${JSON.stringify({ dataplane: result.dataplane, policies }, null, 2)}\n`);
@@ -137,7 +150,7 @@ export async function listConnsCommand(args: string[], io: CliIo): Promise<numbe
     options: { ...CONTROL, json: { type: 'boolean' } },
     allowPositionals: true,
   });
-  if (positionals.length > 0) throw new UsageError('usage: ikets list-conns [--json] [--control PATH]');
+  if (positionals.length > 0) throw new UsageError(LIST_CONNS_USAGE);
   const result = await request(io, values.control, { command: 'list-conns' });
   const connections = result.connections as ConnectionSummary[];
   if (values.json) io.stdout(`${JSON.stringify(connections, null, 2)}\n`);
@@ -148,7 +161,7 @@ export async function listConnsCommand(args: string[], io: CliIo): Promise<numbe
 /** `ikets reload`: the daemon reads its configuration file again; SAs that are up stay up. */
 export async function reloadCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: CONTROL, allowPositionals: true });
-  if (positionals.length > 0) throw new UsageError('usage: ikets reload [--control PATH]');
+  if (positionals.length > 0) throw new UsageError(RELOAD_USAGE);
   const result = await request(io, values.control, { command: 'reload' });
   io.stdout(`configuration reloaded: ${String(result.connections)} connection(s)\n`);
   return 0;

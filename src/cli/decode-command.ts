@@ -13,6 +13,7 @@ import {
 } from '../codec/index.js';
 import type { CliIo } from './io.js';
 import { CliError, UsageError } from './usage-error.js';
+import { DECODE_USAGE } from './usages.js';
 
 /**
  * `ikets decode [--json] FILE|-`: every ISAKMP message of a pcap/pcapng capture (or the raw bytes of
@@ -26,7 +27,7 @@ export async function decodeCommand(args: string[], io: CliIo): Promise<number> 
     options: { json: { type: 'boolean' } },
     allowPositionals: true,
   });
-  if (positionals.length !== 1) throw new UsageError('usage: ikets decode [--json] FILE|-');
+  if (positionals.length !== 1) throw new UsageError(DECODE_USAGE);
   const path = positionals[0] as string;
   const input = await readInput(io, path);
   const items = itemsOf(input, path);
@@ -129,11 +130,11 @@ interface Ikev2Header {
  */
 function ikev2Header(message: Buffer): Ikev2Header | undefined {
   if (message.length < 28 || (message[17] as number) >> 4 !== 2) return undefined;
-  return {
-    exchangeType: message[18] as number,
-    messageId: message.readUInt32BE(20),
-    length: message.readUInt32BE(24),
-  };
+  const length = message.readUInt32BE(24);
+  // A header whose Length is not the datagram's (RFC 7296 section 3.1) is no IKEv2 message: text
+  // or random bytes would otherwise pass for one and `decode` would exit 0 on them.
+  if (length !== message.length) return undefined;
+  return { exchangeType: message[18] as number, messageId: message.readUInt32BE(20), length };
 }
 
 function ikev2Line(index: number, h: Ikev2Header, item: Item): string {

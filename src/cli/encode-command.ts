@@ -4,8 +4,8 @@ import { type DatagramToWrite, writePcap } from '../capture/pcap-writer.js';
 import { EncodeError, encodeMessage, JsonError, messageFromJson } from '../codec/index.js';
 import type { CliIo } from './io.js';
 import { CliError, UsageError } from './usage-error.js';
+import { ENCODE_USAGE } from './usages.js';
 
-const USAGE = 'usage: ikets encode [--hex | --pcap] FILE|-';
 const NON_ESP_MARKER = Buffer.alloc(4);
 
 /**
@@ -20,7 +20,7 @@ export async function encodeCommand(args: string[], io: CliIo): Promise<number> 
     options: { hex: { type: 'boolean' }, pcap: { type: 'boolean' } },
     allowPositionals: true,
   });
-  if (positionals.length !== 1 || (values.hex && values.pcap)) throw new UsageError(USAGE);
+  if (positionals.length !== 1 || (values.hex && values.pcap)) throw new UsageError(ENCODE_USAGE);
   const path = positionals[0] as string;
   let text: string;
   try {
@@ -39,6 +39,11 @@ export async function encodeCommand(args: string[], io: CliIo): Promise<number> 
   } else {
     if (io.stdoutIsTerminal)
       throw new UsageError('refusing to write binary to a terminal: redirect it, or use --hex');
+    // Raw messages written back to back cannot be told apart again: one message only.
+    if (encoded.length > 1)
+      throw new UsageError(
+        `${path} holds ${encoded.length} messages: raw output takes one; use --hex (one line each) or --pcap`,
+      );
     for (const e of encoded) io.stdoutBytes(e.bytes);
   }
   return 0;

@@ -15,6 +15,7 @@ import { encodeCommand } from './encode-command.js';
 import { type CliIo, processIo } from './io.js';
 import { startCommand } from './start-command.js';
 import { CliError, UsageError } from './usage-error.js';
+import { COMMAND_USAGES, wantsHelp } from './usages.js';
 
 const USAGE = `usage: ikets <command> [options]
 
@@ -24,7 +25,8 @@ commands:
   encode FILE|-            turn the JSON of 'ikets decode --json' back into message bytes
   start [options]          run the IKE daemon in the foreground (see docs/daemon.md)
   up NAME                  bring up a connection or child and wait for it, showing its log
-  down NAME|ID             delete the SAs of a connection, a child, or an SA by id
+  down NAME|ike:ID|child:ID
+                           delete the SAs of a connection, a child, or one SA by its number
   list-sas [--json] [--show-keys] [--wireshark]
                            list the IKE and IPsec SAs (keys and Wireshark tables on request)
   list-conns [--json]      list the loaded connections
@@ -33,6 +35,8 @@ commands:
                            (up, down, list-*, reload: --control PATH names the daemon's socket)
   help                     this text
   version                  the version of ikets
+
+'ikets COMMAND --help' prints a command's own usage.
 `;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -57,6 +61,10 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
       io.stdout(USAGE);
       return name === undefined ? 2 : 0;
+    }
+    if (name !== 'help' && wantsHelp(args) && COMMAND_USAGES[name] !== undefined) {
+      io.stdout(`${COMMAND_USAGES[name]}\n`);
+      return 0;
     }
     if (name === 'version' || name === '--version') {
       io.stdout(`ikets ${await packageVersion()}\n`);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/swanctl.js';
 import {
+  CONFIG_CANDIDATES,
   DaemonError,
   DaemonService,
   defaultConfigPath,
@@ -11,9 +12,7 @@ import { DataplaneError } from '../dataplane/backend.js';
 import { dataplaneFactory, isDataplaneChoice } from '../dataplane/select.js';
 import type { CliIo } from './io.js';
 import { CliError, UsageError } from './usage-error.js';
-
-export const START_USAGE =
-  'usage: ikets start [--config FILE] [--port N] [--natt-port N] [--address A ...] [--dataplane auto|kernel|userspace|none] [--log-level error|warn|info|debug] [--log-json] [--control PATH]';
+import { START_USAGE } from './usages.js';
 
 /** Resolves when the daemon should stop: on SIGTERM or SIGINT (SIGHUP reloads). */
 export type StopSignal = (service: DaemonService) => Promise<void>;
@@ -57,6 +56,8 @@ export async function startCommand(
       address: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
       'log-json': { type: 'boolean' },
+      'log-keys': { type: 'boolean' },
+      'aggressive-psk': { type: 'boolean' },
       control: { type: 'string' },
       dataplane: { type: 'string' },
     },
@@ -70,15 +71,18 @@ export async function startCommand(
   if (!isDataplaneChoice(dataplane))
     throw new UsageError(`--dataplane: expected auto, kernel, userspace or none, found '${dataplane}'`);
   const chosen: string[] = [];
+  const configFile = values.config ?? defaultConfigPath();
   let service: DaemonService;
   try {
     service = await DaemonService.start({
-      configFile: values.config ?? defaultConfigPath(),
+      configFile,
       port: portOption(values.port, '--port'),
       nattPort: portOption(values['natt-port'], '--natt-port'),
       addresses: values.address,
       logLevel,
       logJson: values['log-json'] === true,
+      logKeys: values['log-keys'] === true,
+      aggressivePsk: values['aggressive-psk'] === true,
       controlPath: values.control ?? defaultControlPath(),
       write: io.stdout,
       createDataplane: dataplaneFactory({ choice: dataplane, clock: Date.now, log: (m) => chosen.push(m) }),
@@ -86,10 +90,7 @@ export async function startCommand(
   } catch (error) {
     if (error instanceof ConfigError || error instanceof DaemonError || error instanceof DataplaneError)
       throw new CliError(error.code, error.message);
-    const e = error as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EADDRINUSE')
-      throw new CliError(e.code, e.message);
-    throw error;
+    throw startFailure(error as NodeJS.ErrnoException, configFile, values.config === undefined);
   }
   for (const line of chosen) service.daemon.log('info', line);
   await untilStop(service);
@@ -104,4 +105,22 @@ export function portOption(text: string | undefined, name: string): number | und
   if (!/^\d+$/.test(text) || port > 65535)
     throw new UsageError(`${name}: expected a UDP port 0-65535, found '${text}'`);
   return port;
+}
+
+/** One line for what keeps the daemon from starting: which file, where ikets looked, what to do. */
+function startFailure(e: NodeJS.ErrnoException, configFile: string, defaulted: boolean): Error {
+  const onConfig = e.path === configFile;
+  if (e.code === 'ENOENT' && onConfig && defaulted)
+    return new CliError(
+      e.code,
+      `no configuration: looked for ${CONFIG_CANDIDATES.join(' and ')}; name one with --config FILE`,
+    );
+  if (e.code === 'ENOENT' && onConfig) return new CliError(e.code, `${configFile}: no such file`);
+  if (e.code === 'EACCES' && onConfig)
+    return new CliError(e.code, `${configFile}: permission denied (ikets reads it as this user)`);
+  if (e.code === 'EISDIR' && onConfig)
+    return new CliError(e.code, `${configFile}: is a directory, not a configuration file`);
+  if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EADDRINUSE' || e.code === 'EISDIR')
+    return new CliError(e.code, e.message);
+  return e;
 }

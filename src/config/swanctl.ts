@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { type IdentityConfig, parseIdentity } from './identity.js';
+import { proposalList } from './proposals.js';
 import {
   ConfigError,
   parseSettings,
@@ -218,7 +219,7 @@ function connection(section: SettingsSection, reader: ValueReader): ConnectionCo
     remoteAddrs: addrs('remote_addrs'),
     localPort: get('local_port', (v) => reader.port(v), 500),
     remotePort: get('remote_port', (v) => reader.port(v), 500),
-    proposals: get('proposals', (v) => reader.list(v), ['default']),
+    proposals: get('proposals', (v) => proposalList(v, reader, 'ike'), ['default']),
     encap: get('encap', (v) => reader.bool(v), false),
     dpdDelay: get('dpd_delay', (v) => reader.seconds(v), 0),
     dpdTimeout: get('dpd_timeout', (v) => reader.seconds(v), 150),
@@ -278,13 +279,17 @@ function child(section: SettingsSection, reader: ValueReader): ChildConfig {
   const life = values.get('life_time');
   if (life !== undefined && rekeyTime > 0 && lifeTime <= rekeyTime)
     throw reader.error(life.line, 'life_time: must be longer than rekey_time');
-  const ah = get('ah_proposals', (v) => reader.list(v), []);
+  const ah = get('ah_proposals', (v) => proposalList(v, reader, 'ah'), []);
   return {
     name: section.name,
     line: section.line,
     localTs: selectors('local_ts'),
     remoteTs: selectors('remote_ts'),
-    espProposals: get('esp_proposals', (v) => reader.list(v), ah.length > 0 ? [] : ['default']),
+    espProposals: get(
+      'esp_proposals',
+      (v) => proposalList(v, reader, 'esp'),
+      ah.length > 0 ? [] : ['default'],
+    ),
     ahProposals: ah,
     mode: get('mode', (v) => reader.oneOf(v, ['tunnel', 'transport'] as const), 'tunnel'),
     startAction: get('start_action', (v) => reader.oneOf(v, ['none', 'trap', 'start'] as const), 'none'),

@@ -145,7 +145,15 @@ function up(
     }
     const check = () => {
       if (ikeSa !== undefined && target.children.every((c) => children.has(c)))
-        finish({ ok: true, ikeSa: withoutKeys(ikeSa), childSas: [...children.values()].map(withoutKeys) });
+        finish({
+          ok: true,
+          ikeSa: withoutKeys(ikeSa),
+          childSas: [...children.values()].map(withoutKeys),
+          // `up CONNECTION` starts only its `start_action = start` children: say which others it has.
+          ...(target.child === undefined && target.children.length === 0
+            ? { notStarted: childrenOf(daemon, target.connection) }
+            : {}),
+        });
     };
     offs.push(
       daemon.events.on('log', (entry) => {
@@ -218,6 +226,10 @@ function down(daemon: Daemon, name: string, stream: (line: object) => void): Con
   } finally {
     off();
   }
+}
+
+function childrenOf(daemon: Daemon, connection: string): string[] {
+  return (daemon.config.connections.find((c) => c.name === connection)?.children ?? []).map((c) => c.name);
 }
 
 function connectionOfChild(daemon: Daemon, child: string): string | undefined {

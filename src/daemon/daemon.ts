@@ -5,12 +5,15 @@
  * SAD; log events go to the logger and to whoever listens (the control socket's `up`).
  */
 import type { IketsConfig } from '../config/swanctl.js';
+import { configWarnings } from '../config/warnings.js';
 import type { DataplaneBackend, EspInUdpPort } from '../dataplane/backend.js';
+import type { EngineSettings } from '../ikev1/context.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../ikev1/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
 import { SecurityAssociationDatabase } from '../sad/index.js';
 import { DataplaneLink } from './dataplane-link.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
+import { keyLines } from './key-log.js';
 import type { LogEntry, Logger } from './logger.js';
 import { UdpSockets } from './udp.js';
 import { UpdownRunner } from './updown.js';
@@ -35,6 +38,13 @@ export interface DaemonOptions {
    * SAs are negotiated and listed but nothing protects traffic (`--dataplane none`).
    */
   readonly createDataplane?: ((port: EspInUdpPort) => Promise<DataplaneBackend>) | undefined;
+  /** Engine settings (`--aggressive-psk` sets aggressivePskResponder). */
+  readonly engineSettings?: Partial<EngineSettings> | undefined;
+  /**
+   * `--log-keys`: log each SA's keys when it comes up (what `list-sas --show-keys` shows). Off, no
+   * key reaches the log at any level: the engine logs none and the daemon logs no SA snapshot.
+   */
+  readonly logKeys?: boolean | undefined;
 }
 
 export interface DaemonEvents {
@@ -105,6 +115,7 @@ export class Daemon {
       effectiveConfig(options.config, encap),
       clock(),
       sockets.nattPort ?? options.nattPort ?? 4500,
+      options.engineSettings,
     );
     daemon = new Daemon(options, sockets, endpoint, clock);
     if (backend !== undefined) daemon.#attachDataplane(backend);
@@ -116,6 +127,7 @@ export class Daemon {
         `listening on ${s.local.address}:${s.local.port} (${s.kind === 'ike' ? 'IKE' : 'NAT-T'})`,
       );
     daemon.#warnUnboundPorts();
+    daemon.#warnConfig(options.config);
     for (const datagram of early) daemon.#receive(datagram);
     daemon.#startConnections();
     daemon.drive();
@@ -190,6 +202,7 @@ export class Daemon {
     this.#config = config;
     this.#dataplane?.syncTraps();
     this.log('info', `reloaded ${configFile}: ${config.connections.length} connection(s)`);
+    this.#warnConfig(config);
     this.drive();
     return config;
   }
@@ -346,6 +359,8 @@ export class Daemon {
       )
         this.#dataplane.trapChild(event.sa.connection, event.sa.child);
     }
+    if (this.#options.logKeys === true)
+      for (const line of keyLines(event)) this.log('info', line, event.sa.connection);
     this.events.emit('event', event);
   }
 
@@ -383,6 +398,12 @@ export class Daemon {
       const error = this.#endpoint.initiate(this.#clock(), connection.name);
       if (error !== undefined) this.log('error', `cannot start: ${error}`, connection.name);
     }
+  }
+
+  /** What the configuration cannot do as written (src/config/warnings.ts), at start and reload. */
+  #warnConfig(config: IketsConfig): void {
+    const listening = this.#sockets.bound.filter((b) => b.kind === 'ike').map((b) => b.local.address);
+    for (const w of configWarnings(config, listening)) this.log('warn', w.message, w.connection);
   }
 
   #warnUnboundPorts(): void {

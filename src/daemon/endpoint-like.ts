@@ -4,6 +4,7 @@
  * datagrams and the time, and polls it for datagrams to send, its next timer and its events.
  */
 import type { IketsConfig } from '../config/swanctl.js';
+import type { EngineSettings } from '../ikev1/context.js';
 import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../ikev1/types.js';
 
 export interface EndpointLike {
@@ -23,4 +24,9 @@ export interface EndpointLike {
 }
 
 /** Builds the engine once the sockets are bound (so an ephemeral NAT-T port is known). */
-export type EndpointFactory = (config: IketsConfig, now: number, nattPort: number) => EndpointLike;
+export type EndpointFactory = (
+  config: IketsConfig,
+  now: number,
+  nattPort: number,
+  settings?: Partial<EngineSettings>,
+) => EndpointLike;

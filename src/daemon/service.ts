@@ -32,6 +32,10 @@ export interface ServiceOptions {
   readonly clock?: (() => number) | undefined;
   /** The data plane backend (docs/dataplane.md); undefined: none. */
   readonly createDataplane?: DaemonOptions['createDataplane'];
+  /** `--log-keys`: each SA's keys in the log as it comes up (DaemonOptions.logKeys). */
+  readonly logKeys?: boolean | undefined;
+  /** `--aggressive-psk`: answer Aggressive Mode with pre-shared keys as responder. */
+  readonly aggressivePsk?: boolean | undefined;
 }
 
 export async function loadConfigFile(file: string): Promise<IketsConfig> {
@@ -81,7 +85,11 @@ export class DaemonService {
       logger,
       clock: options.clock,
       createDataplane: options.createDataplane,
+      logKeys: options.logKeys,
+      engineSettings: { aggressivePskResponder: options.aggressivePsk === true },
     });
+    if (options.logKeys === true)
+      daemon.log('warn', '--log-keys: the keys of every SA are logged; for test setups only');
     let control: ControlServer | undefined;
     if (options.controlPath !== undefined) {
       try {

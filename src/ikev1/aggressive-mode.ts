@@ -7,9 +7,11 @@
  *   HDR*, HASH_I, NAT-D, NAT-D             -->   (on 4500 if a NAT was found; encrypted, as strongSwan sends it)
  *
  * The identities travel in the clear and the responder's HASH_R can be attacked offline with the
- * PSK as the only secret: strongSwan refuses it as responder unless told otherwise.
+ * PSK as the only secret: as strongSwan, ikets refuses it as responder unless told otherwise
+ * (EngineSettings.aggressivePskResponder, `ikets start --aggressive-psk`; incoming.ts), and answers an
+ * identity it does not know exactly as one it knows.
  */
-import { ExchangeType, type Message, type Payload } from '../codec/index.js';
+import { ExchangeType, type IdentificationPayload, type Message, type Payload } from '../codec/index.js';
 import type { ExchangeContext } from './context.js';
 import { identityOf } from './identity.js';
 import type { IkeSa } from './ike-sa.js';
@@ -17,6 +19,7 @@ import {
   acceptPeerId,
   derivePhase1Keys,
   findPayload,
+  lookupPsk,
   natDetected,
   noteNatD,
   notePeerVendorIds,
@@ -83,8 +86,8 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.suite = chosen.suite;
   if (ke.data.length !== chosen.suite.group.group.publicLength)
     return fail('INVALID_KEY_INFORMATION', 'KE payload does not match the chosen group');
-  const refused = acceptPeerId(sa, id);
-  if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused);
+  // The peer's identity is known here, so the PSK is found by it (RFC 2409 section 5.4).
+  const refused = acceptPeerId(sa, id) ?? noPskFor(sa, ctx, id);
   sa.saiBody = payloadBody(offer);
   sa.gxi = ke.data;
   sa.nonceI = nonce.data;
@@ -92,8 +95,21 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.dh = chosen.suite.group.group.generate(ctx.random);
   sa.gxr = sa.dh.publicValue;
   sa.nonceR = ctx.random.bytes(ctx.settings.nonceLength);
-  // The peer's identity is known here, so the PSK is found by it (RFC 2409 section 5.4).
-  const failed = derivePhase1Keys(sa, ctx, ke.data, identityOf(id));
+  // An identity we do not accept, or have no PSK for, gets the same message 2 as a known one, its
+  // HASH_R made with a random key: a refusal would tell an attacker which identities exist, and
+  // which to attack offline. Message 3 then cannot be decrypted or verified, as with a wrong PSK.
+  const decoy = refused === undefined ? undefined : ctx.random.bytes(32);
+  if (refused !== undefined) {
+    sa.decoy = true;
+    sa.failure = refused;
+    ctx.logLimited(
+      'aggressive mode identity refused',
+      'info',
+      `Aggressive Mode from ${sa.remote.address}:${sa.remote.port}: ${refused}; answered like a known identity (decoy HASH_R)`,
+      sa,
+    );
+  }
+  const failed = derivePhase1Keys(sa, ctx, ke.data, identityOf(id), decoy);
   if (failed !== undefined) return failed;
   const idPayload = ourIdPayload(sa);
   const out: Payload[] = [
@@ -109,6 +125,13 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
   sa.step = 'am-wait-3';
   return { kind: 'progress' };
+}
+
+/** Why no PSK serves the peer's identity, or undefined when one does (the ID was accepted). */
+function noPskFor(sa: IkeSa, ctx: ExchangeContext, id: IdentificationPayload): string | undefined {
+  const remote = identityOf(id);
+  if (remote === undefined || lookupPsk(sa, ctx, remote) !== undefined) return undefined;
+  return `no pre-shared key for '${sa.remoteIdText}'`;
 }
 
 function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
@@ -156,7 +179,7 @@ function responderMessage3(
   const hash = findPayload(payloads, 'hash');
   if (hash === undefined) return ignore('message 3 has no HASH: the pre-shared keys probably differ');
   const id = sa.peerIdPayload;
-  if (id === undefined || !verifyPeerHash(sa, id, hash.data)) {
+  if (sa.decoy || id === undefined || !verifyPeerHash(sa, id, hash.data)) {
     return fail('AUTHENTICATION_FAILED', 'HASH_I does not verify: the pre-shared keys differ', true);
   }
   sa.commitReceived(message);

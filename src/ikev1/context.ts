@@ -2,7 +2,7 @@
  * What an exchange may do besides changing its IKE SA: send, emit events and log, all through the
  * endpoint, which keeps the queues the shell polls. Nothing here performs I/O.
  */
-import type { IkeSecretConfig } from '../config/swanctl.js';
+import type { ChildConfig, IkeSecretConfig } from '../config/swanctl.js';
 import type { RandomSource } from '../crypto/index.js';
 import type { ChildSa, ChildSaTable } from './child-sa-table.js';
 import type { IkeSa } from './ike-sa.js';
@@ -39,6 +39,13 @@ export interface EngineSettings {
   readonly quickModeDelayAfterAggressive: number;
   /** Nonce length in bytes (RFC 2409 section 5: 8 to 256; strongSwan sends 32). */
   readonly nonceLength: number;
+  /**
+   * Answer Aggressive Mode with pre-shared keys as responder. Off by default, as in strongSwan
+   * (`charon.i_dont_care_about_security_and_use_aggressive_mode_psk`): message 2's HASH_R lets anyone
+   * who names a configured identity attack the PSK offline (RFC 2409 section 5.4 sends the
+   * identities in the clear). `ikets start --aggressive-psk` turns it on (docs/daemon.md).
+   */
+  readonly aggressivePskResponder: boolean;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -53,6 +60,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   keepaliveInterval: 20000,
   nonceLength: 32,
   quickModeDelayAfterAggressive: 50,
+  aggressivePskResponder: false,
 };
 
 export interface ExchangeContext {
@@ -62,6 +70,11 @@ export interface ExchangeContext {
   readonly secrets: readonly IkeSecretConfig[];
   readonly children: ChildSaTable;
   /**
+   * The children of an SA's connection as the configuration in force names them: after a `reload`,
+   * new CHILD SAs of an ISAKMP SA that is up use the new settings (its own phase 1 terms stay).
+   */
+  childrenOf(sa: IkeSa): readonly ChildConfig[];
+  /**
    * Sends a message of exchange `messageId` and keeps it for retransmission: on a timer when we wait
    * for an answer (`awaitReply`), otherwise only when the peer repeats the message it answers.
    */
@@ -70,6 +83,8 @@ export interface ExchangeContext {
   sendOnce(sa: IkeSa, message: Uint8Array): void;
   emit(event: EndpointEvent): void;
   log(level: LogLevel, message: string, sa?: IkeSa): void;
+  /** A log line an unauthenticated sender can cause: rate-limited per `kind`. */
+  logLimited(kind: string, level: LogLevel, message: string, sa?: IkeSa): void;
   /** The exchange `messageId` is complete: stop retransmitting, keep the last reply for the peer's repeats. */
   exchangeDone(sa: IkeSa, messageId: number): void;
   /** True when no other ISAKMP SA with this peer is up (INITIAL-CONTACT, RFC 2407 section 4.6.3.3). */

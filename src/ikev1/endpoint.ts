@@ -4,7 +4,7 @@
  * send (`pollTransmit`), when to wake up (`pollTimeout`) and what happened (`pollEvent`). It performs
  * no I/O and reads no clock: the shell passes `now` (ms) in.
  */
-import type { IketsConfig } from '../config/swanctl.js';
+import type { ChildConfig, IketsConfig } from '../config/swanctl.js';
 import { cryptoRandom, type RandomSource } from '../crypto/index.js';
 import { type ChildSa, ChildSaTable } from './child-sa-table.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
@@ -37,6 +37,19 @@ export interface EndpointOptions {
   /** Local NAT-T port to float to (default 4500). */
   readonly nattPort?: number;
 }
+
+/**
+ * Drops that are the protocol working (not news to an operator), or that version-refusal.ts logs
+ * and counts under its own limit.
+ */
+const ROUTINE_DROPS = new Set([
+  'retransmission answered',
+  'retransmitted first message',
+  'Quick Mode already complete',
+  'Informational already seen',
+  'invalid major version',
+  'invalid major version, not answered (rate limit)',
+]);
 
 export class Ikev1Endpoint implements ExchangeContext {
   config: IketsConfig;
@@ -73,6 +86,10 @@ export class Ikev1Endpoint implements ExchangeContext {
     return this.config.secrets;
   }
 
+  childrenOf(sa: IkeSa): readonly ChildConfig[] {
+    return (this.config.connections.find((c) => c.name === sa.connection.name) ?? sa.connection).children;
+  }
+
   // --- inputs -------------------------------------------------------------------------------
 
   handleDatagram(now: number, datagram: IncomingDatagram): IncomingResult {
@@ -80,6 +97,13 @@ export class Ikev1Endpoint implements ExchangeContext {
     const mark = this.#events.length;
     const result = receiveDatagram(this, datagram);
     if (result.sa !== undefined) this.timers.schedule(result.sa);
+    // An operator hears of every datagram that is dropped for being malformed or unexpected (not
+    // of the routine ones: retransmissions already answered), at info level.
+    if (result.kind === 'dropped' && this.#events.length === mark && !ROUTINE_DROPS.has(result.reason ?? ''))
+      this.log(
+        'info',
+        `dropped a datagram from ${datagram.remote.address}:${datagram.remote.port}: ${result.reason}`,
+      );
     // A dropped datagram proved nothing: anyone may have sent it, as often as they like.
     if (result.kind === 'dropped' && this.#events.length > mark) this.#limitLogs(mark, result.reason);
     return result;

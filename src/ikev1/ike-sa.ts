@@ -115,6 +115,11 @@ export class IkeSa {
   rekeyOf: number | undefined;
   /** Why the exchange is stuck, for the log line when it is given up. */
   failure: string | undefined;
+  /**
+   * An Aggressive Mode responder answered an identity it does not accept with a decoy HASH_R
+   * (aggressive-mode.ts): this SA never completes, whatever message 3 holds.
+   */
+  decoy = false;
 
   constructor(
     readonly id: number,

@@ -53,7 +53,7 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
     return laterVersion(ep, dg, data);
   if (!decoded.ok) {
     ep.log(
-      'debug',
+      'info',
       `dropped a malformed message from ${dg.remote.address}:${dg.remote.port}: ${decoded.error.message}`,
     );
     return dropped(decoded.error.message);
@@ -94,7 +94,7 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
     case ExchangeType.INFORMATIONAL:
       return withSa(sa, informationalMessage(ep, sa, message));
     default:
-      ep.log('debug', `exchange type ${exchangeType} is not supported: dropped`, sa);
+      ep.log('info', `exchange type ${exchangeType} is not supported: dropped`, sa);
       return dropped('unsupported exchange type');
   }
 }
@@ -137,7 +137,14 @@ function followPeer(ep: Ikev1Endpoint, sa: IkeSa, dg: IncomingDatagram): void {
       dg.remote.address !== sa.remote.address ||
       dg.local.port !== sa.local.port)
   ) {
-    if (dg.local.port === ep.nattPortNumber) sa.floated = true;
+    // RFC 3947 section 4: the peer floated. On our NAT-T port, or (non-default IKE ports, which the
+    // float keeps, as strongSwan's does) a message with the non-ESP marker after a NAT was detected:
+    // from now on this SA is UDP-encapsulated on our side too.
+    if (
+      dg.local.port === ep.nattPortNumber ||
+      (framing(dg) === 'ike' && (sa.localBehindNat || sa.remoteBehindNat))
+    )
+      sa.floated = true;
     sa.local = dg.local;
     sa.remote = dg.remote;
   }
@@ -179,7 +186,20 @@ function firstMessage(
     ep.sendRaw({ local: dg.local, remote: dg.remote, data: ep.frame(dg, notify) });
     return dropped('invalid SPI');
   }
-  for (const connection of connectionsFor(ep.config, dg.local, dg.remote, exchange)) {
+  const candidates = connectionsFor(ep.config, dg.local, dg.remote, exchange);
+  if (exchange === 'aggressive' && candidates.length > 0 && !ep.settings.aggressivePskResponder) {
+    // As strongSwan ("Aggressive Mode PSK disabled for security reasons"): AUTHENTICATION_FAILED,
+    // for every identity alike, and no state.
+    ep.logLimited(
+      'aggressive mode refused',
+      'info',
+      `refused Aggressive Mode from ${dg.remote.address}:${dg.remote.port}: answering Aggressive Mode with pre-shared keys is off (ikets start --aggressive-psk)`,
+    );
+    const notify = plainNotify(message, NotifyType.AUTHENTICATION_FAILED);
+    ep.sendRaw({ local: dg.local, remote: dg.remote, data: ep.frame(dg, notify) });
+    return dropped('aggressive mode psk off');
+  }
+  for (const connection of candidates) {
     const suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
     if (offer !== undefined && selectPhase1(offer, suites) === undefined) continue;
     const sa = new IkeSa(
@@ -282,7 +302,7 @@ function phase1Message(
   switch (result.kind) {
     case 'ignored':
       undo();
-      ep.log('debug', result.reason, sa);
+      ep.log('info', `ignored: ${result.reason}`, sa);
       return dropped(result.reason);
     case 'failed':
       if (!result.authenticated && !createdByThis) {
@@ -331,7 +351,7 @@ function quickModeMessage(
   }
   const decrypted = sa.decrypt(message);
   if (!('payloads' in decrypted)) {
-    ep.log('debug', 'a Quick Mode message could not be decrypted: dropped', sa);
+    ep.log('info', 'a Quick Mode message could not be decrypted: dropped', sa);
     return dropped('undecryptable');
   }
   const qm = sa.quickModes.get(messageId);

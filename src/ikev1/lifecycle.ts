@@ -3,6 +3,7 @@
  * half-open limits, rekeying and expiry, DPD and NAT-keepalives, and deletion with the events the
  * shell and the SA database see.
  */
+import { formatIdentity } from '../config/identity.js';
 import type { ConnectionConfig } from '../config/swanctl.js';
 import { startAggressiveMode } from './aggressive-mode.js';
 import type { ChildSa } from './child-sa-table.js';
@@ -11,6 +12,7 @@ import type { Ikev1Endpoint } from './endpoint.js';
 import { IkeSa } from './ike-sa.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startMainMode } from './main-mode.js';
+import { localIdentity } from './phase1-common.js';
 import { phase1Suites, suiteName } from './phase1-proposal.js';
 import { DEFAULT_SA_LIFETIME } from './quick-mode-common.js';
 import { startQuickMode } from './quick-mode-initiator.js';
@@ -88,7 +90,7 @@ export class Lifecycle {
   }
 
   startChild(sa: IkeSa, childName: string): void {
-    const child = sa.connection.children.find((c) => c.name === childName);
+    const child = this.ep.childrenOf(sa).find((c) => c.name === childName);
     if (child === undefined) return;
     // A child that is installed (or being rekeyed, or negotiated right now) is not negotiated a
     // second time: two SA pairs with the same selectors would only confuse both data planes.
@@ -207,8 +209,14 @@ export class Lifecycle {
 
   removeChild(child: ChildSa, reason: DeleteReason, notifyPeer: boolean): void {
     if (child.state === 'deleted') return;
-    if (notifyPeer && child.ikeSa.state === 'established')
+    if (notifyPeer && child.ikeSa.state === 'established') {
+      this.ep.log(
+        'info',
+        `sending Delete for CHILD SA '${child.config.name}' #${child.info.id} (${child.info.protocol} SPIs ${child.info.spiIn} in, ${child.info.spiOut} out): ${reason}`,
+        child.ikeSa,
+      );
       sendInformational(child.ikeSa, [deleteChildPayload(child)], this.ep);
+    }
     this.ep.children.remove(child);
     this.ep.emit({ type: 'child-sa-down', sa: child.info, reason });
     // strongSwan's dpd_action = restart and close_action = start: bring the child up again when the
@@ -304,6 +312,7 @@ export class Lifecycle {
         if (heir !== undefined) this.adopt(heir, child);
         else this.removeChild(child, reason === 'expired' ? 'expired' : 'local', true);
       }
+      this.ep.log('info', `sending Delete for ISAKMP SA #${sa.id}: ${reason}`, sa);
       sendInformational(sa, [deleteIsakmpPayload(sa)], this.ep);
       sa.state = 'deleting';
     }
@@ -381,8 +390,11 @@ export class Lifecycle {
       responderCookie: sa.responderCookie.toString('hex'),
       local: sa.local,
       remote: sa.remote,
-      localId: sa.localIdText,
-      remoteId: sa.remoteIdText,
+      // Before the ID payloads are exchanged, the identities the connection will use, not '%any'.
+      localId: sa.localIdText || formatIdentity(localIdentity(sa)),
+      remoteId:
+        sa.remoteIdText ||
+        (sa.connection.remote.id === undefined ? '' : formatIdentity(sa.connection.remote.id)),
       suite:
         sa.suite === undefined
           ? undefined

@@ -94,7 +94,8 @@ export function lookupPsk(
 /**
  * The pre-shared key, SKEYID and its family, Ka and the phase 1 IV (RFC 2409 section 5 and Appendix
  * B), once both Diffie-Hellman values and nonces are known. The PSK is found by `remoteId` when the
- * peer's identity is known (Aggressive Mode), else as `lookupPsk` explains. Returns the failure (no
+ * peer's identity is known (Aggressive Mode), else as `lookupPsk` explains; `decoyPsk` (random)
+ * stands in for it when an Aggressive Mode responder must not reveal that it has none. Returns the failure (no
  * key, a bad public value per RFC 6989, a weak key) instead of throwing; undefined on success.
  */
 export function derivePhase1Keys(
@@ -102,8 +103,9 @@ export function derivePhase1Keys(
   ctx: ExchangeContext,
   peerPublic: Uint8Array,
   remoteId?: IdentityConfig,
+  decoyPsk?: Buffer,
 ): Phase1Result | undefined {
-  const psk = lookupPsk(sa, ctx, remoteId);
+  const psk = decoyPsk ?? lookupPsk(sa, ctx, remoteId);
   if (psk === undefined) {
     const who = formatIdentity(remoteId ?? expectedRemoteIdentity(sa));
     return fail(

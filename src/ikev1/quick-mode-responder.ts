@@ -71,7 +71,7 @@ export function handleQuickMode1(
       reason: typeof remoteTs === 'string' ? remoteTs : (localTs as string),
     };
   }
-  const match = selectChild(sa, offer, localTs, remoteTs);
+  const match = selectChild(sa, ctx.childrenOf(sa), offer, localTs, remoteTs);
   if ('notify' in match) return match;
   const { child, number, chosen } = match;
   // A Quick Mode for a child we have installed with the same selectors is the peer rekeying it
@@ -198,6 +198,7 @@ interface ChosenProtocol {
  */
 function selectChild(
   sa: IkeSa,
+  children: readonly ChildConfig[],
   offer: SaPayload,
   localTs: TrafficSelector,
   remoteTs: TrafficSelector,
@@ -206,7 +207,7 @@ function selectChild(
     'INVALID_ID_INFORMATION',
     `traffic selectors ${describe(localTs, remoteTs)} match no child of '${sa.connection.name}'`,
   );
-  for (const child of sa.connection.children) {
+  for (const child of children) {
     const ours = child.localTs.map((t) => selectorOf(t, sa.local.address));
     const theirs = child.remoteTs.map((t) => selectorOf(t, sa.remote.address));
     if (!ours.some((o) => containsSelector(o, localTs)) || !theirs.some((o) => containsSelector(o, remoteTs)))

@@ -57,10 +57,7 @@ describe('ikets decode', () => {
     assert.equal(lines[0]!.src, '10.231.0.1:500');
     assert.deepEqual(Object.keys(lines[9]!), ['frame', 'time', 'src', 'dst', 'esp']);
 
-    const encoded = await ikets(['encode', '-'], Buffer.from(json.stdout));
-    assert.equal(encoded.status, 0);
     const originals = loadCapture('ikev1-main-psk').messages.map((m) => m.bytes);
-    assert.deepEqual(encoded.bytes, Buffer.concat(originals));
 
     const hex = await ikets(['encode', '--hex', '-'], Buffer.from(json.stdout));
     assert.deepEqual(

@@ -12,6 +12,8 @@ describe('ikets demo', () => {
     );
     assert.equal(run.stdout.match(/INSTALLED, TUNNEL, ESP:aes128-sha256-curve25519/g)?.length, 2);
     assert.equal(run.stdout.match(/INSTALLED, TUNNEL-in-UDP, ESP:aes128-sha256-curve25519/g)?.length, 2);
+    // Both ends of the NAT-T run list their ISAKMP SA as UDP-encapsulated (the responder too).
+    assert.equal(run.stdout.match(/^ {2}NAT-T: .*, UDP-encapsulated$/gm)?.length, 2);
     assert.equal(run.stdout.match(/outbound keys == .*inbound keys/g)?.length, 4);
     assert.doesNotMatch(run.stdout, /!=/);
     assert.match(run.stdout, /Both negotiations succeeded/);

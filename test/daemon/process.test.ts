@@ -107,7 +107,16 @@ describe('ikets start as a process', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { level: string; message: string });
     assert.ok(lines.some((l) => l.message === 'SIGTERM received'));
-    assert.equal(lines.at(-1)?.message, 'shutting down: deleting all SAs');
+    // The Deletes sent at shutdown are logged, each with the SA it deletes (issue 11 item 2).
+    const last = lines.slice(lines.findIndex((l) => l.message === 'shutting down: deleting all SAs'));
+    assert.deepEqual(
+      last.map((l) => `${l.level} ${l.message.replace(/SPIs \S+ in, \S+ out/, 'SPIs')}`),
+      [
+        'info shutting down: deleting all SAs',
+        "info sending Delete for CHILD SA 'net' #1 (esp SPIs): local",
+        'info sending Delete for ISAKMP SA #1: local',
+      ],
+    );
     const gone = await ikets(['list-sas', '--control', control]);
     assert.equal(gone.status, 1, 'the control socket is gone');
   });

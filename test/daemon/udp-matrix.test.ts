@@ -23,6 +23,7 @@ async function startPair(extra: string, esp: string) {
         ),
       ),
       createEndpoint: ikev1EndpointFactory,
+      engineSettings: { aggressivePskResponder: true },
       addresses: ['127.0.0.1'],
       port,
       nattPort,

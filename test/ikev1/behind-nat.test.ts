@@ -11,7 +11,7 @@ import type { Transmit } from '../../src/ikev1/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { SimulatedNat } from '../support/simulated-nat.js';
 import { SimulatedNetwork } from '../support/simulated-network.js';
-import { assertCrosswise, type PeerOptions, peerConfig } from './peers.js';
+import { AGGRESSIVE_OPT_IN, assertCrosswise, type PeerOptions, peerConfig } from './peers.js';
 
 const PUBLIC = '198.51.100.1';
 const marked = (t: Transmit) => t.data.length > 4 && Buffer.from(t.data).readUInt32BE(0) === 0;
@@ -25,7 +25,10 @@ function natPair(o: PeerOptions) {
   );
   // The responder knows the initiator by its public address only.
   const bConfig = peerConfig('b', options).replace('remote_addrs = 192.0.2.1', `remote_addrs = ${PUBLIC}`);
-  const b = new Ikev1Endpoint({ config: parseSwanctlConfig(bConfig), random: seededRandom('b') }, 0);
+  const b = new Ikev1Endpoint(
+    { config: parseSwanctlConfig(bConfig), random: seededRandom('b'), settings: AGGRESSIVE_OPT_IN },
+    0,
+  );
   const nat = new SimulatedNat(a, [
     { inside: { address: '192.0.2.1', port: 500 }, outside: { address: PUBLIC, port: 40000 } },
     { inside: { address: '192.0.2.1', port: 4500 }, outside: { address: PUBLIC, port: 40001 } },

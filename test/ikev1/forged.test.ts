@@ -284,10 +284,11 @@ describe('IKEv1 engine: a first message that fails leaves nothing behind', () =>
       const first = a.pollTransmit();
       assert.ok(first !== undefined);
       const { marker, message } = decodeDatagram(first.data);
-      // Main Mode: no SA payload; Aggressive Mode: an identity the responder does not accept.
+      // Main Mode: no SA payload; Aggressive Mode: a KE that does not fit the group. (An identity the
+      // responder does not accept gets a decoy answer instead: aggressive-psk-responder.test.ts.)
       const forged = aggressive
         ? plainWith(message, marker, (p) =>
-            p.type === 'identification' ? { ...p, id: { kind: 'ID_FQDN', name: 'mallory.test' } } : p,
+            p.type === 'key_exchange' ? { ...p, data: p.data.subarray(0, 16) } : p,
           )
         : reencode(marker, {
             header: message.header,

@@ -11,7 +11,7 @@ import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
 import type { Transmit } from '../../src/ikev1/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { type SimulatedHost, SimulatedNetwork } from '../support/simulated-network.js';
-import { assertCrosswise, type PeerOptions, peerConfig } from './peers.js';
+import { AGGRESSIVE_OPT_IN, assertCrosswise, type PeerOptions, peerConfig } from './peers.js';
 
 /** Pads every unencrypted ISAKMP message `host` sends to a multiple of 4 with `fill` bytes. */
 function padding(host: SimulatedHost, fill: number, padded: Transmit[]): SimulatedHost {
@@ -42,11 +42,19 @@ function paddedPair(o: PeerOptions, fill = 0) {
     text.replaceAll('a.ikets.test', 'a.example').replaceAll('b.ikets.test', 'b.example');
   const net = new SimulatedNetwork(undefined, 'padded');
   const a = new Ikev1Endpoint(
-    { config: parseSwanctlConfig(ids(peerConfig('a', o))), random: seededRandom('a') },
+    {
+      config: parseSwanctlConfig(ids(peerConfig('a', o))),
+      random: seededRandom('a'),
+      settings: AGGRESSIVE_OPT_IN,
+    },
     0,
   );
   const b = new Ikev1Endpoint(
-    { config: parseSwanctlConfig(ids(peerConfig('b', o))), random: seededRandom('b') },
+    {
+      config: parseSwanctlConfig(ids(peerConfig('b', o))),
+      random: seededRandom('b'),
+      settings: AGGRESSIVE_OPT_IN,
+    },
     0,
   );
   const padded: Transmit[] = [];

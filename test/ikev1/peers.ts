@@ -65,6 +65,12 @@ secrets {
 }`;
 }
 
+/**
+ * The pairs answer Aggressive Mode PSK (the daemon-wide opt-in, off by default) unless a test says
+ * otherwise: the exchanges are tested in both modes.
+ */
+export const AGGRESSIVE_OPT_IN = { aggressivePskResponder: true } as const;
+
 export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, seed = 'pair') {
   const net = new SimulatedNetwork(conditions, seed);
   const ports = o.ports ?? { a: 500, b: 500 };
@@ -72,7 +78,7 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
     {
       config: parseSwanctlConfig(peerConfig('a', o)),
       random: seededRandom(`${seed}-a`),
-      ...(o.settings === undefined ? {} : { settings: o.settings }),
+      settings: { ...AGGRESSIVE_OPT_IN, ...o.settings },
       nattPort: ports.a === 500 ? 4500 : ports.a + 10000,
     },
     0,
@@ -81,7 +87,7 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
     {
       config: parseSwanctlConfig(peerConfig('b', o)),
       random: seededRandom(`${seed}-b`),
-      ...(o.settings === undefined ? {} : { settings: o.settings }),
+      settings: { ...AGGRESSIVE_OPT_IN, ...o.settings },
       nattPort: ports.b === 500 ? 4500 : ports.b + 10000,
     },
     0,

@@ -52,7 +52,11 @@ const ports = [Number(values.port), Number(values['natt-port'])];
 let endpoint: Ikev1Endpoint;
 try {
   const config = parseSwanctlConfig(readFileSync(values.config, 'utf8'), values.config);
-  const settings = JSON.parse(values.settings ?? '{}') as Partial<EngineSettings>;
+  // The interop scenarios run Aggressive Mode both ways: ikets answers it (the daemon-wide opt-in).
+  const settings = {
+    aggressivePskResponder: true,
+    ...(JSON.parse(values.settings ?? '{}') as Partial<EngineSettings>),
+  };
   endpoint = new Ikev1Endpoint({ config, nattPort: ports[1], settings }, Date.now());
 } catch (error) {
   fatal(`cannot load ${values.config}: ${(error as Error).message}`);
