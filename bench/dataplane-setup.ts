@@ -19,7 +19,8 @@ import {
   waitUntil,
 } from '../test/interop/harness/index.js';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** The ikets CLI the daemons run: this build, or IKETS_BENCH_IKETS (another build, for before/after). */
+const MAIN = process.env.IKETS_BENCH_IKETS || fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const PSK = 'dataplane-throughput-bench-psk-0123456789';
 export const SUBNET_A = '10.1.0.1';
 export const SUBNET_B = '10.2.0.1';
@@ -209,7 +210,7 @@ export async function createSetup(
     ] as const;
     for (const [i, [self, ns, local, remote]] of sides.entries()) {
       const conf = swanctlConf(self, local, remote, options.esp);
-      const label = `${name}-${self}`;
+      const label = `${name.replace(/ <-> /, '-')}-${self}`;
       started.push(
         kinds[i] === 'ikets'
           ? await startIkets(label, ns, conf, dir, options.cpuProfileDir)

@@ -49,6 +49,8 @@ interface Sample {
   /** MB received (TCP) or packets received (UDP). */
   readonly amount: number;
   readonly lossPercent: number;
+  /** TCP segments the sender retransmitted (loss inside the tunnel path). */
+  readonly retransmits: number;
   /** CPU seconds of daemon A and B during the run. */
   readonly cpuA: number;
   readonly cpuB: number;
@@ -72,6 +74,7 @@ export function throughputSkipReason(): string | undefined {
 interface IperfEnd {
   readonly end?: {
     readonly sum_received?: { readonly bytes: number; readonly seconds: number };
+    readonly sum_sent?: { readonly retransmits?: number };
     readonly sum?: {
       readonly packets?: number;
       readonly lost_packets?: number;
@@ -108,6 +111,7 @@ async function iperf(setup: Setup, test: Test, seconds: number): Promise<Sample>
       rate: received / secs,
       amount: received,
       lossPercent: packets === 0 ? 100 : (100 * (packets - received)) / packets,
+      retransmits: 0,
       cpuA,
       cpuB,
     };
@@ -118,6 +122,7 @@ async function iperf(setup: Setup, test: Test, seconds: number): Promise<Sample>
     rate: (bytes * 8) / 1e6 / (got?.seconds ?? seconds),
     amount: bytes / 1e6,
     lossPercent: 0,
+    retransmits: parsed.end?.sum_sent?.retransmits ?? 0,
     cpuA,
     cpuB,
   };
@@ -198,6 +203,7 @@ export async function dataplaneThroughput(options: ThroughputOptions): Promise<s
     'setup (A <-> B)',
     'TCP A->B Mbit/s',
     'TCP B->A Mbit/s',
+    'TCP retr/MB',
     'UDP 64 B pkt/s received',
     'UDP loss %',
     'CPU A ms/MB',
@@ -212,6 +218,13 @@ export async function dataplaneThroughput(options: ThroughputOptions): Promise<s
       name,
       spread(get(name, 'tcp-ab')),
       spread(get(name, 'tcp-ba')),
+      (
+        tcp.reduce((n, s) => n + s.retransmits, 0) /
+        Math.max(
+          1e-9,
+          tcp.reduce((n, s) => n + s.amount, 0),
+        )
+      ).toFixed(1),
       spread(udp),
       median(udp.map((s) => s.lossPercent)).toFixed(0),
       cpuPer(tcp, 'cpuA', 1000),

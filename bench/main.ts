@@ -9,7 +9,8 @@ import { tunRows } from './tun.js';
 // `npm run bench`: runs every suite and prints one table. Later issues add their suites here
 // (e.g. full handshakes). Options: --filter <text>, --time <ms per measurement>; for the data plane
 // throughput part (filter `throughput`, docs/benchmarks.md): --rounds N, --seconds S per iperf3 run,
-// --esp PROPOSAL, and IKETS_BENCH_CPU_PROF=DIR to profile the ikets daemons.
+// --esp PROPOSAL; IKETS_BENCH_CPU_PROF=DIR profiles the ikets daemons, IKETS_BENCH_IKETS=PATH runs
+// another build of the ikets CLI (before/after comparisons).
 
 const SUITES: readonly BenchSuite[] = [
   ...cryptoSuites,
