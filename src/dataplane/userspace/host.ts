@@ -12,7 +12,10 @@ export interface PacketDevice {
   readonly name: string;
   /** Hands one IPv4 or IPv6 packet to the host's stack, as if it had arrived on the device. */
   write(packet: Uint8Array): void;
-  /** The receiver of the IP packets the host routes into the device (one receiver; a new one replaces it). */
+  /**
+   * The receiver of the IP packets the host routes into the device (one receiver; a new one replaces
+   * it). A packet is valid during the call only (the device may reuse its buffer): keep a copy.
+   */
   onPacket(receiver: (packet: Uint8Array) => void): void;
   close(): Promise<void>;
 }
