@@ -53,8 +53,12 @@ class FakeRouting implements HostRouting {
   async deleteRoute(destination: Selector): Promise<void> {
     assert.ok(this.routes.delete(`${destination.start}-${destination.end}`), 'deleting a route never added');
   }
+  readonly buffers: [number, number][] = [];
   markSocket(fd: number): void {
     this.marked.push(fd);
+  }
+  enlargeReceiveBuffer(fd: number, bytes: number): void {
+    this.buffers.push([fd, bytes]);
   }
   async close(): Promise<void> {}
 }
@@ -441,8 +445,10 @@ test('routes follow the out protect/trap policies, reference-counted; close remo
   await a.backend.deletePolicy(second);
   assert.equal(a.routing.routes.size, 0);
   await a.backend.addPolicy(out);
+  await a.backend.bypassSocket({ fd: 16, family: 4, natt: false });
   await a.backend.bypassSocket({ fd: 17, family: 4, natt: true });
-  assert.deepEqual(a.routing.marked, [17]);
+  assert.deepEqual(a.routing.marked, [16, 17]);
+  assert.deepEqual(a.routing.buffers, [[17, 2 << 20]], 'the NAT-T socket, where ESP arrives, gets 2 MiB');
   await a.backend.close();
   assert.equal(a.routing.routes.size, 0);
 });

@@ -38,6 +38,11 @@ export interface HostRouting {
   deleteRoute(destination: Selector): Promise<void>;
   /** Marks a socket of the daemon (SO_MARK) so its packets bypass the table of the device. */
   markSocket(fd: number): void;
+  /**
+   * Gives a socket of the daemon a receive buffer of at least `bytes` (best effort): ESP-in-UDP that
+   * arrives while the daemon's one thread is busy waits in it instead of being dropped.
+   */
+  enlargeReceiveBuffer?(fd: number, bytes: number): void;
   /** Removes the rule, the table's routes and anything else it installed. */
   close(): Promise<void>;
 }
