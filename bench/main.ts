@@ -1,4 +1,5 @@
 import { cryptoSuites } from './crypto.js';
+import { dataplaneThroughput } from './dataplane-throughput.js';
 import { backendSuite, espSuites } from './esp.js';
 import { floodSuites } from './flood.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
@@ -7,7 +8,10 @@ import { kernelInstallRows } from './kernel.js';
 import { tunRows } from './tun.js';
 
 // `npm run bench`: runs every suite and prints one table. Later issues add their suites here
-// (e.g. full handshakes). Options: --filter <text>, --time <ms per measurement>.
+// (e.g. full handshakes). Options: --filter <text>, --time <ms per measurement>; for the data plane
+// throughput part (filter `throughput`, docs/benchmarks.md): --rounds N, --seconds S per iperf3 run,
+// --esp PROPOSAL; IKETS_BENCH_CPU_PROF=DIR profiles the ikets daemons, IKETS_BENCH_IKETS=PATH runs
+// another build of the ikets CLI (before/after comparisons).
 
 const SUITES: readonly BenchSuite[] = [
   ...cryptoSuites,
@@ -17,16 +21,30 @@ const SUITES: readonly BenchSuite[] = [
   await backendSuite(),
 ];
 
-function parseArgs(argv: readonly string[]): BenchOptions {
+interface MainOptions extends BenchOptions {
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly esp: string;
+}
+
+function parseArgs(argv: readonly string[]): MainOptions {
   let timeMs = 700;
   let filter: string | undefined;
+  let rounds = 3;
+  let seconds = 2;
+  let esp = 'aes128gcm16';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--time') timeMs = Number(argv[++i]);
     else if (arg === '--filter') filter = argv[++i];
+    else if (arg === '--rounds') rounds = Number(argv[++i]);
+    else if (arg === '--seconds') seconds = Number(argv[++i]);
+    else if (arg === '--esp') esp = argv[++i] ?? esp;
   }
   if (!Number.isFinite(timeMs) || timeMs <= 0) throw new Error('--time needs a positive number of ms');
-  return { timeMs, minIterations: 3, ...(filter === undefined ? {} : { filter }) };
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a positive integer');
+  if (!Number.isInteger(seconds) || seconds < 1) throw new Error('--seconds needs a positive integer');
+  return { timeMs, minIterations: 3, rounds, seconds, esp, ...(filter === undefined ? {} : { filter }) };
 }
 
 const options = parseArgs(process.argv.slice(2));
@@ -37,7 +55,17 @@ const rows = [
   ...(await tunRows(options.timeMs * 2, options.filter)),
   ...(await kernelInstallRows(options.filter)),
 ];
-console.log(formatTable(rows));
+if (rows.length > 0) console.log(formatTable(rows));
+if (options.filter === undefined || 'throughput'.includes(options.filter)) {
+  const profileDir = process.env.IKETS_BENCH_CPU_PROF;
+  const report = await dataplaneThroughput({
+    rounds: options.rounds,
+    seconds: options.seconds,
+    esp: options.esp,
+    ...(profileDir === undefined || profileDir === '' ? {} : { cpuProfileDir: profileDir }),
+  });
+  if (report !== undefined) console.log(`\n${report}`);
+}
 console.log(
   `\n${rows.length} benchmarks in ${((Date.now() - started) / 1000).toFixed(1)} s (node ${process.version}, OpenSSL ${process.versions.openssl})`,
 );

@@ -99,7 +99,8 @@ export class Daemon {
     try {
       backend = await options.createDataplane?.({
         send: (local, remote, data) => {
-          const error = daemon === undefined ? 'not started' : daemon.#sockets.send({ local, remote, data });
+          const error =
+            daemon === undefined ? 'not started' : daemon.#sockets.sendUntracked({ local, remote, data });
           if (error !== undefined) daemon?.log('debug', `ESP-in-UDP: ${error}`);
         },
       });

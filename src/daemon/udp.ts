@@ -168,6 +168,22 @@ export class UdpSockets {
     return undefined;
   }
 
+  /**
+   * Sends ESP-in-UDP for the data plane (RFC 3948): like send(), without the completion promise and
+   * callback that flush() waits for. At line rate a promise, a callback and a set entry per packet
+   * were measurable garbage (docs/benchmarks.md); an ESP packet lost at shutdown is a loss any
+   * network may cause, while the IKE Deletes that flush() waits for still go through send().
+   */
+  sendUntracked(transmit: Transmit): string | undefined {
+    if (this.#closed) return 'the sockets are closed';
+    const bound = this.socketFor(transmit.local, transmit.remote);
+    if (bound === undefined)
+      return `no socket bound to ${transmit.local.address}:${transmit.local.port}; datagram to ${transmit.remote.address}:${transmit.remote.port} dropped`;
+    // Without a callback node:dgram reports send errors on the socket's 'error' event (ignored above).
+    bound.socket.send(transmit.data, transmit.remote.port, transmit.remote.address);
+    return undefined;
+  }
+
   /** Resolves once every datagram handed to send() has left (or failed). */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);

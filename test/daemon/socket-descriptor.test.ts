@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { socketDescriptor } from '../../src/daemon/udp.js';
 import { libc } from '../../src/dataplane/userspace/libc.js';
+import { enlargeReceiveBuffer } from '../../src/dataplane/userspace/routing-linux.js';
 
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
@@ -31,3 +32,22 @@ for (const type of ['udp4', 'udp6'] as const) {
     assert.equal(socketDescriptor(socket), undefined);
   });
 }
+
+test('enlargeReceiveBuffer: past net.core.rmem_max with CAP_NET_ADMIN (SO_RCVBUFFORCE)', async (t) => {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    t.skip('needs Linux and root (CAP_NET_ADMIN)');
+    return;
+  }
+  const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  try {
+    const fd = socketDescriptor(socket);
+    assert.ok(fd !== undefined);
+    const bytes = rmemMax + 65_536;
+    assert.equal(enlargeReceiveBuffer(fd, bytes), 2 * bytes);
+    assert.equal(socket.getRecvBufferSize(), 2 * bytes);
+  } finally {
+    await new Promise<void>((resolve) => socket.close(resolve));
+  }
+});

@@ -89,7 +89,7 @@ function need<T>(value: T | undefined, what: string): T {
 
 function onTunPacket(packet: Uint8Array): void {
   if (throwOnPacket !== undefined) throw new Error(throwOnPacket);
-  if (forwardTo !== undefined) forwardTo.socket.send(packet, forwardTo.port, forwardTo.address);
+  if (forwardTo !== undefined) forwardTo.socket.send(Buffer.from(packet), forwardTo.port, forwardTo.address); // valid during the call only
   if (capturing) emit({ event: 'packet', hex: Buffer.from(packet).toString('hex') });
 }
 

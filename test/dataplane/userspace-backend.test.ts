@@ -30,9 +30,16 @@ class FakeDevice implements PacketDevice {
   onPacket(receiver: (packet: Uint8Array) => void): void {
     this.#receiver = receiver;
   }
-  /** The host routes a packet into the device. */
+  /**
+   * The host routes a packet into the device. As the TUN device does, the receiver sees a view of a
+   * reused read buffer, valid during the call; it is overwritten afterwards, so a backend that kept
+   * the view instead of a copy would send garbage.
+   */
+  readonly #scratch = Buffer.alloc(2048);
   inject(packet: Uint8Array): void {
-    this.#receiver?.(packet);
+    this.#scratch.set(packet);
+    this.#receiver?.(this.#scratch.subarray(0, packet.length));
+    this.#scratch.fill(0xee);
   }
   async close(): Promise<void> {}
 }
@@ -46,8 +53,12 @@ class FakeRouting implements HostRouting {
   async deleteRoute(destination: Selector): Promise<void> {
     assert.ok(this.routes.delete(`${destination.start}-${destination.end}`), 'deleting a route never added');
   }
+  readonly buffers: [number, number][] = [];
   markSocket(fd: number): void {
     this.marked.push(fd);
+  }
+  enlargeReceiveBuffer(fd: number, bytes: number): void {
+    this.buffers.push([fd, bytes]);
   }
   async close(): Promise<void> {}
 }
@@ -299,8 +310,12 @@ test('trap policy: acquire once per reqid (again after 30 s), a few packets wait
   assert.equal(a.events.acquire.length, 2, 'asked again');
   assert.equal(a.backend.drops.noSa, 7, 'the four of the last round waited in vain');
   assert.equal(a.wire.sent.length, 0);
+  const b = side(clock);
+  a.wire.deliver = (d) => b.backend.receiveEspInUdp(d);
+  await install(b, pair.b, 9);
   await install(a, pair.a, 9);
   assert.equal(a.wire.sent.length, 1, 'the waiting packet left with the SA');
+  assert.deepEqual(b.device.written, [packet(7)], 'intact: a copy was queued, not the device buffer');
   a.device.inject(packet(8));
   assert.equal(a.wire.sent.length, 2);
   assert.deepEqual(
@@ -430,8 +445,10 @@ test('routes follow the out protect/trap policies, reference-counted; close remo
   await a.backend.deletePolicy(second);
   assert.equal(a.routing.routes.size, 0);
   await a.backend.addPolicy(out);
+  await a.backend.bypassSocket({ fd: 16, family: 4, natt: false });
   await a.backend.bypassSocket({ fd: 17, family: 4, natt: true });
-  assert.deepEqual(a.routing.marked, [17]);
+  assert.deepEqual(a.routing.marked, [16, 17]);
+  assert.deepEqual(a.routing.buffers, [[17, 2 << 20]], 'the NAT-T socket, where ESP arrives, gets 2 MiB');
   await a.backend.close();
   assert.equal(a.routing.routes.size, 0);
 });

@@ -42,6 +42,13 @@ export interface UserspaceBackendOptions {
   readonly acquireRetryMs?: number;
   /** One log line per kind of drop per interval (default 10 s). */
   readonly logIntervalMs?: number;
+  /**
+   * Receive buffer of the daemon's NAT-T sockets, in bytes (default 2 MiB; the kernel doubles it).
+   * The default 208 KiB holds some 90 full-size ESP packets: a single-threaded daemon descheduled
+   * for a few milliseconds on a busy host lost 15% of a TCP transfer's packets there
+   * (docs/benchmarks.md).
+   */
+  readonly nattReceiveBuffer?: number;
   /** close() also closes the routing and the device (the backend owns them, as `ikets start` builds it). */
   readonly ownsHost?: boolean;
 }
@@ -268,6 +275,7 @@ export class UserspaceBackend implements DataplaneBackend {
     readonly natt: boolean;
   }): Promise<void> {
     this.#o.routing.markSocket(socket.fd);
+    if (socket.natt) this.#o.routing.enlargeReceiveBuffer?.(socket.fd, this.#o.nattReceiveBuffer ?? 2 << 20);
   }
 
   /** A packet the host routed into the device: SPD lookup, then ESP in UDP (RFC 4301 section 5.1). */

@@ -12,7 +12,10 @@ export interface PacketDevice {
   readonly name: string;
   /** Hands one IPv4 or IPv6 packet to the host's stack, as if it had arrived on the device. */
   write(packet: Uint8Array): void;
-  /** The receiver of the IP packets the host routes into the device (one receiver; a new one replaces it). */
+  /**
+   * The receiver of the IP packets the host routes into the device (one receiver; a new one replaces
+   * it). A packet is valid during the call only (the device may reuse its buffer): keep a copy.
+   */
   onPacket(receiver: (packet: Uint8Array) => void): void;
   close(): Promise<void>;
 }
@@ -35,6 +38,11 @@ export interface HostRouting {
   deleteRoute(destination: Selector): Promise<void>;
   /** Marks a socket of the daemon (SO_MARK) so its packets bypass the table of the device. */
   markSocket(fd: number): void;
+  /**
+   * Gives a socket of the daemon a receive buffer of at least `bytes` (best effort): ESP-in-UDP that
+   * arrives while the daemon's one thread is busy waits in it instead of being dropped.
+   */
+  enlargeReceiveBuffer?(fd: number, bytes: number): void;
   /** Removes the rule, the table's routes and anything else it installed. */
   close(): Promise<void>;
 }

@@ -26,6 +26,8 @@ export const DEFAULT_BYPASS_MARK = 0x42;
 /** socket(7) */
 const SOL_SOCKET = 1;
 const SO_MARK = 36;
+const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
 
 export interface LinuxRoutingOptions {
   /** The device routes point into (the TunDevice's name). */
@@ -182,6 +184,10 @@ export class LinuxRouting implements HostRouting {
     throw new DataplaneError('ERR_DATAPLANE_IO', `setsockopt(SO_MARK) on fd ${fd} failed (errno ${r.errno})`);
   }
 
+  enlargeReceiveBuffer(fd: number, bytes: number): void {
+    enlargeReceiveBuffer(fd, bytes);
+  }
+
   /** Removes every route it added and the rules; best effort, idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -309,4 +315,17 @@ function ipError(message: string, what: string): DataplaneError {
   if (/Operation not permitted|Permission denied/.test(message))
     return new DataplaneError('ERR_DATAPLANE_PERMISSION', `${what} needs CAP_NET_ADMIN (${message})`);
   return new DataplaneError('ERR_DATAPLANE_IO', `${what} failed: ${message}`);
+}
+
+/**
+ * Sets a socket's receive buffer to `bytes` (socket(7): the kernel doubles it for its bookkeeping):
+ * SO_RCVBUFFORCE, which CAP_NET_ADMIN (the data plane's privilege) lets past `net.core.rmem_max`,
+ * else SO_RCVBUF, capped by it. Best effort: a smaller buffer only means more loss under bursts.
+ * Returns the size the kernel reports afterwards (undefined if it cannot be read).
+ */
+export function enlargeReceiveBuffer(fd: number, bytes: number): number | undefined {
+  const c = libc();
+  if (c.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes).result < 0)
+    c.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUF, bytes);
+  return c.getsockoptInt(fd, SOL_SOCKET, SO_RCVBUF).value;
 }
