@@ -3,6 +3,7 @@
 export * from './capture.js';
 export * from './charon.js';
 export * from './errors.js';
+export * from './ikets-daemon.js';
 export * from './keys.js';
 export * from './list-sas.js';
 export * from './nat.js';
@@ -13,3 +14,4 @@ export * from './strongswan-conf.js';
 export * from './swanctl-conf.js';
 export * from './tools.js';
 export * from './traffic.js';
+export * from './dataplane.js';
