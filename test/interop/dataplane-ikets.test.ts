@@ -98,10 +98,7 @@ async function onePair(a: IketsDaemon, b: IketsDaemon, name: string): Promise<bo
   const [la, lb] = [await listSas(a), await listSas(b)];
   const [ca, cb] = [la.named(name), lb.named(name)];
   return (
-    ca.length === 1 &&
-    cb.length === 1 &&
-    ca[0]?.spiIn === cb[0]?.spiOut &&
-    ca[0]?.spiOut === cb[0]?.spiIn
+    ca.length === 1 && cb.length === 1 && ca[0]?.spiIn === cb[0]?.spiOut && ca[0]?.spiOut === cb[0]?.spiIn
   );
 }
 

@@ -43,7 +43,16 @@ export async function tcpTransfer(
 ): Promise<void> {
   const [serverNs, serverAddress] = server;
   const [clientNs, clientAddress] = client;
-  const proc = spawn('ip', ['netns', 'exec', serverNs, process.execPath, TCP, 'server', serverAddress, String(port)]);
+  const proc = spawn('ip', [
+    'netns',
+    'exec',
+    serverNs,
+    process.execPath,
+    TCP,
+    'server',
+    serverAddress,
+    String(port),
+  ]);
   let out = '';
   proc.stdout.on('data', (c: Buffer) => {
     out += c.toString();
@@ -69,7 +78,10 @@ export async function tcpTransfer(
     );
     const result = r.stdout.trim();
     if (r.code !== 0 || result !== JSON.stringify({ ok: true, bytes }))
-      throw new HarnessError('TCP_TRANSFER', `TCP ${clientAddress} -> ${serverAddress}: ${result}${r.stderr}`);
+      throw new HarnessError(
+        'TCP_TRANSFER',
+        `TCP ${clientAddress} -> ${serverAddress}: ${result}${r.stderr}`,
+      );
   } finally {
     proc.kill();
   }

@@ -2,6 +2,7 @@
 // tshark captures. Tests call ensureTools() first and skip with its reason when not ok.
 export * from './capture.js';
 export * from './charon.js';
+export * from './dataplane.js';
 export * from './errors.js';
 export * from './ikets-daemon.js';
 export * from './keys.js';
@@ -14,4 +15,3 @@ export * from './strongswan-conf.js';
 export * from './swanctl-conf.js';
 export * from './tools.js';
 export * from './traffic.js';
-export * from './dataplane.js';

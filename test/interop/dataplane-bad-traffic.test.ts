@@ -1,0 +1,175 @@
+// Bad ESP-in-UDP against a running `ikets start --dataplane userspace` (issue 7: "ESP with a wrong
+// ICV, a replayed sequence number, an unknown SPI, a truncated packet: dropped, counted per SA,
+// logged at a bounded rate, never a crash"). Two ikets daemons in two namespaces with a tunnel
+// between their subnets; from inside B's namespace a script (bad-esp-sender.ts) sends A's port 4500
+// a real ESP packet B sent (captured on the veth) again, altered, cut short, and 10,000 datagrams
+// of noise. A stays up, counts the drops on the SA they were meant for, logs a few lines (at debug
+// level) and the tunnel still carries traffic.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, it, suite } from '../support/suite.js';
+import {
+  createNetnsPair,
+  ensureTools,
+  type IketsDaemon,
+  listSas,
+  type NetnsPair,
+  ping,
+  run,
+  startCapture,
+  startIketsDaemon,
+  tcpTransfer,
+  waitUntil,
+} from './harness/index.js';
+
+const tools = ensureTools(['ip', 'tshark']);
+const SENDER = fileURLToPath(new URL('./bad-esp-sender.js', import.meta.url));
+const PSK = 'ikets-bad-traffic-psk-0123456789';
+
+function config(self: 'a' | 'b', local: string, remote: string): string {
+  const [mine, theirs] = self === 'a' ? ['10.1', '10.2'] : ['10.2', '10.1'];
+  return `connections {
+  gw {
+    version = 1
+    local_addrs = ${local}
+    remote_addrs = ${remote}
+    proposals = aes128-sha256-modp2048
+    local {
+      auth = psk
+      id = ${self}.ikets.test
+    }
+    remote {
+      auth = psk
+      id = ${self === 'a' ? 'b' : 'a'}.ikets.test
+    }
+    children {
+      net {
+        local_ts = ${mine}.0.0/24
+        remote_ts = ${theirs}.0.0/24
+        esp_proposals = aes128-sha256
+      }
+    }
+  }
+}
+secrets {
+  ike-gw {
+    id-a = a.ikets.test
+    id-b = b.ikets.test
+    secret = ${PSK}
+  }
+}
+`;
+}
+
+suite('userspace data plane: bad ESP-in-UDP against a running daemon', {
+  skip: tools.ok ? false : tools.reason,
+}, () => {
+  let pair: NetnsPair | undefined;
+  let da: IketsDaemon | undefined;
+  let db: IketsDaemon | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'ikets-bad-'));
+  const p = () => pair ?? assert.fail('no namespaces');
+  const A = () => da ?? assert.fail('no daemon A');
+  const B = () => db ?? assert.fail('no daemon B');
+  const logs = () => `--- A ---\n${da?.log()}\n--- B ---\n${db?.log()}`;
+  /** One ESP-in-UDP packet B sent A (hex, from its SPI on). */
+  let real = '';
+
+  /** Runs the sender in B's namespace; resolves with how many datagrams went out. */
+  const send = async (kind: string, count: number): Promise<number> => {
+    const args = ['netns', 'exec', p().b.ns, process.execPath, SENDER, p().a.ipv4, '4500', kind];
+    const r = await run('ip', [...args, String(count), real], { allowFailure: true, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, `${kind}: ${r.stdout}${r.stderr}`);
+    return (JSON.parse(r.stdout) as { sent: number }).sent;
+  };
+  const netOfA = async () => {
+    const listing = await listSas(A());
+    const [child] = listing.named('net');
+    assert.ok(child !== undefined, JSON.stringify(listing.children));
+    const traffic = listing.traffic(child) ?? assert.fail('no traffic counters');
+    return { child, traffic };
+  };
+
+  before(async () => {
+    pair = await createNetnsPair();
+    await run('ip', ['-n', pair.a.ns, 'addr', 'add', '10.1.0.1/32', 'dev', 'lo']);
+    await run('ip', ['-n', pair.b.ns, 'addr', 'add', '10.2.0.1/32', 'dev', 'lo']);
+    const debug = ['--dataplane', 'userspace', '--log-level', 'debug'];
+    da = await startIketsDaemon({
+      ns: pair.a.ns,
+      dir,
+      name: 'a',
+      swanctl: config('a', pair.a.ipv4, pair.b.ipv4),
+      args: debug,
+    });
+    db = await startIketsDaemon({
+      ns: pair.b.ns,
+      dir,
+      name: 'b',
+      swanctl: config('b', pair.b.ipv4, pair.a.ipv4),
+    });
+    const up = await A().ikets(['up', 'net', '--timeout', '15']);
+    assert.equal(up.code, 0, `${up.stdout}${up.stderr}\n${logs()}`);
+    // A real ESP packet from B to A: an echo reply through the tunnel, captured on B's veth.
+    const capture = await startCapture({
+      iface: pair.b.iface,
+      netns: pair.b.ns,
+      path: join(dir, 'real.pcapng'),
+      filter: `udp and src host ${pair.b.ipv4} and dst port 4500`,
+    });
+    const first = await ping(pair.a.ns, '10.1.0.1', '10.2.0.1', { count: 2 });
+    assert.equal(first.received, 2, `${first.output}\n${logs()}`);
+    const file = await capture.stop();
+    const r = await run('tshark', ['-r', file, '-Y', 'esp', '-T', 'fields', '-e', 'udp.payload']);
+    real = r.stdout.split('\n')[0]?.replaceAll(':', '').trim() ?? '';
+    const { child } = await netOfA();
+    assert.equal(real.slice(0, 8), child.spiIn, `captured ESP for A's inbound SA: ${r.stdout}`);
+  });
+
+  after(async () => {
+    await da?.stop();
+    await db?.stop();
+    await pair?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('replayed, ICV-forged, truncated and unknown-SPI ESP and 10,000 datagrams of noise: dropped, counted on the SA, a bounded log, the tunnel still works', async () => {
+    const before = (await netOfA()).traffic;
+    const logBefore = A().log().split('\n').length;
+    const replays = await send('replay', 200);
+    const forged = await send('icv', 200);
+    const truncated = await send('truncated', 200);
+    await send('spi', 500);
+    await send('random', 10_000);
+    await send('short', 300);
+    await send('ike', 300);
+    assert.ok(A().running(), `daemon A is up\n${A().log()}`);
+    const expected = before.droppedIn + replays + forged + truncated;
+    // The counters: every packet meant for the SA (its SPI) was dropped on it; none was delivered.
+    assert.ok(
+      await waitUntil(async () => (await netOfA()).traffic.droppedIn >= expected, 5000),
+      `${JSON.stringify((await netOfA()).traffic)} expected ${expected} dropped`,
+    );
+    const after = (await netOfA()).traffic;
+    assert.equal(after.droppedIn, expected, JSON.stringify(after));
+    assert.equal(after.packetsIn, before.packetsIn, 'nothing bad was delivered');
+    const text = await A().ikets(['list-sas']);
+    assert.match(text.stdout, new RegExp(`in {2}${(await netOfA()).child.spiIn}, .*, ${expected} dropped`));
+    // The log: a few lines for 11,700 bad datagrams, even at debug level.
+    const added = A()
+      .log()
+      .split('\n')
+      .slice(logBefore - 1);
+    assert.ok(added.length < 20, `${added.length} log lines:\n${added.join('\n')}`);
+    // And the tunnel still carries traffic, both ways.
+    const there = await ping(p().a.ns, '10.1.0.1', '10.2.0.1');
+    const back = await ping(p().b.ns, '10.2.0.1', '10.1.0.1');
+    assert.equal(there.received, 3, there.output);
+    assert.equal(back.received, 3, back.output);
+    await tcpTransfer([p().b.ns, '10.2.0.1'], [p().a.ns, '10.1.0.1'], 256 * 1024);
+    assert.ok(A().running() && B().running());
+  });
+});
