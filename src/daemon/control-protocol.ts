@@ -47,6 +47,8 @@ export interface ChildTraffic {
   readonly lastOutAt: number | undefined;
   /** Inbound packets dropped: bad ICV, replayed, malformed. */
   readonly droppedIn: number;
+  /** The same by reason (`replayed`, `bad-icv`, `truncated`, ...), when the backend counts them. */
+  readonly dropsIn?: Readonly<Record<string, number>>;
 }
 
 export type ControlResponse = ({ readonly ok: true } & Record<string, unknown>) | ControlFailure;

@@ -138,12 +138,13 @@ suite('userspace data plane: bad ESP-in-UDP against a running daemon', {
 
   it('replayed, ICV-forged, truncated and unknown-SPI ESP and 10,000 datagrams of noise: dropped, counted on the SA, a bounded log, the tunnel still works', async () => {
     const before = (await netOfA()).traffic;
+    const unknownBefore = (await listSas(A())).dataplaneDrops.unknownSpi ?? 0;
     const logBefore = A().log().split('\n').length;
     const replays = await send('replay', 200);
     const forged = await send('icv', 200);
     const truncated = await send('truncated', 200);
-    await send('spi', 500);
-    await send('random', 10_000);
+    const strangers = await send('spi', 500);
+    const noise = await send('random', 10_000);
     await send('short', 300);
     await send('ike', 300);
     assert.ok(A().running(), `daemon A is up\n${A().log()}`);
@@ -156,8 +157,24 @@ suite('userspace data plane: bad ESP-in-UDP against a running daemon', {
     const after = (await netOfA()).traffic;
     assert.equal(after.droppedIn, expected, JSON.stringify(after));
     assert.equal(after.packetsIn, before.packetsIn, 'nothing bad was delivered');
+    // Each counted under its reason (RFC 4303 section 3.4): the replay window before the ICV.
+    const was = before.dropsIn ?? {};
+    assert.deepEqual(after.dropsIn, {
+      ...was,
+      replayed: (was.replayed ?? 0) + replays,
+      'bad-icv': (was['bad-icv'] ?? 0) + forged,
+      truncated: (was.truncated ?? 0) + truncated,
+    });
+    // ESP for no SA (the random SPIs, and the noise, whose first 4 bytes are an SPI): counted apart.
+    const unknown = (await listSas(A())).dataplaneDrops.unknownSpi ?? 0;
+    assert.ok(unknown - unknownBefore >= strangers + noise - 5, `${unknown} unknown SPI drops`);
     const text = await A().ikets(['list-sas']);
-    assert.match(text.stdout, new RegExp(`in {2}${(await netOfA()).child.spiIn}, .*, ${expected} dropped`));
+    const spi = (await netOfA()).child.spiIn;
+    const line = text.stdout.split('\n').find((l) => l.includes(`in  ${spi},`)) ?? '';
+    assert.match(line, new RegExp(`, ${expected} dropped \\(.*\\)$`), text.stdout);
+    for (const part of [`${replays} replayed`, `${forged} bad-icv`, `${truncated} truncated`])
+      assert.ok(line.includes(part), `${part} in ${line}`);
+    assert.match(text.stdout, /dropped without an SA: \d+ unknownSpi/);
     // The log: a few lines for 11,700 bad datagrams, even at debug level.
     const added = A()
       .log()

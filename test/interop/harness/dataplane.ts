@@ -101,6 +101,7 @@ export interface ListedTraffic {
   readonly packetsIn: number;
   readonly packetsOut: number;
   readonly droppedIn: number;
+  readonly dropsIn?: Readonly<Record<string, number>>;
 }
 
 export interface Listing {
@@ -108,6 +109,8 @@ export interface Listing {
   traffic(child: ListedChild): ListedTraffic | undefined;
   /** The installed children called `name`. */
   named(name: string): ListedChild[];
+  /** Drops no SA can be charged with (`unknownSpi`, `malformed`, ...), userspace data plane. */
+  readonly dataplaneDrops: Readonly<Record<string, number>>;
 }
 
 /** `ikets list-sas --json` of a daemon. */
@@ -117,10 +120,12 @@ export async function listSas(daemon: IketsDaemon): Promise<Listing> {
   const parsed = JSON.parse(r.stdout) as {
     childSas: ListedChild[];
     traffic: Record<string, ListedTraffic>;
+    dataplaneDrops?: Record<string, number>;
   };
   return {
     children: parsed.childSas,
     traffic: (c) => parsed.traffic[String(c.id)],
     named: (name) => parsed.childSas.filter((c) => c.child === name),
+    dataplaneDrops: parsed.dataplaneDrops ?? {},
   };
 }
