@@ -7,6 +7,7 @@
 //   rk    rekey_time = 5s on A: a ping flood across the rekeying
 //   pk    rekey_packets = 50 on A: the counters start the rekeying
 //   hl    life_packets = 30 on A: the counters delete the child
+//   by    rekey_bytes = 300k on A: rekeyed by the byte counters during a 1 MiB TCP transfer
 import * as assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +41,7 @@ const CHILDREN: Record<string, { net: number; a?: string[]; b?: string[] }> = {
   rk: { net: 1, a: ['rekey_time = 5s', 'life_time = 60s', 'rand_time = 0s'], b: ['rekey_time = 60s'] },
   pk: { net: 3, a: ['rekey_packets = 50'] },
   hl: { net: 4, a: ['life_packets = 30'] },
+  by: { net: 5, a: ['rekey_bytes = 300k'] },
 };
 
 function config(self: Side, local: string, remote: string, updown: string): string {
@@ -297,5 +299,22 @@ suite('userspace data plane: ikets <-> ikets', { skip: tools.ok ? false : tools.
     await sleep(100);
     const pols = await A().ikets(['list-pols']);
     assert.doesNotMatch(pols.stdout, /10\.1\.4\.0\/24/, 'its policies went too');
+  });
+
+  it('rekey_bytes = 300k: a 1 MiB TCP transfer goes on across the rekeyings the byte counters start', async () => {
+    const up = await A().ikets(['up', 'by', '--timeout', '15']);
+    assert.equal(up.code, 0, `${up.stdout}${up.stderr}\n${logs()}`);
+    const first = only(await listSas(A()), 'by');
+    await tcpTransfer([p().b.ns, '10.2.5.1'], [p().a.ns, '10.1.5.1'], 1 << 20);
+    assert.ok(await waitUntil(() => onePair(A(), B(), 'by'), 5000), logs());
+    const now = only(await listSas(A()), 'by');
+    assert.notEqual(now.spiIn, first.spiIn, `rekeyed by the byte counters\n${logs()}`);
+    const rekeyings =
+      A()
+        .log()
+        .match(/initiating Quick Mode for child 'by'/g)?.length ?? 0;
+    // 1 MiB out (and the ACKs in) over SAs rekeyed at 300 KB: the first Quick Mode and three
+    // rekeyings (four seen), not one per packet over the limit.
+    assert.ok(rekeyings >= 4 && rekeyings <= 6, `${rekeyings} Quick Modes for 'by'\n${logs()}`);
   });
 });
