@@ -6,7 +6,7 @@
 // of noise. A stays up, counts the drops on the SA they were meant for, logs a few lines (at debug
 // level) and the tunnel still carries traffic.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,7 @@ import {
 } from './harness/index.js';
 
 const tools = ensureTools(['ip', 'tshark']);
+const skip = !tools.ok ? tools.reason : existsSync('/dev/net/tun') ? false : 'no /dev/net/tun (TUN)';
 const SENDER = fileURLToPath(new URL('./bad-esp-sender.js', import.meta.url));
 const PSK = 'ikets-bad-traffic-psk-0123456789';
 
@@ -65,7 +66,7 @@ secrets {
 }
 
 suite('userspace data plane: bad ESP-in-UDP against a running daemon', {
-  skip: tools.ok ? false : tools.reason,
+  skip,
 }, () => {
   let pair: NetnsPair | undefined;
   let da: IketsDaemon | undefined;

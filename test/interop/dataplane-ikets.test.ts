@@ -30,6 +30,7 @@ import {
 } from './harness/index.js';
 
 const tools = ensureTools(['ip', 'tshark']);
+const skip = !tools.ok ? tools.reason : existsSync('/dev/net/tun') ? false : 'no /dev/net/tun (TUN)';
 const PSK = 'ikets-ikets-dataplane-psk-0123456789';
 
 type Side = 'a' | 'b';
@@ -104,7 +105,7 @@ async function onePair(a: IketsDaemon, b: IketsDaemon, name: string): Promise<bo
   );
 }
 
-suite('userspace data plane: ikets <-> ikets', { skip: tools.ok ? false : tools.reason }, () => {
+suite('userspace data plane: ikets <-> ikets', { skip }, () => {
   let pair: NetnsPair | undefined;
   let da: IketsDaemon | undefined;
   let db: IketsDaemon | undefined;
