@@ -228,6 +228,9 @@ suite('userspace data plane: ikets <-> ikets', { skip }, () => {
     const [a, b] = [p().a, p().b];
     const route = await run('ip', ['-n', a.ns, 'route', 'show', 'table', '220']);
     assert.match(route.stdout, new RegExp(`^${b.ipv4.replaceAll('.', '\\.')} dev ipsec\\d`, 'm'));
+    // Only packets without the daemon's mark consult that table: its own UDP goes out on the veth.
+    const rules = await run('ip', ['-n', a.ns, 'rule', 'show']);
+    assert.match(rules.stdout, /^220:\s+not from all fwmark 0x42 lookup 220/m, rules.stdout);
     const capture = await startCapture({
       iface: a.iface,
       netns: a.ns,
