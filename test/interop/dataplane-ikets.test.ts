@@ -270,13 +270,24 @@ suite('userspace data plane: ikets <-> ikets', { skip }, () => {
     assert.ok(await waitUntil(() => onePair(A(), B(), 'rk'), 5000), `one pair of rk SAs\n${logs()}`);
     const now = only(await listSas(A()), 'rk');
     assert.notEqual(now.spiIn, before.spiIn, 'rekeyed');
-    const after = await ping(p().a.ns, '10.1.1.1', '10.2.1.1', { count: 2, interval: 0.1 });
-    assert.equal(after.received, 2, after.output);
-    for (const d of [A(), B()]) {
-      const listing = await listSas(d);
-      const t = listing.traffic(only(listing, 'rk'));
-      assert.ok(t !== undefined && t.packetsIn >= 2 && t.packetsOut >= 2, JSON.stringify(t));
-    }
+    // The newest pair carries the next pings on both sides. The child keeps rekeying every 5 s, so a
+    // rekeying between the pings and the listing makes the round start again (at most 3 rounds).
+    const carried = async (): Promise<boolean> => {
+      const spi = only(await listSas(A()), 'rk').spiIn;
+      const after = await ping(p().a.ns, '10.1.1.1', '10.2.1.1', { count: 2, interval: 0.1 });
+      assert.equal(after.received, 2, after.output);
+      const [la, lb] = [await listSas(A()), await listSas(B())];
+      const [ca, cb] = [la.named('rk'), lb.named('rk')].map((c) => (c.length === 1 ? c[0] : undefined));
+      if (ca === undefined || cb === undefined || ca.spiIn !== spi || cb.spiOut !== spi) return false;
+      const [ta, tb] = [la.traffic(ca), lb.traffic(cb)];
+      assert.ok(ta !== undefined && ta.packetsIn >= 2 && ta.packetsOut >= 2, JSON.stringify(ta));
+      assert.ok(tb !== undefined && tb.packetsIn >= 2 && tb.packetsOut >= 2, JSON.stringify(tb));
+      return true;
+    };
+    assert.ok(
+      (await carried()) || (await carried()) || (await carried()),
+      `rekeying all the time\n${logs()}`,
+    );
     await A().ikets(['down', 'rk']);
   });
 
@@ -317,8 +328,9 @@ suite('userspace data plane: ikets <-> ikets', { skip }, () => {
       A()
         .log()
         .match(/initiating Quick Mode for child 'by'/g)?.length ?? 0;
-    // 1 MiB out (and the ACKs in) over SAs rekeyed at 300 KB: the first Quick Mode and three
-    // rekeyings (four seen), not one per packet over the limit.
-    assert.ok(rekeyings >= 4 && rekeyings <= 6, `${rekeyings} Quick Modes for 'by'\n${logs()}`);
+    // 1 MiB out (and the ACKs in) over SAs rekeyed at 300 KB: the first Quick Mode and two or three
+    // rekeyings (each SA carries its 300 KB and what flows while its successor is negotiated), not
+    // one per packet over the limit.
+    assert.ok(rekeyings >= 3 && rekeyings <= 5, `${rekeyings} Quick Modes for 'by'\n${logs()}`);
   });
 });
