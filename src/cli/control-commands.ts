@@ -118,11 +118,16 @@ export async function listSasCommand(args: string[], io: CliIo): Promise<number>
   const ikeSas = result.ikeSas as IkeSaInfo[];
   const childSas = result.childSas as ChildSaInfo[];
   const traffic = (result.traffic ?? {}) as Record<string, TrafficLine>;
-  if (values.json) io.stdout(`${JSON.stringify({ now: result.now, ikeSas, childSas, traffic }, null, 2)}\n`);
+  const dataplaneDrops = result.dataplaneDrops as Record<string, number> | undefined;
+  if (values.json)
+    io.stdout(`${JSON.stringify({ now: result.now, ikeSas, childSas, traffic, dataplaneDrops }, null, 2)}\n`);
   else if (values.wireshark) io.stdout(formatWiresharkTables(ikeSas, childSas));
   else {
     const text = formatSaListing(ikeSas, childSas, { now: Number(result.now), showKeys, traffic });
     io.stdout(text === '' ? 'no security associations\n' : text);
+    const unattributed = Object.entries(dataplaneDrops ?? {}).filter(([, n]) => n > 0);
+    if (unattributed.length > 0)
+      io.stdout(`dropped without an SA: ${unattributed.map(([why, n]) => `${n} ${why}`).join(', ')}\n`);
   }
   return 0;
 }

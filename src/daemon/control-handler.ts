@@ -60,6 +60,7 @@ async function listSas(daemon: Daemon, showKeys: boolean): Promise<ControlRespon
         lastInAt: c.in.lastUsedAt,
         lastOutAt: c.out.lastUsedAt,
         droppedIn: Number(c.in.dropped),
+        dropsIn: c.in.dropReasons,
       };
     }
   }
@@ -67,6 +68,8 @@ async function listSas(daemon: Daemon, showKeys: boolean): Promise<ControlRespon
     ok: true,
     now: daemon.now(),
     traffic,
+    // Dropped packets no SA can be charged with (ESP with an unknown SPI, ...): userspace data plane.
+    dataplaneDrops: link?.backend.drops,
     ikeSas: showKeys ? ikeSas : ikeSas.map(withoutKeys),
     childSas: showKeys ? childSas : childSas.map(withoutKeys),
   };

@@ -41,6 +41,8 @@ export interface DataplaneLinkHooks {
   installFailed(childSaId: number): void;
   log(level: LogLevel, message: string, connection?: string): void;
   now(): number;
+  /** Runs `task` after `ms` (default: an unref'd setTimeout); returns a cancel function. */
+  later?(ms: number, task: () => void): () => void;
 }
 
 interface InstalledChild {
@@ -63,6 +65,14 @@ interface Trap {
 /** An ACQUIRE is acted on once per reqid until the child is up or this long has passed. */
 const ACQUIRE_HOLD_MS = 30_000;
 
+/**
+ * A rekeyed child's inbound SA stays this long after the new SAs took over (strongSwan's IKEv2
+ * `delete_rekeyed_delay` is 5 s; its IKEv1 keeps it until it expires): the peer may still be sending
+ * on its old outbound SA until it has processed our Quick Mode message 3 and Delete, and those
+ * packets would otherwise be dropped as unknown SPI (the ikets <-> ikets rekeying test lost one).
+ */
+export const REKEYED_INBOUND_LINGER_MS = 5000;
+
 export class DataplaneLink {
   readonly spd = new SecurityPolicyDatabase();
   readonly #reqids = new ReqidAllocator();
@@ -76,6 +86,8 @@ export class DataplaneLink {
   /** reqid -> when we initiated for an ACQUIRE. */
   readonly #acquiring = new Map<number, number>();
   readonly #offs: (() => void)[] = [];
+  /** Inbound SAs of rekeyed children waiting for their removal, with the cancel of its timer. */
+  readonly #lingering = new Map<string, { readonly sa: SaId; readonly cancel: () => void }>();
   #queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -99,7 +111,7 @@ export class DataplaneLink {
       }),
       sad.events.on('rekeyed', (e) => this.#install(e.sa)),
       sad.events.on('deleted', (e) => {
-        if (e.kind === 'child') this.#uninstall(e.sa.id);
+        if (e.kind === 'child') this.#uninstall(e.sa.id, e.reason === 'rekeyed');
       }),
       sad.events.on('expired', (e) => {
         if (e.kind === 'child') this.#uninstall(e.sa.id);
@@ -167,6 +179,11 @@ export class DataplaneLink {
   async close(): Promise<void> {
     for (const off of this.#offs) off();
     for (const id of [...this.#children.keys()]) this.#uninstall(id);
+    for (const [key, { sa, cancel }] of [...this.#lingering]) {
+      cancel();
+      this.#lingering.delete(key);
+      this.#enqueue('removal of a rekeyed inbound SA', () => this.#quietly(() => this.backend.deleteSa(sa)));
+    }
     for (const [key, trap] of [...this.#traps]) this.#removeTrap(key, trap);
     await this.#queue;
     await this.backend.close();
@@ -230,7 +247,8 @@ export class DataplaneLink {
     });
   }
 
-  #uninstall(childSaId: number): void {
+  /** `rekeyed`: the inbound SA goes REKEYED_INBOUND_LINGER_MS later, the rest now. */
+  #uninstall(childSaId: number, rekeyed = false): void {
     const child = this.#children.get(childSaId);
     if (child === undefined) return;
     this.#children.delete(childSaId);
@@ -241,8 +259,25 @@ export class DataplaneLink {
       // Policies first, so no packet is sent on an SA about to vanish (a trap policy may take over).
       for (const p of child.policies) await this.#apply(this.spd.remove(`sa:${childSaId}`, p));
       await this.#quietly(() => this.backend.deleteSa(child.outbound));
-      await this.#quietly(() => this.backend.deleteSa(child.inbound));
+      if (!rekeyed) await this.#quietly(() => this.backend.deleteSa(child.inbound));
     });
+    if (rekeyed) {
+      const key = saKey(child.inbound);
+      const remove = () => {
+        this.#lingering.delete(key);
+        this.#enqueue(`removal of the rekeyed inbound SA of CHILD SA #${childSaId}`, () =>
+          this.#quietly(() => this.backend.deleteSa(child.inbound)),
+        );
+      };
+      const later =
+        this.hooks.later ??
+        ((ms: number, task: () => void) => {
+          const timer = setTimeout(task, ms);
+          timer.unref();
+          return () => clearTimeout(timer);
+        });
+      this.#lingering.set(key, { sa: child.inbound, cancel: later(REKEYED_INBOUND_LINGER_MS, remove) });
+    }
   }
 
   #trapOf(connection: ConnectionConfig, child: ChildConfig): Trap | string {

@@ -106,6 +106,8 @@ export interface SaCounters {
   readonly lastUsedAt: number | undefined;
   /** Packets dropped: bad ICV, replayed, malformed (userspace backend; kernel: its statistics). */
   readonly dropped: bigint;
+  /** The drops by reason (`replayed`, `bad-icv`, ...), those that happened, when the backend knows them. */
+  readonly dropReasons?: Readonly<Record<string, number>>;
 }
 
 export interface BackendEvents {
@@ -156,6 +158,8 @@ export interface DataplaneBackend {
    */
   readonly requiresUdpEncapsulation?: boolean;
   readonly events: TypedEmitter<BackendEvents>;
+  /** Packets dropped that no SA can be charged with (an unknown SPI, ...), by reason, if counted. */
+  readonly drops?: Readonly<Record<string, number>>;
   addSa(sa: IpsecSaParams): Promise<void>;
   /** New outer addresses or encapsulation ports for an SA (a NAT mapping change, RFC 3948 section 3.3). */
   updateSa(id: SaId, change: SaAddressChange): Promise<void>;

@@ -56,7 +56,9 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
       'info',
       `dropped a malformed message from ${dg.remote.address}:${dg.remote.port}: ${decoded.error.message}`,
     );
-    return dropped(decoded.error.message);
+    // One kind for the log limiter whatever the decoder says: its messages carry values an attacker
+    // picks (flags 0xab, a payload type), which would otherwise make up to 64 kinds of 10 lines each.
+    return dropped(`malformed message: ${decoded.error.message}`);
   }
   const message = decoded.message;
   const { initiatorCookie, responderCookie, messageId, exchangeType } = message.header;

@@ -23,6 +23,7 @@ export interface TrafficLine {
   readonly lastInAt: number | undefined;
   readonly lastOutAt: number | undefined;
   readonly droppedIn: number;
+  readonly dropsIn?: Readonly<Record<string, number>>;
 }
 
 /** The whole listing; the empty string when there is no SA. */
@@ -99,7 +100,9 @@ function childLines(sa: ChildSaInfo, options: ListingOptions): string[] {
   else {
     // swanctl --list-sas: bytes, packets and the last use of each direction.
     const used = (at: number | undefined) => (at === undefined ? '' : `, ${ago(at, options.now)}s ago`);
-    const dropped = traffic.droppedIn > 0 ? `, ${traffic.droppedIn} dropped` : '';
+    const reasons = Object.entries(traffic.dropsIn ?? {}).map(([reason, n]) => `${n} ${reason}`);
+    const why = reasons.length > 0 ? ` (${reasons.join(', ')})` : '';
+    const dropped = traffic.droppedIn > 0 ? `, ${traffic.droppedIn} dropped${why}` : '';
     lines.push(
       `    in  ${sa.spiIn}, ${traffic.bytesIn} bytes, ${traffic.packetsIn} packets${used(traffic.lastInAt)}${dropped}`,
       `    out ${sa.spiOut}, ${traffic.bytesOut} bytes, ${traffic.packetsOut} packets${used(traffic.lastOutAt)}`,

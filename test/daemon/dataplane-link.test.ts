@@ -40,7 +40,13 @@ function setup() {
     logs: [] as string[],
   };
   let now = 1000;
+  const timers: { at: number; task: () => void }[] = [];
   const link = new DataplaneLink(backend, {
+    later: (ms, task) => {
+      const timer = { at: now + ms, task };
+      timers.push(timer);
+      return () => timers.splice(timers.indexOf(timer), 1);
+    },
     config: () => CONFIG,
     initiate: (c, ch) => {
       calls.initiated.push(`${c}/${ch}`);
@@ -52,7 +58,14 @@ function setup() {
     now: () => now,
   });
   link.attach(sad);
-  return { backend, sad, link, calls, advance: (ms: number) => (now += ms) };
+  const advance = (ms: number) => {
+    now += ms;
+    for (const t of timers.filter((t) => t.at <= now)) {
+      timers.splice(timers.indexOf(t), 1);
+      t.task();
+    }
+  };
+  return { backend, sad, link, calls, advance, timers };
 }
 
 const net = (id: number, spiIn: string, spiOut: string) =>
@@ -95,7 +108,7 @@ describe('DataplaneLink: SAD and SPD into a backend', () => {
   });
 
   test('a rekeying keeps the reqid and policies; deleting the last SA removes everything', async () => {
-    const { backend, sad, link } = setup();
+    const { backend, sad, link, advance } = setup();
     sad.apply({ type: 'child-sa-up', sa: net(3, '461f5061', 'b4fd716f'), rekeyOf: undefined });
     sad.apply({ type: 'child-sa-up', sa: net(4, '00000a01', '00000b01'), rekeyOf: 3 });
     await link.settled();
@@ -106,12 +119,37 @@ describe('DataplaneLink: SAD and SPD into a backend', () => {
     assert.equal(policyCalls, 3);
     sad.apply({ type: 'child-sa-down', sa: net(3, '461f5061', 'b4fd716f'), reason: 'rekeyed' });
     await link.settled();
-    assert.equal(backend.sas.size, 2);
+    // The old outbound SA goes at once; the old inbound SA takes what the peer sent before it
+    // switched, for 5 s.
+    const spis = () => [...backend.sas.values()].map((s) => s.spi.toString(16)).sort();
+    assert.deepEqual(spis(), ['461f5061', 'a01', 'b01']);
+    advance(4999);
+    await link.settled();
+    assert.equal(backend.sas.size, 3);
+    advance(1);
+    await link.settled();
+    assert.deepEqual(spis(), ['a01', 'b01']);
     assert.equal(backend.policies.size, 3);
     sad.apply({ type: 'child-sa-down', sa: net(4, '00000a01', '00000b01'), reason: 'remote' });
     await link.settled();
     assert.equal(backend.sas.size, 0);
     assert.equal(backend.policies.size, 0);
+  });
+
+  test('close() removes a rekeyed inbound SA still waiting, and cancels its timer', async () => {
+    const { backend, sad, link, timers } = setup();
+    sad.apply({ type: 'child-sa-up', sa: net(3, '461f5061', 'b4fd716f'), rekeyOf: undefined });
+    sad.apply({ type: 'child-sa-up', sa: net(4, '00000a01', '00000b01'), rekeyOf: 3 });
+    sad.apply({ type: 'child-sa-down', sa: net(3, '461f5061', 'b4fd716f'), reason: 'rekeyed' });
+    await link.settled();
+    assert.equal(timers.length, 1);
+    await link.close();
+    assert.equal(timers.length, 0);
+    assert.ok(
+      backend.calls.some((c) => c.op === 'deleteSa' && c.id.spi === 0x461f5061),
+      'the old inbound SA was deleted before the backend closed',
+    );
+    assert.equal(backend.sas.size, 0);
   });
 
   test('start_action = trap: trap policies, one Quick Mode per ACQUIRE burst, the SA takes over and gives back', async () => {

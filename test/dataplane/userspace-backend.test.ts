@@ -282,6 +282,7 @@ test('a replayed, a tampered and an unknown-SPI datagram are dropped and counted
   assert.equal(drops.replayed, 5, 'the first copy was delivered by the wire');
   assert.equal(drops['bad-icv'], 1);
   assert.equal((await t.b.backend.querySa(id)).dropped, 6n);
+  assert.deepEqual((await t.b.backend.querySa(id)).dropReasons, { 'bad-icv': 1, replayed: 5 });
   assert.equal(t.b.backend.drops.unknownSpi, 1);
   assert.deepEqual(
     t.b.events.log.map((l) => l.message.replace(/ \(and.*/, '')),

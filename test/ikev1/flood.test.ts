@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExchangeType } from '../../src/codec/index.js';
+import { ExchangeType, tryDecodeMessage } from '../../src/codec/index.js';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -89,6 +89,33 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
     });
     const counted = suppressed.reduce((x, y) => x + y, 0);
     assert.ok(counted > FLOOD / 2, `only ${counted} suppressed lines counted`);
+    assert.equal(a.ikeSaList()[0]?.state, 'established');
+  });
+
+  it('10,000 random datagrams with an IKEv1 version byte: the decoder’s many complaints share one log limit', () => {
+    const { net, a, sa } = established();
+    const random = seededRandom('malformed-flood');
+    const lines: string[] = [];
+    /** What the decoder says of each datagram, without the values: many different texts. */
+    const texts = new Set<string>();
+    const start = net.now;
+    for (let i = 0; i < 10_000; i++) {
+      const data = random.bytes(28 + (random.bytes(1)[0] ?? 0));
+      data[17] = 0x10; // IKEv1: past the version check, into the decoder
+      if (i % 2 === 0) data.writeUInt32BE(data.length, 24); // and past the length check, into the payloads
+      if (i % 4 === 0) data[16] = [1, 2, 3, 4, 5, 8, 10, 11, 13][i % 9] ?? 1; // a known first payload
+      const decoded = tryDecodeMessage(data);
+      if (!decoded.ok) texts.add(decoded.error.message.replace(/\d+/g, '#'));
+      a.handleDatagram(start, fromAttacker(sa.local, data));
+      for (let e = a.pollEvent(); e !== undefined; e = a.pollEvent())
+        if (e.type === 'log') lines.push(e.message);
+    }
+    const malformed = lines.filter((l) => l.startsWith('dropped a malformed message'));
+    // Dozens of decoding error texts (`flags 0xab`, an exchange type, lengths), but one kind: the
+    // burst of 10, not 10 per text (116 lines of them before).
+    assert.ok(malformed.length <= 10, `${malformed.length} lines:\n${malformed.join('\n')}`);
+    assert.ok(malformed.length >= 1 && lines.length <= 11, lines.join('\n'));
+    assert.ok(texts.size >= 20, [...texts].join('\n'));
     assert.equal(a.ikeSaList()[0]?.state, 'established');
   });
 

@@ -33,6 +33,29 @@ describe('formatSaListing', () => {
     );
   });
 
+  it('shows the traffic of each direction and the inbound drops by reason', () => {
+    const traffic = {
+      1: {
+        bytesIn: 1200,
+        packetsIn: 10,
+        bytesOut: 900,
+        packetsOut: 8,
+        lastInAt: NOW - 2000,
+        lastOutAt: undefined,
+        droppedIn: 7,
+        dropsIn: { truncated: 1, 'bad-icv': 2, replayed: 4 },
+      },
+    };
+    const lines = formatSaListing([ikeSa()], [childSa()], { now: NOW, traffic }).split('\n');
+    assert.ok(
+      lines.includes(
+        '    in  461f5061, 1200 bytes, 10 packets, 2s ago, 7 dropped (1 truncated, 2 bad-icv, 4 replayed)',
+      ),
+      lines.join('\n'),
+    );
+    assert.ok(lines.includes('    out b4fd716f, 900 bytes, 8 packets'), lines.join('\n'));
+  });
+
   it('adds the keys only with showKeys', () => {
     const plain = formatSaListing([ikeSa()], [childSa()], { now: NOW });
     assert.doesNotMatch(plain, /588e7fec|934e6417|8596ccd6/);

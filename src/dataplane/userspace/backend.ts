@@ -53,8 +53,8 @@ export interface UserspaceBackendOptions {
   readonly ownsHost?: boolean;
 }
 
-/** Drops that no SA can be charged with. */
-export interface UnattributedDrops {
+/** Drops that no SA can be charged with (a type, not an interface: it is a `Record<string, number>`). */
+export type UnattributedDrops = {
   /** ESP-in-UDP whose SPI names no inbound SA. */
   unknownSpi: number;
   /** Not an ESP packet or not an IP packet. */
@@ -66,7 +66,7 @@ export interface UnattributedDrops {
    * per acquire, or queued and the SA never came.
    */
   noSa: number;
-}
+};
 
 interface SaEntry {
   readonly params: IpsecSaParams;
@@ -238,6 +238,7 @@ export class UserspaceBackend implements DataplaneBackend {
       packets: BigInt(sa.packets),
       lastUsedAt: sa.lastUsedAt,
       dropped: BigInt(sa.dropped),
+      dropReasons: Object.fromEntries(Object.entries(sa.drops).filter(([, n]) => n > 0)),
     };
   }
 

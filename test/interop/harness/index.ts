@@ -2,7 +2,9 @@
 // tshark captures. Tests call ensureTools() first and skip with its reason when not ok.
 export * from './capture.js';
 export * from './charon.js';
+export * from './dataplane.js';
 export * from './errors.js';
+export * from './ikets-daemon.js';
 export * from './keys.js';
 export * from './list-sas.js';
 export * from './nat.js';
