@@ -4,8 +4,8 @@
  * per result for the host-side test (test/dataplane/kernel-xfrm.test.ts) to assert.
  */
 import type { Socket } from 'node:dgram';
-import type { BackendEvents, IpsecSaParams, SaCounters } from '../../../src/dataplane/backend.js';
 import { socketDescriptor as socketFd } from '../../../src/daemon/udp.js';
+import type { BackendEvents, IpsecSaParams, SaCounters } from '../../../src/dataplane/backend.js';
 import { kernelCipher, kernelIntegrity } from '../../../src/dataplane/kernel/xfrm-algorithms.js';
 import { XfrmBackend } from '../../../src/dataplane/kernel/xfrm-backend.js';
 import { installRate } from './bench.js';
