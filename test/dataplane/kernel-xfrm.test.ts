@@ -142,13 +142,15 @@ else
       });
     }
 
-    it('trap: the protect policy replaced the trap policy, list-pols and ip xfrm policy agree', () => {
+    it('trap: the protect policy replaced the trap policy, list-pols and ip xfrm policy agree; down brings the trap back', () => {
       const r = line('DAEMON', 'ikets-ikets/trap');
       assert.ok(r);
       assert.deepEqual(r.errors, []);
       const out = r.trapOut as { action: string; priority: number; users: string[] };
       assert.equal(out.action, 'protect');
       assert.ok(out.users.includes('trap:gw/trapnet'), JSON.stringify(out));
+      assert.equal((r.trapBefore as unknown[]).length, 3);
+      assert.deepEqual(r.trapAfterDown, r.trapBefore, 'the trap policies are back after the child went down');
       assert.deepEqual([...(r.policies as string[])].sort(), [
         `fwd 10.2.1.0/24 10.1.1.0/24 ${out.priority} protect`,
         `in 10.2.1.0/24 10.1.1.0/24 ${out.priority} protect`,

@@ -339,6 +339,17 @@ async function main(): Promise<void> {
         errors.push(
           `list-pols: out policy of trapnet ${JSON.stringify(out)}, trap had ${JSON.stringify(trapBefore)}`,
         );
+      // The child goes: its SAs leave both kernels and the trap policies are back as they were.
+      await ia.request({ command: 'down', name: 'trapnet' });
+      if (!(await gone(info))) errors.push('down trapnet: SAs left');
+      const after = (await ipPolicies('A')).policies.filter(
+        (p) => p.source === '10.1.1.0/24' || p.destination === '10.1.1.0/24',
+      );
+      result.trapAfterDown = after;
+      if (JSON.stringify(after) !== JSON.stringify(result.trapBefore))
+        errors.push(
+          `after down: ${JSON.stringify(after)}, the trap policies were ${JSON.stringify(result.trapBefore)}`,
+        );
     });
   } catch (error) {
     failed++;
