@@ -215,7 +215,24 @@ else
       await assert.rejects(backend.deletePolicy(policies[4] as PolicyParams), {
         code: 'ERR_DATAPLANE_NOT_FOUND',
       });
-      await assert.rejects(backend.addPolicy(policies[0] as PolicyParams), { code: 'ERR_DATAPLANE_EXISTS' });
+      // One policy per direction and selector: a second addPolicy replaces it (XFRM_MSG_UPDPOLICY),
+      // whatever the priorities, as an SA's protect policy replaces its trap policy and back.
+      const out = policies[0] as PolicyParams;
+      await backend.addPolicy({
+        ...out,
+        action: 'trap',
+        priority: 375424,
+        template: tunnel(7, '192.0.2.1', '192.0.2.2'),
+      });
+      assert.match(
+        ip('xfrm', 'policy', 'list', 'dir', 'out', 'src', '10.1.0.0/24').stdout,
+        /^src 10\.1\.0\.0\/24 dst 10\.2\.0\.0\/24 \n\tdir out priority 375424 ptype main \n\ttmpl src 192\.0\.2\.1 dst 192\.0\.2\.2\n\t\tproto esp reqid 7 mode tunnel\n$/,
+      );
+      await backend.addPolicy(out);
+      assert.match(
+        ip('xfrm', 'policy', 'list', 'dir', 'out', 'src', '10.1.0.0/24').stdout,
+        /priority 375423 .*\n.*\n.*reqid 1 mode tunnel\n$/,
+      );
       await backend.close();
       assert.equal(ip('xfrm', 'policy').stdout, `${expected[0]}\n`);
       ip('xfrm', 'policy', 'flush');

@@ -169,6 +169,30 @@ describe('XFRM messages are byte-identical to iproute2 6.1', () => {
     assertBytes(msg, bytes, 'pol-out');
   });
 
+  it('UPDPOLICY (update = true): the same body as NEWPOLICY, message type 0x19 (ip xfrm policy update)', () => {
+    const { bytes, seq } = fixture('pol-out');
+    const policy = {
+      direction: 'out',
+      source: v4('10.1.0.0', 24),
+      destination: v4('10.2.0.0', 24),
+      action: 'protect',
+      priority: 1000,
+      template: {
+        reqid: 7,
+        protocol: 'esp',
+        mode: 'tunnel',
+        source: '192.168.99.1',
+        destination: '192.168.99.2',
+      },
+    } as const;
+    const msg = newPolicyMessage(policy, seq, true);
+    assert.equal(msg.readUInt16LE(4), 0x19);
+    assert.deepEqual(
+      Buffer.concat([msg.subarray(0, 4), msg.subarray(6)]),
+      Buffer.concat([bytes.subarray(0, 4), bytes.subarray(6)]),
+    );
+  });
+
   it('NEWPOLICY: in, drop (block), TCP from port 80', () => {
     const { bytes, seq } = fixture('pol-drop');
     const msg = newPolicyMessage(

@@ -5,7 +5,9 @@
  * transport mode, with and without ESP-in-UDP (RFC 3948), then checks the counters on both sides
  * (querySa against `ip -s xfrm state`), the algorithms and keys as the kernel shows them, the
  * per-socket bypass, EXPIRE on a packet limit, ACQUIRE from a trap policy, MAPPING and updateSa, and
- * close().
+ * close(). Then, in the same boot, the real daemon (test/dataplane/kernel-guest/daemon-main.ts):
+ * `ikets start --dataplane kernel` against charon (kernel-netlink) in both roles, tunnel, transport
+ * and ESP in UDP, and against a second ikets, with a `start_action = trap` child.
  * Skipped, with the reason in the summary, when qemu or the kernel is not installed
  * (test/kernel-esp/install.sh).
  */
@@ -102,5 +104,57 @@ else
       const r = line('CLOSE');
       assert.ok(r);
       assert.equal(r.ok, true, JSON.stringify(r));
+    });
+
+    // The daemon cases (test/dataplane/kernel-guest/daemon-main.ts): ikets start --dataplane kernel.
+    it('the daemon cases ran to their summary', () => {
+      const s = line('DSUMMARY');
+      assert.ok(s, run.output.slice(-6000));
+      assert.equal(s.failed, 0, run.output.slice(-6000));
+    });
+
+    const daemonCases = [
+      [
+        'ikets-charon/tunnel',
+        'ikets initiates to charon (kernel-netlink): tunnel between subnets, ESP with PFS',
+      ],
+      ['charon-ikets/tunnel', 'charon initiates, ikets responds: tunnel between subnets'],
+      ['ikets-charon/transport', 'ikets initiates to charon: transport mode host to host, AES-GCM'],
+      [
+        'ikets-charon/tunnel/udp',
+        "ikets initiates to charon with encap = yes: ESP in UDP on ikets' NAT-T socket",
+      ],
+      ['ikets-ikets/tunnel', 'ikets initiates to ikets, both --dataplane kernel: tunnel between subnets'],
+      ['ikets-ikets/trap', 'ikets to ikets, start_action = trap: the first packet brings the child up'],
+    ] as const;
+    for (const [name, what] of daemonCases) {
+      it(`${what}: ping and TCP both ways, ip xfrm state on both sides and list-sas agree`, () => {
+        const r = line('DAEMON', name);
+        assert.ok(r, `no result for ${name}\n${run.output.slice(-6000)}`);
+        assert.deepEqual(r.errors, [], JSON.stringify(r));
+        assert.deepEqual(r.ping, { first: 1, ab: 2, ba: 2 });
+        assert.deepEqual(r.tcp, { ab: 100_000, ba: 100_000 });
+        const packets = r.packets as { in: number; out: number };
+        assert.ok(packets.in > 0 && packets.out > 0, JSON.stringify(packets));
+        assert.deepEqual(r.listSasAgree, name.startsWith('ikets-ikets') ? { A: true, B: true } : { A: true });
+        assert.equal(r.mode, name.endsWith('transport') ? 'transport' : 'tunnel');
+        assert.equal(r.encap, name.endsWith('/udp'));
+      });
+    }
+
+    it('trap: the protect policy replaced the trap policy, list-pols and ip xfrm policy agree; down brings the trap back', () => {
+      const r = line('DAEMON', 'ikets-ikets/trap');
+      assert.ok(r);
+      assert.deepEqual(r.errors, []);
+      const out = r.trapOut as { action: string; priority: number; users: string[] };
+      assert.equal(out.action, 'protect');
+      assert.ok(out.users.includes('trap:gw/trapnet'), JSON.stringify(out));
+      assert.equal((r.trapBefore as unknown[]).length, 3);
+      assert.deepEqual(r.trapAfterDown, r.trapBefore, 'the trap policies are back after the child went down');
+      assert.deepEqual([...(r.policies as string[])].sort(), [
+        `fwd 10.2.1.0/24 10.1.1.0/24 ${out.priority} protect`,
+        `in 10.2.1.0/24 10.1.1.0/24 ${out.priority} protect`,
+        `out 10.1.1.0/24 10.2.1.0/24 ${out.priority} protect`,
+      ]);
     });
   });

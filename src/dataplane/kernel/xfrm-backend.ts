@@ -172,11 +172,18 @@ export class XfrmBackend implements DataplaneBackend {
     return { bytes: state.bytes, packets: state.packets, lastUsedAt, dropped: state.dropped };
   }
 
+  /**
+   * XFRM_MSG_UPDPOLICY: the kernel keeps one policy per direction and selector, so the SA's protect
+   * policy replaces the trap policy with the same selectors, and the trap policy replaces it again
+   * when the SA goes (the SPD hands the backend the best policy of each selector, docs/dataplane.md).
+   */
   async addPolicy(policy: PolicyParams): Promise<void> {
-    const msg = newPolicyMessage(policy, 0);
+    const msg = newPolicyMessage(policy, 0, true);
     this.#socket.request(msg, `add ${policy.direction} policy`);
     // keyed by direction and the selector bytes the kernel matches on (offset 16: after the header)
-    this.#policies.set(`${policy.direction}/${msg.toString('hex', 16, 16 + SIZEOF.selector)}`, policy);
+    const key = `${policy.direction}/${msg.toString('hex', 16, 16 + SIZEOF.selector)}`;
+    this.#forgetReqid(this.#policies.get(key));
+    this.#policies.set(key, policy);
     const reqid = policy.template?.reqid;
     if (reqid !== undefined) this.#reqids.set(reqid, (this.#reqids.get(reqid) ?? 0) + 1);
   }
@@ -184,15 +191,18 @@ export class XfrmBackend implements DataplaneBackend {
   async deletePolicy(policy: PolicyKey): Promise<void> {
     const msg = deletePolicyMessage(policy, 0);
     const key = `${policy.direction}/${msg.toString('hex', 16, 16 + SIZEOF.selector)}`;
-    const installed = this.#policies.get(key);
+    this.#forgetReqid(this.#policies.get(key));
     this.#policies.delete(key);
-    const reqid = installed?.template?.reqid;
-    if (reqid !== undefined) {
-      const n = (this.#reqids.get(reqid) ?? 1) - 1;
-      if (n > 0) this.#reqids.set(reqid, n);
-      else this.#reqids.delete(reqid);
-    }
     this.#socket.request(msg, `delete ${policy.direction} policy`);
+  }
+
+  /** One policy fewer uses its template's reqid (events about reqids no policy uses are ignored). */
+  #forgetReqid(installed: PolicyParams | undefined): void {
+    const reqid = installed?.template?.reqid;
+    if (reqid === undefined) return;
+    const n = (this.#reqids.get(reqid) ?? 1) - 1;
+    if (n > 0) this.#reqids.set(reqid, n);
+    else this.#reqids.delete(reqid);
   }
 
   /**

@@ -239,8 +239,10 @@ function infiniteLifetime(): Buffer {
  * XFRM_MSG_NEWPOLICY (xfrm_userpolicy_info + XFRMA_TMPL). RFC 4301 section 4.4.1: PROTECT and the
  * trap policy both require an SA by template (reqid, level "required": optional = 0), the kernel
  * raising ACQUIRE when none exists; BYPASS is ALLOW without a template, DISCARD is BLOCK.
+ * `update`: XFRM_MSG_UPDPOLICY with the same body (`ip xfrm policy update`), which replaces the
+ * policy with this direction and selector whatever its priority, where NEWPOLICY fails with EEXIST.
  */
-export function newPolicyMessage(policy: PolicyParams, seq: number): Buffer {
+export function newPolicyMessage(policy: PolicyParams, seq: number, update = false): Buffer {
   const info = Buffer.alloc(SIZEOF.userpolicyInfo);
   selectorBytes(policy.source, policy.destination).copy(info, 0);
   infiniteLifetime().copy(info, 56);
@@ -267,7 +269,7 @@ export function newPolicyMessage(policy: PolicyParams, seq: number): Buffer {
     tmpl.writeUInt32LE(0xffffffff, 60); // calgos
     parts.push(attribute(XfrmAttr.TMPL, tmpl));
   }
-  return message(XfrmMsg.NEWPOLICY, REQUEST_ACK, seq, parts);
+  return message(update ? XfrmMsg.UPDPOLICY : XfrmMsg.NEWPOLICY, REQUEST_ACK, seq, parts);
 }
 
 /** XFRM_MSG_DELPOLICY by selector and direction (struct xfrm_userpolicy_id, index 0). */
