@@ -67,7 +67,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   maxHalfOpen: 5000,
   maxHalfOpenPerPeer: 50,
   maxMainModeOffers: 32768,
-  maxMainModeOfferBytes: 16 * 1024 * 1024,
+  maxMainModeOfferBytes: 24 * 1024 * 1024,
   maxHalfOpenAggressive: 1000,
   maxQuickModes: 128,
   keepaliveInterval: 20000,

@@ -19,6 +19,20 @@ import type { IncomingDatagram } from './types.js';
 
 const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
 
+/**
+ * Each connection's phase 1 suites, parsed once per configuration (a reload brings new connection
+ * objects): a first message costs no proposal parsing, and every record shares its suite object.
+ */
+const suitesOf = new WeakMap<IkeSa['connection'], readonly Phase1Suite[]>();
+function connectionSuites(connection: IkeSa['connection']): readonly Phase1Suite[] {
+  let suites = suitesOf.get(connection);
+  if (suites === undefined) {
+    suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
+    suitesOf.set(connection, suites);
+  }
+  return suites;
+}
+
 /** Handles a message on the SA it created (incoming.ts's phase 1 path). */
 type Phase1Handler = (sa: IkeSa) => IncomingResult;
 
@@ -46,7 +60,7 @@ export function firstMessage(
     return dropped('invalid SPI');
   }
   for (const connection of connectionsFor(ep.config, dg.local, dg.remote, exchange)) {
-    const suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
+    const suites = connectionSuites(connection);
     if (offer !== undefined && selectPhase1(offer, suites) === undefined) continue;
     if (offer === undefined) {
       ep.log('info', `${exchange} mode from ${dg.remote.address}:${dg.remote.port} offers no SA payload`);
@@ -201,7 +215,7 @@ function aggressiveMode1(
     dg.remote,
     ep.now,
   );
-  sa.offeredSuites = suites;
+  sa.offeredSuites = [...suites];
   if (dg.local.port === ep.nattPortNumber) sa.floated = true;
   ep.ikeSas.add(sa);
   // Anyone can send a message 1 (from any address): rate-limited like the drops.
