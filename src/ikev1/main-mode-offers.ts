@@ -10,8 +10,10 @@
  * payload, which HASH_I and HASH_R cover (RFC 2409 section 5) and which message 3 does not repeat.
  * So each answered offer leaves a compact record here: SAi_b, the chosen suite, what the Vendor
  * IDs announced and the addresses, with no timer. The records are bounded in number and in bytes
- * and kept oldest first: a new one beyond the bounds evicts the oldest, and one older than the
- * half-open timeout is dropped when seen. A flood of spoofed messages 1 therefore costs the same
+ * and queued oldest first: a new one beyond the bounds evicts the oldest, and one older than the
+ * half-open timeout is dropped when seen. The number bound counts the queue's slots, so a record
+ * taken by its message 3 (or replaced by a repeat) keeps its emptied slot counted until the queue
+ * reaches it. A flood of spoofed messages 1 therefore costs the same
  * per datagram however long it lasts, and only shortens how long an offer waits for its message 3:
  * at 20,000 a second and the default bounds (about 30,000 records), 1.5 s, hundreds of round trips of a legitimate peer.
  * Nothing a spoofed message 1 causes reaches the ISAKMP SAs (docs/ikev1-engine.md).
@@ -51,9 +53,21 @@ export interface OfferLimits {
  */
 export const OFFER_OVERHEAD = 768;
 
+/** A record's place in the answer order; emptied when the record goes before its turn. */
+interface Slot {
+  readonly key: string;
+  offer: MainModeOffer | undefined;
+}
+
 export class MainModeOffers {
-  /** By cookie pair (32 hex digits), in the order they were answered: the first is the oldest. */
-  readonly #byCookies = new Map<string, MainModeOffer>();
+  readonly #byCookies = new Map<string, Slot>();
+  /**
+   * The slots in answer order, oldest at `#head`: a queue in an array, since a Map used as one
+   * (deleting its first entries, then asking for the first again) makes V8 walk every deleted entry
+   * until it rehashes, a cost that grows with the flood. Each slot is queued and dequeued once.
+   */
+  #order: Slot[] = [];
+  #head = 0;
   #bytes = 0;
   #evicted = 0;
 
@@ -84,19 +98,25 @@ export class MainModeOffers {
     const cost = offer.saiBody.length + OFFER_OVERHEAD;
     if (cost > limits.maxOfferBytes || limits.maxOffers <= 0) return;
     this.expire(offer.at);
-    while (this.#byCookies.size >= limits.maxOffers || this.#bytes + cost > limits.maxOfferBytes) {
-      const oldest = this.#byCookies.keys().next();
-      if (oldest.done === true) break;
-      this.delete(oldest.value);
-      this.#evicted++;
+    // The queue holds the live records and the emptied slots not yet reached: bounding its length
+    // bounds both (an emptied slot costs a few bytes, its record is gone).
+    while (this.#order.length - this.#head >= limits.maxOffers || this.#bytes + cost > limits.maxOfferBytes) {
+      const oldest = this.#dequeue();
+      if (oldest === undefined) break;
+      if (oldest.offer !== undefined) {
+        this.#drop(oldest);
+        this.#evicted++;
+      }
     }
-    this.#byCookies.set(key, offer);
+    const slot: Slot = { key, offer };
+    this.#order.push(slot);
+    this.#byCookies.set(key, slot);
     this.#bytes += cost;
   }
 
   /** The record of an offer answered less than `lifetime` ago, if it is still kept. */
   get(key: string, now: number): MainModeOffer | undefined {
-    const offer = this.#byCookies.get(key);
+    const offer = this.#byCookies.get(key)?.offer;
     if (offer === undefined) return undefined;
     if (now - offer.at >= this.limits().lifetime) {
       this.delete(key);
@@ -106,18 +126,36 @@ export class MainModeOffers {
   }
 
   delete(key: string): void {
-    const offer = this.#byCookies.get(key);
-    if (offer === undefined) return;
-    this.#byCookies.delete(key);
-    this.#bytes -= offer.saiBody.length + OFFER_OVERHEAD;
+    const slot = this.#byCookies.get(key);
+    if (slot !== undefined) this.#drop(slot);
   }
 
-  /** Drops the records older than the lifetime: they are first in the map, so this stops at once. */
+  /** Drops the records older than the lifetime: they are first in the queue, so this stops at once. */
   expire(now: number): void {
     const lifetime = this.limits().lifetime;
-    for (const [key, offer] of this.#byCookies) {
-      if (now - offer.at < lifetime) return;
-      this.delete(key);
+    for (let slot = this.#order[this.#head]; slot !== undefined; slot = this.#order[this.#head]) {
+      if (slot.offer !== undefined && now - slot.offer.at < lifetime) return;
+      this.#dequeue();
+      if (slot.offer !== undefined) this.#drop(slot);
     }
+  }
+
+  #drop(slot: Slot): void {
+    if (slot.offer === undefined) return;
+    this.#bytes -= slot.offer.saiBody.length + OFFER_OVERHEAD;
+    slot.offer = undefined;
+    if (this.#byCookies.get(slot.key) === slot) this.#byCookies.delete(slot.key);
+  }
+
+  #dequeue(): Slot | undefined {
+    const slot = this.#order[this.#head];
+    if (slot === undefined) return undefined;
+    this.#head++;
+    // Compact now and then: amortised O(1), and the array never holds more than twice the queue.
+    if (this.#head >= 1024 && this.#head * 2 >= this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
+    }
+    return slot;
   }
 }

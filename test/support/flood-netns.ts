@@ -57,8 +57,8 @@ interface Daemon {
 
 export interface FloodRun {
   /** Datagrams sent and the seconds it took, as the flooder last reported them. */
-  readonly latest: () => { sent: number; seconds: number };
-  stop(): Promise<{ sent: number; seconds: number }>;
+  readonly latest: () => { sent: number; answered: number; seconds: number };
+  stop(): Promise<{ sent: number; answered: number; seconds: number }>;
 }
 
 export class FloodNetns {
@@ -115,11 +115,11 @@ export class FloodNetns {
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    let latest = { sent: 0, seconds: 0 };
+    let latest = { sent: 0, answered: 0, seconds: 0 };
     const lines = createInterface({ input: proc.stdout ?? process.stdin });
     const first = new Promise<void>((resolve) => {
       lines.on('line', (line) => {
-        latest = JSON.parse(line) as { sent: number; seconds: number };
+        latest = JSON.parse(line) as { sent: number; answered: number; seconds: number };
         resolve();
       });
       proc.on('exit', () => resolve());

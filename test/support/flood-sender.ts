@@ -3,7 +3,8 @@
  * 100.64.0.0/16 is routed to `lo` as local (`ip route add local ...`, the AnyIP trick): it binds
  * SOCKETS UDP sockets to addresses across that range and sends one real initiator's message 1 from
  * them in turn, each with a fresh initiator cookie, at RATE datagrams a second (0: as fast as it
- * can). Every second it prints `{"sent":N,"seconds":S}` on stdout.
+ * can). Every second it prints `{"sent":N,"answered":A,"seconds":S}` on stdout: A counts the
+ * responder's messages 2 that came back to the spoofed addresses.
  *
  *   node flood-sender.js TARGET_ADDRESS TARGET_PORT RATE TEMPLATE_HEX [SOCKETS]
  */
@@ -17,6 +18,7 @@ const template = Buffer.from(templateHex, 'hex');
 const count = Number(socketsText);
 
 const sockets: Socket[] = [];
+let answered = 0;
 for (let i = 0; i < count; i++) {
   const s = createSocket('udp4');
   const address = `100.64.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
@@ -29,6 +31,10 @@ for (let i = 0; i < count; i++) {
   });
   // An ICMP error for an earlier datagram must not stop the flood.
   s.on('error', () => {});
+  // The responder's answers (message 2) come back here: counted, to see how many it served.
+  s.on('message', () => {
+    answered++;
+  });
   sockets.push(s);
 }
 
@@ -69,7 +75,7 @@ function tick(): void {
   if (rate > 0) burst(Math.floor(((now - started) * rate) / 1000) - sent);
   else burst(512);
   if (now - lastReport >= 1000) {
-    process.stdout.write(`${JSON.stringify({ sent, seconds: (now - started) / 1000 })}\n`);
+    process.stdout.write(`${JSON.stringify({ sent, answered, seconds: (now - started) / 1000 })}\n`);
     lastReport = now;
   }
   if (rate > 0) setTimeout(tick, 2);
