@@ -17,6 +17,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export interface FloodNetnsRow {
   readonly target: string;
   readonly reached: number;
+  /** Messages 2 per second that came back to the spoofed addresses: the responder's service rate. */
+  readonly answered: number;
   readonly upMs: number;
   readonly upStatus: number;
   readonly rssBefore: number;
@@ -45,11 +47,12 @@ export async function floodNetnsReport(filter?: string): Promise<string | undefi
       await sleep(5000);
       clearInterval(sampler);
       rssPeak = Math.max(rssPeak, env.responderRss());
-      const { sent, seconds } = await flood.stop();
+      const { sent, answered, seconds } = await flood.stop();
       await env.down();
       rows.push({
         target: rate === 0 ? 'max' : `${rate}/s`,
         reached: sent / seconds,
+        answered: answered / seconds,
         upMs: up.ms,
         upStatus: up.status,
         rssBefore,
@@ -59,10 +62,10 @@ export async function floodNetnsReport(filter?: string): Promise<string | undefi
     const lines = [
       name,
       `without a flood: ikets up in ${quiet.ms.toFixed(0)} ms (status ${quiet.status})`,
-      'flood   reached/s  ikets up (ms)  status  responder RSS before -> peak (MiB)',
+      'flood   reached/s  answered/s  ikets up (ms)  status  responder RSS before -> peak (MiB)',
       ...rows.map(
         (r) =>
-          `${r.target.padEnd(7)} ${r.reached.toFixed(0).padStart(9)}  ${r.upMs.toFixed(0).padStart(13)}  ${String(r.upStatus).padStart(6)}  ${(r.rssBefore / MiB).toFixed(1)} -> ${(r.rssPeak / MiB).toFixed(1)}`,
+          `${r.target.padEnd(7)} ${r.reached.toFixed(0).padStart(9)}  ${r.answered.toFixed(0).padStart(10)}  ${r.upMs.toFixed(0).padStart(13)}  ${String(r.upStatus).padStart(6)}  ${(r.rssBefore / MiB).toFixed(1)} -> ${(r.rssPeak / MiB).toFixed(1)}`,
       ),
     ];
     return lines.join('\n');
