@@ -2,6 +2,7 @@ import { cryptoSuites } from './crypto.js';
 import { dataplaneThroughput } from './dataplane-throughput.js';
 import { backendSuite, espSuites } from './esp.js';
 import { floodSuites } from './flood.js';
+import { floodNetnsReport } from './flood-netns.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
 import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './harness.js';
 import { kernelInstallRows } from './kernel.js';
@@ -66,6 +67,9 @@ if (options.filter === undefined || 'throughput'.includes(options.filter)) {
   });
   if (report !== undefined) console.log(`\n${report}`);
 }
+// Phase 1 times and RSS under a spoofed flood do not fit the rate table: printed as their own report.
+const flood = await floodNetnsReport(options.filter);
+if (flood !== undefined) console.log(`\n${flood}`);
 console.log(
   `\n${rows.length} benchmarks in ${((Date.now() - started) / 1000).toFixed(1)} s (node ${process.version}, OpenSSL ${process.versions.openssl})`,
 );

@@ -21,9 +21,26 @@ export interface EngineSettings {
   readonly retransmitMaxInterval: number;
   /** A responder's phase 1 with no message from the peer for this many ms is dropped (strongSwan: 30 s). */
   readonly halfOpenTimeout: number;
-  /** At most this many phase 1 exchanges in progress as responder, in all and per peer address. */
+  /**
+   * At most this many phase 1 exchanges in progress as responder whose peer proved its address (a
+   * Main Mode message 3 carrying our responder cookie), in all and per peer address (counting the
+   * Aggressive Mode ones too). Past the bound a message 3 is dropped, not an SA evicted.
+   */
   readonly maxHalfOpen: number;
   readonly maxHalfOpenPerPeer: number;
+  /**
+   * Main Mode messages 1 are answered without state; each leaves a compact record (SAi_b, the
+   * chosen suite) for its message 3, at most this many and this many bytes, the oldest evicted
+   * first (main-mode-offers.ts). This bounds what a spoofed flood holds.
+   */
+  readonly maxMainModeOffers: number;
+  readonly maxMainModeOfferBytes: number;
+  /**
+   * Aggressive Mode cannot answer statelessly (message 1 carries KE, RFC 2409 section 5.4): at most
+   * this many responder SAs waiting for its message 3, the oldest evicted for a new one, so an
+   * Aggressive Mode flood never touches Main Mode.
+   */
+  readonly maxHalfOpenAggressive: number;
   /**
    * Quick Modes the peer may have in progress at once on one ISAKMP SA; a further message 1 is
    * dropped until one ends (the peer retransmits it). This bounds the per-exchange state, IV
@@ -56,6 +73,9 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   halfOpenTimeout: 30000,
   maxHalfOpen: 5000,
   maxHalfOpenPerPeer: 50,
+  maxMainModeOffers: 32768,
+  maxMainModeOfferBytes: 24 * 1024 * 1024,
+  maxHalfOpenAggressive: 1000,
   maxQuickModes: 128,
   keepaliveInterval: 20000,
   nonceLength: 32,

@@ -13,6 +13,7 @@ import { IkeSaTable } from './ike-sa-table.js';
 import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
+import { MainModeOffers } from './main-mode-offers.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
 import { SaTimers } from './sa-timers.js';
 import type {
@@ -60,6 +61,8 @@ export class Ikev1Endpoint implements ExchangeContext {
   readonly children: ChildSaTable;
   readonly lifecycle: Lifecycle;
   readonly timers: SaTimers;
+  /** Main Mode offers answered without state, waiting for message 3 (RFC 2408 section 2.5.3). */
+  readonly mainModeOffers: MainModeOffers;
   /** Answers to IKEv2 messages, rate-limited (RFC 2408 section 5.2). */
   readonly versionRefusals = new VersionRefusals();
   now: number;
@@ -80,6 +83,11 @@ export class Ikev1Endpoint implements ExchangeContext {
     this.children = new ChildSaTable(this.random);
     this.lifecycle = new Lifecycle(this);
     this.timers = new SaTimers(this);
+    this.mainModeOffers = new MainModeOffers(() => ({
+      maxOffers: this.settings.maxMainModeOffers,
+      maxOfferBytes: this.settings.maxMainModeOfferBytes,
+      lifetime: this.settings.halfOpenTimeout,
+    }));
   }
 
   get secrets() {
@@ -199,6 +207,15 @@ export class Ikev1Endpoint implements ExchangeContext {
 
   sendKeepalive(sa: IkeSa): void {
     this.#transmits.push({ local: sa.local, remote: sa.remote, data: NAT_KEEPALIVE });
+  }
+
+  /**
+   * A datagram that belongs to no SA and answers a first message we accept (Main Mode message 2,
+   * first-message.ts): not rate-limited, since legitimate peers need every one, and never larger
+   * than the message it answers by more than our Vendor IDs.
+   */
+  sendStateless(transmit: Transmit): void {
+    this.#transmits.push(transmit);
   }
 
   /**

@@ -17,6 +17,8 @@ export class IkeSaTable {
   readonly #byId = new Map<number, IkeSa>();
   /** Responder SAs still in phase 1, with the peer address they were counted under. */
   readonly #halfOpen = new Map<IkeSa, string>();
+  /** The Aggressive Mode ones among them, oldest first (bounded apart, evicted oldest first). */
+  readonly #halfOpenAggressive = new Set<IkeSa>();
   readonly #halfOpenByPeer = new Map<string, number>();
   readonly #secret: Buffer;
   readonly #random: RandomSource;
@@ -57,6 +59,7 @@ export class IkeSaTable {
     if (sa.role === 'responder' && sa.state === 'connecting') {
       const peer = sa.remote.address;
       this.#halfOpen.set(sa, peer);
+      if (sa.exchange === 'aggressive') this.#halfOpenAggressive.add(sa);
       this.#halfOpenByPeer.set(peer, (this.#halfOpenByPeer.get(peer) ?? 0) + 1);
     }
   }
@@ -66,6 +69,7 @@ export class IkeSaTable {
     const peer = this.#halfOpen.get(sa);
     if (peer === undefined) return;
     this.#halfOpen.delete(sa);
+    this.#halfOpenAggressive.delete(sa);
     const left = (this.#halfOpenByPeer.get(peer) ?? 1) - 1;
     if (left > 0) this.#halfOpenByPeer.set(peer, left);
     else this.#halfOpenByPeer.delete(peer);
@@ -111,8 +115,23 @@ export class IkeSaTable {
     return this.#byId.get(id);
   }
 
-  /** Phase 1 exchanges in progress as responder: in all, or from one address (half-open SAs). */
+  /**
+   * Phase 1 exchanges in progress as responder (half-open SAs): Main Mode ones (their peer proved
+   * its address) in all, or both modes from one address.
+   */
   halfOpen(remoteAddress?: string): number {
-    return remoteAddress === undefined ? this.#halfOpen.size : (this.#halfOpenByPeer.get(remoteAddress) ?? 0);
+    return remoteAddress === undefined
+      ? this.#halfOpen.size - this.#halfOpenAggressive.size
+      : (this.#halfOpenByPeer.get(remoteAddress) ?? 0);
+  }
+
+  /** Aggressive Mode responder SAs waiting for message 3. */
+  get halfOpenAggressive(): number {
+    return this.#halfOpenAggressive.size;
+  }
+
+  /** The Aggressive Mode responder SA that has waited longest for its message 3. */
+  oldestAggressive(): IkeSa | undefined {
+    return this.#halfOpenAggressive.values().next().value;
   }
 }

@@ -6,7 +6,6 @@
  */
 import {
   ExchangeType,
-  encodeMessage,
   type Message,
   NotifyType,
   nameOrNumber,
@@ -14,15 +13,13 @@ import {
   tryDecodeMessage,
 } from '../codec/index.js';
 import { handleAggressiveMode } from './aggressive-mode.js';
-import { connectionsFor } from './connection-select.js';
 import type { Ikev1Endpoint } from './endpoint.js';
-import { IkeSa } from './ike-sa.js';
+import { firstMessage, mainModeMessage3, plainNotify } from './first-message.js';
+import type { IkeSa } from './ike-sa.js';
 import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { handleMainMode } from './main-mode.js';
 import { classifyNattDatagram } from './nat-traversal.js';
-import { findPayload } from './phase1-common.js';
 import type { Phase1Result } from './phase1-outcome.js';
-import { invalidIsakmpSpi, phase1Suites, selectPhase1 } from './phase1-proposal.js';
 import type { QuickModeRefusal } from './quick-mode-common.js';
 import { handleQuickMode2 } from './quick-mode-initiator.js';
 import { handleQuickMode1, handleQuickMode3 } from './quick-mode-responder.js';
@@ -35,10 +32,10 @@ export interface IncomingResult {
   readonly sa?: IkeSa;
 }
 
-const withSa = (sa: IkeSa, result: IncomingResult): IncomingResult => ({ ...result, sa });
+export const withSa = (sa: IkeSa, result: IncomingResult): IncomingResult => ({ ...result, sa });
 
 const ZERO_COOKIE = Buffer.alloc(8);
-const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
+export const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
 
 const framing = (dg: IncomingDatagram) => classifyNattDatagram(dg.data);
 
@@ -70,7 +67,16 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
         ? ep.ikeSas.findPendingInitiator(initiatorCookie)
         : undefined;
     if (pending !== undefined) return withSa(pending, informationalMessage(ep, pending, message));
-    return firstMessage(ep, dg, message, data);
+    const existing = ep.ikeSas.find(
+      initiatorCookie,
+      ep.ikeSas.responderCookie(initiatorCookie, dg.remote, dg.local),
+    );
+    if (existing !== undefined && exchangeType !== ExchangeType.INFORMATIONAL && messageId === 0) {
+      // The peer repeats message 1 of an SA that exists already (it missed our answer).
+      repeated(ep, existing, 0, data);
+      return dropped('retransmitted first message');
+    }
+    return firstMessage(ep, dg, message, (sa) => phase1Message(ep, sa, dg, message, data));
   }
   if (sa === undefined && exchangeType === ExchangeType.INFORMATIONAL && !message.body.encrypted) {
     // strongSwan refuses our first message with its own responder cookie and a random message ID.
@@ -84,6 +90,13 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
       ep.ikeSas.learnResponderCookie(pending, responderCookie);
       sa = pending;
     }
+  }
+  if (sa === undefined && messageId === 0 && exchangeType === ExchangeType.IDENTITY_PROTECTION) {
+    // Main Mode message 3 to an offer answered without state (main-mode-offers.ts).
+    const offer = mainModeMessage3(ep, dg, message, (created) =>
+      phase1Message(ep, created, dg, message, data),
+    );
+    if (offer !== undefined) return offer;
   }
   if (sa === undefined) return dropped('no ISAKMP SA for these cookies');
   if (repeated(ep, sa, messageId, data)) return dropped('retransmission answered');
@@ -150,109 +163,6 @@ function followPeer(ep: Ikev1Endpoint, sa: IkeSa, dg: IncomingDatagram): void {
     sa.local = dg.local;
     sa.remote = dg.remote;
   }
-}
-
-function firstMessage(
-  ep: Ikev1Endpoint,
-  dg: IncomingDatagram,
-  message: Message,
-  data: Uint8Array,
-): IncomingResult {
-  const { initiatorCookie, exchangeType, messageId } = message.header;
-  const exchange =
-    exchangeType === ExchangeType.IDENTITY_PROTECTION
-      ? 'main'
-      : exchangeType === ExchangeType.AGGRESSIVE
-        ? 'aggressive'
-        : undefined;
-  if (exchange === undefined || messageId !== 0 || message.body.encrypted)
-    return dropped('not the first message of a phase 1');
-  const responderCookie = ep.ikeSas.responderCookie(initiatorCookie, dg.remote, dg.local);
-  const existing = ep.ikeSas.find(initiatorCookie, responderCookie);
-  if (existing !== undefined) {
-    repeated(ep, existing, 0, data);
-    return dropped('retransmitted first message');
-  }
-  if (
-    ep.ikeSas.halfOpen() >= ep.settings.maxHalfOpen ||
-    ep.ikeSas.halfOpen(dg.remote.address) >= ep.settings.maxHalfOpenPerPeer
-  ) {
-    ep.log('warn', `too many half-open ISAKMP SAs: ignoring ${dg.remote.address}`);
-    return dropped('half-open limit');
-  }
-  const offer = findPayload(message.body.payloads, 'sa');
-  const badSpi = offer === undefined ? undefined : invalidIsakmpSpi(offer);
-  if (badSpi !== undefined) {
-    ep.log('info', `refused ${exchange} mode from ${dg.remote.address}:${dg.remote.port}: ${badSpi}`);
-    const notify = plainNotify(message, NotifyType.INVALID_SPI);
-    ep.sendRaw({ local: dg.local, remote: dg.remote, data: ep.frame(dg, notify) });
-    return dropped('invalid SPI');
-  }
-  const candidates = connectionsFor(ep.config, dg.local, dg.remote, exchange);
-  if (exchange === 'aggressive' && candidates.length > 0 && !ep.settings.aggressivePskResponder) {
-    // As strongSwan ("Aggressive Mode PSK disabled for security reasons"): AUTHENTICATION_FAILED,
-    // for every identity alike, and no state.
-    ep.logLimited(
-      'aggressive mode refused',
-      'info',
-      `refused Aggressive Mode from ${dg.remote.address}:${dg.remote.port}: answering Aggressive Mode with pre-shared keys is off (ikets start --aggressive-psk)`,
-    );
-    const notify = plainNotify(message, NotifyType.AUTHENTICATION_FAILED);
-    ep.sendRaw({ local: dg.local, remote: dg.remote, data: ep.frame(dg, notify) });
-    return dropped('aggressive mode psk off');
-  }
-  for (const connection of candidates) {
-    const suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
-    if (offer !== undefined && selectPhase1(offer, suites) === undefined) continue;
-    const sa = new IkeSa(
-      ep.ikeSas.nextId(),
-      connection,
-      'responder',
-      exchange,
-      Buffer.from(initiatorCookie),
-      responderCookie,
-      dg.local,
-      dg.remote,
-      ep.now,
-    );
-    sa.offeredSuites = suites;
-    // A peer that knows of the NAT already starts on 4500 (strongSwan reauthenticating): floated.
-    if (dg.local.port === ep.nattPortNumber) sa.floated = true;
-    ep.ikeSas.add(sa);
-    // Anyone can send a message 1 (from any address): rate-limited like the drops.
-    ep.logLimited(
-      'phase 1 initiated by a peer',
-      'info',
-      `${dg.remote.address}:${dg.remote.port} is initiating ${exchange === 'main' ? 'Main' : 'Aggressive'} Mode`,
-      sa,
-    );
-    return withSa(sa, phase1Message(ep, sa, dg, message, data));
-  }
-  ep.log(
-    'info',
-    `no connection accepts ${exchange} mode from ${dg.remote.address}:${dg.remote.port}${offer === undefined ? '' : ' with the proposals offered'}`,
-  );
-  const notify = plainNotify(message, NotifyType.NO_PROPOSAL_CHOSEN);
-  ep.sendRaw({
-    local: dg.local,
-    remote: dg.remote,
-    data: ep.frame(dg, notify),
-  });
-  return dropped('no matching connection');
-}
-
-/** An unprotected Informational answering a first message we cannot accept (RFC 2408 section 5.4). */
-function plainNotify(request: Message, notifyType: number): Uint8Array {
-  const header = { ...request.header, exchangeType: ExchangeType.INFORMATIONAL, messageId: 0 };
-  const notify: Payload = {
-    type: 'notification',
-    doi: 1,
-    protocolId: 1,
-    spi: new Uint8Array(0),
-    notifyType,
-    data: new Uint8Array(0),
-  };
-  return encodeMessage({ header, body: { encrypted: false, payloads: [notify] } });
 }
 
 function phase1Message(

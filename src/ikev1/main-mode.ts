@@ -9,7 +9,14 @@
  *   HDR*, IDii, HASH_I [, N]    -->                                  (5)  on 4500 if a NAT was found
  *                               <--    HDR*, IDir, HASH_R            (6)
  */
-import { ExchangeType, type Message, type Payload, type SaPayload } from '../codec/index.js';
+import {
+  ExchangeType,
+  encodeMessage,
+  type Message,
+  type Payload,
+  type SaPayload,
+  type Transform,
+} from '../codec/index.js';
 import type { ExchangeContext } from './context.js';
 import type { IkeSa } from './ike-sa.js';
 import {
@@ -28,7 +35,7 @@ import {
   verifyPeerHash,
 } from './phase1-common.js';
 import { fail, failAuthenticated, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
-import { acceptedSaPayload, acceptedSuite, phase1SaPayload, selectPhase1 } from './phase1-proposal.js';
+import { acceptedSaPayload, acceptedSuite, phase1SaPayload } from './phase1-proposal.js';
 
 const MM = ExchangeType.IDENTITY_PROTECTION;
 
@@ -48,8 +55,6 @@ export function handleMainMode(
   ctx: ExchangeContext,
 ): Phase1Result {
   switch (sa.step) {
-    case 'mm-wait-1':
-      return responderMessage1(sa, payloads, ctx);
     case 'mm-wait-2':
       return initiatorMessage2(sa, payloads, ctx);
     case 'mm-wait-3':
@@ -65,23 +70,32 @@ export function handleMainMode(
   }
 }
 
-function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
-  const offer = findPayload(payloads, 'sa');
-  if (offer === undefined) return fail('PAYLOAD_MALFORMED', 'message 1 has no SA payload');
-  const chosen = selectPhase1(offer, sa.offeredSuites);
-  if (chosen === undefined)
-    return fail('NO_PROPOSAL_CHOSEN', `no acceptable proposal among ${offerSummary(offer)}`);
-  sa.suite = chosen.suite;
-  sa.saiBody = payloadBody(offer);
-  notePeerVendorIds(sa, payloads);
-  ctx.send(
-    sa,
-    0,
-    sa.plainMessage(MM, 0, [acceptedSaPayload(offer, chosen.transform), ...ourVendorIds(payloads)]),
-    false,
-  );
-  sa.step = 'mm-wait-3';
-  return { kind: 'progress' };
+/**
+ * Message 2, built without an SA (main-mode-offers.ts): our choice of the offer and our Vendor IDs,
+ * under the initiator's cookie and our derived one. The same message 1 always gives the same bytes,
+ * so a repeat is answered again by building it again (RFC 2408 section 5).
+ */
+export function mainModeMessage2(
+  request: Message,
+  received: readonly Payload[],
+  responderCookie: Uint8Array,
+  offer: SaPayload,
+  transform: Transform,
+): Uint8Array {
+  const payloads = [acceptedSaPayload(offer, transform), ...ourVendorIds(received)];
+  return encodeMessage({
+    header: {
+      initiatorCookie: request.header.initiatorCookie,
+      responderCookie,
+      majorVersion: 1,
+      minorVersion: 0,
+      exchangeType: MM,
+      commit: false,
+      authenticationOnly: false,
+      messageId: 0,
+    },
+    body: { encrypted: false, payloads },
+  });
 }
 
 function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
@@ -218,9 +232,4 @@ function authenticatePeer(
 
 export function hasInitialContact(payloads: readonly Payload[]): boolean {
   return payloads.some((p) => p.type === 'notification' && p.notifyType === 24578);
-}
-
-function offerSummary(offer: SaPayload): string {
-  const count = offer.proposals.reduce((n, p) => n + p.transforms.length, 0);
-  return `${count} offered transform(s)`;
 }

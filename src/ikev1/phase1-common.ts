@@ -24,7 +24,13 @@ import {
 import type { ExchangeContext } from './context.js';
 import { addressIdentity, findPsk, identificationPayload, identityOf, sameIdentity } from './identity.js';
 import type { IkeSa } from './ike-sa.js';
-import { detectNat, natDPayloads, natTraversalVendorIds, peerNatTraversal } from './nat-traversal.js';
+import {
+  detectNat,
+  type NatTraversalVariant,
+  natDPayloads,
+  natTraversalVendorIds,
+  peerNatTraversal,
+} from './nat-traversal.js';
 import { fail, type Phase1Result } from './phase1-outcome.js';
 
 /** Our Vendor IDs: NAT-T (RFC 3947 section 3.1) and DPD (RFC 3706 section 5.1). */
@@ -36,12 +42,24 @@ export function ourVendorIds(answering?: readonly Payload[]): Payload[] {
   return [...natt, dpd];
 }
 
+/** What the peer's Vendor IDs announce: NAT-T (and which variant) and DPD. */
+export function peerVendorIds(payloads: readonly Payload[]): {
+  natVariant: NatTraversalVariant | undefined;
+  peerDpd: boolean;
+} {
+  return {
+    natVariant: peerNatTraversal(payloads),
+    peerDpd: payloads.some(
+      (p) => p.type === 'vendor_id' && Buffer.from(p.data).equals(vendorIdBytes('DPD') as Uint8Array),
+    ),
+  };
+}
+
 /** Notes what the peer's Vendor IDs announce. */
 export function notePeerVendorIds(sa: IkeSa, payloads: readonly Payload[]): void {
-  sa.natVariant = peerNatTraversal(payloads);
-  sa.peerDpd = payloads.some(
-    (p) => p.type === 'vendor_id' && Buffer.from(p.data).equals(vendorIdBytes('DPD') as Uint8Array),
-  );
+  const { natVariant, peerDpd } = peerVendorIds(payloads);
+  sa.natVariant = natVariant;
+  sa.peerDpd = peerDpd;
 }
 
 /** The body of a payload without its generic header (SAi_b, IDii_b: RFC 2409 section 5). */

@@ -159,7 +159,7 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
     void a;
   });
 
-  it('1,000 spoofed first messages and their half-open timeouts: a bounded number of log lines', () => {
+  it('1,000 spoofed Main Mode messages 1: answered without SA, timer or log line', () => {
     const config = (local: string, remote: string) =>
       parseSwanctlConfig(`connections { gw { version = 1
         local_addrs = ${local}
@@ -170,6 +170,62 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
         children { net { esp_proposals = aes128-sha256 } } } }
       secrets { ike { secret = flood-secret-0123456789 } }`);
     const responder = new Ikev1Endpoint({ config: config('10.0.0.1', '%any'), random: seededRandom('r') }, 0);
+    const initiator = new Ikev1Endpoint(
+      { config: config('10.1.0.1', '10.0.0.1'), random: seededRandom('i') },
+      0,
+    );
+    initiator.initiate(0, 'gw', 'net');
+    const first = initiator.pollTransmit();
+    assert.ok(first !== undefined);
+    const lines: string[] = [];
+    let answers = 0;
+    const collect = () => {
+      for (let e = responder.pollEvent(); e !== undefined; e = responder.pollEvent())
+        if (e.type === 'log') lines.push(`${e.level} ${e.message}`);
+      while (responder.pollTransmit() !== undefined) answers++;
+    };
+    for (let i = 0; i < 1000; i++) {
+      const spoofed = { address: `10.9.${i >> 8}.${i & 255}`, port: 500 };
+      responder.handleDatagram(Math.floor(i / PER_MS), {
+        local: first.remote,
+        remote: spoofed,
+        data: first.data,
+      });
+      collect();
+    }
+    assert.equal(answers, 1000, 'each message 1 is answered (message 2)');
+    assert.equal(responder.ikeSaList().length, 0);
+    assert.equal(responder.timers.size, 0);
+    assert.equal(responder.pollTimeout(), undefined);
+    assert.equal(responder.mainModeOffers.size, 1000);
+    assert.equal(lines.length, 0, lines.join('\n'));
+    // The records go after the half-open timeout, found stale by the next message 1.
+    responder.handleDatagram(30_100, { local: first.remote, remote: first.local, data: first.data });
+    collect();
+    assert.equal(responder.mainModeOffers.size, 1);
+  });
+
+  it('1,000 spoofed Aggressive Mode messages 1 and their half-open timeouts: a bounded number of log lines', () => {
+    const config = (local: string, remote: string) =>
+      parseSwanctlConfig(`connections { gw { version = 1
+        aggressive = yes
+        local_addrs = ${local}
+        remote_addrs = ${remote}
+        proposals = aes128-sha256-x25519
+        local { auth = psk
+          id = ${local} }
+        remote { auth = psk }
+        children { net { esp_proposals = aes128-sha256 } } } }
+      secrets { ike { secret = flood-secret-0123456789 } }`);
+    // The responder opted in to answering Aggressive Mode with PSK (ikets start --aggressive-psk).
+    const responder = new Ikev1Endpoint(
+      {
+        config: config('10.0.0.1', '%any'),
+        random: seededRandom('r'),
+        settings: { aggressivePskResponder: true },
+      },
+      0,
+    );
     const initiator = new Ikev1Endpoint(
       { config: config('10.1.0.1', '10.0.0.1'), random: seededRandom('i') },
       0,
@@ -193,7 +249,7 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
       collect();
     }
     assert.equal(responder.ikeSaList().length, 1000);
-    const started = lines.filter((l) => / is initiating Main Mode/.test(l)).length;
+    const started = lines.filter((l) => / is initiating Aggressive Mode/.test(l)).length;
     assert.ok(started <= 11, `${started} lines 'is initiating'`);
     // 30 s later every half-open SA times out (at almost the same time).
     for (let t = 30_000; t <= 32_000; t += 100) {

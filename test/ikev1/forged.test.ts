@@ -120,13 +120,6 @@ const CASES: Case[] = [
     ],
   },
   {
-    name: 'Main Mode message 3 with an invalid Diffie-Hellman value',
-    options: {},
-    to: 'b',
-    when: isStep('mm-wait-3', MM),
-    forge: (_sa, m, marker) => [plainWith(m, marker, zeroKe)],
-  },
-  {
     name: 'Main Mode message 4 with an invalid Diffie-Hellman value',
     options: {},
     to: 'a',
@@ -273,6 +266,43 @@ describe('IKEv1 engine: forged messages change nothing', () => {
     a.terminate(net.now, 'gw');
     net.run(net.now + 10_000);
     assert.equal(b.ikeSaList().length, 0, net.logsOf('b').join('\n'));
+  });
+});
+
+describe('IKEv1 engine: Main Mode message 3 to an offer answered without state', () => {
+  it("an invalid Diffie-Hellman value, from the attacker and from the peer's own address, changes nothing", () => {
+    const { net, a, b } = makePair();
+    let forged = 0;
+    const original = b.handleDatagram.bind(b);
+    b.handleDatagram = (now: number, dg: IncomingDatagram) => {
+      const { marker, message } = decodeDatagram(dg.data);
+      const isMessage3 =
+        message.header.exchangeType === MM &&
+        !message.body.encrypted &&
+        message.body.payloads.some((p) => p.type === 'key_exchange');
+      if (forged === 0 && isMessage3 && b.ikeSaList().length === 0) {
+        // On the path, an attacker saw message 2 and knows our cookie; it may spoof the peer's address.
+        const data = plainWith(message, marker, zeroKe);
+        for (const remote of [{ address: ATTACKER.address, port: dg.remote.port }, dg.remote]) {
+          const offers = [b.mainModeOffers.size, b.mainModeOffers.bytes];
+          original(now, { local: dg.local, remote, data });
+          b.handleTimeout(now);
+          assert.equal(b.ikeSaList().length, 0, 'the forged message 3 left an SA');
+          assert.deepEqual([b.mainModeOffers.size, b.mainModeOffers.bytes], offers);
+          assert.equal(b.timers.size, 0);
+          assert.equal(b.pollTransmit(), undefined, 'the forged message 3 was answered');
+          for (let e = b.pollEvent(); e !== undefined; e = b.pollEvent()) assert.equal(e.type, 'log');
+          forged++;
+        }
+      }
+      return original(now, dg);
+    };
+    a.initiate(0, 'gw', 'net');
+    net.run(60_000);
+    assert.equal(forged, 2);
+    assert.equal(b.ikeSaList()[0]?.state, 'established', net.logsOf('b').join('\n'));
+    assert.equal(b.mainModeOffers.size, 0, 'the offer went with its message 3');
+    assertCrosswise(a.childSaList(), b.childSaList());
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertCrosswise, makePair } from './peers.js';
+import { parseSwanctlConfig } from '../../src/config/swanctl.js';
+import { assertCrosswise, makePair, peerConfig } from './peers.js';
 
 describe('IKEv1 engine: bundles, transport mode, INITIAL-CONTACT, lifetimes', () => {
   it('an ESP+AH bundle: one proposal number, two SAs per direction with their own SPIs and keys', () => {
@@ -116,28 +117,35 @@ describe('IKEv1 engine: an initiator with local_addrs = %any', () => {
 
 describe('IKEv1 engine: half-open limits', () => {
   it('a responder keeps at most maxHalfOpenPerPeer phase 1s from one address, and frees the slots', () => {
-    const { a, b } = makePair({ settings: { maxHalfOpenPerPeer: 3 } });
-    a.initiate(0, 'gw', 'net');
-    const first = a.pollTransmit()!;
-    const from = { address: '192.0.2.1', port: 500 };
-    const to = { address: '192.0.2.2', port: 500 };
-    for (let i = 1; i <= 5; i++) {
-      const data = Buffer.from(first.data);
-      data[0] = i; // another initiator cookie: another phase 1
-      b.handleDatagram(0, { local: to, remote: from, data });
-    }
-    assert.equal(b.ikeSaList().length, 3);
-    const logs: string[] = [];
-    for (let e = b.pollEvent(); e !== undefined; e = b.pollEvent())
-      if (e.type === 'log') logs.push(e.message);
-    assert.equal(logs.filter((l) => /too many half-open ISAKMP SAs/.test(l)).length, 2);
-    // The half-open SAs expire, and the peer may try again.
-    b.handleTimeout(31_000);
-    assert.equal(b.ikeSaList().length, 0);
-    const data = Buffer.from(first.data);
-    data[0] = 9;
-    b.handleDatagram(31_000, { local: to, remote: from, data });
-    assert.equal(b.ikeSaList().length, 1);
+    // Five connections from one address to the same responder: five phase 1s at once.
+    const names = ['gw1', 'gw2', 'gw3', 'gw4', 'gw5'];
+    const text = peerConfig('a', {});
+    const start = text.indexOf('  gw {');
+    const end = text.indexOf('\n}\nsecrets');
+    const block = text.slice(start, end);
+    const multi = parseSwanctlConfig(
+      text.slice(0, start) +
+        names.map((n) => block.replace('  gw {', `  ${n} {`)).join('\n') +
+        text.slice(end),
+    );
+    const { net, a, b } = makePair({ settings: { maxHalfOpenPerPeer: 3 } });
+    a.reload(multi);
+    for (const n of names) a.initiate(0, n, 'net');
+    // 5 ms a hop: messages 3 reach the responder at 15 ms, messages 5 at 25 ms.
+    net.run(17);
+    assert.equal(b.ikeSas.halfOpen(), 3);
+    assert.equal(b.ikeSas.halfOpen('192.0.2.1'), 3);
+    assert.equal(b.mainModeOffers.size, 2, 'the refused messages 3 keep their offers');
+    assert.equal(net.logsOf('b').filter((l) => /too many half-open ISAKMP SAs/.test(l)).length, 2);
+    // The first three complete and free their slots; the other two retransmit message 3 and follow.
+    net.run(30_000);
+    assert.equal(b.ikeSas.halfOpen(), 0);
+    assert.equal(b.mainModeOffers.size, 0);
+    assert.deepEqual(
+      b.ikeSaList().map((s) => s.state),
+      names.map(() => 'established'),
+    );
+    assert.equal(a.childSaList().length, 5);
   });
 });
 

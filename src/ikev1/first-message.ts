@@ -1,0 +1,260 @@
+/**
+ * A responder's first messages: anyone can send them, from any address, so what they cost is
+ * bounded. Main Mode message 1 is answered without an ISAKMP SA (RFC 2408 section 2.5.3: the
+ * responder cookie is a keyed MAC of the peer's address), leaving a compact record for message 3
+ * (main-mode-offers.ts); the SA is created when message 3 comes back with our cookie, proving the
+ * peer's address. Aggressive Mode message 1 carries KE and needs an answer with our KE and HASH_R
+ * (RFC 2409 section 5.4), so it creates its SA at once, in a bound of its own.
+ */
+import { ExchangeType, encodeMessage, type Message, NotifyType, type Payload } from '../codec/index.js';
+import { connectionsFor } from './connection-select.js';
+import type { Ikev1Endpoint } from './endpoint.js';
+import { IkeSa } from './ike-sa.js';
+import type { IncomingResult } from './incoming.js';
+import { mainModeMessage2 } from './main-mode.js';
+import { MainModeOffers } from './main-mode-offers.js';
+import { findPayload, payloadBody, peerVendorIds } from './phase1-common.js';
+import { invalidIsakmpSpi, type Phase1Suite, phase1Suites, selectPhase1 } from './phase1-proposal.js';
+import type { IncomingDatagram } from './types.js';
+
+const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
+
+/**
+ * Each connection's phase 1 suites, parsed once per configuration (a reload brings new connection
+ * objects): a first message costs no proposal parsing, and every record shares its suite object.
+ */
+const suitesOf = new WeakMap<IkeSa['connection'], readonly Phase1Suite[]>();
+function connectionSuites(connection: IkeSa['connection']): readonly Phase1Suite[] {
+  let suites = suitesOf.get(connection);
+  if (suites === undefined) {
+    suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
+    suitesOf.set(connection, suites);
+  }
+  return suites;
+}
+
+/** Handles a message on the SA it created (incoming.ts's phase 1 path). */
+type Phase1Handler = (sa: IkeSa) => IncomingResult;
+
+export function firstMessage(
+  ep: Ikev1Endpoint,
+  dg: IncomingDatagram,
+  message: Message,
+  phase1: Phase1Handler,
+): IncomingResult {
+  const { exchangeType, messageId } = message.header;
+  const exchange =
+    exchangeType === ExchangeType.IDENTITY_PROTECTION
+      ? 'main'
+      : exchangeType === ExchangeType.AGGRESSIVE
+        ? 'aggressive'
+        : undefined;
+  if (exchange === undefined || messageId !== 0 || message.body.encrypted)
+    return dropped('not the first message of a phase 1');
+  const payloads = message.body.payloads;
+  const offer = findPayload(payloads, 'sa');
+  const badSpi = offer === undefined ? undefined : invalidIsakmpSpi(offer);
+  if (badSpi !== undefined) {
+    ep.log('info', `refused ${exchange} mode from ${dg.remote.address}:${dg.remote.port}: ${badSpi}`);
+    refuse(ep, dg, message, NotifyType.INVALID_SPI);
+    return dropped('invalid SPI');
+  }
+  const candidates = connectionsFor(ep.config, dg.local, dg.remote, exchange);
+  if (exchange === 'aggressive' && candidates.length > 0 && !ep.settings.aggressivePskResponder) {
+    // As strongSwan ("Aggressive Mode PSK disabled for security reasons"): AUTHENTICATION_FAILED,
+    // for every identity alike, and no state.
+    ep.logLimited(
+      'aggressive mode refused',
+      'info',
+      `refused Aggressive Mode from ${dg.remote.address}:${dg.remote.port}: answering Aggressive Mode with pre-shared keys is off (ikets start --aggressive-psk)`,
+    );
+    refuse(ep, dg, message, NotifyType.AUTHENTICATION_FAILED);
+    return dropped('aggressive mode psk off');
+  }
+  for (const connection of candidates) {
+    const suites = connectionSuites(connection);
+    if (offer !== undefined && selectPhase1(offer, suites) === undefined) continue;
+    if (offer === undefined) {
+      ep.log('info', `${exchange} mode from ${dg.remote.address}:${dg.remote.port} offers no SA payload`);
+      refuse(ep, dg, message, NotifyType.PAYLOAD_MALFORMED);
+      return dropped('message 1 has no SA payload');
+    }
+    if (exchange === 'main') return answerMainMode1(ep, dg, message, payloads, connection, suites);
+    return aggressiveMode1(ep, dg, message, connection, suites, phase1);
+  }
+  ep.log(
+    'info',
+    `no connection accepts ${exchange} mode from ${dg.remote.address}:${dg.remote.port}${offer === undefined ? '' : ' with the proposals offered'}`,
+  );
+  refuse(ep, dg, message, NotifyType.NO_PROPOSAL_CHOSEN);
+  return dropped('no matching connection');
+}
+
+/**
+ * Main Mode message 1: message 2 goes out under our derived cookie, and a compact record of the
+ * offer waits for message 3. No SA, no timer, no log line: the cost of a spoofed message 1 is a
+ * MAC, a proposal selection, an encoding and one bounded record.
+ */
+function answerMainMode1(
+  ep: Ikev1Endpoint,
+  dg: IncomingDatagram,
+  message: Message,
+  payloads: readonly Payload[],
+  connection: IkeSa['connection'],
+  suites: readonly Phase1Suite[],
+): IncomingResult {
+  const offer = findPayload(payloads, 'sa');
+  const chosen = offer === undefined ? undefined : selectPhase1(offer, suites);
+  if (offer === undefined || chosen === undefined) return dropped('no acceptable proposal');
+  const { initiatorCookie } = message.header;
+  const responderCookie = ep.ikeSas.responderCookie(initiatorCookie, dg.remote, dg.local);
+  const answer = mainModeMessage2(message, payloads, responderCookie, offer, chosen.transform);
+  ep.mainModeOffers.put(MainModeOffers.key(initiatorCookie, responderCookie), {
+    connection,
+    suite: chosen.suite,
+    saiBody: Uint8Array.from(payloadBody(offer)),
+    ...peerVendorIds(payloads),
+    local: dg.local,
+    remote: dg.remote,
+    at: ep.now,
+  });
+  ep.sendStateless({ local: dg.local, remote: dg.remote, data: ep.frame(dg, answer) });
+  return { kind: 'ike' };
+}
+
+/**
+ * Main Mode message 3 carrying the responder cookie of an offer we answered: the peer receives at
+ * the address it sent message 1 from, so the ISAKMP SA is created now, counted in the half-open
+ * bounds, and handed the message. A message 3 that does not move the exchange on (forged, or
+ * unacceptable) leaves no SA and keeps the record for the real one. Undefined: no such offer.
+ */
+export function mainModeMessage3(
+  ep: Ikev1Endpoint,
+  dg: IncomingDatagram,
+  message: Message,
+  phase1: Phase1Handler,
+): IncomingResult | undefined {
+  const { initiatorCookie, responderCookie } = message.header;
+  if (message.body.encrypted) return undefined;
+  const key = MainModeOffers.key(initiatorCookie, responderCookie);
+  const offer = ep.mainModeOffers.get(key, ep.now);
+  if (offer === undefined) return undefined;
+  // The record is filed under the MAC of the address message 1 came from; message 3 must come
+  // from there too, or it proves nothing.
+  if (
+    offer.remote.address !== dg.remote.address ||
+    offer.remote.port !== dg.remote.port ||
+    offer.local.address !== dg.local.address ||
+    offer.local.port !== dg.local.port
+  )
+    return dropped('Main Mode message 3 from another address than message 1');
+  if (
+    ep.ikeSas.halfOpen() >= ep.settings.maxHalfOpen ||
+    ep.ikeSas.halfOpen(dg.remote.address) >= ep.settings.maxHalfOpenPerPeer
+  ) {
+    // Only peers that proved their address are here: refuse the newcomer, evict no one.
+    ep.logLimited('half-open limit', 'warn', `too many half-open ISAKMP SAs: ignoring ${dg.remote.address}`);
+    return dropped('half-open limit');
+  }
+  const sa = new IkeSa(
+    ep.ikeSas.nextId(),
+    offer.connection,
+    'responder',
+    'main',
+    Buffer.from(initiatorCookie),
+    Buffer.from(responderCookie),
+    offer.local,
+    offer.remote,
+    ep.now,
+  );
+  sa.offeredSuites = [offer.suite];
+  sa.suite = offer.suite;
+  sa.saiBody = offer.saiBody;
+  sa.natVariant = offer.natVariant;
+  sa.peerDpd = offer.peerDpd;
+  sa.step = 'mm-wait-3';
+  // A peer that knows of the NAT already starts on 4500 (strongSwan reauthenticating): floated.
+  if (dg.local.port === ep.nattPortNumber) sa.floated = true;
+  ep.ikeSas.add(sa);
+  const result = phase1(sa);
+  if (result.kind === 'dropped') {
+    ep.lifecycle.removeIkeSa(sa, 'failed', false);
+    return result;
+  }
+  ep.mainModeOffers.delete(key);
+  ep.logLimited(
+    'phase 1 initiated by a peer',
+    'info',
+    `${dg.remote.address}:${dg.remote.port} is initiating Main Mode`,
+    sa,
+  );
+  return { ...result, sa };
+}
+
+/**
+ * Aggressive Mode message 1 creates its SA (the answer needs our DH value and HASH_R). At most
+ * `maxHalfOpenAggressive` wait for message 3; a new one evicts the oldest, so a flood of them
+ * shortens the wait of each without locking the mode out, and never touches Main Mode.
+ */
+function aggressiveMode1(
+  ep: Ikev1Endpoint,
+  dg: IncomingDatagram,
+  message: Message,
+  connection: IkeSa['connection'],
+  suites: readonly Phase1Suite[],
+  phase1: Phase1Handler,
+): IncomingResult {
+  if (ep.ikeSas.halfOpen(dg.remote.address) >= ep.settings.maxHalfOpenPerPeer) {
+    ep.logLimited('half-open limit', 'warn', `too many half-open ISAKMP SAs: ignoring ${dg.remote.address}`);
+    return dropped('half-open limit');
+  }
+  if (ep.settings.maxHalfOpenAggressive <= 0) return dropped('half-open limit');
+  for (
+    let oldest = ep.ikeSas.oldestAggressive();
+    ep.ikeSas.halfOpenAggressive >= ep.settings.maxHalfOpenAggressive && oldest !== undefined;
+    oldest = ep.ikeSas.oldestAggressive()
+  )
+    ep.lifecycle.removeIkeSa(oldest, 'failed', false);
+  const { initiatorCookie } = message.header;
+  const sa = new IkeSa(
+    ep.ikeSas.nextId(),
+    connection,
+    'responder',
+    'aggressive',
+    Buffer.from(initiatorCookie),
+    ep.ikeSas.responderCookie(initiatorCookie, dg.remote, dg.local),
+    dg.local,
+    dg.remote,
+    ep.now,
+  );
+  sa.offeredSuites = [...suites];
+  if (dg.local.port === ep.nattPortNumber) sa.floated = true;
+  ep.ikeSas.add(sa);
+  // Anyone can send a message 1 (from any address): rate-limited like the drops.
+  ep.logLimited(
+    'phase 1 initiated by a peer',
+    'info',
+    `${dg.remote.address}:${dg.remote.port} is initiating Aggressive Mode`,
+    sa,
+  );
+  return { ...phase1(sa), sa };
+}
+
+/** An unprotected refusal of a first message (RFC 2408 section 5.4), rate-limited (endpoint.ts). */
+function refuse(ep: Ikev1Endpoint, dg: IncomingDatagram, message: Message, notifyType: number): void {
+  ep.sendRaw({ local: dg.local, remote: dg.remote, data: ep.frame(dg, plainNotify(message, notifyType)) });
+}
+
+/** An unprotected Informational answering a first message we cannot accept (RFC 2408 section 5.4). */
+export function plainNotify(request: Message, notifyType: number): Uint8Array {
+  const header = { ...request.header, exchangeType: ExchangeType.INFORMATIONAL, messageId: 0 };
+  const notify: Payload = {
+    type: 'notification',
+    doi: 1,
+    protocolId: 1,
+    spi: new Uint8Array(0),
+    notifyType,
+    data: new Uint8Array(0),
+  };
+  return encodeMessage({ header, body: { encrypted: false, payloads: [notify] } });
+}
