@@ -438,13 +438,22 @@ test('routes follow the out protect/trap policies, reference-counted; close remo
   await a.backend.addPolicy(inbound);
   const remote = parseSelector('10.2.0.0/16');
   assert.deepEqual([...a.routing.routes.entries()], [[`${remote.start}-${remote.end}`, '10.1.0.1']]);
-  const second = { ...out, priority: 50 };
+  // The same direction and selectors replace the policy (XFRM's update, as the SPD expects when an
+  // SA's policy takes over from a trap policy and back), and the route stays one.
+  const second = { ...out, priority: 50, action: 'trap' as const };
   await a.backend.addPolicy(second);
-  await assert.rejects(a.backend.addPolicy(second), { code: 'ERR_DATAPLANE_EXISTS' });
+  await a.backend.addPolicy(second);
+  assert.deepEqual(
+    a.backend
+      .policies()
+      .filter((p) => p.direction === 'out')
+      .map((p) => [p.priority, p.action]),
+    [[50, 'trap']],
+  );
+  assert.equal(a.routing.routes.size, 1, 'one route for the replaced policy');
   await a.backend.deletePolicy(out);
-  assert.equal(a.routing.routes.size, 1, 'still used by the second policy');
-  await a.backend.deletePolicy(second);
   assert.equal(a.routing.routes.size, 0);
+  await assert.rejects(a.backend.deletePolicy(out), { code: 'ERR_DATAPLANE_NOT_FOUND' });
   await a.backend.addPolicy(out);
   await a.backend.bypassSocket({ fd: 16, family: 4, natt: false });
   await a.backend.bypassSocket({ fd: 17, family: 4, natt: true });

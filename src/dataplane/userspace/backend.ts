@@ -247,16 +247,20 @@ export class UserspaceBackend implements DataplaneBackend {
     return { ...this.#entry(id).sa.drops };
   }
 
+  /** Installs the policy or replaces the one with the same direction and selectors (XFRM's update). */
   async addPolicy(policy: PolicyParams): Promise<void> {
-    if (!this.#policies.add(policy))
-      throw new DataplaneError('ERR_DATAPLANE_EXISTS', 'policy installed already');
-    if (!this.#routed(policy)) return;
-    try {
-      await this.#routes.add(policy);
-    } catch (error) {
-      this.#policies.remove(policy);
-      throw error;
+    const replaced = this.#policies.add(policy);
+    if (this.#routed(policy)) {
+      try {
+        await this.#routes.add(policy);
+      } catch (error) {
+        this.#policies.remove(policy);
+        if (replaced !== undefined) this.#policies.add(replaced);
+        throw error;
+      }
     }
+    // The new policy took its reference first, so a route both want is never removed in between.
+    if (replaced !== undefined && this.#routed(replaced)) await this.#routes.remove(replaced.destination);
   }
 
   async deletePolicy(policy: PolicyKey): Promise<void> {

@@ -5,15 +5,15 @@
  */
 
 import { sameSelector } from '../../spd/selector.js';
-import type { PolicyDirection, PolicyParams, Selector } from '../backend.js';
+import type { PolicyDirection, PolicyParams } from '../backend.js';
 import { type PacketFlow, selectorMatches } from '../esp/ip.js';
 
 export type PolicyKey = Pick<PolicyParams, 'direction' | 'source' | 'destination' | 'priority'>;
 
+/** One SPD entry per direction and selectors, whatever its priority (as XFRM keys its policies). */
 export function samePolicy(a: PolicyKey, b: PolicyKey): boolean {
   return (
     a.direction === b.direction &&
-    a.priority === b.priority &&
     sameSelector(a.source, b.source) &&
     sameSelector(a.destination, b.destination)
   );
@@ -22,15 +22,15 @@ export function samePolicy(a: PolicyKey, b: PolicyKey): boolean {
 export class PolicyTable {
   readonly #byDirection: Record<PolicyDirection, PolicyParams[]> = { in: [], out: [], fwd: [] };
 
-  /** Adds a policy; false if an equal one (direction, selectors, priority) is installed. */
-  add(policy: PolicyParams): boolean {
+  /** Adds a policy, replacing the one with the same direction and selectors; returns that one. */
+  add(policy: PolicyParams): PolicyParams | undefined {
+    const replaced = this.remove(policy);
     const list = this.#byDirection[policy.direction];
-    if (list.some((p) => samePolicy(p, policy))) return false;
     // Stable: among equal priorities the older policy stays first, as XFRM inserts.
     let i = list.length;
     while (i > 0 && (list[i - 1]?.priority ?? 0) > policy.priority) i--;
     list.splice(i, 0, policy);
-    return true;
+    return replaced;
   }
 
   /** Removes and returns the policy equal to `key`, or undefined. */
