@@ -14,6 +14,7 @@ import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
+import type { QuickModeExchange } from './quick-mode-common.js';
 import { SaTimers } from './sa-timers.js';
 import type {
   Address,
@@ -271,6 +272,10 @@ export class Ikev1Endpoint implements ExchangeContext {
 
   removeChild(child: ChildSa, reason: DeleteReason, notifyPeer: boolean): void {
     this.lifecycle.removeChild(child, reason, notifyPeer);
+  }
+
+  quickModeAbandoned(qm: QuickModeExchange): void {
+    this.lifecycle.quickModeAbandoned(qm);
   }
 
   initialContact(sa: IkeSa): void {

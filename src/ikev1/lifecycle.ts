@@ -5,6 +5,7 @@
  */
 import type { ConnectionConfig } from '../config/swanctl.js';
 import { startAggressiveMode } from './aggressive-mode.js';
+import { ownQuickModeFor, sameBundle, supersededBy } from './child-rekey.js';
 import type { ChildSa } from './child-sa-table.js';
 import { localAddressOf, remoteAddressOf } from './connection-select.js';
 import type { Ikev1Endpoint } from './endpoint.js';
@@ -12,7 +13,7 @@ import { IkeSa } from './ike-sa.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startMainMode } from './main-mode.js';
 import { phase1Suites, suiteName } from './phase1-proposal.js';
-import { DEFAULT_SA_LIFETIME } from './quick-mode-common.js';
+import { DEFAULT_SA_LIFETIME, type QuickModeExchange } from './quick-mode-common.js';
 import { startQuickMode } from './quick-mode-initiator.js';
 import type { DeleteReason, IkeSaInfo } from './types.js';
 
@@ -111,25 +112,63 @@ export class Lifecycle {
   }
 
   /**
-   * Rekeys an installed CHILD SA with a new Quick Mode (from the timers). A failure to start it is
-   * logged and tried again after the retransmission timeout while the SA lives; it never escapes
-   * `handleTimeout`.
+   * Rekeys an installed CHILD SA with a new Quick Mode (from the timers or a soft limit), unless a
+   * newer pair of the same child makes it redundant (a rekey collision left two: the older one
+   * expires, child-rekey.ts) or a Quick Mode of ours for the child is in flight already. A failure
+   * to start is logged and tried again after the retransmission timeout while the SA lives; it
+   * never escapes `handleTimeout`.
    */
   rekeyChild(sa: IkeSa, child: ChildSa): void {
     const ep = this.ep;
-    child.state = 'rekeying';
+    const all = ep.children.all();
+    const bundle = all.filter((c) => sameBundle(c, child));
+    const newer = supersededBy(child, all);
+    if (newer !== undefined) {
+      for (const c of bundle) c.state = 'superseded';
+      ep.log(
+        'info',
+        `CHILD SA '${child.config.name}' #${child.info.id} is redundant next to #${newer.info.id} (a rekey collision): not rekeyed, it expires`,
+        sa,
+      );
+      return;
+    }
+    if (ownQuickModeFor(child, ep.ikeSas.all()) !== undefined) {
+      // One Quick Mode per child at a time: look again once that one has ended.
+      this.#retryRekey(bundle);
+      return;
+    }
+    for (const c of bundle) c.state = 'rekeying';
     try {
       startQuickMode(sa, child.config, ep, child.info.id);
     } catch (error) {
-      child.state = 'installed';
-      const retry = ep.now + ep.settings.retransmitTimeout;
-      child.info = { ...child.info, rekeyAt: retry < child.info.expiresAt ? retry : undefined };
+      for (const c of bundle) c.state = 'installed';
+      this.#retryRekey(bundle);
       ep.log(
         'error',
         `rekeying CHILD SA '${child.config.name}' failed: ${(error as Error).message}${child.info.rekeyAt === undefined ? '' : '; trying again'}`,
         sa,
       );
     }
+  }
+
+  /** The bundle is rekeyed again after the retransmission timeout, if it lives that long. */
+  #retryRekey(bundle: readonly ChildSa[]): void {
+    const retry = this.ep.now + this.ep.settings.retransmitTimeout;
+    for (const c of bundle) c.info = { ...c.info, rekeyAt: retry < c.info.expiresAt ? retry : undefined };
+  }
+
+  /**
+   * A Quick Mode ended without installing anything (refused, or given up after its
+   * retransmissions): the pair it was rekeying, ours or the peer's rekey, is installed again and
+   * rekeyed later, instead of waiting for its expiry.
+   */
+  quickModeAbandoned(qm: QuickModeExchange): void {
+    const old = qm.rekeyOf === undefined ? undefined : this.ep.children.byId(qm.rekeyOf);
+    if (old?.state !== 'rekeying') return;
+    const bundle = this.ep.children.all().filter((c) => sameBundle(c, old));
+    for (const c of bundle) c.state = 'installed';
+    if (old.info.rekeyAt === undefined || old.info.rekeyAt <= this.ep.now) this.#retryRekey(bundle);
+    this.ep.timers.schedule(old.ikeSa);
   }
 
   /** Phase 1 is complete: announce it, arm its timers, honour INITIAL-CONTACT, start the waiting children. */
@@ -350,8 +389,7 @@ export class Lifecycle {
     }
     if (child.state !== 'installed' || sa.state !== 'established') return undefined;
     this.ep.log('info', `CHILD SA '${child.config.name}' reached its soft byte/packet limit: rekeying`, sa);
-    child.state = 'rekeying';
-    startQuickMode(sa, child.config, this.ep, child.info.id);
+    this.rekeyChild(sa, child);
     return undefined;
   }
 

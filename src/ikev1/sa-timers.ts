@@ -207,7 +207,10 @@ export class SaTimers {
         }
         o.timer = false;
         const qm = sa.quickModes.get(messageId);
-        if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
+        if (qm !== undefined) {
+          for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
+          ep.lifecycle.quickModeAbandoned(qm);
+        }
         sa.endExchange(messageId);
         continue;
       }

@@ -264,8 +264,9 @@ describe('IKEv1 engine: forged messages change nothing', () => {
     }
     net.run(net.now + 60_000);
     assert.equal(a.ikeSaList()[0]?.state, 'established');
-    // A real exchange afterwards: a new Quick Mode, then a real Delete of the ISAKMP SA.
-    a.initiate(net.now, 'gw', 'net');
+    // A real exchange afterwards: a new Quick Mode (a rekey: `initiate` of an installed child does
+    // nothing since issue 10 item 8), then a real Delete of the ISAKMP SA.
+    a.childLimitReached(net.now, a.childSaList()[0]!.id, false);
     net.run(net.now + 10_000);
     assert.equal(net.eventsOf('a', 'child-sa-up').length, 2);
     assertCrosswise(a.childSaList(), b.childSaList());
