@@ -50,9 +50,36 @@ export function quickModeOf(sa: IkeSa, qm: Negotiation, child: ChildSa): boolean
 }
 
 /**
- * The newer pair of the same child that makes `child` redundant, if any: installed later (or, in
- * the same millisecond, filed later) and not itself redundant. strongSwan compares the lifetimes
- * the same way (`is_rekeyed_sooner`).
+ * Pairs installed this close together came from crossing Quick Modes (a collision, or both sides
+ * bringing the child up at once). Each side installs its own Quick Mode's pair first (on message
+ * 2) and the peer's last (on message 3), so their install order is the opposite on the two sides;
+ * such pairs are ordered by their SPIs instead, which both sides see alike.
+ */
+export function collisionWindow(child: ChildSa): number {
+  return Math.min(COLLISION_WINDOW_MS, (child.config.rekeyTime * 1000) / 4);
+}
+
+const COLLISION_WINDOW_MS = 5000;
+
+/** The pair's SPIs, smaller first: the same on both sides (our inbound is the peer's outbound). */
+function spiKey(c: ChildSa): string {
+  const [x, y] = [c.spiIn.toString('hex'), c.spiOut.toString('hex')];
+  return x < y ? `${x}${y}` : `${y}${x}`;
+}
+
+/**
+ * True when pair `a` is the one to keep next to pair `b` of the same child: installed later, or,
+ * when both came from crossing Quick Modes, the one with the greater SPI key, so that both sides
+ * keep (and rekey) the same pair and the other expires on both.
+ */
+export function keeps(a: ChildSa, b: ChildSa): boolean {
+  if (Math.abs(a.info.installedAt - b.info.installedAt) < collisionWindow(a)) return spiKey(a) > spiKey(b);
+  return a.info.installedAt > b.info.installedAt;
+}
+
+/**
+ * The pair of the same child that makes `child` redundant, if any (strongSwan's
+ * `ikev1_child_sa_is_redundant`): one to keep next to it (`keeps`) that is not redundant itself.
  */
 export function supersededBy(child: ChildSa, all: readonly ChildSa[]): ChildSa | undefined {
   return all.find(
@@ -61,22 +88,31 @@ export function supersededBy(child: ChildSa, all: readonly ChildSa[]): ChildSa |
       !sameBundle(o, child) &&
       sameChild(o, child) &&
       (o.state === 'installed' || o.state === 'rekeying') &&
-      (o.info.installedAt > child.info.installedAt ||
-        (o.info.installedAt === child.info.installedAt && o.info.id > child.info.id)),
+      keeps(o, child),
   );
 }
 
 /**
- * The pair a Quick Mode from the peer rekeys: the newest installed pair of the same child, or one
- * we are rekeying ourselves (a collision: both Quick Modes then name the same old pair, and the
- * one that completes second finds it gone and replaces nothing), as charon's
- * `check_for_rekeyed_child` takes an INSTALLED or REKEYING one. A redundant pair is not taken.
+ * The pair a Quick Mode from the peer rekeys, judged on its message 1: the pair to keep among the
+ * installed ones of the same child, or one we are rekeying ourselves (a collision: both Quick
+ * Modes then name the same old pair, and the one that completes second replaces nothing), as
+ * charon's `check_for_rekeyed_child` takes an INSTALLED or REKEYING one. A redundant pair is not
+ * taken, nor a pair installed after message 1 or just before it (that one is new, not the old one:
+ * deleting it could delete the pair the peer keeps, and with it every pair of the child on both sides).
  */
-export function rekeyedByPeer(sa: IkeSa, qm: Negotiation, all: readonly ChildSa[]): ChildSa | undefined {
+export function rekeyedByPeer(
+  sa: IkeSa,
+  qm: Negotiation,
+  all: readonly ChildSa[],
+  now: number,
+): ChildSa | undefined {
   let found: ChildSa | undefined;
   for (const c of all) {
     if ((c.state !== 'installed' && c.state !== 'rekeying') || !quickModeOf(sa, qm, c)) continue;
-    if (found === undefined || c.info.installedAt > found.info.installedAt) found = c;
+    // A pair this young came from a Quick Mode crossing the peer's (both bringing the child up
+    // at once): the peer's is another new pair, not a rekey of it.
+    if (now - c.info.installedAt < collisionWindow(c)) continue;
+    if (found === undefined || keeps(c, found)) found = c;
   }
   return found;
 }

@@ -19,6 +19,12 @@ import type { DeleteReason, IkeSaInfo } from './types.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 
+/**
+ * An ISAKMP SA that never carried a CHILD SA is not taken for a duplicate before this: a new one
+ * (the peer's reauthentication, say) gets its children a moment after it is up.
+ */
+const DUPLICATE_GRACE_MS = 30_000;
+
 export class Lifecycle {
   /** Children to start once the connection's ISAKMP SA is up, by IKE SA id. */
   readonly #pendingChildren = new Map<number, string[]>();
@@ -224,6 +230,7 @@ export class Lifecycle {
   }
 
   childrenInstalled(sa: IkeSa, children: readonly ChildSa[], rekeyOf: number | undefined): void {
+    if (children.length > 0) sa.hadChildren = true;
     for (const child of children) {
       this.ep.children.add(child);
       const i = child.info;
@@ -260,6 +267,41 @@ export class Lifecycle {
     )
       this.#restarts.push({ connection: child.ikeSa.connection.name, child: child.config.name, reason });
     if (this.#removing === 0) this.#restartChildren();
+    if (reason === 'expired' || reason === 'remote' || reason === 'rekeyed')
+      this.#retireDuplicates(child.ikeSa);
+  }
+
+  /**
+   * Both sides initiating at once leave two ISAKMP SAs (issue 10 item 8). Their children converge
+   * (child-rekey.ts: the pair both keep is rekeyed, the other expires), and an ISAKMP SA left
+   * without a CHILD SA (it lost all it had, or never got one for longer than DUPLICATE_GRACE_MS)
+   * while another one with the peer carries children is a redundant duplicate: it is deleted. It
+   * carries nothing either side needs, so this is safe whoever the peer is (charon drops the CHILD
+   * SAs of an ISAKMP SA it receives a Delete for). Looked at whenever a CHILD SA of the peer goes.
+   */
+  #retireDuplicates(of: IkeSa): void {
+    const ep = this.ep;
+    const peers = ep.ikeSas
+      .all()
+      .filter(
+        (o) =>
+          o.state === 'established' &&
+          o.connection.name === of.connection.name &&
+          o.remote.address === of.remote.address &&
+          o.remoteIdText === of.remoteIdText,
+      );
+    const carrying = peers.find((o) => ep.children.ofIkeSa(o).length > 0);
+    if (carrying === undefined) return;
+    for (const sa of peers) {
+      if (sa === carrying || sa.quickModes.size > 0 || ep.children.ofIkeSa(sa).length > 0) continue;
+      if (!sa.hadChildren && ep.now - (sa.establishedAt ?? ep.now) < DUPLICATE_GRACE_MS) continue;
+      ep.log(
+        'info',
+        `ISAKMP SA #${sa.id} has no CHILD SA next to #${carrying.id}: deleting the duplicate`,
+        sa,
+      );
+      this.deleteIkeSa(sa, 'local');
+    }
   }
 
   /** Children to start again once the SA being removed is gone (so they do not join it). */
@@ -329,6 +371,7 @@ export class Lifecycle {
   }
 
   adopt(heir: IkeSa, child: ChildSa): void {
+    heir.hadChildren = true;
     this.ep.children.move(child, heir);
     this.ep.timers.schedule(heir);
     child.info = { ...child.info, ikeSaId: heir.id };

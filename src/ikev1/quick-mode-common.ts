@@ -55,11 +55,8 @@ export interface QuickModeExchange {
   udpEncapsulation: boolean;
   lifeSeconds: number;
   lifeKilobytes: number;
-  /**
-   * The id of the child SA this Quick Mode rekeys. A responder looks again when message 3 comes,
-   * as charon does: a pair may have been installed meanwhile (a collision).
-   */
-  rekeyOf: number | undefined;
+  /** The id of the child SA this Quick Mode rekeys. */
+  readonly rekeyOf: number | undefined;
 }
 
 /**

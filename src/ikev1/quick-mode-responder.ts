@@ -78,7 +78,7 @@ export function handleQuickMode1(
   // A Quick Mode for a child we have installed with the same selectors is the peer rekeying it
   // (strongSwan: "detected rekeying of CHILD_SA"); one we are rekeying ourselves too is a collision,
   // resolved in child-rekey.ts.
-  const rekeyed = rekeyedByPeer(sa, { child, localTs, remoteTs }, ctx.children.all());
+  const rekeyed = rekeyedByPeer(sa, { child, localTs, remoteTs }, ctx.children.all(), ctx.now);
   const first = chosen[0]!.parsed;
   const ke = rest.find((p) => p.type === 'key_exchange');
   const group = first.transform.group;
@@ -179,8 +179,8 @@ export function handleQuickMode3(
   ctx.exchangeDone(sa, qm.messageId);
   sa.endExchange(qm.messageId);
   // The pair named in message 1 may be gone (replaced by a Quick Mode that completed meanwhile):
-  // then nothing is replaced, and the newer pair makes the other redundant at its rekey time.
-  if (qm.rekeyOf === undefined) qm.rekeyOf = rekeyedByPeer(sa, qm, ctx.children.all())?.info.id;
+  // then nothing is replaced. Unlike charon, no pair installed since message 1 is taken instead
+  // (child-rekey.ts, rekeyedByPeer): ikets deletes what it replaces, charon keeps it to expire.
   ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
   return undefined;
 }
