@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, it, suite } from '../support/suite.js';
 import { createNetnsPair, ensureTools, type NetnsPair } from './harness/index.js';
-import { assertSoak, soak } from './rekey-collision-charon.js';
+import { agree, assertSoak, simultaneous, soak } from './rekey-collision-charon.js';
 
 const tools = ensureTools(['charon', 'swanctl', 'ip', 'unshare']);
 
@@ -29,5 +29,30 @@ suite('ikets <-> charon: CHILD SA rekey collisions', { skip: tools.ok ? false : 
     // About five rekeys in 20 s, from both sides.
     assert.ok(r.charonInstalled >= 5, `${r.charonInstalled} CHILD SAs installed by charon\n${r.logs}`);
     assert.ok(r.iketsQuickModes >= 3, r.logs);
+  });
+
+  it('both initiating at once: one ISAKMP SA and one pair on both sides by the end', {
+    timeout: 180_000,
+  }, async () => {
+    assert.ok(pair);
+    // Rekey every 6 s, lifetime 10 s: the redundant pairs expire within 10 s of each rekey, and
+    // an ISAKMP SA without children is deleted at the latest 30 s after it is up.
+    const r = await simultaneous(pair, { rekeyS: 6, lifeS: 10, durationS: 50, everyMs: 500 });
+    const table = r.samples
+      .map(
+        (s) => `${s.at} ms: ISAKMP ${s.iketsIke}/${s.charonIke} CHILD ${s.ikets.length}/${s.charon.length}`,
+      )
+      .join('\n');
+    const why = `${table}\n${r.logs}`;
+    // Both sides list the same CHILD SAs all along (one sample in transit at most), bounded.
+    const differing = r.samples.filter((s) => !agree(s)).length;
+    assert.ok(differing <= 2, `${differing} samples differ\n${why}`);
+    assert.ok(Math.max(...r.samples.map((s) => s.ikets.length)) <= 4, why);
+    assert.doesNotMatch(r.logs, /decryption failed|invalid HASH_V1|processing failed/);
+    const last = r.samples.slice(-4);
+    for (const s of last) {
+      assert.deepEqual([s.iketsIke, s.charonIke, s.ikets.length, s.charon.length], [1, 1, 1, 1], why);
+      assert.ok(agree(s), why);
+    }
   });
 });

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import type { NetnsPair } from './harness/index.js';
 import {
   AES128_SHA256,
+  CONN,
   ESP_AES128_SHA256,
   establish,
   logsOf,
@@ -29,6 +30,9 @@ export function collidingScenario(rekeyS: number, lifeS: number): Scenario {
 
 export interface Sample {
   readonly at: number;
+  /** ISAKMP SAs each side lists. */
+  readonly iketsIke: number;
+  readonly charonIke: number;
   /** Inbound SPIs each side lists (charon: every CHILD SA, REKEYED ones too). */
   readonly ikets: readonly string[];
   readonly charon: readonly string[];
@@ -42,6 +46,8 @@ export async function sample(p: Peers, t0: number): Promise<Sample> {
   const swChildren = sw.ikeSas.flatMap((i) => i.childSas);
   return {
     at: Date.now() - t0,
+    iketsIke: mine.ike.length,
+    charonIke: sw.ikeSas.length,
     ikets: mine.children.map((c) => c.spiIn).sort(),
     iketsOut: mine.children.map((c) => c.spiOut).sort(),
     charon: swChildren.map((c) => c.spiIn).sort(),
@@ -131,4 +137,28 @@ export function assertSoak(r: SoakResult, o: { rekeyS: number }): void {
   assert.ok(r.longestDisagreement < o.rekeyS * 1000, `disagreed for ${r.longestDisagreement} ms\n${why}`);
   const last = r.samples.at(-1);
   assert.ok(last !== undefined && last.ikets.length > 0, why);
+}
+
+/**
+ * ikets and charon bring the child up in the same moment (issue 10 item 8), then both rekey it;
+ * samples both sides every `everyMs` for `durationS`.
+ */
+export async function simultaneous(
+  pair: NetnsPair,
+  o: { rekeyS: number; lifeS: number; durationS: number; everyMs: number },
+): Promise<{ samples: Sample[]; logs: string }> {
+  const p = await startPeers(pair, collidingScenario(o.rekeyS, o.lifeS));
+  try {
+    p.ikets.initiate(CONN, CONN);
+    await p.charon.initiate(CONN, { timeoutS: 10 });
+    const t0 = Date.now();
+    const samples: Sample[] = [];
+    while (Date.now() - t0 < o.durationS * 1000) {
+      samples.push(await sample(p, t0));
+      await new Promise((r) => setTimeout(r, o.everyMs));
+    }
+    return { samples, logs: logsOf(p) };
+  } finally {
+    await p.stop();
+  }
 }
