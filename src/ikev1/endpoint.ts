@@ -275,7 +275,7 @@ export class Ikev1Endpoint implements ExchangeContext {
   }
 
   quickModeAbandoned(qm: QuickModeExchange): void {
-    this.lifecycle.quickModeAbandoned(qm);
+    this.lifecycle.rekeying.quickModeAbandoned(qm);
   }
 
   initialContact(sa: IkeSa): void {

@@ -5,7 +5,6 @@
  */
 import type { ConnectionConfig } from '../config/swanctl.js';
 import { startAggressiveMode } from './aggressive-mode.js';
-import { ownQuickModeFor, sameBundle, supersededBy } from './child-rekey.js';
 import type { ChildSa } from './child-sa-table.js';
 import { localAddressOf, remoteAddressOf } from './connection-select.js';
 import type { Ikev1Endpoint } from './endpoint.js';
@@ -13,23 +12,23 @@ import { IkeSa } from './ike-sa.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startMainMode } from './main-mode.js';
 import { phase1Suites, suiteName } from './phase1-proposal.js';
-import { DEFAULT_SA_LIFETIME, type QuickModeExchange } from './quick-mode-common.js';
+import { DEFAULT_SA_LIFETIME } from './quick-mode-common.js';
 import { startQuickMode } from './quick-mode-initiator.js';
+import { Rekeying } from './rekeying.js';
 import type { DeleteReason, IkeSaInfo } from './types.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
-
-/**
- * An ISAKMP SA that never carried a CHILD SA is not taken for a duplicate before this: a new one
- * (the peer's reauthentication, say) gets its children a moment after it is up.
- */
-const DUPLICATE_GRACE_MS = 30_000;
 
 export class Lifecycle {
   /** Children to start once the connection's ISAKMP SA is up, by IKE SA id. */
   readonly #pendingChildren = new Map<number, string[]>();
 
-  constructor(private readonly ep: Ikev1Endpoint) {}
+  /** Rekeying CHILD SAs, collisions and duplicates (rekeying.ts). */
+  readonly rekeying: Rekeying;
+
+  constructor(private readonly ep: Ikev1Endpoint) {
+    this.rekeying = new Rekeying(ep);
+  }
 
   initiate(name: string, childName?: string): string | undefined {
     const connection = this.ep.config.connections.find((c) => c.name === name);
@@ -115,66 +114,6 @@ export class Lifecycle {
     } catch (error) {
       this.ep.log('error', `child '${childName}': ${(error as Error).message}`, sa);
     }
-  }
-
-  /**
-   * Rekeys an installed CHILD SA with a new Quick Mode (from the timers or a soft limit), unless a
-   * newer pair of the same child makes it redundant (a rekey collision left two: the older one
-   * expires, child-rekey.ts) or a Quick Mode of ours for the child is in flight already. A failure
-   * to start is logged and tried again after the retransmission timeout while the SA lives; it
-   * never escapes `handleTimeout`.
-   */
-  rekeyChild(sa: IkeSa, child: ChildSa): void {
-    const ep = this.ep;
-    const all = ep.children.all();
-    const bundle = all.filter((c) => sameBundle(c, child));
-    const newer = supersededBy(child, all);
-    if (newer !== undefined) {
-      for (const c of bundle) c.state = 'superseded';
-      ep.log(
-        'info',
-        `CHILD SA '${child.config.name}' #${child.info.id} is redundant next to #${newer.info.id} (a rekey collision): not rekeyed, it expires`,
-        sa,
-      );
-      return;
-    }
-    if (ownQuickModeFor(child, ep.ikeSas.all()) !== undefined) {
-      // One Quick Mode per child at a time: look again once that one has ended.
-      this.#retryRekey(bundle);
-      return;
-    }
-    for (const c of bundle) c.state = 'rekeying';
-    try {
-      startQuickMode(sa, child.config, ep, child.info.id);
-    } catch (error) {
-      for (const c of bundle) c.state = 'installed';
-      this.#retryRekey(bundle);
-      ep.log(
-        'error',
-        `rekeying CHILD SA '${child.config.name}' failed: ${(error as Error).message}${child.info.rekeyAt === undefined ? '' : '; trying again'}`,
-        sa,
-      );
-    }
-  }
-
-  /** The bundle is rekeyed again after the retransmission timeout, if it lives that long. */
-  #retryRekey(bundle: readonly ChildSa[]): void {
-    const retry = this.ep.now + this.ep.settings.retransmitTimeout;
-    for (const c of bundle) c.info = { ...c.info, rekeyAt: retry < c.info.expiresAt ? retry : undefined };
-  }
-
-  /**
-   * A Quick Mode ended without installing anything (refused, or given up after its
-   * retransmissions): the pair it was rekeying, ours or the peer's rekey, is installed again and
-   * rekeyed later, instead of waiting for its expiry.
-   */
-  quickModeAbandoned(qm: QuickModeExchange): void {
-    const old = qm.rekeyOf === undefined ? undefined : this.ep.children.byId(qm.rekeyOf);
-    if (old?.state !== 'rekeying') return;
-    const bundle = this.ep.children.all().filter((c) => sameBundle(c, old));
-    for (const c of bundle) c.state = 'installed';
-    if (old.info.rekeyAt === undefined || old.info.rekeyAt <= this.ep.now) this.#retryRekey(bundle);
-    this.ep.timers.schedule(old.ikeSa);
   }
 
   /** Phase 1 is complete: announce it, arm its timers, honour INITIAL-CONTACT, start the waiting children. */
@@ -268,40 +207,7 @@ export class Lifecycle {
       this.#restarts.push({ connection: child.ikeSa.connection.name, child: child.config.name, reason });
     if (this.#removing === 0) this.#restartChildren();
     if (reason === 'expired' || reason === 'remote' || reason === 'rekeyed')
-      this.#retireDuplicates(child.ikeSa);
-  }
-
-  /**
-   * Both sides initiating at once leave two ISAKMP SAs (issue 10 item 8). Their children converge
-   * (child-rekey.ts: the pair both keep is rekeyed, the other expires), and an ISAKMP SA left
-   * without a CHILD SA (it lost all it had, or never got one for longer than DUPLICATE_GRACE_MS)
-   * while another one with the peer carries children is a redundant duplicate: it is deleted. It
-   * carries nothing either side needs, so this is safe whoever the peer is (charon drops the CHILD
-   * SAs of an ISAKMP SA it receives a Delete for). Looked at whenever a CHILD SA of the peer goes.
-   */
-  #retireDuplicates(of: IkeSa): void {
-    const ep = this.ep;
-    const peers = ep.ikeSas
-      .all()
-      .filter(
-        (o) =>
-          o.state === 'established' &&
-          o.connection.name === of.connection.name &&
-          o.remote.address === of.remote.address &&
-          o.remoteIdText === of.remoteIdText,
-      );
-    const carrying = peers.find((o) => ep.children.ofIkeSa(o).length > 0);
-    if (carrying === undefined) return;
-    for (const sa of peers) {
-      if (sa === carrying || sa.quickModes.size > 0 || ep.children.ofIkeSa(sa).length > 0) continue;
-      if (!sa.hadChildren && ep.now - (sa.establishedAt ?? ep.now) < DUPLICATE_GRACE_MS) continue;
-      ep.log(
-        'info',
-        `ISAKMP SA #${sa.id} has no CHILD SA next to #${carrying.id}: deleting the duplicate`,
-        sa,
-      );
-      this.deleteIkeSa(sa, 'local');
-    }
+      this.rekeying.retireDuplicates(child.ikeSa);
   }
 
   /** Children to start again once the SA being removed is gone (so they do not join it). */
@@ -432,7 +338,7 @@ export class Lifecycle {
     }
     if (child.state !== 'installed' || sa.state !== 'established') return undefined;
     this.ep.log('info', `CHILD SA '${child.config.name}' reached its soft byte/packet limit: rekeying`, sa);
-    this.rekeyChild(sa, child);
+    this.rekeying.rekeyChild(sa, child);
     return undefined;
   }
 

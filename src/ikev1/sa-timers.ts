@@ -182,7 +182,7 @@ export class SaTimers {
         now >= child.info.rekeyAt &&
         child.state === 'installed'
       ) {
-        lifecycle.rekeyChild(sa, child);
+        lifecycle.rekeying.rekeyChild(sa, child);
       }
     }
   }
@@ -209,7 +209,7 @@ export class SaTimers {
         const qm = sa.quickModes.get(messageId);
         if (qm !== undefined) {
           for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
-          ep.lifecycle.quickModeAbandoned(qm);
+          ep.lifecycle.rekeying.quickModeAbandoned(qm);
         }
         sa.endExchange(messageId);
         continue;
