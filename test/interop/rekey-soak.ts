@@ -1,6 +1,7 @@
 // The rekey collision soak against charon (issue 10 item 3), minutes long, so not in npm test:
 //   node dist/test/interop/rekey-soak.js [seconds=120] [rekey seconds=4] [life seconds=7]
 // Prints the SAs each side lists every second and the summary; exits 1 when a check fails.
+import { writeFileSync } from 'node:fs';
 import { createNetnsPair, ensureTools } from './harness/index.js';
 import { agree, assertSoak, soak } from './rekey-collision-charon.js';
 
@@ -25,6 +26,8 @@ try {
   console.log(
     `summary: ${durationS} s, rekey ${rekeyS} s, life ${lifeS} s: ikets initiated ${r.iketsQuickModes} Quick Modes, charon installed ${r.charonInstalled} CHILD SAs, ${r.collisions} collisions left a redundant pair on ikets (${r.charonRedundant} on charon), at most ${r.maxIkets} SAs on ikets and ${r.maxCharon} on charon, longest disagreement ${r.longestDisagreement} ms over ${r.samples.length} samples`,
   );
+  // SOAK_LOG=<file>: both peers' logs, for a failing run.
+  if (process.env.SOAK_LOG) writeFileSync(process.env.SOAK_LOG, r.logs);
   try {
     assertSoak(r, { rekeyS });
     console.log('ok');
