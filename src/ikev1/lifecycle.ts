@@ -170,6 +170,7 @@ export class Lifecycle {
 
   childrenInstalled(sa: IkeSa, children: readonly ChildSa[], rekeyOf: number | undefined): void {
     if (children.length > 0) sa.hadChildren = true;
+    this.rekeying.flushDeletes(sa);
     for (const child of children) {
       this.ep.children.add(child);
       const i = child.info;
@@ -193,7 +194,7 @@ export class Lifecycle {
   removeChild(child: ChildSa, reason: DeleteReason, notifyPeer: boolean): void {
     if (child.state === 'deleted') return;
     if (notifyPeer && child.ikeSa.state === 'established')
-      sendInformational(child.ikeSa, [deleteChildPayload(child)], this.ep);
+      this.rekeying.sendDelete(child.ikeSa, deleteChildPayload(child));
     this.ep.children.remove(child);
     this.ep.emit({ type: 'child-sa-down', sa: child.info, reason });
     // strongSwan's dpd_action = restart and close_action = start: bring the child up again when the
@@ -292,6 +293,7 @@ export class Lifecycle {
         if (heir !== undefined) this.adopt(heir, child);
         else this.removeChild(child, reason === 'expired' ? 'expired' : 'local', true);
       }
+      this.rekeying.flushDeletes(sa, true);
       sendInformational(sa, [deleteIsakmpPayload(sa)], this.ep);
       sa.state = 'deleting';
     }

@@ -4,10 +4,13 @@
  * (child-rekey.ts has the rules and why), an abandoned rekey made rekeyable again, and duplicate
  * ISAKMP SAs from simultaneous initiation deleted once they carry no CHILD SA.
  */
+
+import type { Payload } from '../codec/index.js';
 import { ownQuickModeFor, sameBundle, supersededBy } from './child-rekey.js';
 import type { ChildSa } from './child-sa-table.js';
 import type { Ikev1Endpoint } from './endpoint.js';
 import type { IkeSa } from './ike-sa.js';
+import { sendInformational } from './informational.js';
 import type { QuickModeExchange } from './quick-mode-common.js';
 import { startQuickMode } from './quick-mode-initiator.js';
 
@@ -19,6 +22,32 @@ const DUPLICATE_GRACE_MS = 30_000;
 
 export class Rekeying {
   constructor(private readonly ep: Ikev1Endpoint) {}
+
+  /**
+   * Sends a CHILD SA's Delete, or holds it back while a Quick Mode is in progress on the ISAKMP SA:
+   * charon keeps the IV and Quick Mode state of only 3 exchanges per IKE SA (least recently used
+   * evicted, Informationals included), so a Delete amid crossing Quick Modes could cost one of
+   * them its state and its message 3 would not decrypt. The held Deletes leave together, in one
+   * Informational, when the Quick Modes are over (`flushDeletes`).
+   */
+  sendDelete(sa: IkeSa, payload: Payload): void {
+    sa.pendingDeletes.push(payload);
+    this.flushDeletes(sa);
+  }
+
+  #flushAll(): void {
+    for (const sa of this.ep.ikeSas.all()) if (sa.pendingDeletes.length > 0) this.flushDeletes(sa);
+  }
+
+  /** Sends the held Deletes once no Quick Mode is in progress (or now, with `force`). */
+  flushDeletes(sa: IkeSa, force = false): void {
+    if (sa.pendingDeletes.length === 0 || (!force && sa.quickModes.size > 0)) return;
+    if (sa.state !== 'established') {
+      sa.pendingDeletes.length = 0;
+      return;
+    }
+    sendInformational(sa, sa.pendingDeletes.splice(0), this.ep);
+  }
 
   /**
    * Rekeys an installed CHILD SA with a new Quick Mode (from the timers or a soft limit), unless a
@@ -48,7 +77,7 @@ export class Rekeying {
     }
     for (const c of bundle) c.state = 'rekeying';
     try {
-      startQuickMode(sa, child.config, ep, child.info.id);
+      startQuickMode(this.#preferred(sa), child.config, ep, child.info.id);
     } catch (error) {
       for (const c of bundle) c.state = 'installed';
       this.#retryRekey(bundle);
@@ -58,6 +87,26 @@ export class Rekeying {
         sa,
       );
     }
+  }
+
+  /**
+   * The ISAKMP SA a rekey runs on: of duplicates with the peer (both sides initiated at once), the
+   * one with the lowest cookies, which both sides see alike, so the children gather on it and the
+   * other is left without any (then deleted, `retireDuplicates`). charon rekeys a CHILD SA on the
+   * IKE SA it was negotiated on, so its rekeys follow ours there.
+   */
+  #preferred(sa: IkeSa): IkeSa {
+    let best = sa;
+    for (const o of this.ep.ikeSas.all())
+      if (
+        o.state === 'established' &&
+        o.connection.name === sa.connection.name &&
+        o.remote.address === sa.remote.address &&
+        o.remoteIdText === sa.remoteIdText &&
+        o.cookiePair < best.cookiePair
+      )
+        best = o;
+    return best;
   }
 
   /** The bundle is rekeyed again after the retransmission timeout, if it lives that long. */
@@ -72,6 +121,8 @@ export class Rekeying {
    * rekeyed later, instead of waiting for its expiry.
    */
   quickModeAbandoned(qm: QuickModeExchange): void {
+    const sa = [...this.ep.ikeSas.all()].find((o) => o.quickModes.get(qm.messageId) === qm);
+    if (sa === undefined || sa.quickModes.size === 0) this.#flushAll();
     const old = qm.rekeyOf === undefined ? undefined : this.ep.children.byId(qm.rekeyOf);
     if (old?.state !== 'rekeying') return;
     const bundle = this.ep.children.all().filter((c) => sameBundle(c, old));

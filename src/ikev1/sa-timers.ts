@@ -173,6 +173,7 @@ export class SaTimers {
       sa.lastKeepalive = now;
       ep.sendKeepalive(sa);
     }
+    lifecycle.rekeying.flushDeletes(sa);
     for (const child of ep.children.ofIkeSa(sa)) {
       if (now >= child.info.expiresAt) {
         ep.log('info', `CHILD SA '${child.config.name}' lifetime expired`, sa);
