@@ -76,3 +76,30 @@ describe('IKEv1 engine: CHILD SA rekey collisions', () => {
     assert.ok(collisions >= SEEDS, `${collisions} collisions in ${SEEDS} seeds`);
   });
 });
+
+describe('IKEv1 engine: an abandoned rekey', () => {
+  it('a rekey given up after its retransmissions leaves the pair rekeyable, and it is rekeyed later', () => {
+    const { net, a, b } = makePair({
+      childExtra: 'rekey_time = 60s\n        life_time = 600s\n        rand_time = 0s',
+    });
+    a.initiate(0, 'gw', 'net');
+    net.run(2_000);
+    const old = a.children.all()[0]!;
+    // b goes away just before the rekey: a's Quick Mode is retransmitted, then given up.
+    net.detach('b');
+    net.run(150_000);
+    assert.match(net.logsOf('a').join('\n'), /no answer after 5 retransmissions/);
+    // Before: the pair stayed 'rekeying' until it expired, never rekeyed again. Now it is
+    // installed again and, a retransmission timeout later, rekeyed anew (one Quick Mode at a time).
+    assert.equal(quickModesStarted(net.logsOf('a')), 3, net.logsOf('a').join('\n'));
+    assert.equal(old.state, 'rekeying');
+    net.attach('b', b, [
+      { address: '192.0.2.2', port: 500 },
+      { address: '192.0.2.2', port: 4500 },
+    ]);
+    net.run(net.now + 30_000);
+    const up = net.eventsOf('a', 'child-sa-up').at(-1);
+    assert.ok(up?.type === 'child-sa-up' && up.rekeyOf === old.info.id, net.logsOf('a').join('\n'));
+    assertCrosswise(a.childSaList(), b.childSaList());
+  });
+});
