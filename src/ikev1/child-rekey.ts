@@ -59,7 +59,7 @@ export function collisionWindow(child: ChildSa): number {
   return Math.min(COLLISION_WINDOW_MS, (child.config.rekeyTime * 1000) / 4);
 }
 
-const COLLISION_WINDOW_MS = 5000;
+const COLLISION_WINDOW_MS = 1000;
 
 /** The pair's SPIs, smaller first: the same on both sides (our inbound is the peer's outbound). */
 function spiKey(c: ChildSa): string {
