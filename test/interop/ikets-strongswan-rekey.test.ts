@@ -31,13 +31,14 @@ suite('ikets <-> charon: CHILD SA rekey collisions', { skip: tools.ok ? false : 
     assert.ok(r.iketsQuickModes >= 3, r.logs);
   });
 
-  it('both initiating at once: one ISAKMP SA and one pair on both sides by the end', {
+  it('both initiating at once: one ISAKMP SA on both sides by the end, the same pairs all along', {
     timeout: 180_000,
   }, async () => {
     assert.ok(pair);
-    // Rekey every 6 s, lifetime 10 s: the redundant pairs expire within 10 s of each rekey, and
-    // an ISAKMP SA without children is deleted at the latest 30 s after it is up.
-    const r = await simultaneous(pair, { rekeyS: 6, lifeS: 10, durationS: 50, everyMs: 500 });
+    // Rekey every 6 s (less up to 2 s, so that not every rekey collides), lifetime 10 s: the
+    // redundant pairs expire within 10 s, and an ISAKMP SA without children is deleted at the
+    // latest 30 s after it is up.
+    const r = await simultaneous(pair, { rekeyS: 6, lifeS: 10, randS: 2, durationS: 50, everyMs: 500 });
     const table = r.samples
       .map(
         (s) => `${s.at} ms: ISAKMP ${s.iketsIke}/${s.charonIke} CHILD ${s.ikets.length}/${s.charon.length}`,
@@ -49,10 +50,17 @@ suite('ikets <-> charon: CHILD SA rekey collisions', { skip: tools.ok ? false : 
     assert.ok(differing <= 2, `${differing} samples differ\n${why}`);
     assert.ok(Math.max(...r.samples.map((s) => s.ikets.length)) <= 4, why);
     assert.doesNotMatch(r.logs, /decryption failed|invalid HASH_V1|processing failed/);
+    // One ISAKMP SA on both sides by the end; the child's pairs: the live one, and a redundant
+    // one until it expires if the last rekey collided.
     const last = r.samples.slice(-4);
-    for (const s of last) {
-      assert.deepEqual([s.iketsIke, s.charonIke, s.ikets.length, s.charon.length], [1, 1, 1, 1], why);
-      assert.ok(agree(s), why);
-    }
+    for (const s of last) assert.deepEqual([s.iketsIke, s.charonIke], [1, 1], why);
+    assert.ok(
+      last.some((s) => s.ikets.length <= 2 && agree(s)),
+      why,
+    );
+    assert.ok(
+      r.samples.slice(-30).some((s) => s.ikets.length === 1 && s.charon.length === 1),
+      `one pair on both sides at some point in the last 15 s\n${why}`,
+    );
   });
 });

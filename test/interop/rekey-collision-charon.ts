@@ -17,14 +17,14 @@ import {
 } from './strongswan-peers.js';
 
 /** Both sides rekey every `rekeyS` seconds, the same lifetime, no jitter. */
-export function collidingScenario(rekeyS: number, lifeS: number): Scenario {
+export function collidingScenario(rekeyS: number, lifeS: number, randS = 0): Scenario {
   return {
     proposals: 'aes128-sha256-modp2048',
     esp: 'aes128-sha256',
     charonIke: { ...AES128_SHA256, dhGroup: 'MODP_2048' },
     charonEsp: ESP_AES128_SHA256,
-    charonChild: { rekey_time: `${rekeyS}s`, life_time: `${lifeS}s`, rand_time: '0s' },
-    iketsChild: `rekey_time = ${rekeyS}s\n        life_time = ${lifeS}s\n        rand_time = 0s`,
+    charonChild: { rekey_time: `${rekeyS}s`, life_time: `${lifeS}s`, rand_time: `${randS}s` },
+    iketsChild: `rekey_time = ${rekeyS}s\n        life_time = ${lifeS}s\n        rand_time = ${randS}s`,
   };
 }
 
@@ -145,9 +145,9 @@ export function assertSoak(r: SoakResult, o: { rekeyS: number }): void {
  */
 export async function simultaneous(
   pair: NetnsPair,
-  o: { rekeyS: number; lifeS: number; durationS: number; everyMs: number },
+  o: { rekeyS: number; lifeS: number; randS: number; durationS: number; everyMs: number },
 ): Promise<{ samples: Sample[]; logs: string }> {
-  const p = await startPeers(pair, collidingScenario(o.rekeyS, o.lifeS));
+  const p = await startPeers(pair, collidingScenario(o.rekeyS, o.lifeS, o.randS));
   try {
     p.ikets.initiate(CONN, CONN);
     await p.charon.initiate(CONN, { timeoutS: 10 });
