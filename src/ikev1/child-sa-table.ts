@@ -14,7 +14,11 @@ export interface ChildSa {
   readonly config: ChildConfig;
   readonly spiIn: Buffer;
   readonly spiOut: Buffer;
-  state: 'installed' | 'rekeying' | 'deleted';
+  /**
+   * `superseded`: a newer pair of the same child exists (a rekey collision left both); this one is
+   * not rekeyed and expires (child-rekey.ts).
+   */
+  state: 'installed' | 'rekeying' | 'superseded' | 'deleted';
 }
 
 export class ChildSaTable {

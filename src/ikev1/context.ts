@@ -6,6 +6,7 @@ import type { ChildConfig, IkeSecretConfig } from '../config/swanctl.js';
 import type { RandomSource } from '../crypto/index.js';
 import type { ChildSa, ChildSaTable } from './child-sa-table.js';
 import type { IkeSa } from './ike-sa.js';
+import type { QuickModeExchange } from './quick-mode-common.js';
 import type { EndpointEvent, LogLevel } from './types.js';
 
 export interface EngineSettings {
@@ -119,6 +120,8 @@ export interface ExchangeContext {
     reason: 'local' | 'remote' | 'expired' | 'rekeyed' | 'replaced',
     notifyPeer: boolean,
   ): void;
+  /** A Quick Mode ended without installing anything (refused, given up): the pair it rekeys may be rekeyed again. */
+  quickModeAbandoned(qm: QuickModeExchange): void;
   /** INITIAL-CONTACT from an authenticated peer: its other SAs with us are stale (RFC 2407 section 4.6.3.3). */
   initialContact(sa: IkeSa): void;
   /** The local NAT-T port (4500 or as configured) to float to. */

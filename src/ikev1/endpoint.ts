@@ -15,6 +15,7 @@ import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
 import { MainModeOffers } from './main-mode-offers.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
+import type { QuickModeExchange } from './quick-mode-common.js';
 import { SaTimers } from './sa-timers.js';
 import type {
   Address,
@@ -312,6 +313,10 @@ export class Ikev1Endpoint implements ExchangeContext {
 
   removeChild(child: ChildSa, reason: DeleteReason, notifyPeer: boolean): void {
     this.lifecycle.removeChild(child, reason, notifyPeer);
+  }
+
+  quickModeAbandoned(qm: QuickModeExchange): void {
+    this.lifecycle.rekeying.quickModeAbandoned(qm);
   }
 
   initialContact(sa: IkeSa): void {

@@ -113,6 +113,13 @@ export class IkeSa {
   childrenStartAt: number | undefined;
   /** The ISAKMP SA this one replaces (IKEv1 rekeys phase 1 by a new one). */
   rekeyOf: number | undefined;
+  /**
+   * Delete payloads for CHILD SAs held back while a Quick Mode is in progress (rekeying.ts): charon
+   * keeps the state of only 3 exchanges per IKE SA, and every Informational takes one.
+   */
+  readonly pendingDeletes: Payload[] = [];
+  /** Set once a CHILD SA was filed on this SA: one that lost all of them may be a redundant duplicate. */
+  hadChildren = false;
   /** Why the exchange is stuck, for the log line when it is given up. */
   failure: string | undefined;
   /**

@@ -16,6 +16,7 @@ import { localIdentity } from './phase1-common.js';
 import { phase1Suites, suiteName } from './phase1-proposal.js';
 import { DEFAULT_SA_LIFETIME } from './quick-mode-common.js';
 import { startQuickMode } from './quick-mode-initiator.js';
+import { Rekeying } from './rekeying.js';
 import type { DeleteReason, IkeSaInfo } from './types.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
@@ -24,7 +25,12 @@ export class Lifecycle {
   /** Children to start once the connection's ISAKMP SA is up, by IKE SA id. */
   readonly #pendingChildren = new Map<number, string[]>();
 
-  constructor(private readonly ep: Ikev1Endpoint) {}
+  /** Rekeying CHILD SAs, collisions and duplicates (rekeying.ts). */
+  readonly rekeying: Rekeying;
+
+  constructor(private readonly ep: Ikev1Endpoint) {
+    this.rekeying = new Rekeying(ep);
+  }
 
   initiate(name: string, childName?: string): string | undefined {
     const connection = this.ep.config.connections.find((c) => c.name === name);
@@ -112,28 +118,6 @@ export class Lifecycle {
     }
   }
 
-  /**
-   * Rekeys an installed CHILD SA with a new Quick Mode (from the timers). A failure to start it is
-   * logged and tried again after the retransmission timeout while the SA lives; it never escapes
-   * `handleTimeout`.
-   */
-  rekeyChild(sa: IkeSa, child: ChildSa): void {
-    const ep = this.ep;
-    child.state = 'rekeying';
-    try {
-      startQuickMode(sa, child.config, ep, child.info.id);
-    } catch (error) {
-      child.state = 'installed';
-      const retry = ep.now + ep.settings.retransmitTimeout;
-      child.info = { ...child.info, rekeyAt: retry < child.info.expiresAt ? retry : undefined };
-      ep.log(
-        'error',
-        `rekeying CHILD SA '${child.config.name}' failed: ${(error as Error).message}${child.info.rekeyAt === undefined ? '' : '; trying again'}`,
-        sa,
-      );
-    }
-  }
-
   /** Phase 1 is complete: announce it, arm its timers, honour INITIAL-CONTACT, start the waiting children. */
   established(sa: IkeSa, initialContact: boolean): void {
     const ep = this.ep;
@@ -187,6 +171,8 @@ export class Lifecycle {
   }
 
   childrenInstalled(sa: IkeSa, children: readonly ChildSa[], rekeyOf: number | undefined): void {
+    if (children.length > 0) sa.hadChildren = true;
+    this.rekeying.flushDeletes(sa);
     for (const child of children) {
       this.ep.children.add(child);
       const i = child.info;
@@ -215,7 +201,7 @@ export class Lifecycle {
         `sending Delete for CHILD SA '${child.config.name}' #${child.info.id} (${child.info.protocol} SPIs ${child.info.spiIn} in, ${child.info.spiOut} out): ${reason}`,
         child.ikeSa,
       );
-      sendInformational(child.ikeSa, [deleteChildPayload(child)], this.ep);
+      this.rekeying.sendDelete(child.ikeSa, deleteChildPayload(child));
     }
     this.ep.children.remove(child);
     this.ep.emit({ type: 'child-sa-down', sa: child.info, reason });
@@ -229,6 +215,8 @@ export class Lifecycle {
     )
       this.#restarts.push({ connection: child.ikeSa.connection.name, child: child.config.name, reason });
     if (this.#removing === 0) this.#restartChildren();
+    if (reason === 'expired' || reason === 'remote' || reason === 'rekeyed')
+      this.rekeying.retireDuplicates(child.ikeSa);
   }
 
   /** Children to start again once the SA being removed is gone (so they do not join it). */
@@ -298,6 +286,7 @@ export class Lifecycle {
   }
 
   adopt(heir: IkeSa, child: ChildSa): void {
+    heir.hadChildren = true;
     this.ep.children.move(child, heir);
     this.ep.timers.schedule(heir);
     child.info = { ...child.info, ikeSaId: heir.id };
@@ -313,6 +302,7 @@ export class Lifecycle {
         else this.removeChild(child, reason === 'expired' ? 'expired' : 'local', true);
       }
       this.ep.log('info', `sending Delete for ISAKMP SA #${sa.id}: ${reason}`, sa);
+      this.rekeying.flushDeletes(sa, true);
       sendInformational(sa, [deleteIsakmpPayload(sa)], this.ep);
       sa.state = 'deleting';
     }
@@ -359,8 +349,7 @@ export class Lifecycle {
     }
     if (child.state !== 'installed' || sa.state !== 'established') return undefined;
     this.ep.log('info', `CHILD SA '${child.config.name}' reached its soft byte/packet limit: rekeying`, sa);
-    child.state = 'rekeying';
-    startQuickMode(sa, child.config, this.ep, child.info.id);
+    this.rekeying.rekeyChild(sa, child);
     return undefined;
   }
 

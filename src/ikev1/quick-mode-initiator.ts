@@ -301,6 +301,7 @@ export function quickModeRefused(
   sa.quickModes.delete(qm.messageId);
   sa.outstanding.delete(qm.messageId);
   sa.finishedMessageIds.add(qm.messageId);
+  ctx.quickModeAbandoned(qm);
   ctx.log('error', `CHILD SA '${qm.child.name}' failed: ${reason}`, sa);
   ctx.emit({
     type: 'child-sa-failed',

@@ -7,6 +7,7 @@
 import type { IdentificationPayload, Message, Payload, SaPayload, Transform } from '../codec/index.js';
 import type { ChildConfig } from '../config/swanctl.js';
 import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../crypto/index.js';
+import { rekeyedByPeer, sameBundle } from './child-rekey.js';
 import type { ExchangeContext } from './context.js';
 import type { IkeSa } from './ike-sa.js';
 import {
@@ -75,17 +76,9 @@ export function handleQuickMode1(
   if ('notify' in match) return match;
   const { child, number, chosen } = match;
   // A Quick Mode for a child we have installed with the same selectors is the peer rekeying it
-  // (strongSwan: "detected rekeying of CHILD_SA"): the new SAs replace it, so we never rekey it too.
-  const [ours, theirs] = [formatSelector(localTs), formatSelector(remoteTs)];
-  const rekeyed = ctx.children
-    .ofIkeSa(sa)
-    .find(
-      (c) =>
-        c.config === child &&
-        c.state === 'installed' &&
-        c.info.localTs.join() === ours &&
-        c.info.remoteTs.join() === theirs,
-    );
+  // (strongSwan: "detected rekeying of CHILD_SA"); one we are rekeying ourselves too is a collision,
+  // resolved in child-rekey.ts.
+  const rekeyed = rekeyedByPeer(sa, { child, localTs, remoteTs }, ctx.children.all(), ctx.now);
   const first = chosen[0]!.parsed;
   const ke = rest.find((p) => p.type === 'key_exchange');
   const group = first.transform.group;
@@ -157,6 +150,10 @@ export function handleQuickMode1(
     sa.encryptedMessage(QUICK_MODE, messageId, [{ type: 'hash', data: hash2 }, ...reply]),
     true,
   );
+  // While the peer rekeys the pair we do not rekey it too (charon marks it REKEYING the same way);
+  // if this Quick Mode is given up, the pair is installed again (Lifecycle.quickModeAbandoned).
+  if (rekeyed?.state === 'installed')
+    for (const c of ctx.children.all()) if (sameBundle(c, rekeyed)) c.state = 'rekeying';
   return undefined;
 }
 
@@ -181,6 +178,9 @@ export function handleQuickMode3(
   sa.commitReceived(message);
   ctx.exchangeDone(sa, qm.messageId);
   sa.endExchange(qm.messageId);
+  // The pair named in message 1 may be gone (replaced by a Quick Mode that completed meanwhile):
+  // then nothing is replaced. Unlike charon, no pair installed since message 1 is taken instead
+  // (child-rekey.ts, rekeyedByPeer): ikets deletes what it replaces, charon keeps it to expire.
   ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
   return undefined;
 }

@@ -173,6 +173,7 @@ export class SaTimers {
       sa.lastKeepalive = now;
       ep.sendKeepalive(sa);
     }
+    lifecycle.rekeying.flushDeletes(sa);
     for (const child of ep.children.ofIkeSa(sa)) {
       if (now >= child.info.expiresAt) {
         ep.log('info', `CHILD SA '${child.config.name}' lifetime expired`, sa);
@@ -182,7 +183,7 @@ export class SaTimers {
         now >= child.info.rekeyAt &&
         child.state === 'installed'
       ) {
-        lifecycle.rekeyChild(sa, child);
+        lifecycle.rekeying.rekeyChild(sa, child);
       }
     }
   }
@@ -207,7 +208,10 @@ export class SaTimers {
         }
         o.timer = false;
         const qm = sa.quickModes.get(messageId);
-        if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
+        if (qm !== undefined) {
+          for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
+          ep.lifecycle.rekeying.quickModeAbandoned(qm);
+        }
         sa.endExchange(messageId);
         continue;
       }

@@ -141,11 +141,10 @@ describe('IKEv1 engine: half-open limits', () => {
     net.run(30_000);
     assert.equal(b.ikeSas.halfOpen(), 0);
     assert.equal(b.mainModeOffers.size, 0);
-    assert.deepEqual(
-      b.ikeSaList().map((s) => s.state),
-      names.map(() => 'established'),
-    );
-    assert.equal(a.childSaList().length, 5);
+    // All five phase 1s completed (the duplicates among them, five ISAKMP SAs between the same two
+    // addresses with the same selectors, are then merged by the duplicate rules: not this test's).
+    assert.equal(net.eventsOf('b', 'ike-sa-up').length, 5);
+    assert.equal(net.eventsOf('a', 'ike-sa-up').length, 5);
   });
 });
 

@@ -57,6 +57,8 @@ export interface Scenario {
   readonly ipv6?: boolean;
   /** Extra lines for ikets' connection section. */
   readonly iketsConn?: string;
+  /** Extra lines for ikets' child section (e.g. `rekey_time = 4s`). */
+  readonly iketsChild?: string;
   /** ikets' remote_addrs where it is not charon's address (charon behind a NAT: the public one). */
   readonly iketsRemoteAddr?: string;
 }
@@ -97,6 +99,7 @@ export function iketsConfig(pair: NetnsPair, s: Scenario): string {
         local_ts = ${s.iketsTs?.local ?? 'dynamic'}
         remote_ts = ${s.iketsTs?.remote ?? 'dynamic'}
         mode = tunnel
+        ${s.iketsChild ?? ''}
       }
     }
   }

@@ -1,0 +1,126 @@
+/**
+ * Rekeying CHILD SAs, and rekey collisions (issue 10 item 3).
+ *
+ * IKEv1 has no rekey exchange: a rekey is a new Quick Mode with the same selectors (RFC 2409
+ * section 5.5), and RFC 2409 says nothing of two such Quick Modes crossing. strongSwan 5.9 keeps
+ * both new pairs: whichever completes first replaces the old pair, the second finds no old pair
+ * left (or, in charon, the first new one) and both stay installed; when a pair's rekey time comes
+ * while a newer pair of the same child exists, the older one is not rekeyed but left to expire
+ * (charon's `ikev1_child_sa_is_redundant`, "detected redundant CHILD_SA"). ikets does the same, so
+ * neither side ever holds a pair the other does not, and it never deletes a pair the peer may still
+ * send on: after a collision each side sends on the pair it installed last, which is a different
+ * one on each side.
+ *
+ * A "child" here is what the pairs share: the connection, the peer, the child's configuration and
+ * its traffic selectors. Only one Quick Mode per child is ever in flight from our side.
+ */
+import type { ChildSa } from './child-sa-table.js';
+import type { IkeSa } from './ike-sa.js';
+import type { QuickModeExchange } from './quick-mode-common.js';
+import { formatSelector } from './traffic-selectors.js';
+
+/** Two IPsec SAs (or bundles) of the same child: same connection, peer, configuration and selectors. */
+export function sameChild(a: ChildSa, b: ChildSa): boolean {
+  return (
+    a.config === b.config &&
+    a.ikeSa.connection.name === b.ikeSa.connection.name &&
+    a.ikeSa.remote.address === b.ikeSa.remote.address &&
+    a.info.localTs.join() === b.info.localTs.join() &&
+    a.info.remoteTs.join() === b.info.remoteTs.join()
+  );
+}
+
+/** The IPsec SAs of one bundle (ESP and AH negotiated together): rekeyed and replaced together. */
+export function sameBundle(a: ChildSa, b: ChildSa): boolean {
+  return a.ikeSa === b.ikeSa && a.config === b.config && a.info.installedAt === b.info.installedAt;
+}
+
+/** What a Quick Mode negotiates: the child's configuration and the selectors. */
+export type Negotiation = Pick<QuickModeExchange, 'child' | 'localTs' | 'remoteTs'>;
+
+/** A Quick Mode (in flight or about to be) negotiates this child: same configuration, selectors and peer. */
+export function quickModeOf(sa: IkeSa, qm: Negotiation, child: ChildSa): boolean {
+  return (
+    qm.child === child.config &&
+    sa.connection.name === child.ikeSa.connection.name &&
+    sa.remote.address === child.ikeSa.remote.address &&
+    formatSelector(qm.localTs) === child.info.localTs.join() &&
+    formatSelector(qm.remoteTs) === child.info.remoteTs.join()
+  );
+}
+
+/**
+ * Pairs installed this close together came from crossing Quick Modes (a collision, or both sides
+ * bringing the child up at once). Each side installs its own Quick Mode's pair first (on message
+ * 2) and the peer's last (on message 3), so their install order is the opposite on the two sides;
+ * such pairs are ordered by their SPIs instead, which both sides see alike.
+ */
+export function collisionWindow(child: ChildSa): number {
+  return Math.min(COLLISION_WINDOW_MS, (child.config.rekeyTime * 1000) / 4);
+}
+
+const COLLISION_WINDOW_MS = 1000;
+
+/** The pair's SPIs, smaller first: the same on both sides (our inbound is the peer's outbound). */
+function spiKey(c: ChildSa): string {
+  const [x, y] = [c.spiIn.toString('hex'), c.spiOut.toString('hex')];
+  return x < y ? `${x}${y}` : `${y}${x}`;
+}
+
+/**
+ * True when pair `a` is the one to keep next to pair `b` of the same child: installed later, or,
+ * when both came from crossing Quick Modes, the one with the greater SPI key, so that both sides
+ * keep (and rekey) the same pair and the other expires on both.
+ */
+export function keeps(a: ChildSa, b: ChildSa): boolean {
+  if (Math.abs(a.info.installedAt - b.info.installedAt) < collisionWindow(a)) return spiKey(a) > spiKey(b);
+  return a.info.installedAt > b.info.installedAt;
+}
+
+/**
+ * The pair of the same child that makes `child` redundant, if any (strongSwan's
+ * `ikev1_child_sa_is_redundant`): one to keep next to it (`keeps`) that is not redundant itself.
+ */
+export function supersededBy(child: ChildSa, all: readonly ChildSa[]): ChildSa | undefined {
+  return all.find(
+    (o) =>
+      o !== child &&
+      !sameBundle(o, child) &&
+      sameChild(o, child) &&
+      (o.state === 'installed' || o.state === 'rekeying') &&
+      keeps(o, child),
+  );
+}
+
+/**
+ * The pair a Quick Mode from the peer rekeys, judged on its message 1: the pair to keep among the
+ * installed ones of the same child, or one we are rekeying ourselves (a collision: both Quick
+ * Modes then name the same old pair, and the one that completes second replaces nothing), as
+ * charon's `check_for_rekeyed_child` takes an INSTALLED or REKEYING one. A redundant pair is not
+ * taken, nor a pair installed after message 1 or just before it (that one is new, not the old one:
+ * deleting it could delete the pair the peer keeps, and with it every pair of the child on both sides).
+ */
+export function rekeyedByPeer(
+  sa: IkeSa,
+  qm: Negotiation,
+  all: readonly ChildSa[],
+  now: number,
+): ChildSa | undefined {
+  let found: ChildSa | undefined;
+  for (const c of all) {
+    if ((c.state !== 'installed' && c.state !== 'rekeying') || !quickModeOf(sa, qm, c)) continue;
+    // A pair this young came from a Quick Mode crossing the peer's (both bringing the child up
+    // at once): the peer's is another new pair, not a rekey of it.
+    if (now - c.info.installedAt < collisionWindow(c)) continue;
+    if (found === undefined || keeps(c, found)) found = c;
+  }
+  return found;
+}
+
+/** Our own Quick Mode in flight for this child, on any ISAKMP SA with the peer. */
+export function ownQuickModeFor(child: ChildSa, sas: readonly IkeSa[]): QuickModeExchange | undefined {
+  for (const sa of sas)
+    for (const qm of sa.quickModes.values())
+      if (qm.role === 'initiator' && quickModeOf(sa, qm, child)) return qm;
+  return undefined;
+}

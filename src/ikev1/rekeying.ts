@@ -1,0 +1,166 @@
+/**
+ * Rekeying CHILD SAs from the timers and soft limits, and what crossing Quick Modes leave behind
+ * (issue 10 items 3 and 8): one Quick Mode per child in flight, redundant pairs left to expire
+ * (child-rekey.ts has the rules and why), an abandoned rekey made rekeyable again, and duplicate
+ * ISAKMP SAs from simultaneous initiation deleted once they carry no CHILD SA.
+ */
+
+import type { Payload } from '../codec/index.js';
+import { ownQuickModeFor, sameBundle, supersededBy } from './child-rekey.js';
+import type { ChildSa } from './child-sa-table.js';
+import type { Ikev1Endpoint } from './endpoint.js';
+import type { IkeSa } from './ike-sa.js';
+import { sendInformational } from './informational.js';
+import type { QuickModeExchange } from './quick-mode-common.js';
+import { startQuickMode } from './quick-mode-initiator.js';
+
+/**
+ * An ISAKMP SA that never carried a CHILD SA is not taken for a duplicate before this: a new one
+ * (the peer's reauthentication, say) gets its children a moment after it is up.
+ */
+const DUPLICATE_GRACE_MS = 30_000;
+
+export class Rekeying {
+  constructor(private readonly ep: Ikev1Endpoint) {}
+
+  /**
+   * Sends a CHILD SA's Delete, or holds it back while a Quick Mode is in progress on the ISAKMP SA:
+   * charon keeps the IV and Quick Mode state of only 3 exchanges per IKE SA (least recently used
+   * evicted, Informationals included), so a Delete amid crossing Quick Modes could cost one of
+   * them its state and its message 3 would not decrypt. The held Deletes leave together, in one
+   * Informational, when the Quick Modes are over (`flushDeletes`).
+   */
+  sendDelete(sa: IkeSa, payload: Payload): void {
+    sa.pendingDeletes.push(payload);
+    this.flushDeletes(sa);
+  }
+
+  #flushAll(): void {
+    for (const sa of this.ep.ikeSas.all()) if (sa.pendingDeletes.length > 0) this.flushDeletes(sa);
+  }
+
+  /** Sends the held Deletes once no Quick Mode is in progress (or now, with `force`). */
+  flushDeletes(sa: IkeSa, force = false): void {
+    if (sa.pendingDeletes.length === 0 || (!force && sa.quickModes.size > 0)) return;
+    if (sa.state !== 'established') {
+      sa.pendingDeletes.length = 0;
+      return;
+    }
+    sendInformational(sa, sa.pendingDeletes.splice(0), this.ep);
+  }
+
+  /**
+   * Rekeys an installed CHILD SA with a new Quick Mode (from the timers or a soft limit), unless a
+   * newer pair of the same child makes it redundant (a rekey collision left two: the older one
+   * expires, child-rekey.ts) or a Quick Mode of ours for the child is in flight already. A failure
+   * to start is logged and tried again after the retransmission timeout while the SA lives; it
+   * never escapes `handleTimeout`.
+   */
+  rekeyChild(sa: IkeSa, child: ChildSa): void {
+    const ep = this.ep;
+    const all = ep.children.all();
+    const bundle = all.filter((c) => sameBundle(c, child));
+    const newer = supersededBy(child, all);
+    if (newer !== undefined) {
+      for (const c of bundle) c.state = 'superseded';
+      ep.log(
+        'info',
+        `CHILD SA '${child.config.name}' #${child.info.id} is redundant next to #${newer.info.id} (a rekey collision): not rekeyed, it expires`,
+        sa,
+      );
+      return;
+    }
+    if (ownQuickModeFor(child, ep.ikeSas.all()) !== undefined) {
+      // One Quick Mode per child at a time: look again once that one has ended.
+      this.#retryRekey(bundle);
+      return;
+    }
+    for (const c of bundle) c.state = 'rekeying';
+    try {
+      startQuickMode(this.#preferred(sa), child.config, ep, child.info.id);
+    } catch (error) {
+      for (const c of bundle) c.state = 'installed';
+      this.#retryRekey(bundle);
+      ep.log(
+        'error',
+        `rekeying CHILD SA '${child.config.name}' failed: ${(error as Error).message}${child.info.rekeyAt === undefined ? '' : '; trying again'}`,
+        sa,
+      );
+    }
+  }
+
+  /**
+   * The ISAKMP SA a rekey runs on: of duplicates with the peer (both sides initiated at once), the
+   * one with the lowest cookies, which both sides see alike, so the children gather on it and the
+   * other is left without any (then deleted, `retireDuplicates`). charon rekeys a CHILD SA on the
+   * IKE SA it was negotiated on, so its rekeys follow ours there.
+   */
+  #preferred(sa: IkeSa): IkeSa {
+    let best = sa;
+    for (const o of this.ep.ikeSas.all())
+      if (
+        o.state === 'established' &&
+        o.connection.name === sa.connection.name &&
+        o.remote.address === sa.remote.address &&
+        o.remoteIdText === sa.remoteIdText &&
+        o.cookiePair < best.cookiePair
+      )
+        best = o;
+    return best;
+  }
+
+  /** The bundle is rekeyed again after the retransmission timeout, if it lives that long. */
+  #retryRekey(bundle: readonly ChildSa[]): void {
+    const retry = this.ep.now + this.ep.settings.retransmitTimeout;
+    for (const c of bundle) c.info = { ...c.info, rekeyAt: retry < c.info.expiresAt ? retry : undefined };
+  }
+
+  /**
+   * A Quick Mode ended without installing anything (refused, or given up after its
+   * retransmissions): the pair it was rekeying, ours or the peer's rekey, is installed again and
+   * rekeyed later, instead of waiting for its expiry.
+   */
+  quickModeAbandoned(qm: QuickModeExchange): void {
+    const sa = [...this.ep.ikeSas.all()].find((o) => o.quickModes.get(qm.messageId) === qm);
+    if (sa === undefined || sa.quickModes.size === 0) this.#flushAll();
+    const old = qm.rekeyOf === undefined ? undefined : this.ep.children.byId(qm.rekeyOf);
+    if (old?.state !== 'rekeying') return;
+    const bundle = this.ep.children.all().filter((c) => sameBundle(c, old));
+    for (const c of bundle) c.state = 'installed';
+    if (old.info.rekeyAt === undefined || old.info.rekeyAt <= this.ep.now) this.#retryRekey(bundle);
+    this.ep.timers.schedule(old.ikeSa);
+  }
+
+  /**
+   * Both sides initiating at once leave two ISAKMP SAs (issue 10 item 8). Their children converge
+   * (child-rekey.ts: the pair both keep is rekeyed, the other expires), and an ISAKMP SA left
+   * without a CHILD SA (it lost all it had, or never got one for longer than DUPLICATE_GRACE_MS)
+   * while another one with the peer carries children is a redundant duplicate: it is deleted. It
+   * carries nothing either side needs, so this is safe whoever the peer is (charon drops the CHILD
+   * SAs of an ISAKMP SA it receives a Delete for). Looked at whenever a CHILD SA of the peer goes.
+   */
+  retireDuplicates(of: IkeSa): void {
+    const ep = this.ep;
+    const peers = ep.ikeSas
+      .all()
+      .filter(
+        (o) =>
+          o.state === 'established' &&
+          o.connection.name === of.connection.name &&
+          o.remote.address === of.remote.address &&
+          o.remoteIdText === of.remoteIdText,
+      );
+    const carrying = peers.find((o) => ep.children.ofIkeSa(o).length > 0);
+    if (carrying === undefined) return;
+    for (const sa of peers) {
+      if (sa === carrying || sa.quickModes.size > 0 || ep.children.ofIkeSa(sa).length > 0) continue;
+      if (!sa.hadChildren && ep.now - (sa.establishedAt ?? ep.now) < DUPLICATE_GRACE_MS) continue;
+      ep.log(
+        'info',
+        `ISAKMP SA #${sa.id} has no CHILD SA next to #${carrying.id}: deleting the duplicate`,
+        sa,
+      );
+      ep.lifecycle.deleteIkeSa(sa, 'local');
+    }
+  }
+}
