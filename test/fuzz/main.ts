@@ -7,6 +7,9 @@
  * than SLOW_MS, or a decoded value with more JS objects than input bytes (+64) counts as a failure.
  * Exits 1 if there were failures.
  *
+ * `npm run fuzz -- --stateful [seconds] [--seed S] [--scenario N] [--per-datagram K] [--datagrams D]` runs
+ * the stateful fuzzer instead (stateful.ts, docs/ikev1-engine.md "Stateful fuzzing").
+ *
  * Node's test runner (`node --test dist/test/`) runs every .js file under a test/ folder, this one included:
  * under the runner (NODE_TEST_CONTEXT set) it returns at once.
  */
