@@ -89,6 +89,13 @@ export class IkeSa {
   readonly outstanding = new Map<number, Outstanding>();
   /** The last message received per message ID, to recognise the peer's retransmissions. */
   readonly lastReceived = new Map<number, Uint8Array>();
+  /**
+   * What we sent in answer to `lastReceived` of the same message ID: only that is sent again when the
+   * peer repeats it. A message of ours that the peer already answered (our Main Mode message 5 once
+   * message 6 came) is not: two peers would otherwise re-send their last messages to each other for
+   * ever after one duplicated datagram.
+   */
+  readonly answers = new Map<number, Uint8Array>();
   /** Message IDs of finished exchanges: a late copy is answered from `outstanding` or dropped. */
   readonly finishedMessageIds = new Set<number>();
   /** Quick Modes in progress, by message ID. */
@@ -247,6 +254,7 @@ export class IkeSa {
     const droppable = (id: number) => id !== 0 && !this.quickModes.has(id);
     trim(this.outstanding, RECENT_EXCHANGES, droppable);
     trim(this.lastReceived, RECENT_EXCHANGES, droppable);
+    trim(this.answers, RECENT_EXCHANGES, droppable);
     if (this.finishedMessageIds.size > FINISHED_IDS) {
       for (const id of this.finishedMessageIds) {
         this.finishedMessageIds.delete(id);

@@ -15,7 +15,7 @@ import {
 import { handleAggressiveMode } from './aggressive-mode.js';
 import type { Ikev1Endpoint } from './endpoint.js';
 import { firstMessage, mainModeMessage3, plainNotify } from './first-message.js';
-import type { IkeSa } from './ike-sa.js';
+import type { IkeSa, Outstanding } from './ike-sa.js';
 import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { handleMainMode } from './main-mode.js';
 import { classifyNattDatagram } from './nat-traversal.js';
@@ -128,17 +128,31 @@ function laterVersion(ep: Ikev1Endpoint, dg: IncomingDatagram, data: Uint8Array)
 function repeated(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Array): boolean {
   const last = sa.lastReceived.get(messageId);
   if (last === undefined || !Buffer.from(last).equals(Buffer.from(data))) return false;
-  const answer = sa.outstanding.get(messageId);
-  if (answer !== undefined) ep.transmit(sa, answer.data);
+  // Only an answer to this very message goes again (RFC 2408 section 5): a message of ours that it
+  // answered stays unsent, or two peers would repeat their last messages to each other for ever.
+  const answer = sa.answers.get(messageId);
+  if (answer !== undefined) ep.transmit(sa, answer);
   // The peer is still there, waiting for us: a half-open exchange stays alive. An established SA
   // learns nothing from a copy anyone could replay, so its DPD clock does not move.
   if (sa.state === 'connecting') sa.lastActivity = ep.now;
   return true;
 }
 
-/** Accepts an authenticated message: remembers it. */
-function accepted(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Array): IncomingResult {
+/**
+ * Accepts an authenticated message: remembers it, and what we sent in answer to it (`before` is the
+ * message of ours the exchange held before this one was handled: unchanged means no answer).
+ */
+function accepted(
+  ep: Ikev1Endpoint,
+  sa: IkeSa,
+  messageId: number,
+  data: Uint8Array,
+  before: Outstanding | undefined,
+): IncomingResult {
   sa.lastReceived.set(messageId, Buffer.from(data));
+  const reply = sa.outstanding.get(messageId);
+  if (reply !== undefined && reply !== before) sa.answers.set(messageId, reply.data);
+  else sa.answers.delete(messageId);
   sa.pruneExchanges();
   sa.lastActivity = ep.now;
   return { kind: 'ike' };
@@ -178,6 +192,7 @@ function phase1Message(
   // moves the exchange on, so a forged one changes nothing (docs/ikev1-engine.md).
   const answering = sa.step === 'mm-wait-2' || sa.step === 'am-wait-2';
   const createdByThis = sa.step === 'mm-wait-1' || sa.step === 'am-wait-1';
+  const before = sa.outstanding.get(0);
   const restore = sa.savePhase1();
   const undo = () => {
     restore();
@@ -237,9 +252,9 @@ function phase1Message(
       ep.lifecycle.removeIkeSa(sa, 'failed', !createdByThis);
       return dropped(result.reason);
     case 'progress':
-      return accepted(ep, sa, 0, data);
+      return accepted(ep, sa, 0, data, before);
     case 'established': {
-      const outcome = accepted(ep, sa, 0, data);
+      const outcome = accepted(ep, sa, 0, data, before);
       ep.lifecycle.established(sa, result.initialContact);
       return outcome;
     }
@@ -261,6 +276,7 @@ function quickModeMessage(
     ep.log('debug', `${sa.quickModes.size} Quick Modes in progress: a new one waits`, sa);
     return dropped('too many Quick Modes in progress');
   }
+  const before = sa.outstanding.get(messageId);
   const decrypted = sa.decrypt(message);
   if (!('payloads' in decrypted)) {
     ep.log('info', 'a Quick Mode message could not be decrypted: dropped', sa);
@@ -296,7 +312,7 @@ function quickModeMessage(
     return dropped(failure.reason);
   }
   followPeer(ep, sa, dg);
-  return accepted(ep, sa, messageId, data);
+  return accepted(ep, sa, messageId, data, before);
 }
 
 function abandonQuickMode(ep: Ikev1Endpoint, sa: IkeSa, messageId: number): void {

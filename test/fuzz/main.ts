@@ -7,6 +7,9 @@
  * than SLOW_MS, or a decoded value with more JS objects than input bytes (+64) counts as a failure.
  * Exits 1 if there were failures.
  *
+ * `npm run fuzz -- --stateful [seconds] [--seed S] [--scenario N] [--per-datagram K] [--datagrams D]` runs
+ * the stateful fuzzer instead (stateful.ts, docs/ikev1-engine.md "Stateful fuzzing").
+ *
  * Node's test runner (`node --test dist/test/`) runs every .js file under a test/ folder, this one included:
  * under the runner (NODE_TEST_CONTEXT set) it returns at once.
  */
@@ -22,7 +25,9 @@ import {
 } from '../../src/codec/message.js';
 import { formatMessage } from '../../src/codec/text.js';
 import { message } from '../codec/arbitraries.js';
+import { mutate, rng } from './bytes.js';
 import { seedCorpus } from './seeds.js';
+import { formatStats, newStats, runStateful } from './stateful.js';
 
 const SLOW_MS = 50;
 
@@ -37,106 +42,6 @@ function nodeCount(v: unknown): number {
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** A small seeded PRNG (xorshift32), so a run is reproducible from FUZZ_SEED. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return { int: (n: number) => (n <= 0 ? 0 : next() % n), next };
-}
-
-type Rng = ReturnType<typeof rng>;
-
-/** Offsets of 16-bit length fields of the payloads (and SA proposals/transforms) of a well-formed message. */
-function lengthFields(b: Uint8Array): number[] {
-  const out: number[] = [];
-  let o = 28;
-  let type = b[16] ?? 0;
-  while (type !== 0 && o + 4 <= b.length && (b[19] ?? 0) % 2 === 0) {
-    const len = ((b[o + 2] ?? 0) << 8) | (b[o + 3] ?? 0);
-    out.push(o + 2);
-    if (type === 1) {
-      let p = o + 12;
-      while (p + 8 <= o + len) {
-        const plen = ((b[p + 2] ?? 0) << 8) | (b[p + 3] ?? 0);
-        out.push(p + 2);
-        let t = p + 8 + (b[p + 6] ?? 0);
-        while (t + 8 <= p + plen) {
-          const tlen = ((b[t + 2] ?? 0) << 8) | (b[t + 3] ?? 0);
-          out.push(t + 2);
-          if (tlen < 8) break;
-          t += tlen;
-        }
-        if (plen < 8) break;
-        p += plen;
-      }
-    }
-    if (len < 4) break;
-    type = b[o] ?? 0;
-    o += len;
-  }
-  return out;
-}
-
-function mutate(r: Rng, input: Uint8Array, other: Uint8Array): Uint8Array {
-  let b = Uint8Array.from(input);
-  const rounds = 1 + r.int(4);
-  for (let k = 0; k < rounds; k++) {
-    const at = r.int(b.length + 1);
-    switch (r.int(9)) {
-      case 0:
-        if (b.length) b[at % b.length] = (b[at % b.length] ?? 0) ^ (1 << r.int(8));
-        break;
-      case 1:
-        if (b.length) b[at % b.length] = [0, 0xff, 0x7f, 0x80, 1, r.int(256)][r.int(6)] ?? 0;
-        break;
-      case 2:
-        b = b.subarray(0, at);
-        break;
-      case 3: {
-        const ins = Uint8Array.from({ length: 1 + r.int(16) }, () => r.int(256));
-        b = Uint8Array.from([...b.subarray(0, at), ...ins, ...b.subarray(at)]);
-        break;
-      }
-      case 4:
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(Math.min(b.length, at + 1 + r.int(16)))]);
-        break;
-      case 5: {
-        const fields = lengthFields(b);
-        const f = fields[r.int(fields.length)];
-        if (f !== undefined) {
-          const cur = ((b[f] ?? 0) << 8) | (b[f + 1] ?? 0);
-          const v = [cur + 1, cur - 1, cur + 4, cur - 4, 0, 3, 0xffff, r.int(0x10000)][r.int(8)] ?? 0;
-          b[f] = (v >> 8) & 0xff;
-          b[f + 1] = v & 0xff;
-        }
-        break;
-      }
-      case 6: {
-        const from = r.int(other.length + 1);
-        b = Uint8Array.from([...b.subarray(0, at), ...other.subarray(from, from + r.int(64))]);
-        break;
-      }
-      case 7: {
-        const from = r.int(b.length + 1);
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(from, from + r.int(32)), ...b.subarray(at)]);
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  // Most of the time keep the header Length right so that the payload decoders are reached.
-  if (b.length >= 28 && r.int(4) !== 0) new DataView(b.buffer, b.byteOffset).setUint32(24, b.length);
-  return b;
 }
 
 interface Stats {
@@ -191,9 +96,53 @@ function check(b: Uint8Array, stats: Stats, failures: string[], label: string): 
   }
 }
 
+/** `--stateful [--seed S] [--scenario N] [--datagrams D] [SECONDS]`: the stateful fuzzer (stateful.ts). */
+function statefulMain(args: string[]): void {
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    args.splice(i, 2);
+    return v === undefined ? undefined : Number(v);
+  };
+  const seed = flag('--seed') ?? Number(process.env.FUZZ_SEED ?? Date.now() % 0x7fffffff);
+  const scenario = flag('--scenario');
+  const datagrams = flag('--datagrams');
+  const perDatagram = flag('--per-datagram') ?? 20;
+  const seconds = Number(args[0] ?? process.env.FUZZ_SECONDS ?? 180);
+  const start = Date.now();
+  console.log(
+    `stateful fuzzer: seed ${seed}, ${scenario === undefined ? `${seconds} s` : `scenario ${scenario}`}${datagrams === undefined ? '' : `, up to ${datagrams} datagrams`}, ${perDatagram} mutants per datagram`,
+  );
+  let nextReport = start + 60_000;
+  const stats = runStateful(
+    seed,
+    {
+      ...(scenario === undefined
+        ? { deadline: start + seconds * 1000 }
+        : { firstScenario: scenario, scenarios: 1 }),
+      ...(datagrams === undefined ? {} : { datagrams }),
+    },
+    newStats(),
+    (st) => {
+      const now = Date.now();
+      if (now < nextReport) return;
+      nextReport += 60_000;
+      console.log(
+        `[${Math.round((now - start) / 1000)} s] ${st.scenarios} scenarios, ${st.datagrams} datagrams (${Math.round(st.datagrams / ((now - start) / 1000))}/s), failures ${st.failures.length}, heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB`,
+      );
+    },
+    perDatagram,
+  );
+  console.log(formatStats(stats, (Date.now() - start) / 1000));
+  if (stats.failures.length > 0) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   if (process.env.NODE_TEST_CONTEXT) return;
-  const seconds = Number(process.argv[2] ?? process.env.FUZZ_SECONDS ?? 180);
+  const args = process.argv.slice(2);
+  if (args[0] === '--stateful') return statefulMain(args.slice(1));
+  const seconds = Number(args[0] ?? process.env.FUZZ_SECONDS ?? 180);
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 0x7fffffff);
   const r = rng(seed);
   const fixtures = join(import.meta.dirname ?? '.', '..', '..', '..', 'test', 'fixtures');
