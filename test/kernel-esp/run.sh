@@ -38,6 +38,9 @@ for a in "$@"; do printf "'%s' " "$(printf '%s' "$a" | sed "s/'/'\\\\''/g")" >> 
 {
   echo "export KESP_RUN_DIR='$T' KESP_KVER='$KVER' KESP_ROOTFS=host"
   for e in "${ENVS[@]}"; do printf "export %s='%s'\n" "${e%%=*}" "$(printf '%s' "${e#*=}" | sed "s/'/'\\\\''/g")"; done
+  # The guest mounts tmpfs on /tmp (and the host's / is read-only over 9p): a working folder that the
+  # guest cannot see (a clone under /tmp, as CI may make) is shared on its own and mounted in place.
+  echo "[ -e '$PWD/package.json' ] || { mkdir -p '$PWD' && mount -t 9p -o trans=virtio,version=9p2000.L,ro work '$PWD'; }"
   echo "cd '$PWD' 2>/dev/null || cd /kesp"
 } > "$T/env"
 
@@ -51,6 +54,8 @@ QEMU=(qemu-system-x86_64 -accel tcg,thread=multi,tb-size=256 -cpu "${KESP_CPU:-m
   -device virtio-9p-pci,fsdev=mods,mount_tag=modules
   -fsdev "local,id=kesp,path=$T,security_model=none"
   -device virtio-9p-pci,fsdev=kesp,mount_tag=kesp
+  -fsdev "local,id=work,path=$PWD,security_model=none,readonly=on,multidevs=remap"
+  -device virtio-9p-pci,fsdev=work,mount_tag=work
   -device virtio-rng-pci)
 
 t0=$(date +%s.%N)
