@@ -28,20 +28,21 @@ function policy(
   };
 }
 
-test('lower priority value wins; equal priorities keep install order; removal by selectors and priority', () => {
+test('lower priority value wins; equal priorities keep install order; one policy per direction and selectors', () => {
   const t = new PolicyTable();
   const flow = packetFlow(udpPacket('10.1.0.5', '10.2.3.4', Buffer.from('x'), [1000, 53]));
   assert.ok(flow);
-  assert.ok(t.add(policy('10.2.0.0/16', 200, 'protect', 1)));
+  assert.equal(t.add(policy('10.2.0.0/16', 200, 'protect', 1)), undefined);
   assert.equal(t.lookup('out', flow)?.template?.reqid, 1);
-  assert.ok(t.add(policy('10.2.3.0/24', 100, 'protect', 2)));
+  assert.equal(t.add(policy('10.2.3.0/24', 100, 'protect', 2)), undefined);
   assert.equal(t.lookup('out', flow)?.template?.reqid, 2);
-  assert.ok(t.add(policy('10.2.3.4/32', 100, 'protect', 3)));
+  assert.equal(t.add(policy('10.2.3.4/32', 100, 'protect', 3)), undefined);
   assert.equal(t.lookup('out', flow)?.template?.reqid, 2, 'same priority: the older one first');
-  assert.equal(t.add(policy('10.2.3.4/32', 100, 'protect', 9)), false, 'an equal policy exists');
+  // The same direction and selectors replace the policy, whatever the priority (XFRM's update).
+  assert.equal(t.add(policy('10.2.3.4/32', 100, 'protect', 9))?.template?.reqid, 3, 'replaced');
   assert.equal(t.lookup('in', flow), undefined);
-  assert.ok(t.remove(policy('10.2.3.0/24', 100, 'drop')));
-  assert.equal(t.lookup('out', flow)?.template?.reqid, 3);
+  assert.ok(t.remove(policy('10.2.3.0/24', 50, 'drop')), 'removal by direction and selectors');
+  assert.equal(t.lookup('out', flow)?.template?.reqid, 9);
   assert.equal(t.remove(policy('10.2.3.0/24', 100, 'drop')), undefined);
   assert.equal(t.all().length, 2);
 });
