@@ -17,15 +17,16 @@ import {
   createNetnsPair,
   ensureTools,
   type NetnsPair,
+  ping,
   run,
   startCapture,
   startCharon,
+  tcpTransfer,
   waitUntil,
 } from './harness/index.js';
 
 const tools = ensureTools(['charon', 'swanctl', 'ip', 'unshare', 'tshark']);
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const TCP = fileURLToPath(new URL('./tcp-transfer.js', import.meta.url));
 const PSK = 'userspace-dataplane-psk-0123456789';
 
 /** ESP proposals, each a child with its own host behind charon (10.2.0.N). */
@@ -83,54 +84,10 @@ secrets {
 `;
 }
 
-/** Pings `to` from namespace `ns`, from address `from` (undefined: the route's preferred source). */
-async function ping(ns: string, from: string | undefined, to: string): Promise<void> {
-  const source = from === undefined ? [] : ['-I', from];
-  const args = ['netns', 'exec', ns, 'ping', '-c', '2', '-i', '0.2', '-W', '3', ...source, to];
-  const r = await run('ip', args, { allowFailure: true });
-  assert.equal(r.code, 0, `ping ${from} -> ${to} in ${ns}:\n${r.stdout}${r.stderr}`);
-}
-
-async function tcp(server: [string, string], client: [string, string], bytes: number): Promise<void> {
-  const [serverNs, serverAddress] = server;
-  const [clientNs, clientAddress] = client;
-  const proc = spawn('ip', [
-    'netns',
-    'exec',
-    serverNs,
-    process.execPath,
-    TCP,
-    'server',
-    serverAddress,
-    '5001',
-  ]);
-  let out = '';
-  proc.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  try {
-    assert.ok(await waitUntil(() => out.includes('listening'), 5000), 'the TCP server listens');
-    const r = await run(
-      'ip',
-      [
-        'netns',
-        'exec',
-        clientNs,
-        process.execPath,
-        TCP,
-        'client',
-        clientAddress,
-        serverAddress,
-        '5001',
-        String(bytes),
-      ],
-      { allowFailure: true },
-    );
-    assert.equal(r.code, 0, `TCP ${clientAddress} -> ${serverAddress}: ${r.stdout}${r.stderr}`);
-    assert.deepEqual(JSON.parse(r.stdout), { ok: true, bytes });
-  } finally {
-    proc.kill();
-  }
+/** Pings `to` from namespace `ns` (from `from`, or the route's preferred source): at least one reply. */
+async function pingOk(ns: string, from: string | undefined, to: string): Promise<void> {
+  const r = await ping(ns, from, to, { count: 2, wait: 3 });
+  assert.ok(r.received > 0, `ping ${from ?? '(route source)'} -> ${to} in ${ns}: ${JSON.stringify(r)}`);
 }
 
 suite('userspace data plane: traffic through ikets <-> charon (kernel-libipsec)', {
@@ -202,8 +159,8 @@ suite('userspace data plane: traffic through ikets <-> charon (kernel-libipsec)'
       const up = await ikets(['up', child, '--timeout', '15']);
       assert.equal(up.code, 0, `${up.stdout}${up.stderr}\n${log}`);
       const host = `10.2.0.${i + 1}`;
-      await ping(a().ns, '10.1.0.1', host);
-      await ping(b().ns, host, '10.1.0.1');
+      await pingOk(a().ns, '10.1.0.1', host);
+      await pingOk(b().ns, host, '10.1.0.1');
       const sas = await charon?.listSas();
       const theirs = sas?.ikeSas.flatMap((s) => s.childSas).find((c) => c.name === child);
       assert.ok(theirs !== undefined, `charon lists ${child}`);
@@ -219,8 +176,8 @@ suite('userspace data plane: traffic through ikets <-> charon (kernel-libipsec)'
       path: join(dir, 'wire.pcapng'),
       filter: 'not arp',
     });
-    await tcp([b().ns, '10.2.0.1'], [a().ns, '10.1.0.1'], 1 << 20);
-    await tcp([a().ns, '10.1.0.1'], [b().ns, '10.2.0.1'], 1 << 20);
+    await tcpTransfer([b().ns, '10.2.0.1'], [a().ns, '10.1.0.1'], 1 << 20);
+    await tcpTransfer([a().ns, '10.1.0.1'], [b().ns, '10.2.0.1'], 1 << 20);
     const file = await capture.stop();
     const count = async (filter: string) => {
       const r = await run('tshark', ['-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
@@ -252,8 +209,8 @@ suite('userspace data plane: traffic through ikets <-> charon (kernel-libipsec)'
       return !sas?.ikeSas.some((s) => s.childSas.some((c) => c.name === 'c1'));
     }, 5000);
     await charon?.initiate('c1');
-    await ping(b().ns, '10.2.0.1', '10.1.0.1');
+    await pingOk(b().ns, '10.2.0.1', '10.1.0.1');
     // No -I: the route ikets installed into its TUN device names 10.1.0.1 as the preferred source.
-    await ping(a().ns, undefined, '10.2.0.1');
+    await pingOk(a().ns, undefined, '10.2.0.1');
   });
 });
