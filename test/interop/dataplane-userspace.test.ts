@@ -6,27 +6,26 @@
 // traffic against an independent implementation. Then a 1 MiB TCP transfer each way, a capture that
 // shows only ESP on the wire, both sides' counters, and charon as the initiator.
 import * as assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, it, suite } from '../support/suite.js';
 import {
   type Charon,
   createNetnsPair,
   ensureTools,
+  type IketsDaemon,
   type NetnsPair,
   ping,
   run,
   startCapture,
   startCharon,
+  startIketsDaemon,
   tcpTransfer,
   waitUntil,
 } from './harness/index.js';
 
 const tools = ensureTools(['charon', 'swanctl', 'ip', 'unshare', 'tshark']);
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const PSK = 'userspace-dataplane-psk-0123456789';
 
 /** ESP proposals, each a child with its own host behind charon (10.2.0.N). */
@@ -95,12 +94,9 @@ suite('userspace data plane: traffic through ikets <-> charon (kernel-libipsec)'
 }, () => {
   let pair: NetnsPair | undefined;
   let charon: Charon | undefined;
-  let daemon: ChildProcess | undefined;
-  let log = '';
+  let daemon: IketsDaemon | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'ikets-dp-'));
-  const control = join(dir, 'ikets.ctl');
-  const ikets = (args: string[]) =>
-    run(process.execPath, [MAIN, ...args, '--control', control], { allowFailure: true });
+  const ikets = (args: string[]) => daemon?.ikets(args) ?? assert.fail('ikets is not running');
   const a = () => pair?.a ?? assert.fail('no namespaces');
   const b = () => pair?.b ?? assert.fail('no namespaces');
 
@@ -116,38 +112,16 @@ suite('userspace data plane: traffic through ikets <-> charon (kernel-libipsec)'
       charon: { install_routes: true },
       swanctl: config('b', pair.b.ipv4, pair.a.ipv4),
     });
-    const file = join(dir, 'swanctl.conf');
-    writeFileSync(file, config('a', pair.a.ipv4, pair.b.ipv4), { mode: 0o600 });
-    daemon = spawn('ip', [
-      'netns',
-      'exec',
-      pair.a.ns,
-      process.execPath,
-      MAIN,
-      'start',
-      '--config',
-      file,
-      '--dataplane',
-      'userspace',
-      '--control',
-      control,
-    ]);
-    daemon.stdout?.on('data', (c: Buffer) => {
-      log += c.toString();
+    daemon = await startIketsDaemon({
+      ns: pair.a.ns,
+      dir,
+      name: 'a',
+      swanctl: config('a', pair.a.ipv4, pair.b.ipv4),
     });
-    daemon.stderr?.on('data', (c: Buffer) => {
-      log += c.toString();
-    });
-    assert.ok(await waitUntil(() => log.includes('control socket'), 10_000), `ikets did not start:\n${log}`);
   });
 
   after(async () => {
-    if (daemon !== undefined && daemon.exitCode === null) {
-      const exited = new Promise((resolve) => daemon?.on('exit', resolve));
-      daemon.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (daemon.exitCode === null) daemon.kill('SIGKILL');
-    }
+    await daemon?.stop();
     await charon?.stop();
     await pair?.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -157,7 +131,7 @@ suite('userspace data plane: traffic through ikets <-> charon (kernel-libipsec)'
     it(`ESP ${esp}: ikets initiates, ping crosses the tunnel both ways`, async () => {
       const child = `c${i + 1}`;
       const up = await ikets(['up', child, '--timeout', '15']);
-      assert.equal(up.code, 0, `${up.stdout}${up.stderr}\n${log}`);
+      assert.equal(up.code, 0, `${up.stdout}${up.stderr}\n${daemon?.log()}`);
       const host = `10.2.0.${i + 1}`;
       await pingOk(a().ns, '10.1.0.1', host);
       await pingOk(b().ns, host, '10.1.0.1');
