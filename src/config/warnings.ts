@@ -13,7 +13,7 @@ export interface ConfigWarning {
 
 const key = (id: IdentityConfig) => `${id.type}:${formatIdentity(id).toLowerCase()}`;
 
-/** The identities a connection's PSK can be looked up with (src/ikev1/identity.ts, findPsk). */
+/** The identities a connection's PSK can be looked up with (src/ikev1/phase1/identity.ts, findPsk). */
 function identities(connection: ConnectionConfig, side: 'local' | 'remote'): IdentityConfig[] | 'any' {
   const id = connection[side].id;
   if (id !== undefined) return [id];
@@ -25,7 +25,7 @@ function identities(connection: ConnectionConfig, side: 'local' | 'remote'): Ide
 
 /**
  * A connection no secret can serve: no secret without ids, and none naming one of its identities
- * (strongSwan's ranking, src/ikev1/identity.ts). Such a connection fails every exchange.
+ * (strongSwan's ranking, src/ikev1/phase1/identity.ts). Such a connection fails every exchange.
  */
 function hasPossibleSecret(config: IketsConfig, connection: ConnectionConfig): boolean {
   const sides = [identities(connection, 'local'), identities(connection, 'remote')];

@@ -4,9 +4,9 @@
  */
 import type { ChildConfig, IkeSecretConfig } from '../config/swanctl.js';
 import type { RandomSource } from '../crypto/index.js';
-import type { ChildSa, ChildSaTable } from './child-sa-table.js';
-import type { IkeSa } from './ike-sa.js';
-import type { QuickModeExchange } from './quick-mode-common.js';
+import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
+import type { ChildSa, ChildSaTable } from './sa/child-sa-table.js';
+import type { IkeSa } from './sa/ike-sa.js';
 import type { EndpointEvent, LogLevel } from './types.js';
 
 export interface EngineSettings {

@@ -6,17 +6,17 @@
  */
 import type { ChildConfig, IketsConfig } from '../config/swanctl.js';
 import { cryptoRandom, type RandomSource } from '../crypto/index.js';
-import { type ChildSa, ChildSaTable } from './child-sa-table.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
-import type { IkeSa } from './ike-sa.js';
-import { IkeSaTable } from './ike-sa-table.js';
 import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
-import { MainModeOffers } from './main-mode-offers.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
-import type { QuickModeExchange } from './quick-mode-common.js';
-import { SaTimers } from './sa-timers.js';
+import { MainModeOffers } from './phase1/main-mode-offers.js';
+import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
+import { type ChildSa, ChildSaTable } from './sa/child-sa-table.js';
+import type { IkeSa } from './sa/ike-sa.js';
+import { IkeSaTable } from './sa/ike-sa-table.js';
+import { SaTimers } from './sa/sa-timers.js';
 import type {
   Address,
   ChildSaInfo,

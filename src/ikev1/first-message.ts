@@ -7,14 +7,14 @@
  * (RFC 2409 section 5.4), so it creates its SA at once, in a bound of its own.
  */
 import { ExchangeType, encodeMessage, type Message, NotifyType, type Payload } from '../codec/index.js';
-import { connectionsFor } from './connection-select.js';
 import type { Ikev1Endpoint } from './endpoint.js';
-import { IkeSa } from './ike-sa.js';
 import type { IncomingResult } from './incoming.js';
-import { mainModeMessage2 } from './main-mode.js';
-import { MainModeOffers } from './main-mode-offers.js';
-import { findPayload, payloadBody, peerVendorIds } from './phase1-common.js';
-import { invalidIsakmpSpi, type Phase1Suite, phase1Suites, selectPhase1 } from './phase1-proposal.js';
+import { connectionsFor } from './phase1/connection-select.js';
+import { mainModeMessage2 } from './phase1/main-mode.js';
+import { MainModeOffers } from './phase1/main-mode-offers.js';
+import { findPayload, payloadBody, peerVendorIds } from './phase1/phase1-common.js';
+import { invalidIsakmpSpi, type Phase1Suite, phase1Suites, selectPhase1 } from './phase1/phase1-proposal.js';
+import { IkeSa } from './sa/ike-sa.js';
 import type { IncomingDatagram } from './types.js';
 
 const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });

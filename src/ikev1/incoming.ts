@@ -12,17 +12,17 @@ import {
   type Payload,
   tryDecodeMessage,
 } from '../codec/index.js';
-import { handleAggressiveMode } from './aggressive-mode.js';
 import type { Ikev1Endpoint } from './endpoint.js';
 import { firstMessage, mainModeMessage3, plainNotify } from './first-message.js';
-import type { IkeSa, Outstanding } from './ike-sa.js';
 import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
-import { handleMainMode } from './main-mode.js';
 import { classifyNattDatagram } from './nat-traversal.js';
-import type { Phase1Result } from './phase1-outcome.js';
-import type { QuickModeRefusal } from './quick-mode-common.js';
-import { handleQuickMode2 } from './quick-mode-initiator.js';
-import { handleQuickMode1, handleQuickMode3 } from './quick-mode-responder.js';
+import { handleAggressiveMode } from './phase1/aggressive-mode.js';
+import { handleMainMode } from './phase1/main-mode.js';
+import type { Phase1Result } from './phase1/phase1-outcome.js';
+import type { QuickModeRefusal } from './quick-mode/quick-mode-common.js';
+import { handleQuickMode2 } from './quick-mode/quick-mode-initiator.js';
+import { handleQuickMode1, handleQuickMode3 } from './quick-mode/quick-mode-responder.js';
+import type { IkeSa, Outstanding } from './sa/ike-sa.js';
 import type { IncomingDatagram } from './types.js';
 
 export interface IncomingResult {

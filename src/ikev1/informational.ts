@@ -14,11 +14,11 @@ import {
   ProtocolId,
 } from '../codec/index.js';
 import { equalMacs, informationalHash } from '../crypto/index.js';
-import type { ChildSa } from './child-sa-table.js';
 import type { ExchangeContext } from './context.js';
-import type { IkeSa } from './ike-sa.js';
-import { afterHash, newMessageId } from './quick-mode-common.js';
-import { quickModeRefused, refusedQuickMode } from './quick-mode-initiator.js';
+import { afterHash, newMessageId } from './quick-mode/quick-mode-common.js';
+import { quickModeRefused, refusedQuickMode } from './quick-mode/quick-mode-initiator.js';
+import type { ChildSa } from './sa/child-sa-table.js';
+import type { IkeSa } from './sa/ike-sa.js';
 
 const INFORMATIONAL = ExchangeType.INFORMATIONAL;
 

@@ -5,18 +5,18 @@
  */
 import { formatIdentity } from '../config/identity.js';
 import type { ConnectionConfig } from '../config/swanctl.js';
-import { startAggressiveMode } from './aggressive-mode.js';
-import type { ChildSa } from './child-sa-table.js';
-import { localAddressOf, remoteAddressOf } from './connection-select.js';
 import type { Ikev1Endpoint } from './endpoint.js';
-import { IkeSa } from './ike-sa.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
-import { startMainMode } from './main-mode.js';
-import { localIdentity } from './phase1-common.js';
-import { phase1Suites, suiteName } from './phase1-proposal.js';
-import { DEFAULT_SA_LIFETIME } from './quick-mode-common.js';
-import { startQuickMode } from './quick-mode-initiator.js';
-import { Rekeying } from './rekeying.js';
+import { startAggressiveMode } from './phase1/aggressive-mode.js';
+import { localAddressOf, remoteAddressOf } from './phase1/connection-select.js';
+import { startMainMode } from './phase1/main-mode.js';
+import { localIdentity } from './phase1/phase1-common.js';
+import { phase1Suites, suiteName } from './phase1/phase1-proposal.js';
+import { DEFAULT_SA_LIFETIME } from './quick-mode/quick-mode-common.js';
+import { startQuickMode } from './quick-mode/quick-mode-initiator.js';
+import type { ChildSa } from './sa/child-sa-table.js';
+import { IkeSa } from './sa/ike-sa.js';
+import { Rekeying } from './sa/rekeying.js';
 import type { DeleteReason, IkeSaInfo } from './types.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);

@@ -21,8 +21,8 @@ import {
   quickModeHash2,
   quickModeHash3,
 } from '../../src/crypto/index.js';
-import type { IkeSa } from '../../src/ikev1/ike-sa.js';
-import { payloadBody } from '../../src/ikev1/phase1-common.js';
+import { payloadBody } from '../../src/ikev1/phase1/phase1-common.js';
+import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
 import { mutate, type Rng } from './bytes.js';
 
 const PHASE1 = new Set<number>([ExchangeType.IDENTITY_PROTECTION, ExchangeType.AGGRESSIVE]);

@@ -17,8 +17,8 @@ import {
   type Payload,
 } from '../../src/codec/index.js';
 import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { IkeSa } from '../../src/ikev1/ike-sa.js';
 import { isakmpNotify, sendInformational } from '../../src/ikev1/informational.js';
+import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
 import type { IncomingDatagram, Transmit } from '../../src/ikev1/types.js';
 import { makePair, type PeerOptions } from '../ikev1/peers.js';
 import { mutate, type Rng, rng } from './bytes.js';

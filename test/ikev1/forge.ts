@@ -17,7 +17,7 @@ import {
 } from '../../src/codec/index.js';
 import { encryptBody } from '../../src/crypto/index.js';
 import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { IkeSa } from '../../src/ikev1/ike-sa.js';
+import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
 import type { Address, IncomingDatagram } from '../../src/ikev1/types.js';
 
 export const ATTACKER: Address = { address: '203.0.113.66', port: 500 };

@@ -15,7 +15,7 @@ import {
   tvAttribute,
 } from '../../src/codec/index.js';
 import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { IkeSa } from '../../src/ikev1/ike-sa.js';
+import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
 import type { IncomingDatagram } from '../../src/ikev1/types.js';
 import {
   ATTACKER,

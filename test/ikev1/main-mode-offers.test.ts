@@ -2,8 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { type MainModeOffer, MainModeOffers, OFFER_OVERHEAD } from '../../src/ikev1/main-mode-offers.js';
-import { phase1Suites } from '../../src/ikev1/phase1-proposal.js';
+import {
+  type MainModeOffer,
+  MainModeOffers,
+  OFFER_OVERHEAD,
+} from '../../src/ikev1/phase1/main-mode-offers.js';
+import { phase1Suites } from '../../src/ikev1/phase1/phase1-proposal.js';
 
 const connection = parseSwanctlConfig(`connections { gw { version = 1
   proposals = aes128-sha256-x25519

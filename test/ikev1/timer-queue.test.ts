@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { IkeSa } from '../../src/ikev1/ike-sa.js';
-import { TimerQueue } from '../../src/ikev1/timer-queue.js';
+import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
+import { TimerQueue } from '../../src/ikev1/sa/timer-queue.js';
 
 const op = fc.oneof(
   fc.record({

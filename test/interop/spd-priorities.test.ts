@@ -4,7 +4,7 @@
 // (strongSwan's get_priority). Skips without root or strongSwan.
 import * as assert from 'node:assert/strict';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { selectorOf } from '../../src/ikev1/traffic-selectors.js';
+import { selectorOf } from '../../src/ikev1/quick-mode/traffic-selectors.js';
 import { childPolicies, coveringPrefix } from '../../src/spd/index.js';
 import { after, before, it, suite } from '../support/suite.js';
 import {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { formatSelector } from '../../src/ikev1/traffic-selectors.js';
+import { formatSelector } from '../../src/ikev1/quick-mode/traffic-selectors.js';
 import { coveringPrefix, formatSpdSelector, parseSelector, policyPriority } from '../../src/spd/index.js';
 
 const v4 = (a: string) => parseSelector(a) ?? assert.fail(`cannot parse ${a}`);

@@ -11,10 +11,10 @@
  * (EngineSettings.aggressivePskResponder, `ikets start --aggressive-psk`; incoming.ts), and answers an
  * identity it does not know exactly as one it knows.
  */
-import { ExchangeType, type IdentificationPayload, type Message, type Payload } from '../codec/index.js';
-import type { ExchangeContext } from './context.js';
+import { ExchangeType, type IdentificationPayload, type Message, type Payload } from '../../codec/index.js';
+import type { ExchangeContext } from '../context.js';
+import type { IkeSa } from '../sa/ike-sa.js';
 import { identityOf } from './identity.js';
-import type { IkeSa } from './ike-sa.js';
 import {
   acceptPeerId,
   derivePhase1Keys,

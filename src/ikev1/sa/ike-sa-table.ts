@@ -4,9 +4,9 @@
  * message maps to the same SA and the responder can recognise it.
  */
 import { createHmac } from 'node:crypto';
-import type { RandomSource } from '../crypto/index.js';
+import type { RandomSource } from '../../crypto/index.js';
+import type { Address } from '../types.js';
 import type { IkeSa } from './ike-sa.js';
-import type { Address } from './types.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 

@@ -5,9 +5,9 @@
  * deadline (its own timers and its children's); the TimerQueue orders them, so the endpoint never
  * scans every SA to find the next timer or the due ones.
  */
-import type { Ikev1Endpoint } from './endpoint.js';
+import type { Ikev1Endpoint } from '../endpoint.js';
+import { sendRuThere } from '../informational.js';
 import type { IkeSa } from './ike-sa.js';
-import { sendRuThere } from './informational.js';
 import { TimerQueue } from './timer-queue.js';
 
 export class SaTimers {

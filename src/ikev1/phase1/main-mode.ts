@@ -16,9 +16,9 @@ import {
   type Payload,
   type SaPayload,
   type Transform,
-} from '../codec/index.js';
-import type { ExchangeContext } from './context.js';
-import type { IkeSa } from './ike-sa.js';
+} from '../../codec/index.js';
+import type { ExchangeContext } from '../context.js';
+import type { IkeSa } from '../sa/ike-sa.js';
 import {
   acceptPeerId,
   derivePhase1Keys,

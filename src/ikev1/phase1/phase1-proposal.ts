@@ -17,7 +17,7 @@ import {
   type SaPayload,
   type Transform,
   tvAttribute,
-} from '../codec/index.js';
+} from '../../codec/index.js';
 import {
   type DhTransform,
   dhTransformById,
@@ -28,7 +28,7 @@ import {
   ikeHashById,
   ikev1Suites,
   parseProposals,
-} from '../crypto/index.js';
+} from '../../crypto/index.js';
 
 /** One phase 1 transform, typed: what both sides agree on. */
 export interface Phase1Suite {

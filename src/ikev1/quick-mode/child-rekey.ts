@@ -14,8 +14,8 @@
  * A "child" here is what the pairs share: the connection, the peer, the child's configuration and
  * its traffic selectors. Only one Quick Mode per child is ever in flight from our side.
  */
-import type { ChildSa } from './child-sa-table.js';
-import type { IkeSa } from './ike-sa.js';
+import type { ChildSa } from '../sa/child-sa-table.js';
+import type { IkeSa } from '../sa/ike-sa.js';
 import type { QuickModeExchange } from './quick-mode-common.js';
 import { formatSelector } from './traffic-selectors.js';
 

@@ -12,8 +12,8 @@ import {
   parseIpv4,
   parseIpv6,
   prefixLengthOfMask,
-} from '../codec/index.js';
-import type { TrafficSelectorConfig } from '../config/traffic-selector.js';
+} from '../../codec/index.js';
+import type { TrafficSelectorConfig } from '../../config/traffic-selector.js';
 
 export interface TrafficSelector {
   readonly family: 4 | 6;

@@ -2,7 +2,7 @@
  * What both roles of Quick Mode (RFC 2409 section 5.5) share: the exchange record, HASH helpers,
  * KEYMAT per SA and direction, and turning the result into installed IPsec SAs.
  */
-import { decodeAttributes } from '../codec/attributes.js';
+import { decodeAttributes } from '../../codec/attributes.js';
 import {
   attributeNumber,
   ExchangeType,
@@ -12,15 +12,15 @@ import {
   type NotificationPayload,
   NotifyType,
   type Payload,
-} from '../codec/index.js';
-import type { ChildConfig } from '../config/swanctl.js';
-import { type DhKeyPair, deriveSaKeys, saKeyLengths } from '../crypto/index.js';
-import type { ChildSa } from './child-sa-table.js';
-import type { ExchangeContext } from './context.js';
-import type { IkeSa } from './ike-sa.js';
+} from '../../codec/index.js';
+import type { ChildConfig } from '../../config/swanctl.js';
+import { type DhKeyPair, deriveSaKeys, saKeyLengths } from '../../crypto/index.js';
+import type { ExchangeContext } from '../context.js';
+import type { ChildSa } from '../sa/child-sa-table.js';
+import type { IkeSa } from '../sa/ike-sa.js';
+import type { IpsecProtocol } from '../types.js';
 import { type Phase2Transform, protocolId, transformName } from './phase2-proposal.js';
 import { formatSelector, type TrafficSelector } from './traffic-selectors.js';
-import type { IpsecProtocol } from './types.js';
 
 export const QUICK_MODE = ExchangeType.QUICK_MODE;
 

@@ -17,7 +17,7 @@ import {
   type SaPayload,
   type Transform,
   tvAttribute,
-} from '../codec/index.js';
+} from '../../codec/index.js';
 import {
   ahTransformById,
   authAlgorithmById,
@@ -28,9 +28,9 @@ import {
   type IntegrityTransform,
   ikev1Suites,
   parseProposals,
-} from '../crypto/index.js';
-import { decodeEncapsulationMode } from './nat-traversal.js';
-import type { IpsecProtocol } from './types.js';
+} from '../../crypto/index.js';
+import { decodeEncapsulationMode } from '../nat-traversal.js';
+import type { IpsecProtocol } from '../types.js';
 
 /** One transform of one protocol: the algorithms an IPsec SA uses. */
 export interface Phase2Transform {

@@ -5,14 +5,14 @@
  * ISAKMP SAs from simultaneous initiation deleted once they carry no CHILD SA.
  */
 
-import type { Payload } from '../codec/index.js';
-import { ownQuickModeFor, sameBundle, supersededBy } from './child-rekey.js';
+import type { Payload } from '../../codec/index.js';
+import type { Ikev1Endpoint } from '../endpoint.js';
+import { sendInformational } from '../informational.js';
+import { ownQuickModeFor, sameBundle, supersededBy } from '../quick-mode/child-rekey.js';
+import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
+import { startQuickMode } from '../quick-mode/quick-mode-initiator.js';
 import type { ChildSa } from './child-sa-table.js';
-import type { Ikev1Endpoint } from './endpoint.js';
 import type { IkeSa } from './ike-sa.js';
-import { sendInformational } from './informational.js';
-import type { QuickModeExchange } from './quick-mode-common.js';
-import { startQuickMode } from './quick-mode-initiator.js';
 
 /**
  * An ISAKMP SA that never carried a CHILD SA is not taken for a duplicate before this: a new one

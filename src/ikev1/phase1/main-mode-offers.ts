@@ -18,10 +18,10 @@
  * at 20,000 a second and the default bounds (about 30,000 records), 1.5 s, hundreds of round trips of a legitimate peer.
  * Nothing a spoofed message 1 causes reaches the ISAKMP SAs (docs/ikev1-engine.md).
  */
-import type { ConnectionConfig } from '../config/swanctl.js';
-import type { NatTraversalVariant } from './nat-traversal.js';
+import type { ConnectionConfig } from '../../config/swanctl.js';
+import type { NatTraversalVariant } from '../nat-traversal.js';
+import type { Address } from '../types.js';
 import type { Phase1Suite } from './phase1-proposal.js';
-import type { Address } from './types.js';
 
 export interface MainModeOffer {
   readonly connection: ConnectionConfig;

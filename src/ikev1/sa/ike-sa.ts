@@ -12,13 +12,13 @@ import {
   type IdentificationPayload,
   type Message,
   type Payload,
-} from '../codec/index.js';
-import type { ConnectionConfig } from '../config/swanctl.js';
-import type { DhKeyPair, IsakmpCipher, Skeyid } from '../crypto/index.js';
-import type { NatTraversalVariant } from './nat-traversal.js';
-import type { Phase1Suite } from './phase1-proposal.js';
-import type { QuickModeExchange } from './quick-mode-common.js';
-import type { Address, IkeSaState } from './types.js';
+} from '../../codec/index.js';
+import type { ConnectionConfig } from '../../config/swanctl.js';
+import type { DhKeyPair, IsakmpCipher, Skeyid } from '../../crypto/index.js';
+import type { NatTraversalVariant } from '../nat-traversal.js';
+import type { Phase1Suite } from '../phase1/phase1-proposal.js';
+import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
+import type { Address, IkeSaState } from '../types.js';
 
 /** Where a phase 1 exchange stands; named after the next message expected. */
 export type Phase1Step =

@@ -2,10 +2,10 @@
  * The IPsec SAs an endpoint negotiated, by inbound SPI, and the SPIs it has handed out for Quick
  * Modes still in progress, so every inbound SPI is unique (RFC 4301 section 4.1).
  */
-import type { ChildConfig } from '../config/swanctl.js';
-import type { RandomSource } from '../crypto/index.js';
+import type { ChildConfig } from '../../config/swanctl.js';
+import type { RandomSource } from '../../crypto/index.js';
+import type { ChildSaInfo } from '../types.js';
 import type { IkeSa } from './ike-sa.js';
-import type { ChildSaInfo } from './types.js';
 
 export interface ChildSa {
   info: ChildSaInfo;

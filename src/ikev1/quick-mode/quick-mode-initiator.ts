@@ -5,14 +5,15 @@
  *                           <--  HDR*, HASH(2), SA, Nr [, KE ] [, IDci, IDcr ] [, N(RESPONDER-LIFETIME)]
  *   HDR*, HASH(3)                                                          -->
  */
-import type { IdentificationPayload, Message, NotificationPayload, Payload } from '../codec/index.js';
-import { EncapsulationMode, NotifyType } from '../codec/index.js';
-import type { ChildConfig } from '../config/swanctl.js';
-import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../crypto/index.js';
-import type { ExchangeContext } from './context.js';
-import type { IkeSa } from './ike-sa.js';
-import { udpEncapsulationMode } from './nat-traversal.js';
-import { natDetected } from './phase1-common.js';
+import type { IdentificationPayload, Message, NotificationPayload, Payload } from '../../codec/index.js';
+import { EncapsulationMode, NotifyType } from '../../codec/index.js';
+import type { ChildConfig } from '../../config/swanctl.js';
+import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../../crypto/index.js';
+import type { ExchangeContext } from '../context.js';
+import { udpEncapsulationMode } from '../nat-traversal.js';
+import { natDetected } from '../phase1/phase1-common.js';
+import type { IkeSa } from '../sa/ike-sa.js';
+import type { IpsecProtocol } from '../types.js';
 import {
   type Phase2Offer,
   parsePhase2Transform,
@@ -42,7 +43,6 @@ import {
   selectorOfPayload,
   selectorPayload,
 } from './traffic-selectors.js';
-import type { IpsecProtocol } from './types.js';
 
 interface InitiatorQuickMode extends QuickModeExchange {
   readonly offers: readonly Phase2Offer[];

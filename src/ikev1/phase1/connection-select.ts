@@ -3,8 +3,8 @@
  * one whose local and remote addresses and local port match, the most specific first, as
  * strongSwan's config lookup ranks them.
  */
-import type { ConnectionConfig, IketsConfig } from '../config/swanctl.js';
-import type { Address } from './types.js';
+import type { ConnectionConfig, IketsConfig } from '../../config/swanctl.js';
+import type { Address } from '../types.js';
 
 function addressScore(configured: readonly string[], address: string): number {
   if (configured.includes(address)) return 2;

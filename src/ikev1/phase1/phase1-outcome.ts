@@ -1,7 +1,7 @@
 /** How processing a phase 1 message ended, and the NAT-T port float (RFC 3947 section 4). */
-import type { NotifyType } from '../codec/index.js';
-import type { ExchangeContext } from './context.js';
-import type { IkeSa } from './ike-sa.js';
+import type { NotifyType } from '../../codec/index.js';
+import type { ExchangeContext } from '../context.js';
+import type { IkeSa } from '../sa/ike-sa.js';
 
 export type Phase1Result =
   | { readonly kind: 'progress' }

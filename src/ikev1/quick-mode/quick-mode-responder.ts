@@ -4,12 +4,13 @@
  * HASH(3) arrives, since nothing else acknowledges message 2) and installs the SAs on HASH(3).
  */
 
-import type { IdentificationPayload, Message, Payload, SaPayload, Transform } from '../codec/index.js';
-import type { ChildConfig } from '../config/swanctl.js';
-import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../crypto/index.js';
+import type { IdentificationPayload, Message, Payload, SaPayload, Transform } from '../../codec/index.js';
+import type { ChildConfig } from '../../config/swanctl.js';
+import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../../crypto/index.js';
+import type { ExchangeContext } from '../context.js';
+import type { IkeSa } from '../sa/ike-sa.js';
+import type { IpsecProtocol } from '../types.js';
 import { rekeyedByPeer, sameBundle } from './child-rekey.js';
-import type { ExchangeContext } from './context.js';
-import type { IkeSa } from './ike-sa.js';
 import {
   type ParsedPhase2Transform,
   parsePhase2Transform,
@@ -37,7 +38,6 @@ import {
   selectorOfPayload,
   type TrafficSelector,
 } from './traffic-selectors.js';
-import type { IpsecProtocol } from './types.js';
 
 export function handleQuickMode1(
   sa: IkeSa,

@@ -4,9 +4,9 @@
  * are found for a pair of identities.
  */
 import { isIPv4 } from 'node:net';
-import type { IdentificationData, IdentificationPayload } from '../codec/index.js';
-import { formatIdentity, type IdentityConfig } from '../config/identity.js';
-import type { IkeSecretConfig } from '../config/swanctl.js';
+import type { IdentificationData, IdentificationPayload } from '../../codec/index.js';
+import { formatIdentity, type IdentityConfig } from '../../config/identity.js';
+import type { IkeSecretConfig } from '../../config/swanctl.js';
 
 /** The identity of an address, as strongSwan uses when `id` is not configured. */
 export function addressIdentity(address: string): IdentityConfig {

@@ -8,8 +8,8 @@ import {
   NotifyType,
   type Payload,
   vendorIdBytes,
-} from '../codec/index.js';
-import { formatIdentity, type IdentityConfig } from '../config/identity.js';
+} from '../../codec/index.js';
+import { formatIdentity, type IdentityConfig } from '../../config/identity.js';
 import {
   deriveKa,
   deriveSkeyid,
@@ -20,17 +20,17 @@ import {
   IvState,
   phase1Cipher,
   phase1Iv,
-} from '../crypto/index.js';
-import type { ExchangeContext } from './context.js';
-import { addressIdentity, findPsk, identificationPayload, identityOf, sameIdentity } from './identity.js';
-import type { IkeSa } from './ike-sa.js';
+} from '../../crypto/index.js';
+import type { ExchangeContext } from '../context.js';
 import {
   detectNat,
   type NatTraversalVariant,
   natDPayloads,
   natTraversalVendorIds,
   peerNatTraversal,
-} from './nat-traversal.js';
+} from '../nat-traversal.js';
+import type { IkeSa } from '../sa/ike-sa.js';
+import { addressIdentity, findPsk, identificationPayload, identityOf, sameIdentity } from './identity.js';
 import { fail, type Phase1Result } from './phase1-outcome.js';
 
 /** Our Vendor IDs: NAT-T (RFC 3947 section 3.1) and DPD (RFC 3706 section 5.1). */
