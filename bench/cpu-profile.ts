@@ -33,7 +33,7 @@ function ownCategory(frame: CallFrame): string | undefined {
   if (f === '(program)') return '(program: native, not attributed by V8)';
   if (f === '(root)') return 'other';
   if (url === '') return undefined;
-  if (url.includes('/dataplane/userspace/tun-device') || url.includes('/dataplane/userspace/libc'))
+  if (url.includes('/dataplane/userspace/tun-device') || url.includes('/dataplane/libc'))
     return 'TUN read/write (koffi)';
   if (url.includes('koffi')) return 'TUN read/write (koffi)';
   if (url.includes('crypto')) return 'node:crypto';

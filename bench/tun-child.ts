@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { read as fsRead, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { libc, O_CLOEXEC, O_NONBLOCK, O_RDWR } from '../src/dataplane/userspace/libc.js';
+import { libc, O_CLOEXEC, O_NONBLOCK, O_RDWR } from '../src/dataplane/libc.js';
 import { LinuxRouting } from '../src/dataplane/userspace/routing-linux.js';
 import { TunDevice } from '../src/dataplane/userspace/tun-device.js';
 import { ipv4Udp } from '../test/dataplane/packets.js';

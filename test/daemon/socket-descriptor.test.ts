@@ -7,7 +7,7 @@ import { createSocket } from 'node:dgram';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { socketDescriptor } from '../../src/daemon/udp.js';
-import { libc } from '../../src/dataplane/userspace/libc.js';
+import { libc } from '../../src/dataplane/libc.js';
 import { enlargeReceiveBuffer } from '../../src/dataplane/userspace/routing-linux.js';
 
 const SOL_SOCKET = 1;

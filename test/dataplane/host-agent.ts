@@ -13,7 +13,7 @@ import { isIPv6 } from 'node:net';
 import { createInterface } from 'node:readline';
 import { socketDescriptor } from '../../src/daemon/udp.js';
 import { DataplaneError, type Selector } from '../../src/dataplane/backend.js';
-import { libc } from '../../src/dataplane/userspace/libc.js';
+import { libc } from '../../src/dataplane/libc.js';
 import { openLinuxHost } from '../../src/dataplane/userspace/linux-host.js';
 import { LinuxRouting, routeSource } from '../../src/dataplane/userspace/routing-linux.js';
 import { TunDevice } from '../../src/dataplane/userspace/tun-device.js';

@@ -12,9 +12,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { socketDescriptor as socketFd } from '../../src/daemon/udp.js';
 import type { PolicyParams, Selector } from '../../src/dataplane/backend.js';
-import { libc } from '../../src/dataplane/kernel/libc.js';
 import { XfrmBackend } from '../../src/dataplane/kernel/xfrm-backend.js';
 import { SOL_UDP, UDP_ENCAP, UDP_ENCAP_ESPINUDP } from '../../src/dataplane/kernel/xfrm-constants.js';
+import { libc } from '../../src/dataplane/libc.js';
 import { inNetns } from './kernel-guest/netns.js';
 
 const NS = `ikets-xfrm-${process.pid}`;
@@ -261,8 +261,8 @@ else
         assert.equal(listed.match(/socket in priority 0/g)?.length, 2, listed);
         assert.equal(listed.match(/socket out priority 0/g)?.length, 2, listed);
         assert.doesNotMatch(listed, /tmpl|block/);
-        assert.equal(libc().getsockoptInt(nattFd, SOL_UDP, UDP_ENCAP), UDP_ENCAP_ESPINUDP);
-        assert.equal(libc().getsockoptInt(ikeFd, SOL_UDP, UDP_ENCAP), 0);
+        assert.equal(libc().getsockoptInt(nattFd, SOL_UDP, UDP_ENCAP).value, UDP_ENCAP_ESPINUDP);
+        assert.equal(libc().getsockoptInt(ikeFd, SOL_UDP, UDP_ENCAP).value, 0);
         const v6 = await inNetns(
           NS,
           () =>
@@ -281,7 +281,7 @@ else
           2,
           listed6,
         );
-        assert.equal(libc().getsockoptInt(v6Fd, SOL_UDP, UDP_ENCAP), undefined, 'closed socket');
+        assert.equal(libc().getsockoptInt(v6Fd, SOL_UDP, UDP_ENCAP).value, undefined, 'closed socket');
         await assert.rejects(backend.bypassSocket({ fd: 1_000_000, family: 4, natt: false }), {
           code: 'ERR_DATAPLANE_IO',
         });

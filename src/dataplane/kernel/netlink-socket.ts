@@ -5,7 +5,7 @@
  * with a receive timeout so close() never waits long.
  */
 import { DataplaneError } from '../backend.js';
-import { type Libc, libc } from './libc.js';
+import { type Libc, libc } from '../libc.js';
 import { errorOf, type ParsedMessage, parseMessages } from './netlink.js';
 import { AF_NETLINK, NETLINK_XFRM, XfrmGroup } from './xfrm-constants.js';
 
@@ -52,9 +52,8 @@ function timeval(ms: number): Buffer {
 }
 
 function openSocket(c: Libc, groups: number): number {
-  const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_XFRM);
+  const { result: fd, errno } = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_XFRM);
   if (fd < 0) {
-    const errno = c.errno();
     if (errno === 93 || errno === 97 || errno === 22)
       throw new DataplaneError('ERR_DATAPLANE_UNSUPPORTED', 'the kernel has no XFRM netlink (xfrm_user)');
     throw errnoError(errno, 'socket(AF_NETLINK, NETLINK_XFRM)');
@@ -62,10 +61,10 @@ function openSocket(c: Libc, groups: number): number {
   const address = Buffer.alloc(12); // struct sockaddr_nl: family, pad, port id (0: the kernel picks), groups
   address.writeUInt16LE(AF_NETLINK, 0);
   address.writeUInt32LE(groups, 8);
-  if (c.bind(fd, address, address.length) < 0) {
-    const errno = c.errno();
+  const bound = c.bind(fd, address, address.length);
+  if (bound.result < 0) {
     c.close(fd);
-    throw errnoError(errno, 'bind(NETLINK_XFRM)');
+    throw errnoError(bound.errno, 'bind(NETLINK_XFRM)');
   }
   return fd;
 }

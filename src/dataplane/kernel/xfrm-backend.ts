@@ -17,7 +17,7 @@ import {
   type SaCounters,
   type SaId,
 } from '../backend.js';
-import { libc } from './libc.js';
+import { libc } from '../libc.js';
 import type { ParsedMessage } from './netlink.js';
 import { errnoError, XfrmSocket } from './netlink-socket.js';
 import {
@@ -220,14 +220,15 @@ export class XfrmBackend implements DataplaneBackend {
     const [level, option] = socket.family === 4 ? [SOL_IP, IP_XFRM_POLICY] : [SOL_IPV6, IPV6_XFRM_POLICY];
     for (const direction of ['out', 'in'] as const) {
       const policy = socketBypassPolicy(socket.family, direction);
-      if (c.setsockopt(socket.fd, level, option, policy, SIZEOF.userpolicyInfo) < 0)
-        throw errnoError(c.errno(), `setsockopt(fd ${socket.fd}, XFRM_POLICY ${direction})`);
+      const set = c.setsockopt(socket.fd, level, option, policy, SIZEOF.userpolicyInfo);
+      if (set.result < 0)
+        throw errnoError(set.errno, `setsockopt(fd ${socket.fd}, XFRM_POLICY ${direction})`);
     }
     if (socket.natt) {
       const value = Buffer.alloc(4);
       value.writeInt32LE(UDP_ENCAP_ESPINUDP, 0);
-      if (c.setsockopt(socket.fd, SOL_UDP, UDP_ENCAP, value, 4) < 0)
-        throw errnoError(c.errno(), `setsockopt(fd ${socket.fd}, UDP_ENCAP)`);
+      const set = c.setsockopt(socket.fd, SOL_UDP, UDP_ENCAP, value, 4);
+      if (set.result < 0) throw errnoError(set.errno, `setsockopt(fd ${socket.fd}, UDP_ENCAP)`);
     }
   }
 

@@ -15,8 +15,8 @@ import { spawn } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { addressNumber, coveringPrefix, selectorContains } from '../../spd/selector.js';
 import { DataplaneError, type Selector } from '../backend.js';
+import { Errno, libc } from '../libc.js';
 import type { HostRouting } from './host.js';
-import { Errno, libc } from './libc.js';
 
 export const DEFAULT_ROUTING_TABLE = 220;
 export const DEFAULT_RULE_PRIORITY = 220;

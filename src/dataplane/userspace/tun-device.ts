@@ -12,8 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { DataplaneError } from '../backend.js';
+import { Errno, type FdPoller, type Libc, libc, O_CLOEXEC, O_NONBLOCK, O_RDWR } from '../libc.js';
 import type { PacketDevice } from './host.js';
-import { Errno, type FdPoller, type Libc, libc, O_CLOEXEC, O_NONBLOCK, O_RDWR } from './libc.js';
 
 /** linux/if_tun.h */
 const TUNSETIFF = 0x400454ca; // _IOW('T', 202, int)

@@ -4,13 +4,13 @@
  * original one. Test-only: the guest program drives both ends of a tunnel from one process.
  */
 import { closeSync, openSync } from 'node:fs';
-import { libc } from '../../../src/dataplane/kernel/libc.js';
+import { libc } from '../../../src/dataplane/libc.js';
 
 const CLONE_NEWNET = 0x40000000;
 let home: number | undefined;
 
 function enter(fd: number, what: string): void {
-  if (libc().setns(fd, CLONE_NEWNET) !== 0) throw new Error(`setns(${what}): errno ${libc().errno()}`);
+  if (libc().setns(fd, CLONE_NEWNET).result !== 0) throw new Error(`setns(${what}): errno ${libc().errno()}`);
 }
 
 /** Runs `fn` inside namespace `name`; nothing else may run concurrently (the switch is per thread). */

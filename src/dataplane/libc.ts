@@ -1,11 +1,14 @@
 /**
- * The few libc calls the userspace data plane needs and Node lacks (Linux only): open/ioctl for a TUN
- * device, read/write of one packet, setsockopt(SO_MARK) on the daemon's sockets. They go through
- * koffi (FFI without a compiler at install time, docs/dataplane.md "TUN device"), loaded on first use
- * so that importing this module costs nothing on a machine that never asks for the userspace backend.
+ * The few libc calls the data plane backends need and Node lacks (Linux only). The kernel backend: a
+ * NETLINK_XFRM socket (socket/bind/send/recv), setsockopt() of XFRM policies and UDP_ENCAP on the
+ * daemon's UDP sockets, setns() in tests. The userspace backend: open/ioctl for a TUN device,
+ * read/write of one packet, setsockopt(SO_MARK). They go through koffi (FFI without a compiler at
+ * install time, docs/dataplane.md "TUN device"), loaded on first use so that importing this module
+ * costs nothing on a machine that never asks for a data plane.
  *
- * Every call is synchronous and returns the C result; a negative result comes with the errno that
- * koffi saved right after the call.
+ * Calls are synchronous unless named otherwise. Those returning a C status give a CallResult (the
+ * errno koffi saved right after the call when it is negative); those returning a byte count give the
+ * number, with errno() right after a negative one.
  */
 import { createRequire } from 'node:module';
 
@@ -51,6 +54,22 @@ export interface Libc {
   write(fd: number, data: Uint8Array): number;
   errno(): number;
   socket(domain: number, type: number, protocol: number): CallResult;
+  bind(fd: number, address: Uint8Array, length: number): CallResult;
+  /** One send(2): the number of bytes sent, or -1 with errno. */
+  send(fd: number, data: Uint8Array, length: number, flags: number): number;
+  /** One recv(2): the number of bytes received, or -1 with errno. */
+  recv(fd: number, data: Uint8Array, length: number, flags: number): number;
+  /** recv(2) on a worker thread; calls back with the byte count (or -1). */
+  recvAsync(
+    fd: number,
+    data: Uint8Array,
+    length: number,
+    flags: number,
+    done: (result: number) => void,
+  ): void;
+  /** setsockopt with a pointer to `length` bytes of `value`. */
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array, length: number): CallResult;
+  setns(fd: number, nstype: number): CallResult;
   setsockoptInt(fd: number, level: number, name: number, value: number): CallResult;
   /** getsockopt of an int option: the value, or undefined with errno on failure. */
   getsockoptInt(fd: number, level: number, name: number): { value: number | undefined; errno: number };
@@ -64,7 +83,10 @@ export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 
 /** The subset of koffi's API used here, typed (koffi's own declarations type results as `any`). */
-type KoffiFunction = (...args: unknown[]) => unknown;
+interface KoffiFunction {
+  (...args: unknown[]): unknown;
+  async(...args: unknown[]): void;
+}
 interface KoffiLibrary {
   func(definition: string): KoffiFunction;
 }
@@ -95,6 +117,10 @@ export function libc(): Libc {
   const read = lib.func('long read(int fd, void *buf, size_t count)');
   const write = lib.func('long write(int fd, void *buf, size_t count)');
   const socket = lib.func('int socket(int domain, int type, int protocol)');
+  const bind = lib.func('int bind(int fd, const void *addr, uint32_t len)');
+  const send = lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)');
+  const recv = lib.func('intptr_t recv(int fd, void *buf, size_t len, int flags)');
+  const setns = lib.func('int setns(int fd, int nstype)');
   const setsockopt = lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)');
   const getsockopt = lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)');
   const poll = koffi.node?.poll;
@@ -111,6 +137,15 @@ export function libc(): Libc {
     write: (fd, data) => Number(write(fd, data, data.byteLength)),
     errno: () => koffi.errno(),
     socket: (domain, type, protocol) => call(socket(domain, type, protocol)),
+    bind: (fd, address, length) => call(bind(fd, address, length)),
+    send: (fd, data, length, flags) => Number(send(fd, data, length, flags)),
+    recv: (fd, data, length, flags) => Number(recv(fd, data, length, flags)),
+    recvAsync: (fd, data, length, flags, done) =>
+      recv.async(fd, data, length, flags, (error: unknown, result: unknown) =>
+        done(error ? -1 : Number(result)),
+      ),
+    setsockopt: (fd, level, name, value, length) => call(setsockopt(fd, level, name, value, length)),
+    setns: (fd, nstype) => call(setns(fd, nstype)),
     // Int32Array/Uint32Array: C ints in the machine's own byte order.
     setsockoptInt: (fd, level, name, value) => call(setsockopt(fd, level, name, new Int32Array([value]), 4)),
     getsockoptInt: (fd, level, name) => {
