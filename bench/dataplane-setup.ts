@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { trackPid, untrackPid } from '../test/interop/harness/cleanup.js';
 import {
   createNetnsPair,
+  gatewaySide,
   type NetnsPair,
   run,
   startCharon,
@@ -57,38 +58,14 @@ export interface SetupOptions {
 
 function swanctlConf(self: 'a' | 'b', local: string, remote: string, esp: string): string {
   const [localTs, remoteTs] = self === 'a' ? ['10.1.0.0/16', '10.2.0.0/16'] : ['10.2.0.0/16', '10.1.0.0/16'];
-  const [me, peer] = self === 'a' ? ['a', 'b'] : ['b', 'a'];
-  return `connections {
-  gw {
-    version = 1
-    local_addrs = ${local}
-    remote_addrs = ${remote}
-    proposals = aes128-sha256-modp2048
-    local {
-      auth = psk
-      id = ${me}.bench.test
-    }
-    remote {
-      auth = psk
-      id = ${peer}.bench.test
-    }
-    children {
-      c1 {
-        local_ts = ${localTs}
-        remote_ts = ${remoteTs}
-        esp_proposals = ${esp}
-      }
-    }
-  }
-}
-secrets {
-  ike-gw {
-    id-a = a.bench.test
-    id-b = b.bench.test
-    secret = ${PSK}
-  }
-}
-`;
+  return gatewaySide({
+    self,
+    localAddr: local,
+    remoteAddr: remote,
+    psk: PSK,
+    domain: 'bench.test',
+    children: { c1: { local_ts: localTs, remote_ts: remoteTs, esp_proposals: esp } },
+  });
 }
 
 async function startIkets(

@@ -15,6 +15,7 @@ import { after, before, it, suite } from '../support/suite.js';
 import {
   createNetnsPair,
   ensureTools,
+  gatewaySide,
   type IketsDaemon,
   listSas,
   type NetnsPair,
@@ -33,37 +34,15 @@ const PSK = 'ikets-bad-traffic-psk-0123456789';
 
 function config(self: 'a' | 'b', local: string, remote: string): string {
   const [mine, theirs] = self === 'a' ? ['10.1', '10.2'] : ['10.2', '10.1'];
-  return `connections {
-  gw {
-    version = 1
-    local_addrs = ${local}
-    remote_addrs = ${remote}
-    proposals = aes128-sha256-modp2048
-    local {
-      auth = psk
-      id = ${self}.ikets.test
-    }
-    remote {
-      auth = psk
-      id = ${self === 'a' ? 'b' : 'a'}.ikets.test
-    }
-    children {
-      net {
-        local_ts = ${mine}.0.0/24
-        remote_ts = ${theirs}.0.0/24
-        esp_proposals = aes128-sha256
-      }
-    }
-  }
-}
-secrets {
-  ike-gw {
-    id-a = a.ikets.test
-    id-b = b.ikets.test
-    secret = ${PSK}
-  }
-}
-`;
+  return gatewaySide({
+    self,
+    localAddr: local,
+    remoteAddr: remote,
+    psk: PSK,
+    children: {
+      net: { local_ts: `${mine}.0.0/24`, remote_ts: `${theirs}.0.0/24`, esp_proposals: 'aes128-sha256' },
+    },
+  });
 }
 
 suite('userspace data plane: bad ESP-in-UDP against a running daemon', {

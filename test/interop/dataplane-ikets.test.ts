@@ -17,12 +17,14 @@ import { after, before, it, suite } from '../support/suite.js';
 import {
   createNetnsPair,
   ensureTools,
+  gatewaySide,
   type IketsDaemon,
   type Listing,
   listSas,
   type NetnsPair,
   ping,
   run,
+  type SwanctlSection,
   startCapture,
   startIketsDaemon,
   tcpTransfer,
@@ -35,58 +37,31 @@ const PSK = 'ikets-ikets-dataplane-psk-0123456789';
 
 type Side = 'a' | 'b';
 
-/** Per child: its /24 number and the lines only side A has. */
-const CHILDREN: Record<string, { net: number; a?: string[]; b?: string[] }> = {
-  trap: { net: 2, a: ['start_action = trap'] },
+/** Per child: its /24 number and the settings only side A (or B) has. */
+const CHILDREN: Record<string, { net: number; a?: SwanctlSection; b?: SwanctlSection }> = {
+  trap: { net: 2, a: { start_action: 'trap' } },
   net: { net: 0 },
-  rk: { net: 1, a: ['rekey_time = 5s', 'life_time = 60s', 'rand_time = 0s'], b: ['rekey_time = 60s'] },
-  pk: { net: 3, a: ['rekey_packets = 50'] },
-  hl: { net: 4, a: ['life_packets = 30'] },
-  by: { net: 5, a: ['rekey_bytes = 300k'] },
+  rk: { net: 1, a: { rekey_time: '5s', life_time: '60s', rand_time: '0s' }, b: { rekey_time: '60s' } },
+  pk: { net: 3, a: { rekey_packets: 50 } },
+  hl: { net: 4, a: { life_packets: 30 } },
+  by: { net: 5, a: { rekey_bytes: '300k' } },
 };
 
 function config(self: Side, local: string, remote: string, updown: string): string {
   const [mine, theirs] = self === 'a' ? ['10.1', '10.2'] : ['10.2', '10.1'];
-  const [me, peer] = self === 'a' ? ['a', 'b'] : ['b', 'a'];
-  const children = Object.entries(CHILDREN).map(([name, c]) => {
-    const lines = [
-      `local_ts = ${mine}.${c.net}.0/24`,
-      `remote_ts = ${theirs}.${c.net}.0/24`,
-      'esp_proposals = aes128gcm16',
-      ...(c[self] ?? []),
-      ...(name === 'net' ? [`updown = ${updown}`] : []),
-    ];
-    return `      ${name} {\n${lines.map((l) => `        ${l}\n`).join('')}      }`;
-  });
+  const children: Record<string, SwanctlSection> = {};
+  for (const [name, c] of Object.entries(CHILDREN)) {
+    children[name] = {
+      local_ts: `${mine}.${c.net}.0/24`,
+      remote_ts: `${theirs}.${c.net}.0/24`,
+      esp_proposals: 'aes128gcm16',
+      ...c[self],
+      ...(name === 'net' ? { updown } : {}),
+    };
+  }
   // Host to host between the IKE addresses themselves (no traffic selectors: the addresses).
-  children.push('      host {\n        mode = transport\n        esp_proposals = aes256-sha256\n      }');
-  return `connections {
-  gw {
-    version = 1
-    local_addrs = ${local}
-    remote_addrs = ${remote}
-    proposals = aes128-sha256-modp2048
-    local {
-      auth = psk
-      id = ${me}.ikets.test
-    }
-    remote {
-      auth = psk
-      id = ${peer}.ikets.test
-    }
-    children {
-${children.join('\n')}
-    }
-  }
-}
-secrets {
-  ike-gw {
-    id-a = a.ikets.test
-    id-b = b.ikets.test
-    secret = ${PSK}
-  }
-}
-`;
+  children.host = { mode: 'transport', esp_proposals: 'aes256-sha256' };
+  return gatewaySide({ self, localAddr: local, remoteAddr: remote, psk: PSK, children });
 }
 
 /** The single installed child `name` of a listing, or a failure naming what is there. */

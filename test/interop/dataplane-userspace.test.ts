@@ -14,6 +14,7 @@ import {
   type Charon,
   createNetnsPair,
   ensureTools,
+  gatewaySide,
   type IketsDaemon,
   type NetnsPair,
   ping,
@@ -48,39 +49,14 @@ const TRANSFORMS = [
 
 function config(self: 'a' | 'b', local: string, remote: string): string {
   const mine = self === 'a' ? '10.1' : '10.2';
-  const children = TRANSFORMS.map((esp, i) => {
-    const host = `10.2.0.${i + 1}/32`;
-    const [localTs, remoteTs] = self === 'a' ? [`${mine}.0.0/16`, host] : [host, '10.1.0.0/16'];
-    return `      c${i + 1} {\n        local_ts = ${localTs}\n        remote_ts = ${remoteTs}\n        esp_proposals = ${esp}\n      }`;
-  }).join('\n');
-  const [me, peer] = self === 'a' ? ['a', 'b'] : ['b', 'a'];
-  return `connections {
-  gw {
-    version = 1
-    local_addrs = ${local}
-    remote_addrs = ${remote}
-    proposals = aes128-sha256-modp2048
-    local {
-      auth = psk
-      id = ${me}.ikets.test
-    }
-    remote {
-      auth = psk
-      id = ${peer}.ikets.test
-    }
-    children {
-${children}
-    }
-  }
-}
-secrets {
-  ike-gw {
-    id-a = a.ikets.test
-    id-b = b.ikets.test
-    secret = ${PSK}
-  }
-}
-`;
+  const children = Object.fromEntries(
+    TRANSFORMS.map((esp, i) => {
+      const host = `10.2.0.${i + 1}/32`;
+      const [localTs, remoteTs] = self === 'a' ? [`${mine}.0.0/16`, host] : [host, '10.1.0.0/16'];
+      return [`c${i + 1}`, { local_ts: localTs, remote_ts: remoteTs, esp_proposals: esp }];
+    }),
+  );
+  return gatewaySide({ self, localAddr: local, remoteAddr: remote, psk: PSK, children });
 }
 
 /** Pings `to` from namespace `ns` (from `from`, or the route's preferred source): at least one reply. */

@@ -100,3 +100,36 @@ export function hostToHost(o: HostToHostOptions): SwanctlSection {
   }
   return root;
 }
+
+/** What one side of the usual two-gateway PSK setup needs: sides `a` and `b`, ids `a.DOMAIN`, `b.DOMAIN`. */
+export interface GatewaySideOptions {
+  readonly self: 'a' | 'b';
+  readonly localAddr: string;
+  readonly remoteAddr: string;
+  readonly psk: string;
+  /** The ids are `a.<domain>` and `b.<domain>`; defaults to `ikets.test`. */
+  readonly domain?: string;
+  readonly proposals?: string;
+  /** The children of connection `gw`, by name. */
+  readonly children: Readonly<Record<string, SwanctlSection>>;
+}
+
+/** swanctl.conf text of one side of a gateway-to-gateway connection `gw` with PSK secrets for both ids. */
+export function gatewaySide(o: GatewaySideOptions): string {
+  const domain = o.domain ?? 'ikets.test';
+  const [me, peer] = o.self === 'a' ? ['a', 'b'] : ['b', 'a'];
+  return renderSettings({
+    connections: {
+      gw: {
+        version: 1,
+        local_addrs: o.localAddr,
+        remote_addrs: o.remoteAddr,
+        proposals: o.proposals ?? 'aes128-sha256-modp2048',
+        local: { auth: 'psk', id: `${me}.${domain}` },
+        remote: { auth: 'psk', id: `${peer}.${domain}` },
+        children: o.children,
+      },
+    },
+    secrets: { 'ike-gw': { 'id-a': `a.${domain}`, 'id-b': `b.${domain}`, secret: o.psk } },
+  });
+}
