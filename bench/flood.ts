@@ -1,6 +1,6 @@
 import { ExchangeType, encodeMessage } from '../src/codec/index.js';
 import { parseSwanctlConfig } from '../src/config/swanctl.js';
-import { Ikev1Endpoint } from '../src/ikev1/endpoint.js';
+import { EndpointCore } from '../src/ikev1/endpoint.js';
 import type { BenchCase, BenchSuite } from './harness.js';
 
 // The cost of a forged datagram that reaches an established ISAKMP SA (its cookies are right, its
@@ -26,8 +26,8 @@ function config(self: 'a' | 'b'): string {
 }
 
 function forgedDatagrams(): () => void {
-  const a = new Ikev1Endpoint({ config: parseSwanctlConfig(config('a')) }, 0);
-  const b = new Ikev1Endpoint({ config: parseSwanctlConfig(config('b')) }, 0);
+  const a = new EndpointCore({ config: parseSwanctlConfig(config('a')) }, 0);
+  const b = new EndpointCore({ config: parseSwanctlConfig(config('b')) }, 0);
   a.initiate(0, 'bench', 'net');
   for (let moved = true; moved; ) {
     moved = false;

@@ -4,7 +4,7 @@ import { dhGroup } from '../src/crypto/index.js';
 import { Daemon } from '../src/daemon/daemon.js';
 import { ikev1EndpointFactory } from '../src/daemon/engine.js';
 import { Logger } from '../src/daemon/logger.js';
-import { Ikev1Endpoint } from '../src/ikev1/endpoint.js';
+import { Ikev1Endpoint } from '../src/ikev1/ikev1-endpoint.js';
 import type { BenchCase, BenchSuite, Measurement, Row } from './harness.js';
 
 // Complete IKEv1 handshakes (Main Mode + Quick Mode with PFS, PSK), between two ikets endpoints:

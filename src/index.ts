@@ -40,7 +40,7 @@ export { deriveSkeyid, type Skeyid, type SkeyidAuth, type SkeyidInput } from './
 export { Daemon, type DaemonOptions, DaemonTimeoutError } from './daemon/daemon.js';
 // --- the IKEv1 engine (src/ikev1): sans-I/O, see docs/ikev1-engine.md ---
 export type { EngineSettings } from './ikev1/context.js';
-export { type EndpointOptions, Ikev1Endpoint } from './ikev1/endpoint.js';
-export type * from './ikev1/types.js';
+export { type DatagramOutcome, type EndpointOptions, Ikev1Endpoint } from './ikev1/ikev1-endpoint.js';
+export type * from './sa/types.js';
 // --- SA database and daemon (src/sad, src/daemon) ---
 export { SecurityAssociationDatabase } from './sad/index.js';

@@ -17,6 +17,26 @@ describe('the package entry', () => {
     for (const [name, value] of Object.entries(exported)) assert.equal(typeof value, 'function', name);
   });
 
+  it('Ikev1Endpoint has its verbs and nothing of its inside (SA tables, timers, exchanges)', () => {
+    assert.deepEqual(Object.getOwnPropertyNames(ikets.Ikev1Endpoint.prototype).sort(), [
+      'childLimitReached',
+      'childSaList',
+      'constructor',
+      'handleDatagram',
+      'handleTimeout',
+      'ikeSaList',
+      'initiate',
+      'pollEvent',
+      'pollTimeout',
+      'pollTransmit',
+      'reload',
+      'terminate',
+      'terminateAll',
+    ]);
+    const config = ikets.parseSwanctlConfig('connections { }');
+    assert.deepEqual(Object.keys(new ikets.Ikev1Endpoint({ config }, 0)), []);
+  });
+
   it('drives a Main Mode + Quick Mode between two endpoints built from swanctl.conf text', () => {
     const conf = (self: string, other: string, port: number, peerPort: number) =>
       ikets.parseSwanctlConfig(`connections { c { version = 1

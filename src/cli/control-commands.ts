@@ -15,7 +15,7 @@ import {
   isLogLevel,
   sendControlRequest,
 } from '../daemon/index.js';
-import type { ChildSaInfo, IkeSaInfo } from '../ikev1/types.js';
+import type { ChildSaInfo, IkeSaInfo } from '../sa/types.js';
 import { formatSaListing, formatWiresharkTables, type TrafficLine } from '../sad/index.js';
 import { formatPolicyListing, type PolicyRow } from '../spd/index.js';
 import type { CliIo } from './io.js';

@@ -4,7 +4,7 @@ import { parseSwanctlConfig } from '../config/swanctl.js';
 import { Daemon, DaemonTimeoutError } from '../daemon/daemon.js';
 import { ikev1EndpointFactory } from '../daemon/engine.js';
 import { Logger } from '../daemon/logger.js';
-import type { ChildSaInfo } from '../ikev1/types.js';
+import type { ChildSaInfo } from '../sa/types.js';
 import { formatSaListing } from '../sad/index.js';
 import type { CliIo } from './io.js';
 import { CliError } from './usage-error.js';

@@ -5,7 +5,7 @@
  * line, `{"ok": true, ...}` or `{"ok": false, "error": "..."}`. Requests on a connection are answered
  * in order.
  */
-import type { ChildSaInfo, IkeSaInfo } from '../ikev1/types.js';
+import type { ChildSaInfo, IkeSaInfo } from '../sa/types.js';
 import type { TrafficLine } from '../sad/index.js';
 
 export type ControlRequest =

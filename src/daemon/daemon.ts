@@ -8,7 +8,7 @@ import type { IketsConfig } from '../config/swanctl.js';
 import { configWarnings } from '../config/warnings.js';
 import type { DataplaneBackend, EspInUdpPort } from '../dataplane/backend.js';
 import type { EngineSettings } from '../ikev1/context.js';
-import type { EndpointEvent, IncomingDatagram, LogLevel } from '../ikev1/types.js';
+import type { EndpointEvent, IncomingDatagram, LogLevel } from '../sa/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
 import { SecurityAssociationDatabase } from '../sad/index.js';
 import { DataplaneLink } from './dataplane-link.js';

@@ -20,7 +20,7 @@ import type {
   Selector,
 } from '../dataplane/backend.js';
 import { selectorOf } from '../ikev1/quick-mode/traffic-selectors.js';
-import type { ChildSaInfo, LogLevel } from '../ikev1/types.js';
+import type { ChildSaInfo, LogLevel } from '../sa/types.js';
 import type { SecurityAssociationDatabase } from '../sad/index.js';
 import {
   childPolicies,

@@ -1,11 +1,11 @@
 /**
- * What the daemon needs of the IKEv1 engine (src/ikev1/endpoint.ts, `Ikev1Endpoint`), as an interface
+ * What the daemon needs of the IKEv1 engine (src/ikev1/ikev1-endpoint.ts, `Ikev1Endpoint`), as an interface
  * so the shell's tests can drive it with a fake. The engine is sans-I/O: the daemon hands it
  * datagrams and the time, and polls it for datagrams to send, its next timer and its events.
  */
 import type { IketsConfig } from '../config/swanctl.js';
 import type { EngineSettings } from '../ikev1/context.js';
-import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../ikev1/types.js';
+import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../sa/types.js';
 
 export interface EndpointLike {
   handleDatagram(now: number, datagram: IncomingDatagram): unknown;

@@ -1,8 +1,8 @@
 /**
- * The default engine factory: `Ikev1Endpoint` (src/ikev1/endpoint.ts) behind the daemon's
+ * The default engine factory: `Ikev1Endpoint` (src/ikev1/ikev1-endpoint.ts) behind the daemon's
  * EndpointLike interface (the engine names its SA lists `ikeSaList`/`childSaList`).
  */
-import { Ikev1Endpoint } from '../ikev1/endpoint.js';
+import { Ikev1Endpoint } from '../ikev1/ikev1-endpoint.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 
 export const ikev1EndpointFactory: EndpointFactory = (config, now, nattPort, settings) =>

@@ -3,7 +3,7 @@
  * setup (as strongSwan's `ike 4` / `esp` log levels would). Without the flag nothing here runs, and no
  * key or pre-shared key reaches the log at any level (test/daemon/log-keys.test.ts).
  */
-import type { EndpointEvent } from '../ikev1/types.js';
+import type { EndpointEvent } from '../sa/types.js';
 
 export function keyLines(event: EndpointEvent): string[] {
   if (event.type === 'ike-sa-up' && event.sa.keys !== undefined) {

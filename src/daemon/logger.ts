@@ -3,7 +3,7 @@
  * lines, as text (`2026-11-27T10:00:00.000Z info [conn-name #3] message`) or as JSON lines. Keys never
  * reach it: the engine does not log them and the daemon logs no SA snapshot.
  */
-import type { LogLevel } from '../ikev1/types.js';
+import type { LogLevel } from '../sa/types.js';
 
 export interface LogEntry {
   /** ms since the epoch. */

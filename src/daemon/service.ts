@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { MAX_CONFIG_BYTES } from '../config/settings-parser.js';
 import { ConfigError, type IketsConfig, parseSwanctlConfig } from '../config/swanctl.js';
-import type { LogLevel } from '../ikev1/types.js';
+import type { LogLevel } from '../sa/types.js';
 import { localAddresses } from './addresses.js';
 import { createControlHandler } from './control-handler.js';
 import { ControlServer } from './control-server.js';

@@ -8,7 +8,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { Address, IncomingDatagram, Transmit } from '../ikev1/types.js';
+import type { Address, IncomingDatagram, Transmit } from '../sa/types.js';
 
 export class DaemonError extends Error {
   readonly code: string;

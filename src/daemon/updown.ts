@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
-import type { ChildSaInfo, IkeSaInfo, LogLevel } from '../ikev1/types.js';
+import type { ChildSaInfo, IkeSaInfo, LogLevel } from '../sa/types.js';
 import type { SecurityAssociationDatabase } from '../sad/index.js';
 import { coveringPrefix, parseSelector } from '../spd/index.js';
 

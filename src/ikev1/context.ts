@@ -4,10 +4,10 @@
  */
 import type { ChildConfig, IkeSecretConfig } from '../config/swanctl.js';
 import type { RandomSource } from '../crypto/index.js';
+import type { EndpointEvent, LogLevel } from '../sa/types.js';
 import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
 import type { ChildSa, ChildSaTable } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
-import type { EndpointEvent, LogLevel } from './types.js';
 
 export interface EngineSettings {
   /** First retransmission after this many ms, then each wait multiplied by `retransmitBase` (strongSwan: 4 s, 1.8). */

@@ -1,11 +1,22 @@
 /**
- * The IKEv1 endpoint: every ISAKMP SA of this host, demultiplexed by cookie pair (RFC 2408 section
- * 2.5.3), driven only by `handleDatagram`, `handleTimeout` and the commands, and polled for what to
- * send (`pollTransmit`), when to wake up (`pollTimeout`) and what happened (`pollEvent`). It performs
- * no I/O and reads no clock: the shell passes `now` (ms) in.
+ * The endpoint's inside: every ISAKMP SA of this host, demultiplexed by cookie pair (RFC 2408 section
+ * 2.5.3), its tables, timers and output queues, and what the exchanges may do through it
+ * (`ExchangeContext`). The public face is `Ikev1Endpoint` (ikev1-endpoint.ts), which exposes only
+ * the verbs; the engine's modules and its tests work on this class. It performs no I/O and reads no
+ * clock: the shell passes `now` (ms) in.
  */
 import type { ChildConfig, IketsConfig } from '../config/swanctl.js';
 import { cryptoRandom, type RandomSource } from '../crypto/index.js';
+import type {
+  Address,
+  ChildSaInfo,
+  DeleteReason,
+  EndpointEvent,
+  IkeSaInfo,
+  IncomingDatagram,
+  LogLevel,
+  Transmit,
+} from '../sa/types.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
 import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
@@ -17,16 +28,6 @@ import { type ChildSa, ChildSaTable } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
 import { IkeSaTable } from './sa/ike-sa-table.js';
 import { SaTimers } from './sa/sa-timers.js';
-import type {
-  Address,
-  ChildSaInfo,
-  DeleteReason,
-  EndpointEvent,
-  IkeSaInfo,
-  IncomingDatagram,
-  LogLevel,
-  Transmit,
-} from './types.js';
 import { VersionRefusals } from './version-refusal.js';
 
 /** Unprotected refusals sent to first messages: 20 at once, then 20 a second. */
@@ -53,7 +54,7 @@ const ROUTINE_DROPS = new Set([
   'invalid major version, not answered (rate limit)',
 ]);
 
-export class Ikev1Endpoint implements ExchangeContext {
+export class EndpointCore implements ExchangeContext {
   config: IketsConfig;
   readonly random: RandomSource;
   readonly settings: EngineSettings;

@@ -7,7 +7,8 @@
  * (RFC 2409 section 5.4), so it creates its SA at once, in a bound of its own.
  */
 import { ExchangeType, encodeMessage, type Message, NotifyType, type Payload } from '../codec/index.js';
-import type { Ikev1Endpoint } from './endpoint.js';
+import type { IncomingDatagram } from '../sa/types.js';
+import type { EndpointCore } from './endpoint.js';
 import type { IncomingResult } from './incoming.js';
 import { connectionsFor } from './phase1/connection-select.js';
 import { mainModeMessage2 } from './phase1/main-mode.js';
@@ -15,7 +16,6 @@ import { MainModeOffers } from './phase1/main-mode-offers.js';
 import { findPayload, payloadBody, peerVendorIds } from './phase1/phase1-common.js';
 import { invalidIsakmpSpi, type Phase1Suite, phase1Suites, selectPhase1 } from './phase1/phase1-proposal.js';
 import { IkeSa } from './sa/ike-sa.js';
-import type { IncomingDatagram } from './types.js';
 
 const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
 
@@ -37,7 +37,7 @@ function connectionSuites(connection: IkeSa['connection']): readonly Phase1Suite
 type Phase1Handler = (sa: IkeSa) => IncomingResult;
 
 export function firstMessage(
-  ep: Ikev1Endpoint,
+  ep: EndpointCore,
   dg: IncomingDatagram,
   message: Message,
   phase1: Phase1Handler,
@@ -96,7 +96,7 @@ export function firstMessage(
  * MAC, a proposal selection, an encoding and one bounded record.
  */
 function answerMainMode1(
-  ep: Ikev1Endpoint,
+  ep: EndpointCore,
   dg: IncomingDatagram,
   message: Message,
   payloads: readonly Payload[],
@@ -129,7 +129,7 @@ function answerMainMode1(
  * unacceptable) leaves no SA and keeps the record for the real one. Undefined: no such offer.
  */
 export function mainModeMessage3(
-  ep: Ikev1Endpoint,
+  ep: EndpointCore,
   dg: IncomingDatagram,
   message: Message,
   phase1: Phase1Handler,
@@ -172,7 +172,6 @@ export function mainModeMessage3(
   sa.saiBody = offer.saiBody;
   sa.natVariant = offer.natVariant;
   sa.peerDpd = offer.peerDpd;
-  sa.step = 'mm-wait-3';
   // A peer that knows of the NAT already starts on 4500 (strongSwan reauthenticating): floated.
   if (dg.local.port === ep.nattPortNumber) sa.floated = true;
   ep.ikeSas.add(sa);
@@ -197,7 +196,7 @@ export function mainModeMessage3(
  * shortens the wait of each without locking the mode out, and never touches Main Mode.
  */
 function aggressiveMode1(
-  ep: Ikev1Endpoint,
+  ep: EndpointCore,
   dg: IncomingDatagram,
   message: Message,
   connection: IkeSa['connection'],
@@ -241,7 +240,7 @@ function aggressiveMode1(
 }
 
 /** An unprotected refusal of a first message (RFC 2408 section 5.4), rate-limited (endpoint.ts). */
-function refuse(ep: Ikev1Endpoint, dg: IncomingDatagram, message: Message, notifyType: number): void {
+function refuse(ep: EndpointCore, dg: IncomingDatagram, message: Message, notifyType: number): void {
   ep.sendRaw({ local: dg.local, remote: dg.remote, data: ep.frame(dg, plainNotify(message, notifyType)) });
 }
 

@@ -12,7 +12,8 @@ import {
   type Payload,
   tryDecodeMessage,
 } from '../codec/index.js';
-import type { Ikev1Endpoint } from './endpoint.js';
+import type { IncomingDatagram } from '../sa/types.js';
+import type { EndpointCore } from './endpoint.js';
 import { firstMessage, mainModeMessage3, plainNotify } from './first-message.js';
 import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { classifyNattDatagram } from './nat-traversal.js';
@@ -23,7 +24,7 @@ import type { QuickModeRefusal } from './quick-mode/quick-mode-common.js';
 import { handleQuickMode2 } from './quick-mode/quick-mode-initiator.js';
 import { handleQuickMode1, handleQuickMode3 } from './quick-mode/quick-mode-responder.js';
 import type { IkeSa, Outstanding } from './sa/ike-sa.js';
-import type { IncomingDatagram } from './types.js';
+import { awaitsPhase1, isConnecting } from './states.js';
 
 export interface IncomingResult {
   readonly kind: 'ike' | 'esp' | 'keepalive' | 'dropped';
@@ -39,7 +40,7 @@ export const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', r
 
 const framing = (dg: IncomingDatagram) => classifyNattDatagram(dg.data);
 
-export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): IncomingResult {
+export function receiveDatagram(ep: EndpointCore, dg: IncomingDatagram): IncomingResult {
   const kind = framing(dg);
   if (kind === 'keepalive') return { kind: 'keepalive' };
   // On the NAT-T port anything without the marker is ESP (RFC 3948 section 2.2); elsewhere it is IKE.
@@ -115,7 +116,7 @@ export function receiveDatagram(ep: Ikev1Endpoint, dg: IncomingDatagram): Incomi
 }
 
 /** An IKEv2 (or later) message: N(INVALID-MAJOR-VERSION), rate-limited (version-refusal.ts). */
-function laterVersion(ep: Ikev1Endpoint, dg: IncomingDatagram, data: Uint8Array): IncomingResult {
+function laterVersion(ep: EndpointCore, dg: IncomingDatagram, data: Uint8Array): IncomingResult {
   const answer = ep.versionRefusals.answer(ep.now, dg, data, (m) => ep.frame(dg, m));
   if (answer === undefined) return dropped('invalid major version');
   if (answer === 'unanswered') return dropped('invalid major version, not answered (rate limit)');
@@ -125,7 +126,7 @@ function laterVersion(ep: Ikev1Endpoint, dg: IncomingDatagram, data: Uint8Array)
 }
 
 /** The peer repeated the message we last answered: send our answer again (RFC 2408 section 5). */
-function repeated(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Array): boolean {
+function repeated(ep: EndpointCore, sa: IkeSa, messageId: number, data: Uint8Array): boolean {
   const last = sa.lastReceived.get(messageId);
   if (last === undefined || !Buffer.from(last).equals(Buffer.from(data))) return false;
   // Only an answer to this very message goes again (RFC 2408 section 5): a message of ours that it
@@ -134,7 +135,7 @@ function repeated(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Ar
   if (answer !== undefined) ep.transmit(sa, answer);
   // The peer is still there, waiting for us: a half-open exchange stays alive. An established SA
   // learns nothing from a copy anyone could replay, so its DPD clock does not move.
-  if (sa.state === 'connecting') sa.lastActivity = ep.now;
+  if (isConnecting(sa.state)) sa.lastActivity = ep.now;
   return true;
 }
 
@@ -143,7 +144,7 @@ function repeated(ep: Ikev1Endpoint, sa: IkeSa, messageId: number, data: Uint8Ar
  * message of ours the exchange held before this one was handled: unchanged means no answer).
  */
 function accepted(
-  ep: Ikev1Endpoint,
+  ep: EndpointCore,
   sa: IkeSa,
   messageId: number,
   data: Uint8Array,
@@ -159,7 +160,7 @@ function accepted(
 }
 
 /** Moves the SA to the addresses and ports a protected message used (RFC 3947 section 4). */
-function followPeer(ep: Ikev1Endpoint, sa: IkeSa, dg: IncomingDatagram): void {
+function followPeer(ep: EndpointCore, sa: IkeSa, dg: IncomingDatagram): void {
   if (
     sa.keys !== undefined &&
     (dg.remote.port !== sa.remote.port ||
@@ -180,18 +181,20 @@ function followPeer(ep: Ikev1Endpoint, sa: IkeSa, dg: IncomingDatagram): void {
 }
 
 function phase1Message(
-  ep: Ikev1Endpoint,
+  ep: EndpointCore,
   sa: IkeSa,
   dg: IncomingDatagram,
   message: Message,
   data: Uint8Array,
 ): IncomingResult {
   if (message.header.messageId !== 0) return dropped('phase 1 message with a message ID');
-  if (sa.step === 'done') return dropped('phase 1 is complete');
+  if (!awaitsPhase1(sa.state)) return dropped('phase 1 is complete');
   // Until the peer's HASH verifies, a message proves nothing: what it changed is undone unless it
   // moves the exchange on, so a forged one changes nothing (docs/ikev1-engine.md).
-  const answering = sa.step === 'mm-wait-2' || sa.step === 'am-wait-2';
-  const createdByThis = sa.step === 'mm-wait-1' || sa.step === 'am-wait-1';
+  const answering = sa.state === 'mm-wait-2' || sa.state === 'am-wait-2';
+  // The SA this very message created (Aggressive Mode message 1; Main Mode message 3 to an offer
+  // creates one too, but first-message.ts removes it itself when the message fails).
+  const createdByThis = sa.state === 'am-wait-1';
   const before = sa.outstanding.get(0);
   const restore = sa.savePhase1();
   const undo = () => {
@@ -262,7 +265,7 @@ function phase1Message(
 }
 
 function quickModeMessage(
-  ep: Ikev1Endpoint,
+  ep: EndpointCore,
   sa: IkeSa,
   dg: IncomingDatagram,
   message: Message,
@@ -296,9 +299,9 @@ function quickModeMessage(
       }
       return dropped(refusal.reason);
     }
-  } else if (qm.role === 'initiator' && qm.step === 'qm-wait-2') {
+  } else if (qm.state === 'qm-i-wait-2') {
     failure = handleQuickMode2(sa, qm, message, decrypted.payloads, ep);
-  } else if (qm.role === 'responder' && qm.step === 'qm-wait-3') {
+  } else if (qm.state === 'qm-r-wait-3') {
     failure = handleQuickMode3(sa, qm, message, decrypted.payloads, ep);
   }
   if (failure !== undefined) {
@@ -315,7 +318,7 @@ function quickModeMessage(
   return accepted(ep, sa, messageId, data, before);
 }
 
-function abandonQuickMode(ep: Ikev1Endpoint, sa: IkeSa, messageId: number): void {
+function abandonQuickMode(ep: EndpointCore, sa: IkeSa, messageId: number): void {
   const qm = sa.quickModes.get(messageId);
   if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
   sa.endExchange(messageId);
@@ -323,13 +326,13 @@ function abandonQuickMode(ep: Ikev1Endpoint, sa: IkeSa, messageId: number): void
   sa.finishedMessageIds.add(messageId);
 }
 
-function informationalMessage(ep: Ikev1Endpoint, sa: IkeSa, message: Message): IncomingResult {
+function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Message): IncomingResult {
   let payloads: readonly Payload[];
   if (message.body.encrypted) {
     if (sa.keys === undefined) return dropped('encrypted Informational before the keys exist');
     const decrypted = sa.decrypt(message);
     if (!('payloads' in decrypted)) {
-      if (sa.state === 'connecting') {
+      if (isConnecting(sa.state)) {
         // strongSwan answers a message 5 it cannot decrypt with N(PAYLOAD-MALFORMED) under its own keys.
         sa.failure =
           'the peer sent a notification that cannot be decrypted: the pre-shared keys probably differ';
@@ -343,7 +346,7 @@ function informationalMessage(ep: Ikev1Endpoint, sa: IkeSa, message: Message): I
     const notes = payloads
       .filter((p) => p.type === 'notification')
       .map((p) => nameOrNumber(NotifyType, p.notifyType));
-    if (sa.state === 'connecting' && notes.length > 0)
+    if (isConnecting(sa.state) && notes.length > 0)
       sa.failure = `the peer sent ${notes.join(', ')}, unauthenticated`;
   }
   if (sa.finishedMessageIds.has(message.header.messageId) && message.header.messageId !== 0)

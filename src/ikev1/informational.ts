@@ -19,6 +19,7 @@ import { afterHash, newMessageId } from './quick-mode/quick-mode-common.js';
 import { quickModeRefused, refusedQuickMode } from './quick-mode/quick-mode-initiator.js';
 import type { ChildSa } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
+import { isConnecting } from './states.js';
 
 const INFORMATIONAL = ExchangeType.INFORMATIONAL;
 
@@ -61,7 +62,7 @@ export function isakmpNotify(sa: IkeSa, notifyType: number, data: Uint8Array = n
  */
 export function phase1Refusal(sa: IkeSa, notifyType: number): Payload[][] {
   const notify = [isakmpNotify(sa, notifyType)];
-  const peerEstablished = sa.isInitiator && sa.exchange === 'main' && sa.step === 'mm-wait-6';
+  const peerEstablished = sa.state === 'mm-wait-6';
   return peerEstablished ? [notify, [deleteIsakmpPayload(sa)]] : [notify];
 }
 
@@ -181,7 +182,7 @@ function handleNotify(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, 
  */
 function peerRefused(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, ctx: ExchangeContext): void {
   const reason = `the peer refused: ${nameOrNumber(NotifyType, n.notifyType)}`;
-  if (sa.state === 'connecting') {
+  if (isConnecting(sa.state)) {
     sa.failure = reason;
     ctx.log('error', `phase 1 failed: ${reason}`, sa);
     ctx.dropSa(sa, 'failed');

@@ -5,7 +5,8 @@
  */
 import { formatIdentity } from '../config/identity.js';
 import type { ConnectionConfig } from '../config/swanctl.js';
-import type { Ikev1Endpoint } from './endpoint.js';
+import type { DeleteReason, IkeSaInfo } from '../sa/types.js';
+import type { EndpointCore } from './endpoint.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startAggressiveMode } from './phase1/aggressive-mode.js';
 import { localAddressOf, remoteAddressOf } from './phase1/connection-select.js';
@@ -17,7 +18,7 @@ import { startQuickMode } from './quick-mode/quick-mode-initiator.js';
 import type { ChildSa } from './sa/child-sa-table.js';
 import { IkeSa } from './sa/ike-sa.js';
 import { Rekeying } from './sa/rekeying.js';
-import type { DeleteReason, IkeSaInfo } from './types.js';
+import { enterIsakmpSa, isConnecting, snapshotState } from './states.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 
@@ -28,7 +29,7 @@ export class Lifecycle {
   /** Rekeying CHILD SAs, collisions and duplicates (rekeying.ts). */
   readonly rekeying: Rekeying;
 
-  constructor(private readonly ep: Ikev1Endpoint) {
+  constructor(private readonly ep: EndpointCore) {
     this.rekeying = new Rekeying(ep);
   }
 
@@ -48,7 +49,12 @@ export class Lifecycle {
       for (const child of children) this.startChild(existing, child);
       return undefined;
     }
-    if (existing?.state === 'connecting' && existing.isInitiator && existing.failure !== undefined) {
+    if (
+      existing !== undefined &&
+      isConnecting(existing.state) &&
+      existing.isInitiator &&
+      existing.failure !== undefined
+    ) {
       // A half-open SA that is failing (refused, or the peer's answers cannot be decrypted) is not
       // reused: a new initiate starts afresh, as after a configuration fix.
       this.ep.log('info', `abandoning ISAKMP SA #${existing.id}: ${existing.failure}`, existing);
@@ -121,7 +127,7 @@ export class Lifecycle {
   /** Phase 1 is complete: announce it, arm its timers, honour INITIAL-CONTACT, start the waiting children. */
   established(sa: IkeSa, initialContact: boolean): void {
     const ep = this.ep;
-    sa.state = 'established';
+    enterIsakmpSa(sa, 'established');
     sa.establishedAt = ep.now;
     ep.ikeSas.settle(sa);
     // No lifetime negotiated and none configured: RFC 2407 section 4.5's default of 8 hours.
@@ -259,7 +265,7 @@ export class Lifecycle {
     for (const qm of sa.quickModes.values())
       for (const spi of qm.localSpis.values()) this.ep.children.releaseSpi(spi);
     const wasUp = sa.state === 'established' || sa.state === 'deleting';
-    sa.state = 'deleted';
+    enterIsakmpSa(sa, 'deleted');
     this.ep.ikeSas.remove(sa);
     this.ep.timers.cancel(sa);
     this.#pendingChildren.delete(sa.id);
@@ -304,7 +310,7 @@ export class Lifecycle {
       this.ep.log('info', `sending Delete for ISAKMP SA #${sa.id}: ${reason}`, sa);
       this.rekeying.flushDeletes(sa, true);
       sendInformational(sa, [deleteIsakmpPayload(sa)], this.ep);
-      sa.state = 'deleting';
+      enterIsakmpSa(sa, 'deleting');
     }
     this.removeIkeSa(sa, reason);
   }
@@ -374,7 +380,7 @@ export class Lifecycle {
       connection: sa.connection.name,
       role: sa.role,
       exchange: sa.exchange,
-      state: sa.state,
+      state: snapshotState(sa.state),
       initiatorCookie: sa.initiatorCookie.toString('hex'),
       responderCookie: sa.responderCookie.toString('hex'),
       local: sa.local,

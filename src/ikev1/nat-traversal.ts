@@ -15,7 +15,7 @@ import {
   vendorIdBytes,
 } from '../codec/index.js';
 import { type HashName, hash } from '../crypto/index.js';
-import type { Address } from './types.js';
+import type { Address } from '../sa/types.js';
 
 /** RFC 3947, or the drafts with payload numbers 130/131 and encapsulation modes 61443/61444. */
 export type NatTraversalVariant = 'rfc3947' | 'draft';

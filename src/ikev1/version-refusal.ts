@@ -11,7 +11,7 @@
  * one per answer, with the count of the messages left unanswered since.
  */
 import { ExchangeType, encodeMessage, NotifyType } from '../codec/index.js';
-import type { IncomingDatagram, Transmit } from './types.js';
+import type { IncomingDatagram, Transmit } from '../sa/types.js';
 
 /** At most one answer per source address in this many ms. */
 export const PER_SOURCE_INTERVAL = 1000;

@@ -1,10 +1,10 @@
 /**
  * The security association database: every ISAKMP SA and IPsec SA the engine reports, in one store,
- * built only from the engine's events (src/ikev1/types.ts). Lookups serve the daemon's listings and
+ * built only from the engine's events (src/sa/types.ts). Lookups serve the daemon's listings and
  * the future data plane (inbound SPI -> SA, RFC 4301 section 4.4.2); change events tell the data plane
  * what to install and remove. Pure: no I/O, no clock (times are the engine's, on the caller's clock).
  */
-import type { ChildSaInfo, DeleteReason, EndpointEvent, IkeSaInfo, IpsecProtocol } from '../ikev1/types.js';
+import type { ChildSaInfo, DeleteReason, EndpointEvent, IkeSaInfo, IpsecProtocol } from '../sa/types.js';
 import { TypedEmitter } from './emitter.js';
 
 /** One entry of the SAD: an ISAKMP SA or an IPsec SA pair. */

@@ -3,7 +3,7 @@
  * indented below. Keys appear only with `showKeys`. Times are relative to `now` (the clock the SAs'
  * times are on), in whole seconds.
  */
-import type { Address, ChildSaInfo, IkeSaInfo } from '../ikev1/types.js';
+import type { Address, ChildSaInfo, IkeSaInfo } from '../sa/types.js';
 
 export interface ListingOptions {
   /** The current time on the SAs' clock (ms). */

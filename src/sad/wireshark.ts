@@ -14,7 +14,7 @@
  * `tsharkArguments` gives the same tables as tshark `-o` options.
  */
 import { isIPv6 } from 'node:net';
-import type { ChildSaInfo, IkeSaInfo } from '../ikev1/types.js';
+import type { ChildSaInfo, IkeSaInfo } from '../sa/types.js';
 
 /** One ESP SA in one direction, as Wireshark's `esp_sa` table holds it. */
 export interface EspSaRow {

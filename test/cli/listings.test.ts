@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import type { DaemonService } from '../../src/daemon/index.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { Ikev1Endpoint } from '../../src/ikev1/ikev1-endpoint.js';
 import { formatSaListing } from '../../src/sad/index.js';
 import { startFakeService } from '../daemon/helpers.js';
 import { ikets } from './run.js';

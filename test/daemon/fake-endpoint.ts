@@ -9,7 +9,7 @@ import type {
   IkeSaInfo,
   IncomingDatagram,
   Transmit,
-} from '../../src/ikev1/types.js';
+} from '../../src/sa/types.js';
 import { childSa, ikeSa } from '../sad/sa-fixtures.js';
 
 export const FAKE_CONFIG_TEXT = `

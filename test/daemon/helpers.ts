@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon, DaemonService, Logger } from '../../src/daemon/index.js';
-import type { Address } from '../../src/ikev1/types.js';
+import type { Address } from '../../src/sa/types.js';
 import { FAKE_CONFIG_TEXT, FakeEndpoint, fakeConfig } from './fake-endpoint.js';
 
 export interface Harness {

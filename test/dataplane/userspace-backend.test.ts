@@ -13,7 +13,7 @@ import { NO_LIMITS } from '../../src/dataplane/esp/sa.js';
 import { UserspaceBackend } from '../../src/dataplane/userspace/backend.js';
 import type { HostRouting, PacketDevice } from '../../src/dataplane/userspace/host.js';
 import { pooledRandom } from '../../src/dataplane/userspace/random-pool.js';
-import type { ChildSaInfo } from '../../src/ikev1/types.js';
+import type { ChildSaInfo } from '../../src/sa/types.js';
 import { childPair } from '../support/child-pair.js';
 import { udpPacket } from '../support/ip-packets.js';
 

@@ -64,7 +64,7 @@ function phase2Hash(sa: IkeSa, header: Header, rest: Uint8Array): Buffer | undef
   if (header.exchangeType !== ExchangeType.QUICK_MODE) return undefined;
   const qm = sa.quickModes.get(id);
   if (qm === undefined) return quickModeHash1(prf, skeyidA, id, rest);
-  if (qm.step === 'qm-wait-2') return quickModeHash2(prf, skeyidA, id, qm.nonceI, rest);
+  if (qm.state === 'qm-i-wait-2') return quickModeHash2(prf, skeyidA, id, qm.nonceI, rest);
   return quickModeHash3(prf, skeyidA, id, qm.nonceI, qm.nonceR);
 }
 

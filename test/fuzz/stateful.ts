@@ -16,10 +16,10 @@ import {
   NotifyType,
   type Payload,
 } from '../../src/codec/index.js';
-import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import type { EndpointCore } from '../../src/ikev1/endpoint.js';
 import { isakmpNotify, sendInformational } from '../../src/ikev1/informational.js';
 import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
-import type { IncomingDatagram, Transmit } from '../../src/ikev1/types.js';
+import type { IncomingDatagram, Transmit } from '../../src/sa/types.js';
 import { makePair, type PeerOptions } from '../ikev1/peers.js';
 import { mutate, type Rng, rng } from './bytes.js';
 import { mutatePayloads } from './payloads.js';
@@ -81,7 +81,7 @@ function options(r: Rng): PeerOptions {
 }
 
 /** What the receiver is about to handle: exchange, message, its role in it. */
-function classify(ep: Ikev1Endpoint, m: Message): { label: string; sa: IkeSa | undefined } {
+function classify(ep: EndpointCore, m: Message): { label: string; sa: IkeSa | undefined } {
   const h = m.header;
   const sa =
     ep.ikeSas.find(h.initiatorCookie, h.responderCookie) ?? ep.ikeSas.findPendingInitiator(h.initiatorCookie);
@@ -96,7 +96,7 @@ function classify(ep: Ikev1Endpoint, m: Message): { label: string; sa: IkeSa | u
         mode === 'MM' &&
         ep.mainModeOffers.size > 0 &&
         !Buffer.from(h.responderCookie).equals(Buffer.alloc(8));
-      const n = offerPending ? '3' : sa === undefined ? '1' : /wait-(\d)/.exec(sa.step)?.[1];
+      const n = offerPending ? '3' : sa === undefined ? '1' : /wait-(\d)/.exec(sa.state)?.[1];
       return { label: n === undefined ? `${mode} after phase 1 ${role}` : `${mode}${n} ${role}`, sa };
     }
     case ExchangeType.QUICK_MODE: {
@@ -104,7 +104,7 @@ function classify(ep: Ikev1Endpoint, m: Message): { label: string; sa: IkeSa | u
       if (sa === undefined) return { label: 'QM without SA', sa };
       if (qm === undefined)
         return { label: sa.finishedMessageIds.has(h.messageId) ? 'QM finished' : 'QM1 responder', sa };
-      return { label: qm.step === 'qm-wait-2' ? 'QM2 initiator' : 'QM3 responder', sa };
+      return { label: qm.state === 'qm-i-wait-2' ? 'QM2 initiator' : 'QM3 responder', sa };
     }
     case ExchangeType.INFORMATIONAL: {
       if (sa === undefined) return { label: 'Informational without SA', sa };
@@ -138,10 +138,10 @@ interface Scene {
   readonly perDatagram: number;
   /** Each endpoint's own input functions (not the fuzzing wrappers), and its peer. */
   readonly handlers: Map<
-    Ikev1Endpoint,
+    EndpointCore,
     { handle: (now: number, dg: IncomingDatagram) => unknown; timeout: (now: number) => void }
   >;
-  readonly peers: Map<Ikev1Endpoint, Ikev1Endpoint>;
+  readonly peers: Map<EndpointCore, EndpointCore>;
   step: number;
 }
 
@@ -152,7 +152,7 @@ function fail(s: Scene, state: string, what: string): void {
 }
 
 /** Bounded state: what an unauthenticated (or authenticated but mutated) sender can make the endpoint keep. */
-function checkBounds(s: Scene, ep: Ikev1Endpoint, state: string): void {
+function checkBounds(s: Scene, ep: EndpointCore, state: string): void {
   const sas = ep.ikeSas.all();
   const maxSas = 2 * ep.settings.maxHalfOpenPerPeer + 16;
   if (sas.length > maxSas) fail(s, state, `${sas.length} ISAKMP SAs (bound ${maxSas})`);
@@ -174,7 +174,7 @@ function checkBounds(s: Scene, ep: Ikev1Endpoint, state: string): void {
 /** Hands one datagram to the endpoint under the oracles; returns what it sent. */
 function deliver(
   s: Scene,
-  ep: Ikev1Endpoint,
+  ep: EndpointCore,
   handle: (now: number, dg: IncomingDatagram) => unknown,
   timeout: (now: number) => void,
   now: number,
@@ -214,7 +214,7 @@ function deliver(
  * carries its exchange on, as a forged message that takes over an exchange would, instead of
  * leaving the other side waiting on an answer nobody saw.
  */
-function forward(s: Scene, to: Ikev1Endpoint, sent: readonly Transmit[], now: number, depth: number): void {
+function forward(s: Scene, to: EndpointCore, sent: readonly Transmit[], now: number, depth: number): void {
   if (depth > REPLY_DEPTH) return;
   const target = s.handlers.get(to);
   if (target === undefined) return;
@@ -232,7 +232,7 @@ function forward(s: Scene, to: Ikev1Endpoint, sent: readonly Transmit[], now: nu
 /** Hands `count` mutants of `dg` to `ep` in the state it is in now, labelled with that state. */
 function fuzzBefore(
   s: Scene,
-  ep: Ikev1Endpoint,
+  ep: EndpointCore,
   dg: IncomingDatagram,
   now: number,
   count: number,
@@ -370,7 +370,7 @@ function mutant(
 }
 
 /** Wraps the endpoint's input so every real datagram is preceded by `perDatagram` mutants. */
-function intercept(s: Scene, ep: Ikev1Endpoint, peer: Ikev1Endpoint, live: { on: boolean }): void {
+function intercept(s: Scene, ep: EndpointCore, peer: EndpointCore, live: { on: boolean }): void {
   const original = ep.handleDatagram.bind(ep);
   const timeoutOriginal = ep.handleTimeout.bind(ep);
   s.handlers.set(ep, { handle: original, timeout: timeoutOriginal });

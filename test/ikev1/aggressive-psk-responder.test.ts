@@ -8,19 +8,19 @@ import { describe, it } from 'node:test';
 import { decodeMessage, ExchangeType, NotifyType, type Payload } from '../../src/codec/index.js';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import type { EngineSettings } from '../../src/ikev1/context.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { EndpointEvent, Transmit } from '../../src/ikev1/types.js';
+import { EndpointCore } from '../../src/ikev1/endpoint.js';
+import type { EndpointEvent, Transmit } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { peerConfig } from './peers.js';
 
 const AM = { aggressive: true } as const;
 
-function endpoint(text: string, seed: string, settings: Partial<EngineSettings> = {}): Ikev1Endpoint {
-  return new Ikev1Endpoint({ config: parseSwanctlConfig(text), random: seededRandom(seed), settings }, 0);
+function endpoint(text: string, seed: string, settings: Partial<EngineSettings> = {}): EndpointCore {
+  return new EndpointCore({ config: parseSwanctlConfig(text), random: seededRandom(seed), settings }, 0);
 }
 
 /** Who starts Aggressive Mode as `identity` (with a PSK for it and b). */
-function initiator(identity: string, seed: string): Ikev1Endpoint {
+function initiator(identity: string, seed: string): EndpointCore {
   return endpoint(peerConfig('a', AM).replaceAll('a.ikets.test', identity), seed);
 }
 
@@ -38,7 +38,7 @@ function all<T>(poll: () => T | undefined): T[] {
 }
 
 /** a's message 1 delivered to b; b's answers. */
-function exchange(a: Ikev1Endpoint, b: Ikev1Endpoint): Transmit[] {
+function exchange(a: EndpointCore, b: EndpointCore): Transmit[] {
   assert.equal(a.initiate(0, 'gw'), undefined);
   for (const t of all(() => a.pollTransmit()))
     b.handleDatagram(1, { local: t.remote, remote: t.local, data: t.data });

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { Transmit } from '../../src/ikev1/types.js';
+import { EndpointCore } from '../../src/ikev1/endpoint.js';
+import type { Transmit } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { SimulatedNat } from '../support/simulated-nat.js';
 import { SimulatedNetwork } from '../support/simulated-network.js';
@@ -19,13 +19,13 @@ const marked = (t: Transmit) => t.data.length > 4 && Buffer.from(t.data).readUIn
 function natPair(o: PeerOptions) {
   const options = { ...o, localTsA: '192.0.2.1/32', remoteTsA: '192.0.2.2/32' };
   const net = new SimulatedNetwork(undefined, 'nat');
-  const a = new Ikev1Endpoint(
+  const a = new EndpointCore(
     { config: parseSwanctlConfig(peerConfig('a', options)), random: seededRandom('a') },
     0,
   );
   // The responder knows the initiator by its public address only.
   const bConfig = peerConfig('b', options).replace('remote_addrs = 192.0.2.1', `remote_addrs = ${PUBLIC}`);
-  const b = new Ikev1Endpoint(
+  const b = new EndpointCore(
     { config: parseSwanctlConfig(bConfig), random: seededRandom('b'), settings: AGGRESSIVE_OPT_IN },
     0,
   );

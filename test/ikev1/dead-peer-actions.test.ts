@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { EndpointCore } from '../../src/ikev1/endpoint.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { assertCrosswise, makePair, peerConfig } from './peers.js';
 
@@ -22,7 +22,7 @@ describe('dpd_action and close_action', () => {
     assert.equal(b.childSaList().length, 1);
     // b crashes and comes back with nothing (a fresh endpoint on the same addresses).
     net.detach('b');
-    const reborn = new Ikev1Endpoint(
+    const reborn = new EndpointCore(
       { config: parseSwanctlConfig(peerConfig('b', options)), random: seededRandom('reborn') },
       net.now,
     );

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExchangeType, tryDecodeMessage } from '../../src/codec/index.js';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { EndpointCore } from '../../src/ikev1/endpoint.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { badHashDelete, fromAttacker, garbageEncrypted, plainDelete } from './forge.js';
 import { assertCrosswise, makePair } from './peers.js';
@@ -143,7 +143,7 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
     // 5 ms a hop: message 3 reaches b at 15 ms; b then waits for message 5.
     net.run(17);
     const sa = b.ikeSas.all()[0];
-    assert.equal(sa?.step, 'mm-wait-5');
+    assert.equal(sa?.state, 'mm-wait-5');
     net.detach('a');
     let replies = 0;
     for (let i = 0; i < 10_000; i++) {
@@ -155,7 +155,7 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
     }
     assert.ok(replies >= 20, `${replies} notifies`);
     assert.ok(replies <= 20 + 20 * 0.5 + 1, `${replies} notifies`);
-    assert.equal(sa.step, 'mm-wait-5');
+    assert.equal(sa.state, 'mm-wait-5');
     void a;
   });
 
@@ -169,8 +169,8 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
         remote { auth = psk }
         children { net { esp_proposals = aes128-sha256 } } } }
       secrets { ike { secret = flood-secret-0123456789 } }`);
-    const responder = new Ikev1Endpoint({ config: config('10.0.0.1', '%any'), random: seededRandom('r') }, 0);
-    const initiator = new Ikev1Endpoint(
+    const responder = new EndpointCore({ config: config('10.0.0.1', '%any'), random: seededRandom('r') }, 0);
+    const initiator = new EndpointCore(
       { config: config('10.1.0.1', '10.0.0.1'), random: seededRandom('i') },
       0,
     );
@@ -218,7 +218,7 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
         children { net { esp_proposals = aes128-sha256 } } } }
       secrets { ike { secret = flood-secret-0123456789 } }`);
     // The responder opted in to answering Aggressive Mode with PSK (ikets start --aggressive-psk).
-    const responder = new Ikev1Endpoint(
+    const responder = new EndpointCore(
       {
         config: config('10.0.0.1', '%any'),
         random: seededRandom('r'),
@@ -226,7 +226,7 @@ describe('IKEv1 engine under a flood of forged datagrams', () => {
       },
       0,
     );
-    const initiator = new Ikev1Endpoint(
+    const initiator = new EndpointCore(
       { config: config('10.1.0.1', '10.0.0.1'), random: seededRandom('i') },
       0,
     );

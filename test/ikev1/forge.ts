@@ -16,9 +16,9 @@ import {
   ProtocolId,
 } from '../../src/codec/index.js';
 import { encryptBody } from '../../src/crypto/index.js';
-import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import type { EndpointCore } from '../../src/ikev1/endpoint.js';
 import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
-import type { Address, IncomingDatagram } from '../../src/ikev1/types.js';
+import type { Address, IncomingDatagram } from '../../src/sa/types.js';
 
 export const ATTACKER: Address = { address: '203.0.113.66', port: 500 };
 
@@ -125,11 +125,10 @@ export function fromAttacker(to: Address, data: Uint8Array, from: Address = ATTA
 }
 
 /** Everything about an SA a forged message must not change. */
-export function saState(ep: Ikev1Endpoint, sa: IkeSa): string {
+export function saState(ep: EndpointCore, sa: IkeSa): string {
   const keys = sa.keys;
   return JSON.stringify({
     state: sa.state,
-    step: sa.step,
     cookies: sa.cookiePair,
     local: sa.local,
     remote: sa.remote,

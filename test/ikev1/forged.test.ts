@@ -14,9 +14,9 @@ import {
   type Payload,
   tvAttribute,
 } from '../../src/codec/index.js';
-import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import type { EndpointCore } from '../../src/ikev1/endpoint.js';
 import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
-import type { IncomingDatagram } from '../../src/ikev1/types.js';
+import type { IncomingDatagram } from '../../src/sa/types.js';
 import {
   ATTACKER,
   badHash,
@@ -93,8 +93,8 @@ const zeroKe = (p: Payload): Payload =>
   p.type === 'key_exchange' ? { ...p, data: zeros(p.data.length) } : p;
 const wrongHash = (p: Payload): Payload => (p.type === 'hash' ? badHash(p.data.length) : p);
 
-const isStep = (step: IkeSa['step'], type: number) => (sa: IkeSa, m: Message) =>
-  sa.step === step && m.header.exchangeType === type;
+const isStep = (step: IkeSa['state'], type: number) => (sa: IkeSa, m: Message) =>
+  sa.state === step && m.header.exchangeType === type;
 
 const CASES: Case[] = [
   {
@@ -174,7 +174,7 @@ const CASES: Case[] = [
     options: {},
     to: 'a',
     when: (sa, m) =>
-      m.header.exchangeType === QM && sa.quickModes.get(m.header.messageId)?.step === 'qm-wait-2',
+      m.header.exchangeType === QM && sa.quickModes.get(m.header.messageId)?.state === 'qm-i-wait-2',
     forge: (sa, m, marker) => [rehashed(sa, m, marker)],
   },
   {
@@ -182,12 +182,12 @@ const CASES: Case[] = [
     options: {},
     to: 'b',
     when: (sa, m) =>
-      m.header.exchangeType === QM && sa.quickModes.get(m.header.messageId)?.step === 'qm-wait-3',
+      m.header.exchangeType === QM && sa.quickModes.get(m.header.messageId)?.state === 'qm-r-wait-3',
     forge: (sa, m, marker) => [rehashed(sa, m, marker)],
   },
 ];
 
-function endpointState(ep: Ikev1Endpoint): string {
+function endpointState(ep: EndpointCore): string {
   return ep.ikeSas
     .all()
     .map((sa) => saState(ep, sa))
@@ -198,7 +198,7 @@ function endpointState(ep: Ikev1Endpoint): string {
  * Hands `forge`'s datagrams to the endpoint, from the attacker, just before the first real message
  * that `when` picks; checks that they changed nothing. Returns how many forgeries were handed over.
  */
-function intercept(ep: Ikev1Endpoint, c: Case): { count: number } {
+function intercept(ep: EndpointCore, c: Case): { count: number } {
   const done = { count: 0 };
   const original = ep.handleDatagram.bind(ep);
   ep.handleDatagram = (now: number, dg: IncomingDatagram) => {

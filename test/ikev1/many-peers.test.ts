@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { EndpointCore } from '../../src/ikev1/endpoint.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { SimulatedNetwork } from '../support/simulated-network.js';
 
@@ -28,7 +28,7 @@ describe('IKEv1 engine with many peers', () => {
       { latency: 5, loss: 0.05, duplication: 0.02, reorder: 0.05, reorderDelay: 20 },
       'many',
     );
-    const responder = new Ikev1Endpoint(
+    const responder = new EndpointCore(
       { config: config('10.0.0.1', '%any', 'gw.test', ''), random: seededRandom('gw') },
       0,
     );
@@ -36,10 +36,10 @@ describe('IKEv1 engine with many peers', () => {
       { address: '10.0.0.1', port: 500 },
       { address: '10.0.0.1', port: 4500 },
     ]);
-    const initiators: Ikev1Endpoint[] = [];
+    const initiators: EndpointCore[] = [];
     for (let i = 0; i < PEERS; i++) {
       const address = `10.1.${i >> 8}.${i & 255}`;
-      const ep = new Ikev1Endpoint(
+      const ep = new EndpointCore(
         { config: config(address, '10.0.0.1', address, 'gw.test'), random: seededRandom(`peer-${i}`) },
         0,
       );

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { Transmit } from '../../src/ikev1/types.js';
+import { EndpointCore } from '../../src/ikev1/endpoint.js';
+import type { Transmit } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { type SimulatedHost, SimulatedNetwork } from '../support/simulated-network.js';
 import { AGGRESSIVE_OPT_IN, assertCrosswise, type PeerOptions, peerConfig } from './peers.js';
@@ -41,7 +41,7 @@ function paddedPair(o: PeerOptions, fill = 0) {
   const ids = (text: string) =>
     text.replaceAll('a.ikets.test', 'a.example').replaceAll('b.ikets.test', 'b.example');
   const net = new SimulatedNetwork(undefined, 'padded');
-  const a = new Ikev1Endpoint(
+  const a = new EndpointCore(
     {
       config: parseSwanctlConfig(ids(peerConfig('a', o))),
       random: seededRandom('a'),
@@ -49,7 +49,7 @@ function paddedPair(o: PeerOptions, fill = 0) {
     },
     0,
   );
-  const b = new Ikev1Endpoint(
+  const b = new EndpointCore(
     {
       config: parseSwanctlConfig(ids(peerConfig('b', o))),
       random: seededRandom('b'),

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import type { EngineSettings } from '../../src/ikev1/context.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { ChildSaInfo } from '../../src/ikev1/types.js';
+import { EndpointCore } from '../../src/ikev1/endpoint.js';
+import type { ChildSaInfo } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { type NetworkConditions, SimulatedNetwork } from '../support/simulated-network.js';
 
@@ -74,7 +74,7 @@ export const AGGRESSIVE_OPT_IN = { aggressivePskResponder: true } as const;
 export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, seed = 'pair') {
   const net = new SimulatedNetwork(conditions, seed);
   const ports = o.ports ?? { a: 500, b: 500 };
-  const a = new Ikev1Endpoint(
+  const a = new EndpointCore(
     {
       config: parseSwanctlConfig(peerConfig('a', o)),
       random: seededRandom(`${seed}-a`),
@@ -83,7 +83,7 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
     },
     0,
   );
-  const b = new Ikev1Endpoint(
+  const b = new EndpointCore(
     {
       config: parseSwanctlConfig(peerConfig('b', o)),
       random: seededRandom(`${seed}-b`),

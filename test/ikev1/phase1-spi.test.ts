@@ -12,8 +12,8 @@ import {
   type Message,
   NotifyType,
 } from '../../src/codec/index.js';
-import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { Transmit } from '../../src/ikev1/types.js';
+import type { EndpointCore } from '../../src/ikev1/endpoint.js';
+import type { Transmit } from '../../src/sa/types.js';
 import { makePair } from './peers.js';
 
 /** The initiator's first message with the SPI of its proposal replaced. */
@@ -33,7 +33,7 @@ function firstMessageWithSpi(spiLength: number, aggressive: boolean): Uint8Array
   return encodeMessage(changed);
 }
 
-function answer(b: Ikev1Endpoint, data: Uint8Array): Transmit[] {
+function answer(b: EndpointCore, data: Uint8Array): Transmit[] {
   b.handleDatagram(0, {
     local: { address: '192.0.2.2', port: 500 },
     remote: { address: '192.0.2.1', port: 500 },

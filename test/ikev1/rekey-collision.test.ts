@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import type { EndpointCore } from '../../src/ikev1/endpoint.js';
 import { assertCrosswise, makePair } from './peers.js';
 
 const COLLIDING = 'rekey_time = 10s\n        life_time = 15s\n        rand_time = 0s';
@@ -17,7 +17,7 @@ function quickModesStarted(logs: string[]): number {
   return logs.filter((l) => l.includes('initiating Quick Mode')).length;
 }
 
-function counts(e: Ikev1Endpoint): number {
+function counts(e: EndpointCore): number {
   return e.childSaList().length;
 }
 

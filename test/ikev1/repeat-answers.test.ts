@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Transmit } from '../../src/ikev1/types.js';
+import type { Transmit } from '../../src/sa/types.js';
 import { assertCrosswise, makePair } from './peers.js';
 
 describe('IKEv1 engine: a repeated message is answered with its own answer only', () => {

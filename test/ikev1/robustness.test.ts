@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { IncomingDatagram } from '../../src/ikev1/types.js';
+import type { EndpointCore } from '../../src/ikev1/endpoint.js';
+import type { IncomingDatagram } from '../../src/sa/types.js';
 import { makePair } from './peers.js';
 
 /** Runs a full exchange and records every datagram each side received. */
@@ -28,7 +28,7 @@ function recordedExchange(options: Parameters<typeof makePair>[0] = {}) {
 }
 
 /** The established SAs and their keys (a mutated first message may open a new half-open SA: that is allowed). */
-function snapshot(ep: Ikev1Endpoint): string {
+function snapshot(ep: EndpointCore): string {
   const ike = ep.ikeSaList().filter((s) => s.state === 'established');
   return JSON.stringify({
     ike: ike.map((s) => [s.id, s.keys, s.remote]),

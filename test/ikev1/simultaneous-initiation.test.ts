@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import type { EndpointCore } from '../../src/ikev1/endpoint.js';
 import { assertCrosswise, makePair } from './peers.js';
 
 const SEEDS = 30;
 
-function cookies(e: Ikev1Endpoint): string[] {
+function cookies(e: EndpointCore): string[] {
   return e
     .ikeSaList()
     .map((s) => `${s.initiatorCookie}${s.responderCookie}`)

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import { DEFAULT_SETTINGS } from '../../src/ikev1/context.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { EndpointCore } from '../../src/ikev1/endpoint.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { SimulatedNetwork } from '../support/simulated-network.js';
 import { DropSpoofedAnswers, SpoofedFlood } from '../support/spoofed-flood.js';
@@ -31,10 +31,10 @@ const LEGIT_AT = 5_000;
 
 function floodRun(rate: number) {
   const net = new SimulatedNetwork(undefined, `flood-${rate}`);
-  const responder = new Ikev1Endpoint({ config: config('10.0.0.1', '%any'), random: seededRandom('gw') }, 0);
+  const responder = new EndpointCore({ config: config('10.0.0.1', '%any'), random: seededRandom('gw') }, 0);
   const gateway = new DropSpoofedAnswers(responder);
   net.attach('gw', gateway, [GATEWAY, { address: '10.0.0.1', port: 4500 }]);
-  const legit = new Ikev1Endpoint(
+  const legit = new EndpointCore(
     { config: config('10.1.0.1', '10.0.0.1'), random: seededRandom('legit') },
     0,
   );
@@ -43,7 +43,7 @@ function floodRun(rate: number) {
     { address: '10.1.0.1', port: 4500 },
   ]);
   // The flood replays a real initiator's message 1 (another cookie each time).
-  const template = new Ikev1Endpoint(
+  const template = new EndpointCore(
     { config: config('10.1.0.9', '10.0.0.1'), random: seededRandom('template') },
     0,
   );

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeMessage, ExchangeType, NotifyType } from '../../src/codec/index.js';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { Transmit } from '../../src/ikev1/types.js';
+import { EndpointCore } from '../../src/ikev1/endpoint.js';
 import { GLOBAL_PER_SECOND } from '../../src/ikev1/version-refusal.js';
+import type { Transmit } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { peerConfig } from './peers.js';
 
@@ -29,11 +29,11 @@ function ikev2Request(spi: number, bodyLength = 200, messageId = 0): Buffer {
   return b;
 }
 
-function responder(): Ikev1Endpoint {
-  return new Ikev1Endpoint({ config: parseSwanctlConfig(peerConfig('b', {})), random: seededRandom('v') }, 0);
+function responder(): EndpointCore {
+  return new EndpointCore({ config: parseSwanctlConfig(peerConfig('b', {})), random: seededRandom('v') }, 0);
 }
 
-function drain(ep: Ikev1Endpoint): { sent: Transmit[]; logs: string[] } {
+function drain(ep: EndpointCore): { sent: Transmit[]; logs: string[] } {
   const sent: Transmit[] = [];
   const logs: string[] = [];
   for (let t = ep.pollTransmit(); t !== undefined; t = ep.pollTransmit()) sent.push(t);

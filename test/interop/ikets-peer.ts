@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import type { EngineSettings } from '../../src/ikev1/context.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { Ikev1Endpoint } from '../../src/ikev1/ikev1-endpoint.js';
 
 function print(value: unknown): void {
   const line = JSON.stringify(value, (_key, v: unknown) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EndpointEvent } from '../../src/ikev1/types.js';
+import type { EndpointEvent } from '../../src/sa/types.js';
 import { SadError, type SadEvents, SecurityAssociationDatabase } from '../../src/sad/index.js';
 import { childSa, ikeSa } from './sa-fixtures.js';
 

@@ -1,5 +1,5 @@
 /** IKE and IPsec SA snapshots for the SAD tests: the keys of test/fixtures/captures/ikev1-main-psk. */
-import type { ChildSaInfo, IkeSaInfo } from '../../src/ikev1/types.js';
+import type { ChildSaInfo, IkeSaInfo } from '../../src/sa/types.js';
 
 export const T0 = 1_800_000_000_000;
 

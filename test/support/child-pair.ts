@@ -1,6 +1,6 @@
 import { deriveSaKeys } from '../../src/crypto/keymat.js';
 import { saKeyLengths, transformByKeyword } from '../../src/crypto/registry.js';
-import type { ChildSaInfo } from '../../src/ikev1/types.js';
+import type { ChildSaInfo } from '../../src/sa/types.js';
 import { childSa } from '../sad/sa-fixtures.js';
 
 // Two ChildSaInfo as the two ends of one Quick Mode report them: KEYMAT derived as RFC 2409

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import { Ikev1Endpoint } from '../../src/ikev1/ikev1-endpoint.js';
 import { ikets } from '../cli/run.js';
 import { sleep, tempDir } from '../daemon/helpers.js';
 import { createNetnsPair, type NetnsPair } from '../interop/harness/netns.js';

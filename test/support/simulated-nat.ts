@@ -4,7 +4,7 @@
  * with another source port, and answers to that public port are translated back. The mapping is
  * fixed and given up front, so the network can deliver to the public ports.
  */
-import type { Address, EndpointEvent, IncomingDatagram, Transmit } from '../../src/ikev1/types.js';
+import type { Address, EndpointEvent, IncomingDatagram, Transmit } from '../../src/sa/types.js';
 import type { SimulatedHost } from './simulated-network.js';
 
 const key = (a: Address) => `${a.address}|${a.port}`;

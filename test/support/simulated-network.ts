@@ -3,7 +3,7 @@
  * test `Pair`): datagrams are delivered after a latency, and may be dropped, duplicated or
  * reordered with given probabilities from a seeded source, so every run is reproducible.
  */
-import type { Address, EndpointEvent, IncomingDatagram, Transmit } from '../../src/ikev1/types.js';
+import type { Address, EndpointEvent, IncomingDatagram, Transmit } from '../../src/sa/types.js';
 import { seededRandom } from './seeded-random.js';
 
 export interface SimulatedHost {

@@ -4,7 +4,7 @@
  * (and port) nobody answers from, and a wrapper around the attacked endpoint that drops its answers
  * to those addresses before they enter the network (they would reach no host anyway).
  */
-import type { Address, EndpointEvent, IncomingDatagram, Transmit } from '../../src/ikev1/types.js';
+import type { Address, EndpointEvent, IncomingDatagram, Transmit } from '../../src/sa/types.js';
 import type { SimulatedHost } from './simulated-network.js';
 
 /** xorshift32: fast, seeded, reproducible; the flood needs millions of draws, not good randomness. */

@@ -3,7 +3,7 @@
  * (hex, strongSwan keyword names) drives our inbound SA and the peer's outbound one, so an ikets
  * data plane and charon's (libipsec or the kernel) can be cross-checked packet by packet.
  */
-import type { ChildSaInfo } from '../../ikev1/types.js';
+import type { ChildSaInfo } from '../../sa/types.js';
 import type { IpsecSaParams, SaLimits, Selector } from '../backend.js';
 import { addressBytes } from './ip.js';
 import { NO_LIMITS, type SaSpec } from './sa.js';

@@ -14,6 +14,7 @@
 import { ExchangeType, type IdentificationPayload, type Message, type Payload } from '../../codec/index.js';
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
+import { enterIsakmpSa } from '../states.js';
 import { identityOf } from './identity.js';
 import {
   acceptPeerId,
@@ -52,7 +53,7 @@ export function startAggressiveMode(sa: IkeSa, ctx: ExchangeContext): void {
     ...ourVendorIds(),
   ];
   ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
-  sa.step = 'am-wait-2';
+  enterIsakmpSa(sa, 'am-wait-2');
 }
 
 export function handleAggressiveMode(
@@ -61,15 +62,16 @@ export function handleAggressiveMode(
   payloads: readonly Payload[],
   ctx: ExchangeContext,
 ): Phase1Result {
-  switch (sa.step) {
+  switch (sa.state) {
     case 'am-wait-1':
       return responderMessage1(sa, payloads, ctx);
     case 'am-wait-2':
       return initiatorMessage2(sa, payloads, ctx);
     case 'am-wait-3':
+    case 'am-wait-3-decoy':
       return responderMessage3(sa, message, payloads, ctx);
     default:
-      return { kind: 'ignored', reason: `Aggressive Mode message in step ${sa.step}` };
+      return { kind: 'ignored', reason: `Aggressive Mode message in state ${sa.state}` };
   }
 }
 
@@ -100,7 +102,6 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   // which to attack offline. Message 3 then cannot be decrypted or verified, as with a wrong PSK.
   const decoy = refused === undefined ? undefined : ctx.random.bytes(32);
   if (refused !== undefined) {
-    sa.decoy = true;
     sa.failure = refused;
     ctx.logLimited(
       'aggressive mode identity refused',
@@ -123,7 +124,7 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   ];
   // Message 3 acknowledges nothing else: the responder repeats message 2 until it arrives.
   ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
-  sa.step = 'am-wait-3';
+  enterIsakmpSa(sa, decoy === undefined ? 'am-wait-3' : 'am-wait-3-decoy');
   return { kind: 'progress' };
 }
 
@@ -166,7 +167,6 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   const out: Payload[] = [ourHash(sa), ...ourNatD(sa, ctx)];
   ctx.send(sa, 0, sa.encryptedMessage(AM, 0, out), false);
   ctx.exchangeDone(sa, 0);
-  sa.step = 'done';
   return { kind: 'established', initialContact: false };
 }
 
@@ -179,12 +179,11 @@ function responderMessage3(
   const hash = findPayload(payloads, 'hash');
   if (hash === undefined) return ignore('message 3 has no HASH: the pre-shared keys probably differ');
   const id = sa.peerIdPayload;
-  if (sa.decoy || id === undefined || !verifyPeerHash(sa, id, hash.data)) {
+  if (sa.state === 'am-wait-3-decoy' || id === undefined || !verifyPeerHash(sa, id, hash.data)) {
     return fail('AUTHENTICATION_FAILED', 'HASH_I does not verify: the pre-shared keys differ', true);
   }
   sa.commitReceived(message);
   noteNatD(sa, payloads, ctx);
   ctx.exchangeDone(sa, 0);
-  sa.step = 'done';
   return { kind: 'established', initialContact: false };
 }

@@ -4,7 +4,7 @@
  * strongSwan's config lookup ranks them.
  */
 import type { ConnectionConfig, IketsConfig } from '../../config/swanctl.js';
-import type { Address } from '../types.js';
+import type { Address } from '../../sa/types.js';
 
 function addressScore(configured: readonly string[], address: string): number {
   if (configured.includes(address)) return 2;

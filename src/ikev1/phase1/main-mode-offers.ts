@@ -19,8 +19,8 @@
  * Nothing a spoofed message 1 causes reaches the ISAKMP SAs (docs/ikev1-engine.md).
  */
 import type { ConnectionConfig } from '../../config/swanctl.js';
+import type { Address } from '../../sa/types.js';
 import type { NatTraversalVariant } from '../nat-traversal.js';
-import type { Address } from '../types.js';
 import type { Phase1Suite } from './phase1-proposal.js';
 
 export interface MainModeOffer {

@@ -19,6 +19,7 @@ import {
 } from '../../codec/index.js';
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
+import { enterIsakmpSa } from '../states.js';
 import {
   acceptPeerId,
   derivePhase1Keys,
@@ -44,17 +45,17 @@ export function startMainMode(sa: IkeSa, ctx: ExchangeContext): void {
   const sai = phase1SaPayload(sa.offeredSuites);
   sa.saiBody = payloadBody(sai);
   ctx.send(sa, 0, sa.plainMessage(MM, 0, [sai, ...ourVendorIds()]), true);
-  sa.step = 'mm-wait-2';
+  enterIsakmpSa(sa, 'mm-wait-2');
 }
 
-/** Processes a Main Mode message for the step the SA is at. `payloads` are decrypted already. */
+/** Processes a Main Mode message for the state the SA is in. `payloads` are decrypted already. */
 export function handleMainMode(
   sa: IkeSa,
   message: Message,
   payloads: readonly Payload[],
   ctx: ExchangeContext,
 ): Phase1Result {
-  switch (sa.step) {
+  switch (sa.state) {
     case 'mm-wait-2':
       return initiatorMessage2(sa, payloads, ctx);
     case 'mm-wait-3':
@@ -66,7 +67,7 @@ export function handleMainMode(
     case 'mm-wait-6':
       return initiatorMessage6(sa, message, payloads, ctx);
     default:
-      return { kind: 'ignored', reason: `Main Mode message in step ${sa.step}` };
+      return { kind: 'ignored', reason: `Main Mode message in state ${sa.state}` };
   }
 }
 
@@ -109,7 +110,7 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.gxi = sa.dh.publicValue;
   sa.nonceI = ctx.random.bytes(ctx.settings.nonceLength);
   sendKeyExchange(sa, ctx);
-  sa.step = 'mm-wait-4';
+  enterIsakmpSa(sa, 'mm-wait-4');
   return { kind: 'progress' };
 }
 
@@ -148,7 +149,7 @@ function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   if (failed !== undefined) return failed;
   noteNatD(sa, payloads, ctx);
   sendKeyExchange(sa, ctx);
-  sa.step = 'mm-wait-5';
+  enterIsakmpSa(sa, 'mm-wait-5');
   return { kind: 'progress' };
 }
 
@@ -165,7 +166,7 @@ function initiatorMessage4(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   out.push(ourHash(sa));
   if (ctx.isFirstContact(sa)) out.push(initialContact(sa));
   ctx.send(sa, 0, sa.encryptedMessage(MM, 0, out), true);
-  sa.step = 'mm-wait-6';
+  enterIsakmpSa(sa, 'mm-wait-6');
   return { kind: 'progress' };
 }
 
@@ -180,7 +181,6 @@ function responderMessage5(
   const out: Payload[] = [ourIdPayload(sa)];
   out.push(ourHash(sa));
   ctx.send(sa, 0, sa.encryptedMessage(MM, 0, out), false);
-  sa.step = 'done';
   return { kind: 'established', initialContact: hasInitialContact(payloads) };
 }
 
@@ -193,7 +193,6 @@ function initiatorMessage6(
   const result = authenticatePeer(sa, message, payloads);
   if (result !== undefined) return result;
   ctx.exchangeDone(sa, 0);
-  sa.step = 'done';
   return { kind: 'established', initialContact: hasInitialContact(payloads) };
 }
 

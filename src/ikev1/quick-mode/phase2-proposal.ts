@@ -29,8 +29,8 @@ import {
   ikev1Suites,
   parseProposals,
 } from '../../crypto/index.js';
+import type { IpsecProtocol } from '../../sa/types.js';
 import { decodeEncapsulationMode } from '../nat-traversal.js';
-import type { IpsecProtocol } from '../types.js';
 
 /** One transform of one protocol: the algorithms an IPsec SA uses. */
 export interface Phase2Transform {

@@ -15,10 +15,11 @@ import {
 } from '../../codec/index.js';
 import type { ChildConfig } from '../../config/swanctl.js';
 import { type DhKeyPair, deriveSaKeys, saKeyLengths } from '../../crypto/index.js';
+import type { IpsecProtocol } from '../../sa/types.js';
 import type { ExchangeContext } from '../context.js';
 import type { ChildSa } from '../sa/child-sa-table.js';
 import type { IkeSa } from '../sa/ike-sa.js';
-import type { IpsecProtocol } from '../types.js';
+import type { QuickModeState } from '../states.js';
 import { type Phase2Transform, protocolId, transformName } from './phase2-proposal.js';
 import { formatSelector, type TrafficSelector } from './traffic-selectors.js';
 
@@ -39,7 +40,8 @@ export interface NegotiatedSa {
 export interface QuickModeExchange {
   readonly messageId: number;
   readonly role: 'initiator' | 'responder';
-  step: 'qm-wait-2' | 'qm-wait-3';
+  /** states.ts; changed only by `enterQuickMode`. */
+  state: QuickModeState;
   child: ChildConfig;
   readonly localSpis: Map<IpsecProtocol, Buffer>;
   nonceI: Uint8Array;

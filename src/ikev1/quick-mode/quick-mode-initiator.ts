@@ -9,11 +9,11 @@ import type { IdentificationPayload, Message, NotificationPayload, Payload } fro
 import { EncapsulationMode, NotifyType } from '../../codec/index.js';
 import type { ChildConfig } from '../../config/swanctl.js';
 import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../../crypto/index.js';
+import type { IpsecProtocol } from '../../sa/types.js';
 import type { ExchangeContext } from '../context.js';
 import { udpEncapsulationMode } from '../nat-traversal.js';
 import { natDetected } from '../phase1/phase1-common.js';
 import type { IkeSa } from '../sa/ike-sa.js';
-import type { IpsecProtocol } from '../types.js';
 import {
   type Phase2Offer,
   parsePhase2Transform,
@@ -106,7 +106,7 @@ function sendQuickMode1(
   const qm: InitiatorQuickMode = {
     messageId,
     role: 'initiator',
-    step: 'qm-wait-2',
+    state: 'qm-i-wait-2',
     child,
     offers,
     localSpis,
@@ -276,9 +276,7 @@ export function handleQuickMode2(
  * ISAKMP SA), the only one waiting for its message 2.
  */
 export function refusedQuickMode(sa: IkeSa, n: NotificationPayload): QuickModeExchange | undefined {
-  const waiting = [...sa.quickModes.values()].filter(
-    (qm) => qm.role === 'initiator' && qm.step === 'qm-wait-2',
-  );
+  const waiting = [...sa.quickModes.values()].filter((qm) => qm.state === 'qm-i-wait-2');
   const spi = Buffer.from(n.spi);
   const named = waiting.find((qm) => [...qm.localSpis.values()].some((s) => s.equals(spi)));
   if (named !== undefined) return named;

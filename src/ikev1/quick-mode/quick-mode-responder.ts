@@ -7,9 +7,10 @@
 import type { IdentificationPayload, Message, Payload, SaPayload, Transform } from '../../codec/index.js';
 import type { ChildConfig } from '../../config/swanctl.js';
 import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../../crypto/index.js';
+import type { IpsecProtocol } from '../../sa/types.js';
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
-import type { IpsecProtocol } from '../types.js';
+import { enterChildSa } from '../states.js';
 import { rekeyedByPeer, sameBundle } from './child-rekey.js';
 import {
   type ParsedPhase2Transform,
@@ -109,7 +110,7 @@ export function handleQuickMode1(
   const qm: QuickModeExchange = {
     messageId,
     role: 'responder',
-    step: 'qm-wait-3',
+    state: 'qm-r-wait-3',
     child,
     localSpis,
     nonceI: nonce.data,
@@ -153,7 +154,7 @@ export function handleQuickMode1(
   // While the peer rekeys the pair we do not rekey it too (charon marks it REKEYING the same way);
   // if this Quick Mode is given up, the pair is installed again (Lifecycle.quickModeAbandoned).
   if (rekeyed?.state === 'installed')
-    for (const c of ctx.children.all()) if (sameBundle(c, rekeyed)) c.state = 'rekeying';
+    for (const c of ctx.children.all()) if (sameBundle(c, rekeyed)) enterChildSa(c, 'rekeying');
   return undefined;
 }
 

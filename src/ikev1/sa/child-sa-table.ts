@@ -4,7 +4,8 @@
  */
 import type { ChildConfig } from '../../config/swanctl.js';
 import type { RandomSource } from '../../crypto/index.js';
-import type { ChildSaInfo } from '../types.js';
+import type { ChildSaInfo } from '../../sa/types.js';
+import { type ChildSaState, enterChildSa } from '../states.js';
 import type { IkeSa } from './ike-sa.js';
 
 export interface ChildSa {
@@ -14,11 +15,8 @@ export interface ChildSa {
   readonly config: ChildConfig;
   readonly spiIn: Buffer;
   readonly spiOut: Buffer;
-  /**
-   * `superseded`: a newer pair of the same child exists (a rekey collision left both); this one is
-   * not rekeyed and expires (child-rekey.ts).
-   */
-  state: 'installed' | 'rekeying' | 'superseded' | 'deleted';
+  /** states.ts; changed only by `enterChildSa`. */
+  state: ChildSaState;
 }
 
 export class ChildSaTable {
@@ -83,7 +81,7 @@ export class ChildSaTable {
   remove(child: ChildSa): void {
     this.#bySpiIn.delete(child.spiIn.readUInt32BE(0));
     this.#unfile(child);
-    child.state = 'deleted';
+    enterChildSa(child, 'deleted');
   }
 
   bySpiIn(spi: number): ChildSa | undefined {

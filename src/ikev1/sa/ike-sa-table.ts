@@ -5,7 +5,8 @@
  */
 import { createHmac } from 'node:crypto';
 import type { RandomSource } from '../../crypto/index.js';
-import type { Address } from '../types.js';
+import type { Address } from '../../sa/types.js';
+import { isConnecting } from '../states.js';
 import type { IkeSa } from './ike-sa.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
@@ -56,7 +57,7 @@ export class IkeSaTable {
       this.#pendingInitiator.set(sa.initiatorCookie.toString('hex'), sa);
     else this.#byCookies.set(sa.cookiePair, sa);
     this.#byId.set(sa.id, sa);
-    if (sa.role === 'responder' && sa.state === 'connecting') {
+    if (sa.role === 'responder' && isConnecting(sa.state)) {
       const peer = sa.remote.address;
       this.#halfOpen.set(sa, peer);
       if (sa.exchange === 'aggressive') this.#halfOpenAggressive.add(sa);

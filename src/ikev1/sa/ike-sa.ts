@@ -15,23 +15,11 @@ import {
 } from '../../codec/index.js';
 import type { ConnectionConfig } from '../../config/swanctl.js';
 import type { DhKeyPair, IsakmpCipher, Skeyid } from '../../crypto/index.js';
+import type { Address } from '../../sa/types.js';
 import type { NatTraversalVariant } from '../nat-traversal.js';
 import type { Phase1Suite } from '../phase1/phase1-proposal.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
-import type { Address, IkeSaState } from '../types.js';
-
-/** Where a phase 1 exchange stands; named after the next message expected. */
-export type Phase1Step =
-  | 'mm-wait-1'
-  | 'mm-wait-2'
-  | 'mm-wait-3'
-  | 'mm-wait-4'
-  | 'mm-wait-5'
-  | 'mm-wait-6'
-  | 'am-wait-1'
-  | 'am-wait-2'
-  | 'am-wait-3'
-  | 'done';
+import { enterQuickMode, type IsakmpSaState } from '../states.js';
 
 /** The message last sent in an exchange, kept to retransmit it (RFC 2408 section 5.1 leaves timers to us). */
 export interface Outstanding {
@@ -53,8 +41,8 @@ export interface Phase1Keys {
 }
 
 export class IkeSa {
-  state: IkeSaState = 'connecting';
-  step: Phase1Step;
+  /** Where phase 1 stands, then the SA's life (states.ts; changed only by its `enterIsakmpSa`). */
+  state: IsakmpSaState;
   responderCookie: Buffer;
   local: Address;
   remote: Address;
@@ -129,11 +117,6 @@ export class IkeSa {
   hadChildren = false;
   /** Why the exchange is stuck, for the log line when it is given up. */
   failure: string | undefined;
-  /**
-   * An Aggressive Mode responder answered an identity it does not accept with a decoy HASH_R
-   * (aggressive-mode.ts): this SA never completes, whatever message 3 holds.
-   */
-  decoy = false;
 
   constructor(
     readonly id: number,
@@ -151,11 +134,13 @@ export class IkeSa {
     this.remote = remote;
     this.createdAt = now;
     this.lastActivity = now;
-    this.step =
+    // A Main Mode responder's SA is created by message 3 (first-message.ts), an Aggressive Mode
+    // responder's by message 1; an initiator's as its message 1 goes out.
+    this.state =
       exchange === 'main'
         ? role === 'initiator'
           ? 'mm-wait-2'
-          : 'mm-wait-1'
+          : 'mm-wait-3'
         : role === 'initiator'
           ? 'am-wait-2'
           : 'am-wait-1';
@@ -235,6 +220,8 @@ export class IkeSa {
    * messages stay in `outstanding`/`lastReceived` to answer the peer's repeats; they need no IV.
    */
   endExchange(messageId: number): void {
+    const qm = this.quickModes.get(messageId);
+    if (qm !== undefined) enterQuickMode(qm, 'done');
     this.quickModes.delete(messageId);
     if (messageId !== 0) this.keys?.cipher.ivs.forget(messageId);
   }
@@ -267,10 +254,11 @@ export class IkeSa {
    * What a phase 1 message may change before the peer is authenticated, and a function that puts it
    * back: a message that does not move the exchange on must change nothing (a forged one, say with
    * an unacceptable proposal or a wrong HASH, cannot be told from the peer's until it verifies).
+   * Its state comes back too: a rollback, not a transition (states.ts).
    */
   savePhase1(): () => void {
     const saved = {
-      step: this.step,
+      state: this.state,
       local: this.local,
       remote: this.remote,
       suite: this.suite,

@@ -6,11 +6,12 @@
  */
 
 import type { Payload } from '../../codec/index.js';
-import type { Ikev1Endpoint } from '../endpoint.js';
+import type { EndpointCore } from '../endpoint.js';
 import { sendInformational } from '../informational.js';
 import { ownQuickModeFor, sameBundle, supersededBy } from '../quick-mode/child-rekey.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { startQuickMode } from '../quick-mode/quick-mode-initiator.js';
+import { enterChildSa } from '../states.js';
 import type { ChildSa } from './child-sa-table.js';
 import type { IkeSa } from './ike-sa.js';
 
@@ -21,7 +22,7 @@ import type { IkeSa } from './ike-sa.js';
 const DUPLICATE_GRACE_MS = 30_000;
 
 export class Rekeying {
-  constructor(private readonly ep: Ikev1Endpoint) {}
+  constructor(private readonly ep: EndpointCore) {}
 
   /**
    * Sends a CHILD SA's Delete, or holds it back while a Quick Mode is in progress on the ISAKMP SA:
@@ -62,7 +63,7 @@ export class Rekeying {
     const bundle = all.filter((c) => sameBundle(c, child));
     const newer = supersededBy(child, all);
     if (newer !== undefined) {
-      for (const c of bundle) c.state = 'superseded';
+      for (const c of bundle) enterChildSa(c, 'superseded');
       ep.log(
         'info',
         `CHILD SA '${child.config.name}' #${child.info.id} is redundant next to #${newer.info.id} (a rekey collision): not rekeyed, it expires`,
@@ -75,11 +76,11 @@ export class Rekeying {
       this.#retryRekey(bundle);
       return;
     }
-    for (const c of bundle) c.state = 'rekeying';
+    for (const c of bundle) enterChildSa(c, 'rekeying');
     try {
       startQuickMode(this.#preferred(sa), child.config, ep, child.info.id);
     } catch (error) {
-      for (const c of bundle) c.state = 'installed';
+      for (const c of bundle) enterChildSa(c, 'installed');
       this.#retryRekey(bundle);
       ep.log(
         'error',
@@ -126,7 +127,7 @@ export class Rekeying {
     const old = qm.rekeyOf === undefined ? undefined : this.ep.children.byId(qm.rekeyOf);
     if (old?.state !== 'rekeying') return;
     const bundle = this.ep.children.all().filter((c) => sameBundle(c, old));
-    for (const c of bundle) c.state = 'installed';
+    for (const c of bundle) enterChildSa(c, 'installed');
     if (old.info.rekeyAt === undefined || old.info.rekeyAt <= this.ep.now) this.#retryRekey(bundle);
     this.ep.timers.schedule(old.ikeSa);
   }

@@ -5,15 +5,16 @@
  * deadline (its own timers and its children's); the TimerQueue orders them, so the endpoint never
  * scans every SA to find the next timer or the due ones.
  */
-import type { Ikev1Endpoint } from '../endpoint.js';
+import type { EndpointCore } from '../endpoint.js';
 import { sendRuThere } from '../informational.js';
+import { isConnecting } from '../states.js';
 import type { IkeSa } from './ike-sa.js';
 import { TimerQueue } from './timer-queue.js';
 
 export class SaTimers {
   readonly #queue = new TimerQueue();
 
-  constructor(private readonly ep: Ikev1Endpoint) {}
+  constructor(private readonly ep: EndpointCore) {}
 
   /** Entries in the queue: at most one per SA, however many datagrams or timers touched it. */
   get size(): number {
@@ -73,7 +74,7 @@ export class SaTimers {
     let next = sa.childrenStartAt ?? Number.POSITIVE_INFINITY;
     for (const o of sa.outstanding.values()) if (o.timer) next = Math.min(next, o.nextAt);
     // Half-open responder SAs are bounded in time; an initiator gives up through its retransmissions.
-    if (sa.state === 'connecting' && sa.role === 'responder')
+    if (isConnecting(sa.state) && sa.role === 'responder')
       next = Math.min(next, sa.lastActivity + this.ep.settings.halfOpenTimeout);
     if (sa.state === 'established') {
       next = Math.min(next, sa.rekeyAt ?? Number.POSITIVE_INFINITY, sa.expiresAt ?? Number.POSITIVE_INFINITY);
@@ -146,7 +147,7 @@ export class SaTimers {
     const now = ep.now;
     if (sa.childrenStartAt !== undefined && now >= sa.childrenStartAt) lifecycle.startPendingChildren(sa);
     if (
-      sa.state === 'connecting' &&
+      isConnecting(sa.state) &&
       sa.role === 'responder' &&
       now >= sa.lastActivity + ep.settings.halfOpenTimeout
     ) {

@@ -7,7 +7,7 @@
  * the kernel counts. One `KXFRM-DAEMON` line per case, `KXFRM-DSUMMARY` at the end, for the host side
  * (test/dataplane/kernel-xfrm.test.ts).
  */
-import type { ChildSaInfo } from '../../../src/ikev1/types.js';
+import type { ChildSaInfo } from '../../../src/sa/types.js';
 import { iketsA, peerB } from './daemon-configs.js';
 import { inNetns } from './netns.js';
 import { Charon, Ikets, ipPolicies, type SaListing, until } from './peers.js';

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ControlRequest, sendControlRequest } from '../../../src/daemon/index.js';
-import type { ChildSaInfo } from '../../../src/ikev1/types.js';
+import type { ChildSaInfo } from '../../../src/sa/types.js';
 import type { PolicyRow } from '../../../src/spd/index.js';
 import { run } from './traffic.js';
 

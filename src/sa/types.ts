@@ -1,7 +1,12 @@
 /**
- * What the sans-I/O IKEv1 engine exchanges with the shell around it: datagrams in and out, timers
- * as absolute times, and events. Times are milliseconds on the caller's clock; the engine never
- * reads a clock of its own (docs/architecture.md, "The sans-I/O rule").
+ * The vocabulary of security associations that is no protocol version's own: datagrams in and out,
+ * log levels, snapshots of IKE SAs and CHILD SAs, and the events an engine emits about them. The
+ * IKEv1 engine (src/ikev1) produces them; the SA database (src/sad), the daemon, the CLI and the data
+ * plane consume them without depending on the engine. Times are milliseconds on the caller's clock;
+ * an engine never reads a clock of its own (docs/architecture.md, "The sans-I/O rule").
+ *
+ * In IKEv1's words an IKE SA is the ISAKMP SA and a CHILD SA an IPsec SA pair; the cookies of an
+ * ISAKMP SA are the SPI pair IKEv2 calls SPIi and SPIr.
  */
 
 /** An IP address (textual, IPv4 or IPv6) and UDP port. */
@@ -40,14 +45,19 @@ export interface IkeSuiteInfo {
   readonly proposal: string;
 }
 
+/**
+ * An IKE SA's state as listings and events show it. An engine keeps finer named states of its own
+ * (IKEv1: src/ikev1/states.ts) and maps them onto these.
+ */
 export type IkeSaState = 'connecting' | 'established' | 'deleting' | 'deleted';
 
-/** A snapshot of an ISAKMP SA, for events, listings and the SA database. */
+/** A snapshot of an IKE (ISAKMP) SA, for events, listings and the SA database. */
 export interface IkeSaInfo {
   /** Unique id of this SA in the endpoint (1, 2, ...). */
   readonly id: number;
   readonly connection: string;
   readonly role: 'initiator' | 'responder';
+  /** The exchange that created the SA: IKEv1's Main Mode or Aggressive Mode. */
   readonly exchange: 'main' | 'aggressive';
   readonly state: IkeSaState;
   readonly initiatorCookie: string;

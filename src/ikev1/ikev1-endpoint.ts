@@ -1,0 +1,84 @@
+/**
+ * The IKEv1 endpoint as a library user, the daemon and the CLI drive it: only its verbs (quinn-proto's
+ * `Endpoint` is the model). It is driven by `handleDatagram`, `handleTimeout` and the commands, and
+ * polled for what to send (`pollTransmit`), when to wake up (`pollTimeout`) and what happened
+ * (`pollEvent`); `ikeSaList` and `childSaList` are snapshots. Nothing of its inside (SA tables,
+ * timers, exchanges) is reachable from here: that is `EndpointCore` (endpoint.ts). It performs no I/O
+ * and reads no clock: the shell passes `now` (ms) in.
+ */
+import type { IketsConfig } from '../config/swanctl.js';
+import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../sa/types.js';
+import { EndpointCore, type EndpointOptions } from './endpoint.js';
+
+export type { EndpointOptions } from './endpoint.js';
+
+/** What became of a datagram: IKE handled, ESP or a NAT-keepalive for the data plane, or dropped (and why). */
+export interface DatagramOutcome {
+  readonly kind: 'ike' | 'esp' | 'keepalive' | 'dropped';
+  readonly reason?: string;
+}
+
+export class Ikev1Endpoint {
+  readonly #core: EndpointCore;
+
+  constructor(options: EndpointOptions, now: number) {
+    this.#core = new EndpointCore(options, now);
+  }
+
+  /** A UDP payload received on one of our sockets (the non-ESP marker included, on the NAT-T port). */
+  handleDatagram(now: number, datagram: IncomingDatagram): DatagramOutcome {
+    const { kind, reason } = this.#core.handleDatagram(now, datagram);
+    return reason === undefined ? { kind } : { kind, reason };
+  }
+
+  /** Time has passed; idempotent, so the shell may call it early. */
+  handleTimeout(now: number): void {
+    this.#core.handleTimeout(now);
+  }
+
+  /** Brings up a connection (and one child, or its `start_action = start` children); an error text, or undefined. */
+  initiate(now: number, connection: string, child?: string): string | undefined {
+    return this.#core.initiate(now, connection, child);
+  }
+
+  /** Deletes the SAs a connection, child or `ike:ID`/`child:ID` names; an error text, or undefined. */
+  terminate(now: number, name: string): string | undefined {
+    return this.#core.terminate(now, name);
+  }
+
+  terminateAll(now: number): void {
+    this.#core.terminateAll(now);
+  }
+
+  /** The data plane's byte/packet counter of a child passed a limit (soft: rekey, hard: delete). */
+  childLimitReached(now: number, childSaId: number, hard: boolean): string | undefined {
+    return this.#core.childLimitReached(now, childSaId, hard);
+  }
+
+  /** A new configuration: new exchanges use it; SAs that are up keep their terms. */
+  reload(config: IketsConfig): void {
+    this.#core.reload(config);
+  }
+
+  /** The next `{ local, remote, data }` to send from the socket bound to `local`. */
+  pollTransmit(): Transmit | undefined {
+    return this.#core.pollTransmit();
+  }
+
+  /** The absolute time (ms, caller's clock) of the next timer. */
+  pollTimeout(): number | undefined {
+    return this.#core.pollTimeout();
+  }
+
+  pollEvent(): EndpointEvent | undefined {
+    return this.#core.pollEvent();
+  }
+
+  ikeSaList(): IkeSaInfo[] {
+    return this.#core.ikeSaList();
+  }
+
+  childSaList(): ChildSaInfo[] {
+    return this.#core.childSaList();
+  }
+}
