@@ -4,7 +4,7 @@
  */
 import type { ChildConfig } from '../config/swanctl.js';
 import type { IpsecSaParams, SaLimits, Selector } from '../dataplane/backend.js';
-import type { ChildSaInfo } from '../ikev1/types.js';
+import type { ChildSaInfo } from '../sa/types.js';
 
 /**
  * The inbound and outbound SA of a child, from the engine's report. The byte limit is the smaller
