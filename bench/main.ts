@@ -14,6 +14,13 @@ import { tunRows } from './tun.js';
 // --esp PROPOSAL; IKETS_BENCH_CPU_PROF=DIR profiles the ikets daemons, IKETS_BENCH_IKETS=PATH runs
 // another build of the ikets CLI (before/after comparisons).
 
+// `npm run bench -- --vs-charon [options]`: the side-by-side run against charon instead of the suites
+// (the same as `npm run bench:charon`; bench/vs-charon/main.ts, docs/benchmarks.md).
+if (process.argv.includes('--vs-charon')) {
+  const { vsCharonMain } = await import('./vs-charon/main.js');
+  process.exit(await vsCharonMain(process.argv.slice(2).filter((a) => a !== '--vs-charon')));
+}
+
 const SUITES: readonly BenchSuite[] = [
   ...cryptoSuites,
   ...handshakeSuites,
