@@ -27,7 +27,20 @@ fi
 UPSTREAM=${DEBVER%%-*}
 UPSTREAM=${UPSTREAM#*:}
 PREFIX=$CACHE/strongswan-$UPSTREAM
-STAMP=$PREFIX/.built-$DEBVER
+
+# --disable-defaults: only the plugins the benchmark loads, and IKEv1 (which the defaults would have
+# brought). The crypto comes from the openssl plugin (as for Debian's charon with its default plugin
+# order, OpenSSL does the DH and the ciphers), X25519 from openssl too (curve25519 is built as the
+# fallback). kernel-netlink provides the kernel-net interface the load-tester depends on (addresses,
+# routes); load-tester's fake_kernel takes the kernel-ipsec slot, so no SA or policy reaches the
+# kernel. The PID file stays in /var/run (each instance runs with its own tmpfs there, as the
+# interop harness does).
+OPTIONS="--disable-defaults --enable-charon --enable-ikev1 --enable-swanctl --enable-vici
+	--enable-load-tester --enable-openssl --enable-curve25519 --enable-random --enable-nonce
+	--enable-pem --enable-pkcs1 --enable-pkcs8 --enable-x509 --enable-pubkey --enable-kdf
+	--enable-kernel-netlink --enable-socket-default"
+# The stamp names the Debian version and the options: changing either builds again.
+STAMP=$PREFIX/.built-$DEBVER-$(echo "$OPTIONS" | md5sum | cut -c1-8)
 if [ -f "$STAMP" ]; then
 	echo "$PREFIX"
 	exit 0
@@ -74,29 +87,18 @@ if [ ! -f "$SRC/.unpacked-$DEBVER" ]; then
 	touch "$SRC/.unpacked-$DEBVER"
 fi
 
-# --disable-defaults: only the plugins the benchmark loads. The crypto comes from the openssl plugin
-# (as for Debian's charon with its default plugin order, OpenSSL does the DH and the ciphers), X25519
-# from openssl too (curve25519 is built as the fallback). kernel-netlink provides the kernel-net
-# interface the load-tester depends on (addresses, routes); load-tester's fake_kernel takes the
-# kernel-ipsec slot, so no SA or policy reaches the kernel. The PID file stays in /var/run (each
-# instance runs with its own tmpfs there, as the interop harness does).
 say "configuring and building in $SRC (log: $CACHE/build.log)"
 cd "$SRC"
 {
-	nice -n 19 ./configure --prefix="$PREFIX" --sysconfdir="$PREFIX/etc" \
-		--disable-defaults \
-		--enable-charon --enable-swanctl --enable-vici \
-		--enable-load-tester \
-		--enable-openssl --enable-curve25519 --enable-random --enable-nonce \
-		--enable-pem --enable-pkcs1 --enable-pkcs8 --enable-x509 --enable-pubkey \
-		--enable-kdf \
-		--enable-kernel-netlink --enable-socket-default
+	# shellcheck disable=SC2086
+	nice -n 19 ./configure --prefix="$PREFIX" --sysconfdir="$PREFIX/etc" $OPTIONS
 	nice -n 19 make -j2
 	make install
 } >"$CACHE/build.log" 2>&1 || {
 	tail -30 "$CACHE/build.log" >&2
 	exit 1
 }
+rm -f "$PREFIX"/.built-*
 touch "$STAMP"
 say "done: $PREFIX"
 echo "$PREFIX"

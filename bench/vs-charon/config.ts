@@ -99,13 +99,19 @@ export function powerOfTwoAtLeast(n: number): number {
 /**
  * The charon responder, tuned as strongSwan's docs advise for many IKE SAs ("Tuning IKE SA Lookup"):
  * a hash table of 5-20 IKE SAs a bucket instead of the default single list, locked in segments;
- * its default 16 worker threads; its default log (level 1, to a file here instead of syslog).
+ * its default 16 worker threads; its default log (level 1, to a file here instead of syslog); and a
+ * half-open limit per peer address that lets the load generator's window through.
  */
-export function responderStrongswanConf(o: LoadTestOptions & { readonly expectedSas: number }): string {
+export function responderStrongswanConf(
+  o: LoadTestOptions & { readonly expectedSas: number; readonly window: number },
+): string {
   const tableSize = powerOfTwoAtLeast(Math.max(64, Math.ceil(o.expectedSas / 8)));
   const charon = charonSection(o, 1, false, {
     ikesa_table_size: tableSize,
     ikesa_table_segments: 16,
+    // Half-open IKE SAs a single peer address may have (default 5, beyond which charon drops
+    // message 1): all load-test peers share one address. ikets allows 50 (maxHalfOpenPerPeer).
+    block_threshold: Math.max(50, 2 * o.window),
   });
   return renderSettings(
     {

@@ -124,7 +124,7 @@ export async function vsCharonMain(argv: readonly string[]): Promise<number> {
   console.log(formatComparison(scenarios));
   console.log(
     `\n${o.setups} IKEv1 Main Mode + Quick Mode PSK setups per run (load-tester: ${o.threads} threads, at most ${o.window} in phase 1), ` +
-      `${o.pairs} interleaved pairs per group; responders with fake kernels (charon: load-tester fake_kernel, ikets: --dataplane none).\n` +
+      `${o.pairs} interleaved pair${o.pairs === 1 ? '' : 's'} per group; responders with fake kernels (charon: load-tester fake_kernel, ikets: --dataplane none).\n` +
       `${started.toISOString()}, load average ${loadBefore} before, ${load()} after; node ${process.version}; ${charonBin(build)}.`,
   );
   for (const n of notes) console.log(`note: ${n}`);

@@ -157,7 +157,7 @@ async function startResponder(o: RunOptions, lt: LoadTestOptions, dir: string): 
       o.build,
       o.pair.b.ns,
       dir,
-      responderStrongswanConf({ ...lt, expectedSas: o.setups }),
+      responderStrongswanConf({ ...lt, expectedSas: o.setups, window: o.window }),
     );
     const uri = viciUri(dir);
     const stats = () => run(swanctlBin(o.build), ['--stats', '--uri', uri], { allowFailure: true });
@@ -344,7 +344,9 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
   } finally {
     await initiator?.kill();
     await responder?.daemon.kill();
-    rmSync(base, { recursive: true, force: true });
+    // IKETS_BENCH_KEEP=1 keeps the configurations and logs of every run (their path goes to stderr).
     untrackDir(base);
+    if (process.env.IKETS_BENCH_KEEP === '1') process.stderr.write(`  kept ${base}\n`);
+    else rmSync(base, { recursive: true, force: true });
   }
 }

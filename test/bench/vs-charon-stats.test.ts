@@ -141,7 +141,8 @@ test('the configurations: ikets parses its own, charon gets the load test it nee
   assert.match(init, /iterations = 1000\n/);
   assert.match(init, /proposal = aes128-sha256-curve25519\n/);
   assert.match(init, /load-tester kernel-netlink/);
-  const resp = responderStrongswanConf({ ...lt, expectedSas: 2000 });
+  const resp = responderStrongswanConf({ ...lt, expectedSas: 2000, window: 32 });
+  assert.match(resp, /block_threshold = 64\n/);
   assert.match(resp, /initiators = 0\n/);
   assert.match(resp, /ikesa_table_size = 256\n/);
   assert.equal(powerOfTwoAtLeast(250), 256);
