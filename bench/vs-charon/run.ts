@@ -293,18 +293,12 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
     );
     const log = new FileFollower(join(initDir, 'charon.log'));
     const progress = new LoadTestProgress();
-    let started: number | undefined;
-    let finished = performance.now();
     let lastChange = performance.now();
     let lastReport = performance.now();
     while (progress.established < o.setups) {
       await sleep(50);
       const now = performance.now();
-      if (progress.feed(log.read())) {
-        lastChange = now;
-        if (started === undefined && progress.initiated > 0) started = now;
-        finished = now;
-      }
+      if (progress.feed(log.read())) lastChange = now;
       if (!initiator.running()) break;
       if (now - lastChange > o.stallMs) break;
       if (o.progress !== undefined && now - lastReport > 2000) {
@@ -335,7 +329,7 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
     }
     return {
       setups: progress.established,
-      seconds: (finished - (started ?? finished)) / 1000,
+      seconds: progress.seconds(),
       cpuSeconds: (cpu1 - cpu0) / CLK_TCK,
       rssDeltaKib: rss1 - rss0,
       heldSas: held ?? progress.established,

@@ -107,23 +107,31 @@ test('the table: medians, spreads, and the ratio ikets/charon taken per pair', (
 
 test("progress from the load generator's log, lines cut across chunks", () => {
   const p = new LoadTestProgress();
+  assert.equal(p.seconds(), 0);
   assert.equal(
     p.feed(
-      '02:10:01 12[IKE] <load-test|1> initiating Main Mode IKE_SA load-test[1] to 10.232.0.2\n02:10:01 07[IKE] <load-test|1> IKE_SA load-te',
+      '1764642601.250 12[IKE] <load-test|1> initiating Main Mode IKE_SA load-test[1] to 10.232.0.2\n' +
+        '1764642601.251 13[IKE] <load-test|2> initiating Main Mode IKE_SA load-test[2] to 10.232.0.2\n' +
+        '1764642601.300 07[IKE] <load-test|1> IKE_SA load-te',
     ),
     true,
   );
-  assert.equal(p.initiated, 1);
+  assert.equal(p.initiated, 2);
   assert.equal(
     p.feed('st[1] established between 10.232.0.1[c1-r1.strongswan.org]...10.232.0.2[srv.strongswan.org]\n'),
     false,
   );
   assert.equal(
-    p.feed('02:10:01 09[IKE] <load-test|1> CHILD_SA load-test{1} established with SPIs c1b2d3e4_i'),
+    p.feed('1764642601.310 09[IKE] <load-test|1> CHILD_SA load-test{1} established with SPIs c1b2d3e4_i'),
     false,
   );
   assert.equal(p.feed(' c5d6e7f8_o and TS 10.232.0.1/32 === 10.232.0.2/32\n'), true);
-  assert.deepEqual([p.initiated, p.established], [1, 1]);
+  assert.equal(
+    p.feed('1764642603.750 10[IKE] <load-test|2> CHILD_SA load-test{2} established with SPIs 1_i 2_o\n'),
+    true,
+  );
+  assert.deepEqual([p.initiated, p.established], [2, 2]);
+  assert.equal(p.seconds(), 2.5);
 });
 
 test('the configurations: ikets parses its own, charon gets the load test it needs', () => {
