@@ -322,7 +322,9 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
       const n = await xfrmStates(end.ns);
       if (n > 0) notes.push(`${o.responder} ${o.dh.name}: ${n} SAs reached the kernel in ${end.ns}`);
     }
-    if (held !== undefined && held !== progress.established) {
+    if (held === undefined)
+      notes.push(`${o.responder} ${o.dh.name}: could not read the responder's SA count`);
+    else if (held !== progress.established) {
       notes.push(
         `${o.responder} ${o.dh.name}: responder holds ${held} IKE SAs, initiator made ${progress.established}`,
       );
