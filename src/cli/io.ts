@@ -8,6 +8,8 @@ export interface CliIo {
   readonly stdoutBytes: (bytes: Uint8Array) => void;
   /** True when standard output is a terminal, where binary output does not belong. */
   readonly stdoutIsTerminal: boolean;
+  /** True when standard error is a terminal (where `ikets load` rewrites its progress line). */
+  readonly stderrIsTerminal?: boolean;
   /** Reads a file, or standard input for `-`. */
   readonly readInput: (path: string) => Promise<Buffer>;
 }
@@ -23,5 +25,6 @@ export const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
   stdoutBytes: (bytes) => process.stdout.write(bytes),
   stdoutIsTerminal: process.stdout.isTTY === true,
+  stderrIsTerminal: process.stderr.isTTY === true,
   readInput: (path) => (path === '-' ? readStdin() : readFile(path)),
 };

@@ -13,6 +13,7 @@ import { decodeCommand } from './decode-command.js';
 import { demoCommand } from './demo-command.js';
 import { encodeCommand } from './encode-command.js';
 import { type CliIo, processIo } from './io.js';
+import { loadCommand } from './load-command.js';
 import { startCommand } from './start-command.js';
 import { CliError, UsageError } from './usage-error.js';
 import { COMMAND_USAGES, wantsHelp } from './usages.js';
@@ -33,6 +34,9 @@ commands:
   list-pols [--json]       list the IPsec policies installed in the data plane (the SPD)
   reload                   make the daemon read its configuration again
                            (up, down, list-*, reload: --control PATH names the daemon's socket)
+  load CONN --count N [--concurrency C] [--rate R] [--duration S] [--json]
+                           many initiators of connection CONN against a gateway, then setups/s,
+                           latency percentiles and failures (see docs/load.md)
   help                     this text
   version                  the version of ikets
 
@@ -52,6 +56,7 @@ const commands: Record<string, Command> = {
   'list-conns': listConnsCommand,
   'list-pols': listPolsCommand,
   reload: reloadCommand,
+  load: (args, io) => loadCommand(args, io),
 };
 
 /** Runs one `ikets` command line and returns its exit status. Errors become one line on stderr. */

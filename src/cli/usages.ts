@@ -42,6 +42,22 @@ export const RELOAD_USAGE = `usage: ikets reload [--control PATH]
   Makes the daemon read its configuration again (as SIGHUP does); SAs that are up stay up, new
   children use the new settings. A configuration with an error is refused and the old one kept.`;
 
+export const LOAD_USAGE = `usage: ikets load [--config FILE] CONN (--count N | --duration S) [--concurrency C]
+                  [--rate R] [--child NAME] [--id PATTERN] [--source ADDR[,ADDR|A-B]...]
+                  [--source-ports P|P-Q] [--delete] [--hold S] [--retransmit-timeout S]
+                  [--retransmit-tries N] [--json] [--quiet] [--debug]
+  Sets up connection CONN of the configuration N times against its remote_addrs, C at a time (default
+  10), at most R a second, then prints setups/s, latency p50/p95/p99, retransmissions, failures by
+  reason and this process's CPU per setup (--json: as JSON). Exits 1 when a setup failed.
+  --id PATTERN    each setup's identity, %d its number (e.g. c%d.load.example); default the
+                  connection's local id (distinct when it has a %d)
+  --source        source addresses to spread setups over (they must be configured on the host)
+  --source-ports  source ports to spread setups over (default the connection's local_port)
+  --delete        delete each setup's SAs once counted (default: keep them until the end)
+  --hold S        keep the SAs S seconds after the run before deleting them
+  --retransmit-timeout S, --retransmit-tries N   the retransmission schedule (default 4 s, 5)
+  --debug         print the engine's log lines (slow: not for measuring)`;
+
 export const COMMAND_USAGES: Readonly<Record<string, string>> = {
   decode: DECODE_USAGE,
   encode: ENCODE_USAGE,
@@ -53,6 +69,7 @@ export const COMMAND_USAGES: Readonly<Record<string, string>> = {
   'list-conns': LIST_CONNS_USAGE,
   'list-pols': LIST_POLS_USAGE,
   reload: RELOAD_USAGE,
+  load: LOAD_USAGE,
   help: 'usage: ikets help\n  The list of commands.',
   version: 'usage: ikets version\n  The version of ikets.',
 };
