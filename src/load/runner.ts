@@ -179,7 +179,7 @@ async function sendPaced(generator: LoadGenerator, sockets: LoadSockets): Promis
   await sockets.flush();
 }
 
-const FINISH_BATCH = 32;
+const FINISH_BATCH = 16;
 const FINISH_PAUSE_MS = 5;
 
 /**
