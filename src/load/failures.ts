@@ -3,7 +3,7 @@
  * events and its last warning about the SA tell. The engine words its reasons for people; these
  * codes are what `ikets load` counts, prints and puts in its JSON (docs/load.md).
  */
-import type { DeleteReason, IkeSaInfo } from '../ikev1/types.js';
+import type { DeleteReason, IkeSaInfo } from '../sa/types.js';
 
 export const LOAD_FAILURES = [
   /** Phase 1 message 1 was never answered (retransmissions exhausted, responder cookie still zero). */

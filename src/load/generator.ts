@@ -8,7 +8,7 @@
  * over the setups in flight (at most the concurrency) catches a setup the engine never reports on.
  */
 import type { IketsConfig } from '../config/swanctl.js';
-import type { EndpointEvent, IncomingDatagram, Transmit } from '../ikev1/types.js';
+import type { EndpointEvent, IncomingDatagram, Transmit } from '../sa/types.js';
 import { type ClassifiedFailure, classifyChildFailed, classifyIkeDown } from './failures.js';
 import type { LoadPlan } from './plan.js';
 import { FailureCounter, LatencyRecorder } from './stats.js';

@@ -7,7 +7,7 @@
 import { formatIdentity, type IdentityConfig, parseIdentity } from '../config/identity.js';
 import type { ConnectionConfig, IkeSecretConfig, IketsConfig } from '../config/swanctl.js';
 import { addressIdentity, findPsk } from '../ikev1/phase1/identity.js';
-import type { Address } from '../ikev1/types.js';
+import type { Address } from '../sa/types.js';
 
 export class LoadPlanError extends Error {
   readonly code: string;

@@ -6,8 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import type { IketsConfig } from '../config/swanctl.js';
 import { DEFAULT_SETTINGS, type EngineSettings } from '../ikev1/context.js';
-import { Ikev1Endpoint } from '../ikev1/endpoint.js';
-import type { EndpointEvent, IncomingDatagram } from '../ikev1/types.js';
+import { Ikev1Endpoint } from '../ikev1/ikev1-endpoint.js';
+import type { EndpointEvent, IncomingDatagram } from '../sa/types.js';
 import { LoadGenerator, type LoadProgress } from './generator.js';
 import { LoadPlan } from './plan.js';
 import { LoadSockets } from './sockets.js';

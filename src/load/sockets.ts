@@ -7,7 +7,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { Address, IncomingDatagram, Transmit } from '../ikev1/types.js';
+import type { Address, IncomingDatagram, Transmit } from '../sa/types.js';
 
 export class LoadSocketError extends Error {
   readonly code: string;

@@ -4,10 +4,10 @@
  * figures of the simulated network and the rate is counted on the simulated clock.
  */
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import type { EngineSettings } from '../../src/ikev1/context.js';
-import { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { EndpointEvent, Transmit } from '../../src/ikev1/types.js';
+import { DEFAULT_SETTINGS, type EngineSettings } from '../../src/ikev1/context.js';
+import { Ikev1Endpoint } from '../../src/ikev1/ikev1-endpoint.js';
 import { LoadGenerator, type LoadGeneratorOptions, LoadPlan, setupTimeout } from '../../src/load/index.js';
+import type { EndpointEvent, Transmit } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 export const PSK = 'load-test-psk-0123456789';
@@ -125,7 +125,7 @@ export function memoryRun(o: MemoryRunOptions = {}): MemoryRunResult {
     rate: o.rate,
     durationMs: o.durationMs,
     deleteAfterSetup: o.deleteAfterSetup,
-    setupTimeoutMs: setupTimeout({ ...responder.settings, ...settings }),
+    setupTimeoutMs: setupTimeout({ ...DEFAULT_SETTINGS, ...settings }),
   };
   const generator = new LoadGenerator(options, now);
   const responderEvents: EndpointEvent[] = [];
