@@ -120,6 +120,18 @@ describe('ikets load generator (in memory)', () => {
     assert.equal(s.retransmissions, 8);
   });
 
+  it('Quick Modes never answered: quick-mode-timeout once no retransmission schedule is left', () => {
+    const r = memoryRun({ count: 3, dropExchanges: [32] });
+    const s = summary(r);
+    assert.deepEqual(
+      s.failures.map((f) => [f.reason, f.count]),
+      [['quick-mode-timeout', 3]],
+    );
+    // The engine gives a Quick Mode up silently; the sweep counts it after setupTimeout (4 schedules + 5 s).
+    assert.ok(r.elapsedMs >= 4 * (500 + 900 + 1620) + 5000, `${r.elapsedMs}`);
+    assert.equal(r.responder.ikeSaList().length, 0);
+  });
+
   it('a refused phase 1 proposal: phase1-refused NO_PROPOSAL_CHOSEN', () => {
     const r = memoryRun({ count: 6, responderProposals: 'aes256-sha512-modp4096' });
     const s = summary(r);

@@ -32,6 +32,8 @@ export interface MemoryRunOptions {
   readonly settings?: Partial<EngineSettings>;
   /** Nothing reaches the responder. */
   readonly blackhole?: boolean;
+  /** ISAKMP exchange types (header byte 18) that never reach the responder, e.g. 32 (Quick Mode). */
+  readonly dropExchanges?: readonly number[];
   /** Stop the run (interrupt) at this simulated time. */
   readonly stopAtMs?: number;
 }
@@ -136,7 +138,8 @@ export function memoryRun(o: MemoryRunOptions = {}): MemoryRunResult {
   const collect = () => {
     maxInFlight = Math.max(maxInFlight, generator.progress(now).inFlight);
     for (let t = generator.pollTransmit(); t !== undefined; t = generator.pollTransmit())
-      if (o.blackhole !== true) wire.push({ at: now + delay(), to: 'responder', t });
+      if (o.blackhole !== true && !o.dropExchanges?.includes(t.data[18] ?? -1))
+        wire.push({ at: now + delay(), to: 'responder', t });
     for (let t = responder.pollTransmit(); t !== undefined; t = responder.pollTransmit())
       wire.push({ at: now + delay(), to: 'generator', t });
     for (let e = responder.pollEvent(); e !== undefined; e = responder.pollEvent())
