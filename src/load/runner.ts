@@ -10,6 +10,7 @@ import { Ikev1Endpoint } from '../ikev1/ikev1-endpoint.js';
 import type { EndpointEvent, IncomingDatagram } from '../sa/types.js';
 import { LoadGenerator, type LoadProgress } from './generator.js';
 import { LoadPlan } from './plan.js';
+import { pooledRandom } from './random.js';
 import { LoadSockets } from './sockets.js';
 import { type LoadSummary, summarize } from './summary.js';
 
@@ -74,6 +75,7 @@ async function drive(
   const engine = new Ikev1Endpoint(
     {
       config: { connections: [], secrets: plan.secrets },
+      random: pooledRandom(),
       nattPort: sockets.nattPort,
       ...(o.settings === undefined ? {} : { settings: o.settings }),
     },
