@@ -157,12 +157,25 @@ async function drive(
     deleteAfterSetup: o.deleteAfterSetup === true,
     cpu,
   });
-  if (o.holdMs !== undefined && o.holdMs > 0 && o.signal?.aborted !== true)
-    await new Promise((resolve) => setTimeout(resolve, o.holdMs));
+  if (o.holdMs !== undefined && o.holdMs > 0) await hold(o.holdMs, o.signal);
   setReceive(() => {});
   generator.finish(clock());
   await sendPaced(generator, sockets);
   return summary;
+}
+
+/** Waits `ms`, or less when the run is aborted (SIGINT while holding the SAs). */
+function hold(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted === true) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**
