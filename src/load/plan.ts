@@ -62,7 +62,12 @@ export class LoadPlan {
     const pattern = options.identity ?? configured;
     this.identityPattern = pattern?.includes('%d') === true ? pattern : undefined;
     if (options.identity !== undefined) identityFor(options.identity, 1);
-    this.secrets = [{ name: 'load', line: 0, ids: [], secret: this.#psk(options.config, pattern) }];
+    // With pre-shared keys, one identity-less secret; other methods (certificates, once ikets has
+    // them) will find their credentials in the configuration's own secrets.
+    this.secrets =
+      template.local.auth === 'psk'
+        ? [{ name: 'load', line: 0, ids: [], secret: this.#psk(options.config, pattern) }]
+        : options.config.secrets;
   }
 
   /** The local addresses and ports setups leave from, round-robin (what the run could bind). */
