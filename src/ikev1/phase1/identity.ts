@@ -5,6 +5,7 @@
  */
 import { isIPv4 } from 'node:net';
 import type { IdentificationData, IdentificationPayload } from '../../codec/index.js';
+import { dnRdns, formatDn, rdnsMatch } from '../../config/distinguished-name.js';
 import { formatIdentity, type IdentityConfig } from '../../config/identity.js';
 import type { IkeSecretConfig } from '../../config/swanctl.js';
 
@@ -33,6 +34,11 @@ function identificationData(id: IdentityConfig): IdentificationData {
       return { kind: 'ID_USER_FQDN', name: id.name };
     case 'key_id':
       return { kind: 'ID_KEY_ID', data: id.keyId };
+    case 'der_asn1_dn':
+      return { kind: 'ID_DER_ASN1_DN', data: id.der };
+    case 'any':
+      // strongSwan's ID_ANY (type 0, no data); a configuration never makes it a local identity.
+      return { kind: 'unknown', idType: 0, data: new Uint8Array(0) };
   }
 }
 
@@ -50,14 +56,29 @@ export function identityOf(payload: IdentificationPayload): IdentityConfig | und
       return { type: 'user_fqdn', name: id.name };
     case 'ID_KEY_ID':
       return { type: 'key_id', keyId: Buffer.from(id.data) };
+    case 'ID_DER_ASN1_DN': {
+      // A DN that does not parse as an X.501 Name is an identity we cannot compare: refused.
+      const dn = formatDn(id.data);
+      return dn === undefined ? undefined : { type: 'der_asn1_dn', dn, der: Uint8Array.from(id.data) };
+    }
     default:
       return undefined;
   }
 }
 
-/** Two identities are the same (FQDNs and e-mail addresses compare without case, RFC 4343). */
+/**
+ * Two identities are the same (FQDNs and e-mail addresses compare without case, RFC 4343; DNs RDN by
+ * RDN as strongSwan compares them, without wildcards).
+ */
 export function sameIdentity(a: IdentityConfig, b: IdentityConfig): boolean {
   if (a.type !== b.type) return false;
+  if (a.type === 'der_asn1_dn' && b.type === 'der_asn1_dn') {
+    try {
+      return rdnsMatch(dnRdns(a.der), dnRdns(b.der), false);
+    } catch {
+      return false;
+    }
+  }
   return formatIdentity(a).toLowerCase() === formatIdentity(b).toLowerCase();
 }
 
