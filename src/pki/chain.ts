@@ -99,6 +99,11 @@ class Search {
   extend(path: Certificate[]): ChainResult | undefined {
     const current = path[path.length - 1];
     if (current === undefined) return undefined;
+    if (path.length > 1 && this.selfSigned(current)) {
+      // A root we were not told to trust ends the path: nothing above it can help.
+      this.note(path.length + 1, fail('unknown-ca', `'${current.subject}' is a root CA that is not trusted`));
+      return undefined;
+    }
     const issuers = this.candidates.filter(
       (c) => !path.some((p) => sameCert(p, c.cert)) && issues(c.cert, current),
     );
@@ -153,6 +158,12 @@ class Search {
       );
     }
     return checkRevocation(subject, issuer, this.input.crls, this.input.now, this.input.revocation);
+  }
+
+  private selfSigned(cert: Certificate): boolean {
+    if (!rdnsMatch(cert.issuerRdns, cert.subjectRdns, false) || this.checks >= MAX_SIGNATURE_CHECKS) return false;
+    this.checks++;
+    return verifiesWith(cert, cert);
   }
 
   private note(depth: number, failure: Failure): void {

@@ -80,7 +80,10 @@ export class TestPki {
       );
     const usage = o.keyUsage ?? (o.ca ? 'keyCertSign,cRLSign' : 'digitalSignature');
     if (usage !== '') lines.push(`keyUsage=critical,${usage}`);
-    if (!o.noKeyIds) {
+    if (o.noKeyIds) {
+      // OpenSSL 3 adds both identifiers unless told not to.
+      lines.push('subjectKeyIdentifier=none', 'authorityKeyIdentifier=none');
+    } else {
       lines.push('subjectKeyIdentifier=hash');
       if (issuer) lines.push('authorityKeyIdentifier=keyid');
     }
