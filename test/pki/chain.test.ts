@@ -17,7 +17,11 @@ const DAY = 86400_000;
 
 // root (pathlen 1) -> sub (pathlen 0) -> leaf; root -> direct leaf; and oddities below.
 const root = pki.issue('root', { subject: '/C=CH/O=ikets/CN=Root CA', ca: true, pathLen: 1, keyType: 'rsa' });
-const sub = pki.issue('sub', { subject: '/C=CH/O=ikets/CN=Sub CA', ca: true, pathLen: 0, keyType: 'ec384' }, root);
+const sub = pki.issue(
+  'sub',
+  { subject: '/C=CH/O=ikets/CN=Sub CA', ca: true, pathLen: 0, keyType: 'ec384' },
+  root,
+);
 const leaf = pki.issue('leaf', { subject: '/C=CH/O=ikets/CN=moon', san: 'DNS:moon.example.com' }, sub);
 const direct = pki.issue('direct', { subject: '/C=CH/O=ikets/CN=sun', keyType: 'dsa' }, root);
 const now = new Date(Date.now() + 60_000);
@@ -42,7 +46,11 @@ function failure(r: ReturnType<typeof verifyChain>): string {
 describe('verifyChain', () => {
   it('accepts chains of length 1, 2 and 3 up to the anchor', () => {
     // A self-signed certificate that is itself a trust anchor.
-    const selfie = pki.issue('selfie', { subject: '/CN=selfie', ca: true, keyUsage: 'digitalSignature,keyCertSign' });
+    const selfie = pki.issue('selfie', {
+      subject: '/CN=selfie',
+      ca: true,
+      keyUsage: 'digitalSignature,keyCertSign',
+    });
     const one = check(selfie, { anchors: [cert(selfie)] });
     assert.ok(one.ok && one.chain.length === 1);
     assert.equal(failure(check(selfie)), 'unknown-ca');
@@ -67,13 +75,20 @@ describe('verifyChain', () => {
 
   it('checks the validity dates of every certificate', () => {
     const c = cert(leaf);
-    assert.equal(failure(check(leaf, { intermediates: [cert(sub)], now: new Date(c.notAfter.getTime() + DAY) })), 'expired');
+    assert.equal(
+      failure(check(leaf, { intermediates: [cert(sub)], now: new Date(c.notAfter.getTime() + DAY) })),
+      'expired',
+    );
     assert.equal(
       failure(check(leaf, { intermediates: [cert(sub)], now: new Date(c.notBefore.getTime() - DAY) })),
       'not-yet-valid',
     );
     // An intermediate that expires before the leaf.
-    const shortSub = pki.issue('short-sub', { subject: '/C=CH/O=ikets/CN=Short CA', ca: true, days: 2 }, root);
+    const shortSub = pki.issue(
+      'short-sub',
+      { subject: '/C=CH/O=ikets/CN=Short CA', ca: true, days: 2 },
+      root,
+    );
     const longLeaf = pki.issue('long-leaf', { subject: '/CN=long', days: 30 }, shortSub);
     const r = check(longLeaf, { intermediates: [cert(shortSub)], now: new Date(Date.now() + 5 * DAY) });
     assert.equal(failure(r), 'expired');
@@ -84,7 +99,14 @@ describe('verifyChain', () => {
     const realCa = pki.issue('same-a', { subject: '/CN=Same CA', ca: true, noKeyIds: true });
     const otherCa = pki.issue('same-b', { subject: '/CN=Same CA', ca: true, noKeyIds: true });
     const ee = pki.issue('same-ee', { subject: '/CN=victim', noKeyIds: true }, otherCa);
-    const r = verifyChain({ end: cert(ee), intermediates: [], anchors: [cert(realCa)], crls: [], now, revocation: 'relaxed' });
+    const r = verifyChain({
+      end: cert(ee),
+      intermediates: [],
+      anchors: [cert(realCa)],
+      crls: [],
+      now,
+      revocation: 'relaxed',
+    });
     assert.equal(failure(r), 'bad-signature');
     // With both anchors, the one that signed is found.
     const both = verifyChain({
@@ -102,10 +124,18 @@ describe('verifyChain', () => {
     const notCa = pki.issue('not-ca', { subject: '/CN=Not a CA' }, root);
     const below = pki.issue('below-not-ca', { subject: '/CN=below' }, notCa);
     assert.equal(failure(check(below, { intermediates: [cert(notCa)] })), 'not-a-ca');
-    const noSign = pki.issue('no-certsign', { subject: '/CN=No CertSign CA', ca: true, keyUsage: 'cRLSign' }, root);
+    const noSign = pki.issue(
+      'no-certsign',
+      { subject: '/CN=No CertSign CA', ca: true, keyUsage: 'cRLSign' },
+      root,
+    );
     const under = pki.issue('under-no-certsign', { subject: '/CN=under' }, noSign);
     assert.equal(failure(check(under, { intermediates: [cert(noSign)] })), 'key-usage');
-    const encOnly = pki.issue('enc-only', { subject: '/CN=enc', keyUsage: 'keyEncipherment', keyType: 'rsa' }, root);
+    const encOnly = pki.issue(
+      'enc-only',
+      { subject: '/CN=enc', keyUsage: 'keyEncipherment', keyType: 'rsa' },
+      root,
+    );
     assert.equal(failure(check(encOnly)), 'key-usage');
     const noUsage = pki.issue('no-usage', { subject: '/CN=any use', keyUsage: '' }, root);
     assert.ok(check(noUsage).ok, 'no keyUsage extension: any use');
@@ -136,7 +166,11 @@ describe('verifyChain', () => {
 
 describe('verifyChain revocation (strongSwan semantics of strict / ifuri / relaxed)', () => {
   const ca = pki.issue('crl-ca', { subject: '/C=CH/O=ikets/CN=CRL CA', ca: true });
-  const withUri = pki.issue('crl-uri', { subject: '/CN=with uri', crlUri: 'http://crl.example.com/ca.crl' }, ca);
+  const withUri = pki.issue(
+    'crl-uri',
+    { subject: '/CN=with uri', crlUri: 'http://crl.example.com/ca.crl' },
+    ca,
+  );
   const noUri = pki.issue('crl-nouri', { subject: '/CN=no uri' }, ca);
   const revokedEe = pki.issue('crl-revoked', { subject: '/CN=revoked' }, ca);
   const crl = parseCrl(pki.crl(ca, [revokedEe], 24, 'keyCompromise'));
@@ -178,7 +212,11 @@ describe('verifyChain revocation (strongSwan semantics of strict / ifuri / relax
   });
 
   it('ignores a CRL not signed by the issuer', () => {
-    const impostor = pki.issue('crl-impostor', { subject: '/C=CH/O=ikets/CN=CRL CA', ca: true, noKeyIds: true });
+    const impostor = pki.issue('crl-impostor', {
+      subject: '/C=CH/O=ikets/CN=CRL CA',
+      ca: true,
+      noKeyIds: true,
+    });
     const forged = parseCrl(pki.crl(impostor, [noUri]));
     assert.equal(forged.issuer, crl.issuer);
     assert.ok(run(noUri, 'relaxed', [forged]).ok, 'the forged revocation does not count');
