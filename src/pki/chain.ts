@@ -161,7 +161,8 @@ class Search {
   }
 
   private selfSigned(cert: Certificate): boolean {
-    if (!rdnsMatch(cert.issuerRdns, cert.subjectRdns, false) || this.checks >= MAX_SIGNATURE_CHECKS) return false;
+    if (!rdnsMatch(cert.issuerRdns, cert.subjectRdns, false) || this.checks >= MAX_SIGNATURE_CHECKS)
+      return false;
     this.checks++;
     return verifiesWith(cert, cert);
   }
