@@ -1,5 +1,5 @@
 /**
- * `ikets up|down|list-sas|list-conns|reload`: clients of the daemon's control socket
+ * `ikets up|down|list-sas|list-conns|list-pols|list-certs|reload`: clients of the daemon's control socket
  * (docs/daemon.md). Each exits 1 with one line when no daemon runs.
  */
 import { parseArgs } from 'node:util';
@@ -16,12 +16,14 @@ import {
   sendControlRequest,
 } from '../daemon/index.js';
 import type { ChildSaInfo, IkeSaInfo } from '../sa/types.js';
+import { type CredentialListing, formatCredentialListing } from '../pki/index.js';
 import { formatSaListing, formatWiresharkTables, type TrafficLine } from '../sad/index.js';
 import { formatPolicyListing, type PolicyRow } from '../spd/index.js';
 import type { CliIo } from './io.js';
 import { CliError, UsageError } from './usage-error.js';
 import {
   DOWN_USAGE,
+  LIST_CERTS_USAGE,
   LIST_CONNS_USAGE,
   LIST_POLS_USAGE,
   LIST_SAS_USAGE,
@@ -160,6 +162,21 @@ export async function listConnsCommand(args: string[], io: CliIo): Promise<numbe
   const connections = result.connections as ConnectionSummary[];
   if (values.json) io.stdout(`${JSON.stringify(connections, null, 2)}\n`);
   else io.stdout(connections.length === 0 ? 'no connections\n' : formatConnections(connections));
+  return 0;
+}
+
+/** `ikets list-certs [--json]`: the loaded certificates and CRLs, as `swanctl --list-certs` shows them. */
+export async function listCertsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONTROL, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError(LIST_CERTS_USAGE);
+  const result = await request(io, values.control, { command: 'list-certs' });
+  const listing = { certificates: result.certificates, crls: result.crls } as CredentialListing;
+  if (values.json) io.stdout(`${JSON.stringify(listing, null, 2)}\n`);
+  else io.stdout(formatCredentialListing(listing, Number(result.now)));
   return 0;
 }
 

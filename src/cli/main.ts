@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   downCommand,
+  listCertsCommand,
   listConnsCommand,
   listPolsCommand,
   listSasCommand,
@@ -32,7 +33,8 @@ commands:
                            list the IKE and IPsec SAs (keys and Wireshark tables on request)
   list-conns [--json]      list the loaded connections
   list-pols [--json]       list the IPsec policies installed in the data plane (the SPD)
-  reload                   make the daemon read its configuration again
+  list-certs [--json]      list the loaded X.509 certificates and CRLs
+  reload                   make the daemon read its configuration and credentials again
                            (up, down, list-*, reload: --control PATH names the daemon's socket)
   load CONN --count N [--concurrency C] [--rate R] [--duration S] [--json]
                            many initiators of connection CONN against a gateway, then setups/s,
@@ -55,6 +57,7 @@ const commands: Record<string, Command> = {
   'list-sas': listSasCommand,
   'list-conns': listConnsCommand,
   'list-pols': listPolsCommand,
+  'list-certs': listCertsCommand,
   reload: reloadCommand,
   load: (args, io) => loadCommand(args, io),
 };

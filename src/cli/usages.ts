@@ -38,8 +38,12 @@ export const LIST_CONNS_USAGE = `usage: ikets list-conns [--json] [--control PAT
 export const LIST_POLS_USAGE = `usage: ikets list-pols [--json] [--control PATH]
   Lists the IPsec policies installed in the data plane (the SPD).`;
 
+export const LIST_CERTS_USAGE = `usage: ikets list-certs [--json] [--control PATH]
+  Lists the loaded X.509 certificates and CRLs (the swanctl folders beside the configuration) as
+  'swanctl --list-certs' does: subject, issuer, validity, serial, altNames, flags, key.`;
+
 export const RELOAD_USAGE = `usage: ikets reload [--control PATH]
-  Makes the daemon read its configuration again (as SIGHUP does); SAs that are up stay up, new
+  Makes the daemon read its configuration and credentials again (as SIGHUP does); SAs that are up stay up, new
   children use the new settings. A configuration with an error is refused and the old one kept.`;
 
 export const LOAD_USAGE = `usage: ikets load [--config FILE] CONN (--count N | --duration S) [--concurrency C]
@@ -68,6 +72,7 @@ export const COMMAND_USAGES: Readonly<Record<string, string>> = {
   'list-sas': LIST_SAS_USAGE,
   'list-conns': LIST_CONNS_USAGE,
   'list-pols': LIST_POLS_USAGE,
+  'list-certs': LIST_CERTS_USAGE,
   reload: RELOAD_USAGE,
   load: LOAD_USAGE,
   help: 'usage: ikets help\n  The list of commands.',

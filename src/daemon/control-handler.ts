@@ -1,9 +1,10 @@
 /**
  * What the daemon answers on its control socket (control-protocol.ts): `up` waits for the IKE SA and
- * the children and streams their log, as `swanctl --initiate` does; `down`, `list-sas`, `list-conns`
- * and `reload`. Keys leave the daemon only for `list-sas` with `showKeys`.
+ * the children and streams their log, as `swanctl --initiate` does; `down`, `list-sas`, `list-conns`,
+ * `list-certs` and `reload`. Keys leave the daemon only for `list-sas` with `showKeys`.
  */
 import type { ChildSaInfo, EndpointEvent, IkeSaInfo } from '../sa/types.js';
+import { summarizeCredentials } from '../pki/index.js';
 import { policyRow } from '../spd/index.js';
 import { summarizeConnections } from './connections.js';
 import type { ChildTraffic, ControlRequest, ControlResponse } from './control-protocol.js';
@@ -30,6 +31,9 @@ export function createControlHandler(daemon: Daemon): ControlHandler {
         };
       case 'list-conns':
         return { ok: true, connections: summarizeConnections(daemon.config) };
+      case 'list-certs':
+        // Certificates and CRLs only: no private key material leaves the daemon.
+        return { ok: true, now: daemon.now(), ...summarizeCredentials(daemon.credentials) };
       case 'reload': {
         const config = await daemon.reload();
         return { ok: true, connections: config.connections.length };

@@ -14,6 +14,7 @@ export type ControlRequest =
   | { readonly command: 'list-sas'; readonly showKeys?: boolean | undefined }
   | { readonly command: 'list-conns' }
   | { readonly command: 'list-pols' }
+  | { readonly command: 'list-certs' }
   | { readonly command: 'reload' };
 
 export type ControlCommand = ControlRequest['command'];
@@ -77,9 +78,10 @@ export function parseRequest(value: unknown): ControlRequest | string {
       return { command: 'list-sas', showKeys: r.showKeys === true };
     case 'list-conns':
     case 'list-pols':
+    case 'list-certs':
     case 'reload':
       return { command: r.command };
     default:
-      return `unknown command ${JSON.stringify(r.command)} (expected up, down, list-sas, list-conns, list-pols or reload)`;
+      return `unknown command ${JSON.stringify(r.command)} (expected up, down, list-sas, list-conns, list-pols, list-certs or reload)`;
   }
 }

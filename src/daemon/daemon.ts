@@ -9,6 +9,7 @@ import { configWarnings } from '../config/warnings.js';
 import type { DataplaneBackend, EspInUdpPort } from '../dataplane/backend.js';
 import type { EngineSettings } from '../ikev1/context.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../sa/types.js';
+import { CredentialSet } from '../pki/index.js';
 import { TypedEmitter } from '../sad/emitter.js';
 import { SecurityAssociationDatabase } from '../sad/index.js';
 import { DataplaneLink } from './dataplane-link.js';
@@ -24,6 +25,10 @@ export interface DaemonOptions {
   readonly configFile?: string | undefined;
   /** Reads and parses a configuration file (for `reload`). */
   readonly loadConfig?: ((file: string) => Promise<IketsConfig>) | undefined;
+  /** The certificates, CRLs and private keys of the swanctl folders beside the configuration (docs/pki.md). */
+  readonly credentials?: CredentialSet | undefined;
+  /** Reads the credential folders beside a configuration file again (for `reload`). */
+  readonly loadCredentials?: ((configFile: string) => CredentialSet) | undefined;
   readonly createEndpoint: EndpointFactory;
   /** Local addresses to bind (see addresses.ts). */
   readonly addresses: readonly string[];
@@ -62,6 +67,7 @@ export class Daemon {
   readonly #options: DaemonOptions;
   readonly #clock: () => number;
   #config: IketsConfig;
+  #credentials: CredentialSet;
   #timer: NodeJS.Timeout | undefined;
   #timerAt: number | undefined;
   #driving = false;
@@ -82,6 +88,7 @@ export class Daemon {
     this.#endpoint = endpoint;
     this.#clock = clock;
     this.#config = options.config;
+    this.#credentials = options.credentials ?? CredentialSet.empty();
   }
 
   /** Binds the sockets, builds the engine and starts the children with `start_action = start`. */
@@ -129,6 +136,7 @@ export class Daemon {
       );
     daemon.#warnUnboundPorts();
     daemon.#warnConfig(options.config);
+    daemon.#logCredentials();
     for (const datagram of early) daemon.#receive(datagram);
     daemon.#startConnections();
     daemon.drive();
@@ -137,6 +145,11 @@ export class Daemon {
 
   get config(): IketsConfig {
     return this.#config;
+  }
+
+  /** The loaded certificates, CRLs and private keys (replaced as a whole by `reload`). */
+  get credentials(): CredentialSet {
+    return this.#credentials;
   }
 
   get endpoint(): EndpointLike {
@@ -191,8 +204,11 @@ export class Daemon {
     if (configFile === undefined || loadConfig === undefined)
       throw new Error('the daemon was started without a configuration file');
     let config: IketsConfig;
+    let credentials: CredentialSet;
     try {
       config = await loadConfig(configFile);
+      // Both or neither: a credential file that does not load keeps the configuration in force too.
+      credentials = this.#options.loadCredentials?.(configFile) ?? this.#credentials;
     } catch (error) {
       this.log('error', `reload failed, the configuration in force is kept: ${describe(error)}`);
       throw error;
@@ -201,8 +217,10 @@ export class Daemon {
       effectiveConfig(config, this.#dataplane?.backend.requiresUdpEncapsulation === true),
     );
     this.#config = config;
+    this.#credentials = credentials;
     this.#dataplane?.syncTraps();
     this.log('info', `reloaded ${configFile}: ${config.connections.length} connection(s)`);
+    this.#logCredentials();
     this.#warnConfig(config);
     this.drive();
     return config;
@@ -399,6 +417,17 @@ export class Daemon {
       const error = this.#endpoint.initiate(this.#clock(), connection.name);
       if (error !== undefined) this.log('error', `cannot start: ${error}`, connection.name);
     }
+  }
+
+  #logCredentials(): void {
+    const c = this.#credentials;
+    const n =
+      c.certificateFiles.length + c.authorityFiles.length + c.crlFiles.length + c.privateKeyFiles.length;
+    if (n === 0) return;
+    this.log(
+      'info',
+      `loaded ${c.certificateFiles.length} certificate(s), ${c.authorityFiles.length} CA certificate(s), ${c.crlFiles.length} CRL(s), ${c.privateKeyFiles.length} private key(s)`,
+    );
   }
 
   /** What the configuration cannot do as written (src/config/warnings.ts), at start and reload. */

@@ -16,5 +16,5 @@ export type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 export { ikev1EndpointFactory, loadEngine } from './engine.js';
 export { formatLogLine, isLogLevel, type LogEntry, Logger, logEntryJson } from './logger.js';
 export { CONFIG_CANDIDATES, defaultConfigPath, defaultControlPath } from './paths.js';
-export { DaemonService, loadConfigFile, type ServiceOptions } from './service.js';
+export { DaemonService, loadConfigFile, loadCredentialsBeside, type ServiceOptions } from './service.js';
 export { DaemonError, UdpSockets } from './udp.js';

@@ -4,9 +4,11 @@
  * every SA is deleted with its Delete sent, then the sockets close.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { MAX_CONFIG_BYTES } from '../config/settings-parser.js';
 import { ConfigError, type IketsConfig, parseSwanctlConfig } from '../config/swanctl.js';
 import type { LogLevel } from '../sa/types.js';
+import { type CredentialSet, loadCredentials } from '../pki/index.js';
 import { localAddresses } from './addresses.js';
 import { createControlHandler } from './control-handler.js';
 import { ControlServer } from './control-server.js';
@@ -47,6 +49,14 @@ export async function loadConfigFile(file: string): Promise<IketsConfig> {
 }
 
 /**
+ * The credentials of the swanctl folders beside a configuration file (x509/, x509ca/, x509crl/,
+ * private/, rsa/, ecdsa/), as `swanctl --load-creds` finds them beside swanctl.conf.
+ */
+export function loadCredentialsBeside(configFile: string): CredentialSet {
+  return loadCredentials(dirname(configFile));
+}
+
+/**
  * What an operator should hear about a configuration file that holds secrets: others may read the
  * pre-shared keys, or change what the daemon trusts (as OpenSSH and strongSwan warn).
  */
@@ -73,11 +83,14 @@ export class DaemonService {
 
   static async start(options: ServiceOptions): Promise<DaemonService> {
     const config = await loadConfigFile(options.configFile);
+    const credentials = loadCredentialsBeside(options.configFile);
     const logger = new Logger(options.logLevel ?? 'info', options.logJson === true, options.write);
     const daemon = await Daemon.start({
       config,
       configFile: options.configFile,
       loadConfig: loadConfigFile,
+      credentials,
+      loadCredentials: loadCredentialsBeside,
       createEndpoint: options.createEndpoint ?? (await loadEngine()),
       addresses: localAddresses(config, options.addresses),
       port: options.port,

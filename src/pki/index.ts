@@ -28,5 +28,12 @@ export {
 export { type Crl, crlCurrent, crlSignedBy, parseCrl } from './crl.js';
 export { PkiError, type PkiErrorCode } from './errors.js';
 export { certificateIdentities, certificateMatchesIdentity } from './identity-match.js';
+export {
+  type CertificateSummary,
+  type CredentialListing,
+  type CrlSummary,
+  formatCredentialListing,
+  summarizeCredentials,
+} from './listing.js';
 export { loadCredentials } from './load.js';
 export { isPem, type PemBlock, pemBlocks } from './pem.js';

@@ -17,6 +17,7 @@ const COMMANDS = [
   'list-sas',
   'list-conns',
   'list-pols',
+  'list-certs',
   'reload',
   'help',
   'version',

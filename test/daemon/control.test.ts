@@ -114,7 +114,8 @@ describe('control socket', () => {
         { ok: false, error: 'not JSON' },
         {
           ok: false,
-          error: 'unknown command "fly" (expected up, down, list-sas, list-conns, list-pols or reload)',
+          error:
+            'unknown command "fly" (expected up, down, list-sas, list-conns, list-pols, list-certs or reload)',
         },
         { ok: false, error: "'up' needs a 'name'" },
       ],
