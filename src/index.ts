@@ -32,6 +32,7 @@ export {
 } from './codec/index.js';
 export * from './codec/numbers.js';
 export type * from './codec/types.js';
+export { formatIdentity, type IdentityConfig, identityMatches, parseIdentity } from './config/identity.js';
 // --- configuration (src/config) ---
 export { ConfigError, type IketsConfig, parseSwanctlConfig } from './config/swanctl.js';
 // --- crypto suite and key schedule (src/crypto) ---
@@ -42,5 +43,22 @@ export { Daemon, type DaemonOptions, DaemonTimeoutError } from './daemon/daemon.
 export type { EngineSettings } from './ikev1/context.js';
 export { type DatagramOutcome, type EndpointOptions, Ikev1Endpoint } from './ikev1/ikev1-endpoint.js';
 export type * from './sa/types.js';
+// --- certificates (src/pki): X.509, paths to a trusted CA, CRLs, identities; see docs/pki.md ---
+export {
+  type Certificate,
+  type ChainFailure,
+  type ChainInput,
+  type ChainResult,
+  CredentialSet,
+  type Crl,
+  certificateMatchesIdentity,
+  loadCredentials,
+  PkiError,
+  type PkiErrorCode,
+  parseCertificate,
+  parseCrl,
+  type RevocationPolicy,
+  verifyChain,
+} from './pki/index.js';
 // --- SA database and daemon (src/sad, src/daemon) ---
 export { SecurityAssociationDatabase } from './sad/index.js';

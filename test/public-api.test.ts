@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as ikets from '../src/index.js';
 
 describe('the package entry', () => {
-  it('exports the layers a library user drives: codec, key schedule, configuration, engine, SAD, daemon', () => {
+  it('exports the layers a library user drives: codec, key schedule, configuration, engine, SAD, daemon, certificates', () => {
     const exported = {
       decodeMessage: ikets.decodeMessage,
       encodeMessage: ikets.encodeMessage,
@@ -13,6 +13,11 @@ describe('the package entry', () => {
       Ikev1Endpoint: ikets.Ikev1Endpoint,
       SecurityAssociationDatabase: ikets.SecurityAssociationDatabase,
       Daemon: ikets.Daemon,
+      parseCertificate: ikets.parseCertificate,
+      verifyChain: ikets.verifyChain,
+      certificateMatchesIdentity: ikets.certificateMatchesIdentity,
+      loadCredentials: ikets.loadCredentials,
+      identityMatches: ikets.identityMatches,
     };
     for (const [name, value] of Object.entries(exported)) assert.equal(typeof value, 'function', name);
   });
