@@ -42,7 +42,6 @@ export { Daemon, type DaemonOptions, DaemonTimeoutError } from './daemon/daemon.
 // --- the IKEv1 engine (src/ikev1): sans-I/O, see docs/ikev1-engine.md ---
 export type { EngineSettings } from './ikev1/context.js';
 export { type DatagramOutcome, type EndpointOptions, Ikev1Endpoint } from './ikev1/ikev1-endpoint.js';
-export type * from './sa/types.js';
 // --- certificates (src/pki): X.509, paths to a trusted CA, CRLs, identities; see docs/pki.md ---
 export {
   type Certificate,
@@ -60,5 +59,6 @@ export {
   type RevocationPolicy,
   verifyChain,
 } from './pki/index.js';
+export type * from './sa/types.js';
 // --- SA database and daemon (src/sad, src/daemon) ---
 export { SecurityAssociationDatabase } from './sad/index.js';

@@ -15,8 +15,8 @@ import {
   isLogLevel,
   sendControlRequest,
 } from '../daemon/index.js';
-import type { ChildSaInfo, IkeSaInfo } from '../sa/types.js';
 import { type CredentialListing, formatCredentialListing } from '../pki/index.js';
+import type { ChildSaInfo, IkeSaInfo } from '../sa/types.js';
 import { formatSaListing, formatWiresharkTables, type TrafficLine } from '../sad/index.js';
 import { formatPolicyListing, type PolicyRow } from '../spd/index.js';
 import type { CliIo } from './io.js';

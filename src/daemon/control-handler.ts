@@ -3,8 +3,9 @@
  * the children and streams their log, as `swanctl --initiate` does; `down`, `list-sas`, `list-conns`,
  * `list-certs` and `reload`. Keys leave the daemon only for `list-sas` with `showKeys`.
  */
-import type { ChildSaInfo, EndpointEvent, IkeSaInfo } from '../sa/types.js';
+
 import { summarizeCredentials } from '../pki/index.js';
+import type { ChildSaInfo, EndpointEvent, IkeSaInfo } from '../sa/types.js';
 import { policyRow } from '../spd/index.js';
 import { summarizeConnections } from './connections.js';
 import type { ChildTraffic, ControlRequest, ControlResponse } from './control-protocol.js';
