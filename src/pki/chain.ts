@@ -47,6 +47,21 @@ export type ChainResult =
 
 type Failure = { readonly ok: false; readonly code: ChainFailure; readonly detail: string };
 
+/** Failure codes from the most to the least telling, for attempts that got as far. */
+const FAILURE_RANK: readonly ChainFailure[] = [
+  'revoked',
+  'expired',
+  'not-yet-valid',
+  'path-length',
+  'key-usage',
+  'not-a-ca',
+  'revocation-unknown',
+  'too-long',
+  'unknown-ca',
+  // A same-named certificate that did not sign is most often another CA's: the least telling.
+  'bad-signature',
+];
+
 /** Signature checks one validation may spend: bounds the work a peer's pile of certificates causes. */
 const MAX_SIGNATURE_CHECKS = 32;
 
@@ -55,7 +70,8 @@ const MAX_SIGNATURE_CHECKS = 32;
  * at `now` (anchors too), the issuer a CA (basicConstraints) with keyCertSign when it has keyUsage,
  * its pathLenConstraint, and the revocation status of each non-anchor certificate per the policy.
  * Paths are searched depth first (anchors before intermediates); when none holds, the failure of
- * the deepest attempt is reported, so "expired intermediate" wins over "unknown CA".
+ * the attempt that verified the most links is reported (ties: the more telling code), so "expired
+ * intermediate" wins over "unknown CA", whatever order the certificates came in.
  */
 export function verifyChain(input: ChainInput): ChainResult {
   const { end, now } = input;
@@ -101,7 +117,7 @@ class Search {
     if (current === undefined) return undefined;
     if (path.length > 1 && this.selfSigned(current)) {
       // A root we were not told to trust ends the path: nothing above it can help.
-      this.note(path.length + 1, fail('unknown-ca', `'${current.subject}' is a root CA that is not trusted`));
+      this.note(path.length, fail('unknown-ca', `'${current.subject}' is a root CA that is not trusted`));
       return undefined;
     }
     const issuers = this.candidates.filter(
@@ -114,7 +130,7 @@ class Search {
     for (const { cert: issuer, anchor } of issuers) {
       const failure = this.link(current, issuer, path.length);
       if (failure) {
-        this.note(path.length + 1, failure);
+        this.note(path.length, failure);
         continue;
       }
       if (anchor) return { ok: true, chain: [...path, issuer] };
@@ -167,8 +183,20 @@ class Search {
     return verifiesWith(cert, cert);
   }
 
+  /**
+   * Keeps the failure of the attempt that verified the most links (`depth`), so that the verdict names
+   * the real path's problem; between attempts as deep, the more specific code (FAILURE_RANK), so the
+   * verdict does not depend on the order certificates arrived in.
+   */
   private note(depth: number, failure: Failure): void {
-    if (this.best === undefined || depth > this.best.depth) this.best = { failure, depth };
+    const rank = FAILURE_RANK.indexOf(failure.code);
+    const best = this.best;
+    if (
+      best === undefined ||
+      depth > best.depth ||
+      (depth === best.depth && rank < FAILURE_RANK.indexOf(best.failure.code))
+    )
+      this.best = { failure, depth };
   }
 
   bestFailure(): Failure {
