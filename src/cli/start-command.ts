@@ -10,6 +10,7 @@ import {
 } from '../daemon/index.js';
 import { DataplaneError } from '../dataplane/backend.js';
 import { dataplaneFactory, isDataplaneChoice } from '../dataplane/select.js';
+import { PkiError } from '../pki/index.js';
 import type { CliIo } from './io.js';
 import { CliError, UsageError } from './usage-error.js';
 import { START_USAGE } from './usages.js';
@@ -88,7 +89,12 @@ export async function startCommand(
       createDataplane: dataplaneFactory({ choice: dataplane, clock: Date.now, log: (m) => chosen.push(m) }),
     });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DaemonError || error instanceof DataplaneError)
+    if (
+      error instanceof ConfigError ||
+      error instanceof DaemonError ||
+      error instanceof DataplaneError ||
+      error instanceof PkiError
+    )
       throw new CliError(error.code, error.message);
     throw startFailure(error as NodeJS.ErrnoException, configFile, values.config === undefined);
   }

@@ -48,7 +48,9 @@ function files(swanctlDir: string, folder: CredentialFolder): string[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new PkiError('ERR_PKI_FILE', `cannot read ${dir}: ${(e as Error).message}`);
   }
+  // Hidden files (.gitkeep, editor leftovers) are not credentials.
   return names
+    .filter((n) => !n.startsWith('.'))
     .sort()
     .map((n) => join(dir, n))
     .filter((p) => statSync(p).isFile());

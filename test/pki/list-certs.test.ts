@@ -147,6 +147,35 @@ describe('ikets list-certs', () => {
     chmodSync(key, 0o600);
   });
 
+  it('ikets start refuses an open private key in one line, exit status 1', async () => {
+    const key = join(dir, 'private', 'moon.key');
+    chmodSync(key, 0o604);
+    try {
+      const run = await ikets([
+        'start',
+        '--config',
+        join(dir, 'swanctl.conf'),
+        '--port',
+        '0',
+        '--natt-port',
+        '0',
+        '--address',
+        '127.0.0.1',
+        '--dataplane',
+        'none',
+        '--control',
+        join(dir, 'second.ctl'),
+      ]);
+      assert.equal(run.status, 1);
+      assert.equal(
+        run.stderr,
+        `ikets: private key ${key} is accessible by group or others (mode 0604); refused: run 'chmod 600 ${key}'\n`,
+      );
+    } finally {
+      chmodSync(key, 0o600);
+    }
+  });
+
   it('judges validity at the time given, as swanctl does', () => {
     const listing = summarizeCredentials(loadCredentials(dir));
     const early = formatCredentialListing(listing, Date.parse('2019-12-01T00:00:00Z'));

@@ -66,9 +66,10 @@ describe('loadCredentials (swanctl folders)', () => {
     assert.equal(creds.findCertificate(abs)?.subject, 'C=CH, O=ikets, CN=moon');
   });
 
-  it('takes missing folders as empty', () => {
+  it('takes missing folders as empty, and skips hidden files', () => {
     const dir = join(pki.dir, 'empty');
-    mkdirSync(dir);
+    mkdirSync(join(dir, 'x509'), { recursive: true });
+    writeFileSync(join(dir, 'x509', '.gitkeep'), '');
     const creds = loadCredentials(dir);
     assert.equal(creds.certificates.length + creds.authorities.length + creds.privateKeys.length, 0);
   });
