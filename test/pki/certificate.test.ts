@@ -31,9 +31,10 @@ describe('parseCertificate', () => {
     ['ec521', 'ecdsa', 521, 'P-521'],
     ['dsa', 'dsa', 1024, undefined],
     ['rsa', 'rsa', 2048, undefined],
+    ['ed25519', 'ed25519', 256, undefined],
   ] as const;
   for (const [keyType, type, size, curve] of cases) {
-    it(`reads a ${keyType} end entity with subjectAltNames and a CRL URI`, () => {
+    it(`reads a ${keyType} end entity with subjectAltNames and a CRL URI, signed by an RSA CA`, () => {
       const ee = pki.issue(
         `ee-${keyType}`,
         {

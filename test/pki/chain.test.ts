@@ -60,6 +60,10 @@ describe('verifyChain', () => {
       two.chain.map((c) => c.subject),
       ['C=CH, O=ikets, CN=sun', 'C=CH, O=ikets, CN=Root CA'],
     );
+    // An EdDSA CA in between: signatures by Ed25519 verify as well.
+    const edCa = pki.issue('ed-ca', { subject: '/CN=Ed CA', ca: true, keyType: 'ed25519' }, root);
+    const edLeaf = pki.issue('ed-leaf', { subject: '/CN=ed leaf', keyType: 'ec521' }, edCa);
+    assert.ok(check(edLeaf, { intermediates: [cert(edCa)] }).ok);
     const three = check(leaf, { intermediates: [cert(sub), cert(direct)] });
     assert.ok(three.ok);
     assert.deepEqual(

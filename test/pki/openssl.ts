@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type TestKeyType = 'rsa' | 'ec256' | 'ec384' | 'ec521' | 'dsa';
+export type TestKeyType = 'rsa' | 'ec256' | 'ec384' | 'ec521' | 'dsa' | 'ed25519';
 
 export interface Issued {
   readonly name: string;
@@ -43,6 +43,9 @@ export class TestPki {
     switch (type) {
       case 'rsa':
         this.openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', out);
+        break;
+      case 'ed25519':
+        this.openssl('genpkey', '-algorithm', 'ED25519', '-out', out);
         break;
       case 'dsa': {
         const params = join(this.dir, `${name}.dsaparam`);
