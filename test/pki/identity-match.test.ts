@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { parseDn } from '../../src/config/distinguished-name.js';
 import {
@@ -146,10 +147,17 @@ describe('certificateMatchesIdentity (strongSwan x509 has_subject)', () => {
     assert.equal(certificateMatchesIdentity(cnOnly, id('CN=cn-only.example.com')), true);
   });
 
-  it('a KEY_ID matches the subjectKeyIdentifier', () => {
+  it('a KEY_ID matches the subjectKeyIdentifier, the certificate SHA-1, the SPKI SHA-1 and the serial', () => {
     const ski = moon.subjectKeyId;
     assert.ok(ski);
-    assert.equal(certificateMatchesIdentity(moon, { type: 'key_id', keyId: Buffer.from(ski) }), true);
+    const spki = moon.publicKey.export({ type: 'spki', format: 'der' });
+    for (const keyId of [
+      Buffer.from(ski),
+      Buffer.from(moon.sha1),
+      createHash('sha1').update(spki).digest(),
+      Buffer.from(moon.serial, 'hex'),
+    ])
+      assert.equal(certificateMatchesIdentity(moon, { type: 'key_id', keyId }), true);
     assert.equal(certificateMatchesIdentity(moon, { type: 'key_id', keyId: Buffer.alloc(20) }), false);
   });
 });
