@@ -10,6 +10,7 @@ import { ExchangeType, encodeMessage, type Message, NotifyType, type Payload } f
 import type { IncomingDatagram } from '../sa/types.js';
 import type { EndpointCore } from './endpoint.js';
 import type { IncomingResult } from './incoming.js';
+import { checkPayloads } from './payload-rules.js';
 import { connectionsFor } from './phase1/connection-select.js';
 import { mainModeMessage2 } from './phase1/main-mode.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
@@ -52,6 +53,17 @@ export function firstMessage(
   if (exchange === undefined || messageId !== 0 || message.body.encrypted)
     return dropped('not the first message of a phase 1');
   const payloads = message.body.payloads;
+  // The payload rules before anything else is spent on it (payload-rules.ts): refused with the
+  // rule's notify, unprotected and rate-limited like every refusal of a first message.
+  const violation = checkPayloads(exchange === 'main' ? 'mm-1' : 'am-1', payloads);
+  if (violation !== undefined) {
+    ep.log(
+      'info',
+      `refused ${exchange} mode from ${dg.remote.address}:${dg.remote.port}: ${violation.reason}`,
+    );
+    refuse(ep, dg, message, NotifyType[violation.notify]);
+    return dropped(violation.reason);
+  }
   const offer = findPayload(payloads, 'sa');
   const badSpi = offer === undefined ? undefined : invalidIsakmpSpi(offer);
   if (badSpi !== undefined) {

@@ -17,9 +17,11 @@ import type { EndpointCore } from './endpoint.js';
 import { firstMessage, mainModeMessage3, plainNotify } from './first-message.js';
 import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { classifyNattDatagram } from './nat-traversal.js';
+import { refuseInformationalPayloads, refuseQuickModePayloads } from './payload-refusal.js';
+import { checkPayloads, phase1RuledMessage, quickModeRuledMessage } from './payload-rules.js';
 import { handleAggressiveMode } from './phase1/aggressive-mode.js';
 import { handleMainMode } from './phase1/main-mode.js';
-import type { Phase1Result } from './phase1/phase1-outcome.js';
+import { type Phase1Result, refusedPayloads } from './phase1/phase1-outcome.js';
 import type { QuickModeRefusal } from './quick-mode/quick-mode-common.js';
 import { handleQuickMode2 } from './quick-mode/quick-mode-initiator.js';
 import { handleQuickMode1, handleQuickMode3 } from './quick-mode/quick-mode-responder.js';
@@ -228,7 +230,12 @@ function phase1Message(
     payloads = message.body.payloads;
   }
   const handler = sa.exchange === 'main' ? handleMainMode : handleAggressiveMode;
-  const result: Phase1Result = handler(sa, message, payloads, ep);
+  // The payload rules, once, before the handler (payload-rules.ts). Aggressive Mode message 1 was
+  // checked before its SA was created (first-message.ts).
+  const ruled = sa.state === 'am-wait-1' ? undefined : phase1RuledMessage(sa.state);
+  const violation = ruled === undefined ? undefined : checkPayloads(ruled, payloads);
+  const result: Phase1Result =
+    violation === undefined ? handler(sa, message, payloads, ep) : refusedPayloads(violation);
   switch (result.kind) {
     case 'ignored':
       undo();
@@ -286,9 +293,13 @@ function quickModeMessage(
     return dropped('undecryptable');
   }
   const qm = sa.quickModes.get(messageId);
+  if (qm === undefined && sa.finishedMessageIds.has(messageId)) return dropped('Quick Mode already complete');
+  const ruled = quickModeRuledMessage(qm?.state);
+  const violation = ruled === undefined ? undefined : checkPayloads(ruled, decrypted.payloads);
+  if (violation !== undefined)
+    return refuseQuickModePayloads(ep, sa, qm, message, decrypted.payloads, violation);
   let failure: QuickModeRefusal | undefined;
   if (qm === undefined) {
-    if (sa.finishedMessageIds.has(messageId)) return dropped('Quick Mode already complete');
     const refusal = handleQuickMode1(sa, message, decrypted.payloads, ep);
     if (refusal !== undefined) {
       ep.log('warn', `Quick Mode refused: ${refusal.reason} (${refusal.notify})`, sa);
@@ -343,14 +354,18 @@ function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Message): In
     payloads = decrypted.payloads;
   } else {
     payloads = message.body.payloads;
+  }
+  if (sa.finishedMessageIds.has(message.header.messageId) && message.header.messageId !== 0)
+    return dropped('Informational already seen');
+  const violation = checkPayloads(message.body.encrypted ? 'informational' : 'informational-plain', payloads);
+  if (violation !== undefined) return refuseInformationalPayloads(ep, sa, message, payloads, violation);
+  if (!message.body.encrypted) {
     const notes = payloads
       .filter((p) => p.type === 'notification')
       .map((p) => nameOrNumber(NotifyType, p.notifyType));
     if (isConnecting(sa.state) && notes.length > 0)
       sa.failure = `the peer sent ${notes.join(', ')}, unauthenticated`;
   }
-  if (sa.finishedMessageIds.has(message.header.messageId) && message.header.messageId !== 0)
-    return dropped('Informational already seen');
   // Informational exchanges have no answer to repeat (RFC 2408 section 4.8): nothing is cached, and
   // message ID 0 stays phase 1's.
   // Only an authenticated message is proof of liveness (DPD, half-open timeout): anyone who saw the

@@ -1,6 +1,7 @@
 /** How processing a phase 1 message ended, and the NAT-T port float (RFC 3947 section 4). */
 import type { NotifyType } from '../../codec/index.js';
 import type { ExchangeContext } from '../context.js';
+import type { PayloadRuleCode, PayloadRuleViolation } from '../payload-rules.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 
 export type Phase1Result =
@@ -19,6 +20,8 @@ export type Phase1Result =
        * sent something unacceptable. Otherwise it may be forged: the failure is only remembered.
        */
       readonly authenticated: boolean;
+      /** The typed code of a message the payload rules refused (payload-rules.ts). */
+      readonly code?: PayloadRuleCode;
     };
 
 /**
@@ -35,6 +38,22 @@ export function ignore(reason: string): Phase1Result {
  */
 export function fail(notify: keyof typeof NotifyType, reason: string, afterKeys = false): Phase1Result {
   return { kind: 'failed', notify, reason, afterKeys, authenticated: false };
+}
+
+/**
+ * A phase 1 message the payload rules refuse. None of them can be authenticated (HASH_I and HASH_R
+ * cover the ID payload only, RFC 2409 section 5), so it changes nothing unless it created its SA (a
+ * responder's first message), which then goes with an unprotected notify.
+ */
+export function refusedPayloads(v: PayloadRuleViolation): Phase1Result {
+  return {
+    kind: 'failed',
+    notify: v.notify,
+    reason: v.reason,
+    afterKeys: false,
+    authenticated: false,
+    code: v.code,
+  };
 }
 
 /** The peer authenticated itself (its HASH verified) and then failed: phase 1 ends. */

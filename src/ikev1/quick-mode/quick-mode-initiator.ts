@@ -296,7 +296,7 @@ export function quickModeRefused(
   ctx: ExchangeContext,
 ): void {
   for (const spi of qm.localSpis.values()) ctx.children.releaseSpi(spi);
-  sa.quickModes.delete(qm.messageId);
+  sa.endExchange(qm.messageId);
   sa.outstanding.delete(qm.messageId);
   sa.finishedMessageIds.add(qm.messageId);
   ctx.quickModeAbandoned(qm);
