@@ -86,7 +86,7 @@ export interface EngineSettings {
    * address, so they have a pool of their own, the oldest dropped for a new one.
    */
   readonly maxFirstMessageReassemblies: number;
-  /** A message whose fragments did not all arrive within this many ms is dropped. */
+  /** A message in reassembly that received no new fragment for this many ms is dropped. */
   readonly fragmentReassemblyTimeout: number;
 }
 

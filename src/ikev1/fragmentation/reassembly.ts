@@ -7,17 +7,23 @@
  * Each owner (an ISAKMP SA, a Main Mode offer, or the sender of a first message) has at most one
  * message in reassembly, as in strongSwan. A fragment of another message (another fragment ID,
  * exchange type, message ID or cookies in its header) replaces it, as strongSwan resets on a new
- * fragment ID. Within one message a number already held is dropped, whether the copy is identical
- * (a duplicate) or not (an overlap: the first one stays, as strongSwan keeps it); so are numbers
- * past the last fragment, a second last fragment, number 0 (strongSwan refuses it) and numbers
- * beyond `maxFragments`.
+ * fragment ID. But strongSwan and libreswan send fragment ID 1 always, and strongSwan message ID 0
+ * and the phase 1 exchange type always, so a retransmitted phase 1 message and the next Quick Mode
+ * message carry the same header: a fragment that contradicts the message in reassembly (a number
+ * already held with other data, a number past the last fragment, a last fragment below a number
+ * held) is therefore taken for the first of another message, which replaces the partial one (found
+ * by the lossy-network test: a retransmitted Aggressive Mode message 2 and Quick Mode message 2
+ * mixed for ever otherwise). An identical copy of a fragment held is a duplicate and dropped, as
+ * are number 0 (strongSwan refuses it) and numbers beyond `maxFragments`.
  *
  * Bounds: per message `maxFragments` fragments and `maxMessageBytes` bytes (past it the message is
  * dropped, as strongSwan does past `max_packet`); at most `maxReassemblies` messages of known
  * owners and `maxFirst` first messages, the oldest dropped for a new one; `maxBytes` held in all,
- * first messages dropped first. A message not complete `timeout` ms after its first fragment is
- * dropped. Partial messages are kept in arrival order, so expiry and eviction take the oldest in
- * constant time: each fragment costs the same whatever is held.
+ * first messages dropped first. A message that received no new fragment for `timeout` ms is
+ * dropped, so fragments of successive retransmissions combine, and a message lives at most
+ * `maxFragments` times `timeout` (duplicates do not count). Partial messages are kept in order of
+ * their latest new fragment, so expiry and eviction take the oldest in constant time: each
+ * fragment costs the same whatever is held.
  */
 import { FragmentFlag, type FragmentPayload } from '../../codec/index.js';
 
@@ -38,7 +44,8 @@ export type FragmentOutcome =
 interface PartialMessage {
   readonly key: string;
   readonly identity: string;
-  readonly startedAt: number;
+  /** When its latest new fragment came. */
+  touchedAt: number;
   readonly first: boolean;
   readonly fragments: Map<number, Uint8Array>;
   last: number | undefined;
@@ -46,6 +53,12 @@ interface PartialMessage {
 }
 
 const dropped = (reason: string): FragmentOutcome => ({ kind: 'dropped', reason });
+
+/** A fragment numbered past the last one, a second last one, or a last one below a number held. */
+function contradicts(partial: PartialMessage, number: number, isLast: boolean): boolean {
+  if (partial.last !== undefined) return number > partial.last || (isLast && number !== partial.last);
+  return isLast && [...partial.fragments.keys()].some((n) => n > number);
+}
 
 export class FragmentReassembly {
   /** Partial messages of known owners and of first messages, each in arrival order. */
@@ -93,14 +106,13 @@ export class FragmentReassembly {
     const isLast = (fragment.flags & FragmentFlag.LAST_FRAGMENT) !== 0;
     if (partial !== undefined) {
       const held = partial.fragments.get(number);
-      if (held !== undefined)
-        return dropped(
-          Buffer.from(held).equals(fragment.data) ? 'duplicate fragment' : 'overlapping fragment',
-        );
-      if (partial.last !== undefined && (isLast || number > partial.last))
-        return dropped('fragment past the last one');
-      if (isLast && [...partial.fragments.keys()].some((n) => n > number))
-        return dropped('last fragment below one already held');
+      if (held !== undefined && Buffer.from(held).equals(fragment.data)) return dropped('duplicate fragment');
+      if (held !== undefined || contradicts(partial, number, isLast)) {
+        this.#remove(partial);
+        partial = undefined;
+      }
+    }
+    if (partial !== undefined) {
       if (partial.bytes + fragment.data.length > limits.maxMessageBytes) {
         this.#remove(partial);
         return dropped('fragmented message too large');
@@ -109,6 +121,9 @@ export class FragmentReassembly {
       partial = this.#create(now, key, first, identity, limits);
     }
     partial.fragments.set(number, Uint8Array.from(fragment.data));
+    partial.touchedAt = now;
+    pool.delete(key);
+    pool.set(key, partial);
     partial.bytes += fragment.data.length;
     this.#bytes += fragment.data.length;
     if (isLast) partial.last = number;
@@ -127,12 +142,12 @@ export class FragmentReassembly {
     if (partial !== undefined) this.#remove(partial);
   }
 
-  /** Drops the messages whose first fragment came `timeout` ms ago or more. */
+  /** Drops the messages whose latest new fragment came `timeout` ms ago or more. */
   expire(now: number): void {
     const { timeout } = this.limits();
     for (const pool of [this.#known, this.#first])
       for (const partial of pool.values()) {
-        if (partial.startedAt + timeout > now) break;
+        if (partial.touchedAt + timeout > now) break;
         this.#remove(partial);
       }
   }
@@ -153,7 +168,7 @@ export class FragmentReassembly {
     const partial: PartialMessage = {
       key,
       identity,
-      startedAt: now,
+      touchedAt: now,
       first,
       fragments: new Map(),
       last: undefined,
