@@ -2,16 +2,31 @@
 // sides with a 300-byte fragment size (charon's `charon.fragment_size` in its strongswan.conf,
 // ikets' `fragmentSize`), so the Diffie-Hellman messages of phase 1 (MODP 2048) and Quick Mode
 // with PFS exceed it. Both logs must show fragments sent and reassembled on each side, and the SAs
-// must agree. Skips without root or strongSwan.
+// must agree. Then the daemon: `ikets start --fragment-size 300` with `fragmentation = yes` in its
+// swanctl.conf. Skips without root or strongSwan.
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createNetnsPair, ensureTools, type NetnsPair } from './harness/index.js';
+import {
+  createNetnsPair,
+  ensureTools,
+  hostToHost,
+  type NetnsPair,
+  startCharon,
+  startIketsDaemon,
+  waitUntil,
+} from './harness/index.js';
 import {
   AES128_SHA256,
   assertAgree,
+  CONN,
   ESP_AES128_SHA256,
   establish,
+  iketsConfig,
   logsOf,
+  PSK,
   type Scenario,
   startPeers,
 } from './strongswan-peers.js';
@@ -71,4 +86,59 @@ describe('IKEv1 fragmentation between ikets and charon', { skip: tools.ok ? fals
           await p.stop();
         }
       });
+
+  it('the daemon: `ikets start --fragment-size 300`, `fragmentation = yes` as swanctl.conf writes it', async () => {
+    assert.ok(pair);
+    const dir = mkdtempSync(join(tmpdir(), 'ikets-frag-'));
+    const charon = await startCharon({
+      name: 'b',
+      netns: pair.b.ns,
+      log: { ike: 2, cfg: 1 },
+      charon: { fragment_size: 300 },
+      swanctl: hostToHost({
+        name: CONN,
+        version: 1,
+        localAddr: pair.b.ipv4,
+        remoteAddr: pair.a.ipv4,
+        localId: 'b.ikets.test',
+        remoteId: 'a.ikets.test',
+        auth: 'psk',
+        psk: PSK,
+        proposals: FRAGMENTS.proposals,
+        espProposals: FRAGMENTS.esp,
+        extra: { fragmentation: 'yes' },
+      }),
+    });
+    try {
+      const daemon = await startIketsDaemon({
+        ns: pair.a.ns,
+        dir,
+        name: 'a',
+        swanctl: iketsConfig(pair, {
+          ...FRAGMENTS,
+          iketsConn: 'fragmentation = yes',
+          iketsChild: 'start_action = start',
+        }),
+        args: ['--dataplane', 'none', '--fragment-size', '300', '--log-level', 'debug'],
+      });
+      try {
+        const why = () => `${daemon.log()}\n--- charon ---\n${charon.readLog()}`;
+        // start_action = start: the daemon brings the child up by itself.
+        assert.ok(
+          await waitUntil(async () => (await charon.listSas()).ikeSas[0]?.childSas.length === 1, 10_000),
+          why(),
+        );
+        assert.match(daemon.log(), /CHILD SA 'gw' installed/, why());
+        assert.match(daemon.log(), /sending a message of \d+ bytes in \d+ fragments/, why());
+        assert.match(daemon.log(), /reassembled a message of \d+ bytes from \d+ fragments/, why());
+        assert.match(charon.readLog(), /reassembled fragmented IKE message/, why());
+        assert.match(charon.readLog(), /splitting IKE message/, why());
+      } finally {
+        await daemon.stop();
+      }
+    } finally {
+      await charon.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
