@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { decodeMessage, type FragmentPayload } from '../../src/codec/index.js';
 import { NON_ESP_MARKER } from '../../src/ikev1/nat-traversal.js';
-import type { Transmit } from '../../src/ikev1/types.js';
+import type { Transmit } from '../../src/sa/types.js';
 import type { SimulatedNetwork } from '../support/simulated-network.js';
 
 /** 110-byte datagrams: every phase 1 message from message 3 on, and Quick Mode 1 and 2, fragment. */

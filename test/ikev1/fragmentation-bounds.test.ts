@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExchangeType, encodeMessage } from '../../src/codec/index.js';
-import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
-import type { IncomingDatagram, Transmit } from '../../src/ikev1/types.js';
+import type { EndpointCore } from '../../src/ikev1/endpoint.js';
+import type { IncomingDatagram, Transmit } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { SMALL, watch } from './fragment-watch.js';
 import { makePair } from './peers.js';
@@ -41,8 +41,8 @@ function fragment(
 
 /** Delivers what `from` wants to send to `to`, except what `hold` keeps back; returns those. */
 function deliver(
-  from: Ikev1Endpoint,
-  to: Ikev1Endpoint,
+  from: EndpointCore,
+  to: EndpointCore,
   now: number,
   hold?: (t: Transmit) => boolean,
 ): Transmit[] {
@@ -54,7 +54,7 @@ function deliver(
   return held;
 }
 
-const drain = (ep: Ikev1Endpoint) => {
+const drain = (ep: EndpointCore) => {
   const events = [];
   for (let e = ep.pollEvent(); e !== undefined; e = ep.pollEvent()) events.push(e);
   return events;
@@ -77,7 +77,7 @@ describe('IKEv1 fragments from unauthenticated senders', () => {
     assert.ok(sa);
     drain(b);
     const before = {
-      step: sa.step,
+      state: sa.state,
       lastActivity: sa.lastActivity,
       timeout: b.pollTimeout(),
       remote: sa.remote,
@@ -89,7 +89,7 @@ describe('IKEv1 fragments from unauthenticated senders', () => {
     for (const t of fragments.slice(0, -1)) toB(t, 1000);
     assert.deepEqual(
       {
-        step: sa.step,
+        state: sa.state,
         lastActivity: sa.lastActivity,
         timeout: b.pollTimeout(),
         remote: sa.remote,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExchangeType } from '../../src/codec/index.js';
-import type { Ikev1Endpoint } from '../../src/ikev1/endpoint.js';
+import type { EndpointCore } from '../../src/ikev1/endpoint.js';
 import type { SimulatedNetwork } from '../support/simulated-network.js';
 import { type Fragmented, SMALL, watch } from './fragment-watch.js';
 import { assertCrosswise, makePair, type PeerOptions } from './peers.js';
@@ -116,7 +116,7 @@ describe('IKEv1 fragmentation between two ikets', () => {
   });
 
   it('accept and no: an `accept` side never sends fragments; a `no` side gets none and announces none', () => {
-    const policy = (ep: Ikev1Endpoint, fragmentation: 'accept' | 'no') =>
+    const policy = (ep: EndpointCore, fragmentation: 'accept' | 'no') =>
       ep.reload({ ...ep.config, connections: ep.config.connections.map((c) => ({ ...c, fragmentation })) });
     const accept = makePair({ settings: SMALL });
     policy(accept.a, 'accept');
