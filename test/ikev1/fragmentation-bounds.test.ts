@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExchangeType, encodeMessage } from '../../src/codec/index.js';
+import { decodeMessage, ExchangeType, encodeMessage } from '../../src/codec/index.js';
 import type { EndpointCore } from '../../src/ikev1/endpoint.js';
 import type { IncomingDatagram, Transmit } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -107,6 +107,36 @@ describe('IKEv1 fragments from unauthenticated senders', () => {
     assert.equal(b.fragments.size, 0);
     assert.equal(sa.state, 'established');
     assert.ok(b.pollTransmit(), 'message 6 goes out');
+  });
+
+  it('fragments as libreswan sends them (the original exchange type and message ID kept) are reassembled too', () => {
+    const { a, b } = makePair({ settings: SMALL });
+    a.initiate(0, 'gw', 'net');
+    let qm = 0;
+    // libreswan copies the original message's header into each fragment (E flag cleared).
+    const libreswanStyle = (t: Transmit): Transmit => {
+      const m = decodeMessage(t.data);
+      const first = m.body.encrypted ? undefined : m.body.payloads[0];
+      if (first?.type !== 'fragment') return t;
+      if (first.fragmentNumber === 1) {
+        const inner = first.data;
+        if (inner[18] !== ExchangeType.QUICK_MODE) return t;
+        qm = Buffer.from(inner).readUInt32BE(20);
+      }
+      if (qm === 0) return t;
+      const header = { ...m.header, exchangeType: ExchangeType.QUICK_MODE, messageId: qm };
+      return { ...t, data: encodeMessage({ header, body: m.body }) };
+    };
+    for (let round = 0; round < 6; round++) {
+      for (let t = a.pollTransmit(); t !== undefined; t = a.pollTransmit()) {
+        const sent = libreswanStyle(t);
+        b.handleDatagram(10 * round, { local: sent.remote, remote: sent.local, data: sent.data });
+      }
+      deliver(b, a, 10 * round + 5);
+    }
+    assert.notEqual(qm, 0, 'Quick Mode 1 went in fragments with its own header');
+    assert.equal(a.childSaList().length, 1);
+    assert.equal(b.childSaList().length, 1, b.pollEvent() ? JSON.stringify(drain(b)) : '');
   });
 
   it('a flood of spoofed fragments of first messages and of unknown cookies: bounded, no SA, no answer', () => {
