@@ -147,6 +147,7 @@ describe('IKEv1 fragmentation between two ikets', () => {
   for (const [name, options] of scenarios)
     it(`${name} on a network that loses, duplicates and reorders: completes for 12 seeds`, () => {
       let fragments = 0;
+      let resent = 0;
       for (let seed = 0; seed < 12; seed++) {
         const pair = makePair(
           { ...options, settings: { ...SMALL, retransmitTries: 10, halfOpenTimeout: 150_000 } },
@@ -159,7 +160,13 @@ describe('IKEv1 fragmentation between two ikets', () => {
         established(pair.net, pair, `seed ${seed}\n${logs(pair.net)}`);
         assert.equal(pair.net.eventsOf('b', 'child-sa-up').length, 1);
         fragments += seen.fragmented.length;
+        // A retransmission of a message that went in fragments goes in the same fragments.
+        const lines = logs(pair.net).split('\n');
+        resent += lines.filter(
+          (l, i) => /retransmitting/.test(l) && /in \d+ fragments/.test(lines[i + 1] ?? ''),
+        ).length;
       }
       assert.ok(fragments > 12 * 6);
+      assert.ok(resent > 0, 'fragmented messages were retransmitted');
     });
 });
