@@ -25,7 +25,7 @@ function config(self: 'a' | 'b'): string {
   secrets { ike { secret = bench-secret-0123456789 } }`;
 }
 
-function forgedDatagrams(): () => void {
+function establishedPair() {
   const a = new EndpointCore({ config: parseSwanctlConfig(config('a')) }, 0);
   const b = new EndpointCore({ config: parseSwanctlConfig(config('b')) }, 0);
   a.initiate(0, 'bench', 'net');
@@ -44,6 +44,11 @@ function forgedDatagrams(): () => void {
   }
   const sa = a.ikeSas.all()[0];
   if (sa?.state !== 'established') throw new Error('handshake did not complete');
+  return { a, sa };
+}
+
+function forgedDatagrams(): () => void {
+  const { a, sa } = establishedPair();
   const header = {
     initiatorCookie: sa.initiatorCookie,
     responderCookie: sa.responderCookie,
@@ -68,11 +73,60 @@ function forgedDatagrams(): () => void {
   };
 }
 
+/**
+ * IKEv1 fragments (fragmentation/): a spoofed first-message fragment, each from a new initiator
+ * cookie, so the first-message pool stays full and every one evicts the oldest; and fragments with
+ * an established SA's cookies, a new message every 32 (the per-message bound). Both are held, never
+ * answered; the rate must not fall as the run goes on.
+ */
+function fragments(toSa: boolean): () => void {
+  const { a, sa } = establishedPair();
+  const from = { address: '203.0.113.66', port: 500 };
+  const data = Buffer.alloc(400, 0x5a);
+  let now = 0;
+  let n = 0;
+  return () => {
+    now += 0.05;
+    n++;
+    const cookie = Buffer.alloc(8);
+    cookie.writeUInt32BE(n, 4);
+    const datagram = encodeMessage({
+      header: {
+        initiatorCookie: toSa ? sa.initiatorCookie : cookie,
+        responderCookie: toSa ? sa.responderCookie : Buffer.alloc(8),
+        majorVersion: 1,
+        minorVersion: 0,
+        exchangeType: ExchangeType.IDENTITY_PROTECTION,
+        commit: false,
+        authenticationOnly: false,
+        messageId: 0,
+      },
+      body: {
+        encrypted: false,
+        payloads: [
+          {
+            type: 'fragment',
+            fragmentId: toSa ? 1 + (n >> 5) : 1,
+            fragmentNumber: 1 + (n % 31),
+            flags: 0,
+            data,
+          },
+        ],
+      },
+    });
+    a.handleDatagram(now, { local: sa.local, remote: from, data: datagram });
+    while (a.pollEvent() !== undefined);
+    while (a.pollTransmit() !== undefined);
+  };
+}
+
 export const floodSuites: readonly BenchSuite[] = [
   {
     name: 'ikev1 under attack',
     cases: (): BenchCase[] => [
       { name: 'forged datagram to an established SA (dropped)', ikets: forgedDatagrams() },
+      { name: 'spoofed fragment of a first message (held, pool full)', ikets: fragments(false) },
+      { name: 'fragment with an established SA cookies (held)', ikets: fragments(true) },
     ],
   },
 ];

@@ -59,6 +59,7 @@ export async function startCommand(
       'log-json': { type: 'boolean' },
       'log-keys': { type: 'boolean' },
       'aggressive-psk': { type: 'boolean' },
+      'fragment-size': { type: 'string' },
       control: { type: 'string' },
       dataplane: { type: 'string' },
     },
@@ -84,6 +85,7 @@ export async function startCommand(
       logJson: values['log-json'] === true,
       logKeys: values['log-keys'] === true,
       aggressivePsk: values['aggressive-psk'] === true,
+      fragmentSize: fragmentSizeOption(values['fragment-size']),
       controlPath: values.control ?? defaultControlPath(),
       write: io.stdout,
       createDataplane: dataplaneFactory({ choice: dataplane, clock: Date.now, log: (m) => chosen.push(m) }),
@@ -102,6 +104,20 @@ export async function startCommand(
   await untilStop(service);
   await service.stop();
   return 0;
+}
+
+/**
+ * `--fragment-size`: strongSwan's `charon.fragment_size`, the whole IP datagram in bytes; 0 takes
+ * the address family's minimum MTU. Below 100 no fragment could carry data.
+ */
+export function fragmentSizeOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const size = Number(text);
+  if (!/^\d+$/.test(text) || (size !== 0 && size < 100) || size > 65535)
+    throw new UsageError(
+      `--fragment-size: expected 0 or an IP datagram size of 100-65535 bytes, found '${text}'`,
+    );
+  return size;
 }
 
 /** A port number; 0 (an ephemeral port) is allowed for tests. */

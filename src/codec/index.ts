@@ -53,4 +53,11 @@ export * from './numbers.js';
 export { payloadTypeOf } from './payloads.js';
 export { formatMessage, formatPayloads } from './text.js';
 export type * from './types.js';
-export { KNOWN_VENDOR_IDS, type KnownVendorId, recognizeVendorId, vendorIdBytes } from './vendor.js';
+export {
+  announcesFragmentation,
+  fragmentationVendorId,
+  KNOWN_VENDOR_IDS,
+  type KnownVendorId,
+  recognizeVendorId,
+  vendorIdBytes,
+} from './vendor.js';

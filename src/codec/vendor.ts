@@ -143,3 +143,32 @@ export function vendorIdBytes(name: string): Uint8Array | undefined {
   const v = KNOWN_VENDOR_IDS.find((k) => k.name === name);
   return v === undefined ? undefined : Uint8Array.from(Buffer.from(v.hex, 'hex'));
 }
+
+const FRAGMENTATION_PREFIX = Buffer.from('4048b7d56ebce88525e7de7f00d6c2d3', 'hex');
+/** Capability bit "fragmentation of Main and Aggressive Mode messages" (racoon's VENDORID_FRAG_IDENT). */
+const FRAGMENTATION_IKE = 0x80000000;
+
+/**
+ * The FRAGMENTATION Vendor ID as strongSwan and racoon send it: MD5("FRAGMENTATION") followed by
+ * the 4 capability bytes 0x80000000 (fragments of phase 1 messages).
+ */
+export function fragmentationVendorId(): Uint8Array {
+  const out = new Uint8Array(20);
+  out.set(FRAGMENTATION_PREFIX);
+  new DataView(out.buffer).setUint32(16, FRAGMENTATION_IKE);
+  return out;
+}
+
+/**
+ * Whether a Vendor ID announces IKE fragmentation, by strongSwan's rule: the 16 bytes alone (as
+ * Windows sends them), or followed by 4 capability bytes with 0x80000000 set (Cisco sends
+ * 0xc0000000). Other lengths, or capabilities without that bit, do not.
+ */
+export function announcesFragmentation(data: Uint8Array): boolean {
+  if (data.length !== 16 && data.length !== 20) return false;
+  if (!FRAGMENTATION_PREFIX.equals(data.subarray(0, 16))) return false;
+  if (data.length === 16) return true;
+  return (
+    (new DataView(data.buffer, data.byteOffset, data.length).getUint32(16) & FRAGMENTATION_IKE) >>> 0 !== 0
+  );
+}

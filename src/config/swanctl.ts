@@ -33,6 +33,14 @@ export interface ConnectionConfig {
   readonly proposals: readonly string[];
   /** Force UDP encapsulation (RFC 3947) by faking NAT detection, as strongSwan's `encap = yes`. */
   readonly encap: boolean;
+  /**
+   * IKEv1 fragmentation (the Cisco fragment payload 132 and its Vendor ID), strongSwan's meanings:
+   * `yes` announce it and send oversized messages in fragments when the peer announced it too,
+   * `accept` announce it but never send fragments, `force` send fragments even before the peer
+   * announced anything (the first message too), `no` do not announce it. Fragments sent by the
+   * peer are accepted whatever the value, as strongSwan does.
+   */
+  readonly fragmentation: FragmentationPolicy;
   readonly dpdDelay: number;
   readonly dpdTimeout: number;
   readonly rekeyTime: number;
@@ -43,6 +51,10 @@ export interface ConnectionConfig {
   readonly remote: AuthRoundConfig;
   readonly children: readonly ChildConfig[];
 }
+
+/** swanctl.conf `fragmentation` (src/ikev1/fragmentation/). */
+export type FragmentationPolicy = 'yes' | 'accept' | 'force' | 'no';
+const FRAGMENTATION_VALUES: readonly FragmentationPolicy[] = ['yes', 'accept', 'force', 'no'];
 
 export interface AuthRoundConfig {
   readonly auth: 'psk';
@@ -133,6 +145,7 @@ const CONNECTION_KEYS = [
   'remote_port',
   'proposals',
   'encap',
+  'fragmentation',
   'dpd_delay',
   'dpd_timeout',
   'rekey_time',
@@ -221,6 +234,7 @@ function connection(section: SettingsSection, reader: ValueReader): ConnectionCo
     remotePort: get('remote_port', (v) => reader.port(v), 500),
     proposals: get('proposals', (v) => proposalList(v, reader, 'ike'), ['default']),
     encap: get('encap', (v) => reader.bool(v), false),
+    fragmentation: get('fragmentation', (v) => reader.oneOf(v, FRAGMENTATION_VALUES), 'yes'),
     dpdDelay: get('dpd_delay', (v) => reader.seconds(v), 0),
     dpdTimeout: get('dpd_timeout', (v) => reader.seconds(v), 150),
     rekeyTime,

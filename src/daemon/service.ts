@@ -38,6 +38,8 @@ export interface ServiceOptions {
   readonly logKeys?: boolean | undefined;
   /** `--aggressive-psk`: answer Aggressive Mode with pre-shared keys as responder. */
   readonly aggressivePsk?: boolean | undefined;
+  /** `--fragment-size`: strongSwan's `charon.fragment_size` (EngineSettings.fragmentSize). */
+  readonly fragmentSize?: number | undefined;
 }
 
 export async function loadConfigFile(file: string): Promise<IketsConfig> {
@@ -99,7 +101,10 @@ export class DaemonService {
       clock: options.clock,
       createDataplane: options.createDataplane,
       logKeys: options.logKeys,
-      engineSettings: { aggressivePskResponder: options.aggressivePsk === true },
+      engineSettings: {
+        aggressivePskResponder: options.aggressivePsk === true,
+        ...(options.fragmentSize === undefined ? {} : { fragmentSize: options.fragmentSize }),
+      },
     });
     if (options.logKeys === true)
       daemon.log('warn', '--log-keys: the keys of every SA are logged; for test setups only');

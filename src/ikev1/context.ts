@@ -64,6 +64,30 @@ export interface EngineSettings {
    * identities in the clear). `ikets start --aggressive-psk` turns it on (docs/daemon.md).
    */
   readonly aggressivePskResponder: boolean;
+  /**
+   * IKEv1 fragmentation (fragmentation/): the largest IP datagram, IP and UDP headers included, that
+   * a message of ours may fill before it goes in fragments, strongSwan's `charon.fragment_size`
+   * (1280: no IP fragmentation on any IPv6 path, nor on IPv4 paths of 1280 and more). 0 takes the
+   * address family's minimum, 576 bytes for IPv4 and 1280 for IPv6, as strongSwan does.
+   */
+  readonly fragmentSize: number;
+  /** Reassembly: at most this many fragments in one message (libreswan accepts 16, strongSwan 255). */
+  readonly maxFragmentsPerMessage: number;
+  /** ...and this many bytes in one reassembled message (strongSwan's `charon.max_packet`, 10,000). */
+  readonly maxFragmentedMessageBytes: number;
+  /**
+   * Messages in reassembly at once (one per ISAKMP SA or Main Mode offer at most) and the bytes
+   * they hold in all; past either bound the oldest is dropped.
+   */
+  readonly maxReassemblies: number;
+  readonly maxReassemblyBytes: number;
+  /**
+   * Fragmented first messages (responder cookie zero, no state yet): anyone can send them from any
+   * address, so they have a pool of their own, the oldest dropped for a new one.
+   */
+  readonly maxFirstMessageReassemblies: number;
+  /** A message in reassembly that received no new fragment for this many ms is dropped. */
+  readonly fragmentReassemblyTimeout: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -82,6 +106,13 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   nonceLength: 32,
   quickModeDelayAfterAggressive: 50,
   aggressivePskResponder: false,
+  fragmentSize: 1280,
+  maxFragmentsPerMessage: 32,
+  maxFragmentedMessageBytes: 10000,
+  maxReassemblies: 1024,
+  maxReassemblyBytes: 4 * 1024 * 1024,
+  maxFirstMessageReassemblies: 64,
+  fragmentReassemblyTimeout: 15000,
 };
 
 export interface ExchangeContext {

@@ -18,6 +18,8 @@ import type {
   Transmit,
 } from '../sa/types.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
+import { FragmentReassembly } from './fragmentation/reassembly.js';
+import { outgoingDatagrams } from './fragmentation/send.js';
 import { type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
@@ -52,6 +54,7 @@ const ROUTINE_DROPS = new Set([
   'Informational already seen',
   'invalid major version',
   'invalid major version, not answered (rate limit)',
+  'duplicate fragment',
 ]);
 
 export class EndpointCore implements ExchangeContext {
@@ -65,6 +68,8 @@ export class EndpointCore implements ExchangeContext {
   readonly timers: SaTimers;
   /** Main Mode offers answered without state, waiting for message 3 (RFC 2408 section 2.5.3). */
   readonly mainModeOffers: MainModeOffers;
+  /** Messages arriving in IKEv1 fragments, until they are whole (fragmentation/). */
+  readonly fragments: FragmentReassembly;
   /** Answers to IKEv2 messages, rate-limited (RFC 2408 section 5.2). */
   readonly versionRefusals = new VersionRefusals();
   now: number;
@@ -89,6 +94,14 @@ export class EndpointCore implements ExchangeContext {
       maxOffers: this.settings.maxMainModeOffers,
       maxOfferBytes: this.settings.maxMainModeOfferBytes,
       lifetime: this.settings.halfOpenTimeout,
+    }));
+    this.fragments = new FragmentReassembly(() => ({
+      maxFragments: this.settings.maxFragmentsPerMessage,
+      maxMessageBytes: this.settings.maxFragmentedMessageBytes,
+      maxReassemblies: this.settings.maxReassemblies,
+      maxFirst: this.settings.maxFirstMessageReassemblies,
+      maxBytes: this.settings.maxReassemblyBytes,
+      timeout: this.settings.fragmentReassemblyTimeout,
     }));
   }
 
@@ -122,6 +135,7 @@ export class EndpointCore implements ExchangeContext {
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
     this.timers.run();
+    this.fragments.expire(this.now);
     for (const { kind, suppressed } of this.#limiter.due(this.now)) this.#suppressedLine(kind, suppressed);
   }
 
@@ -203,8 +217,12 @@ export class EndpointCore implements ExchangeContext {
       : message;
   }
 
+  /** Sends a datagram of the SA: whole, or in fragments (fragmentation/send.ts). */
   transmit(sa: IkeSa, data: Uint8Array): void {
-    this.#transmits.push({ local: sa.local, remote: sa.remote, data });
+    const datagrams = outgoingDatagrams(sa, data, this.settings.fragmentSize);
+    if (datagrams.length > 1)
+      this.log('debug', `sending a message of ${data.length} bytes in ${datagrams.length} fragments`, sa);
+    for (const d of datagrams) this.#transmits.push({ local: sa.local, remote: sa.remote, data: d });
   }
 
   sendKeepalive(sa: IkeSa): void {

@@ -120,7 +120,7 @@ function answerMainMode1(
   if (offer === undefined || chosen === undefined) return dropped('no acceptable proposal');
   const { initiatorCookie } = message.header;
   const responderCookie = ep.ikeSas.responderCookie(initiatorCookie, dg.remote, dg.local);
-  const answer = mainModeMessage2(message, payloads, responderCookie, offer, chosen.transform);
+  const answer = mainModeMessage2(message, payloads, responderCookie, offer, chosen.transform, connection);
   ep.mainModeOffers.put(MainModeOffers.key(initiatorCookie, responderCookie), {
     connection,
     suite: chosen.suite,
@@ -184,6 +184,7 @@ export function mainModeMessage3(
   sa.saiBody = offer.saiBody;
   sa.natVariant = offer.natVariant;
   sa.peerDpd = offer.peerDpd;
+  sa.peerFragmentation = offer.peerFragmentation;
   // A peer that knows of the NAT already starts on 4500 (strongSwan reauthenticating): floated.
   if (dg.local.port === ep.nattPortNumber) sa.floated = true;
   ep.ikeSas.add(sa);

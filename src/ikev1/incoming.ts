@@ -15,6 +15,7 @@ import {
 import type { IncomingDatagram } from '../sa/types.js';
 import type { EndpointCore } from './endpoint.js';
 import { firstMessage, mainModeMessage3, plainNotify } from './first-message.js';
+import { fragmentOf, receiveFragment } from './fragmentation/receive.js';
 import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { classifyNattDatagram } from './nat-traversal.js';
 import { refuseInformationalPayloads, refuseQuickModePayloads } from './payload-refusal.js';
@@ -47,7 +48,19 @@ export function receiveDatagram(ep: EndpointCore, dg: IncomingDatagram): Incomin
   if (kind === 'keepalive') return { kind: 'keepalive' };
   // On the NAT-T port anything without the marker is ESP (RFC 3948 section 2.2); elsewhere it is IKE.
   if (kind === 'esp' && dg.local.port === ep.nattPortNumber) return { kind: 'esp' };
-  const data = kind === 'ike' ? dg.data.subarray(4) : dg.data;
+  return receiveMessage(ep, dg, kind === 'ike' ? dg.data.subarray(4) : dg.data, false);
+}
+
+/**
+ * An ISAKMP message (framing removed): one datagram's, or one reassembled from fragments
+ * (`reassembled`: fragments do not nest).
+ */
+function receiveMessage(
+  ep: EndpointCore,
+  dg: IncomingDatagram,
+  data: Uint8Array,
+  reassembled: boolean,
+): IncomingResult {
   const decoded = tryDecodeMessage(data);
   if (!decoded.ok && decoded.error.code === 'ERR_ISAKMP_INVALID_MAJOR_VERSION')
     return laterVersion(ep, dg, data);
@@ -61,6 +74,11 @@ export function receiveDatagram(ep: EndpointCore, dg: IncomingDatagram): Incomin
     return dropped(`malformed message: ${decoded.error.message}`);
   }
   const message = decoded.message;
+  // IKEv1 fragments (payload 132) are reassembled before anything else looks at the message.
+  const fragment = fragmentOf(message);
+  if (fragment !== undefined && reassembled) return dropped('a fragment inside a fragmented message');
+  if (fragment !== undefined)
+    return receiveFragment(ep, dg, message, fragment, (whole) => receiveMessage(ep, dg, whole, true));
   const { initiatorCookie, responderCookie, messageId, exchangeType } = message.header;
   let sa = ep.ikeSas.find(initiatorCookie, responderCookie);
   if (sa === undefined && Buffer.from(responderCookie).equals(ZERO_COOKIE)) {

@@ -7,6 +7,7 @@ import { formatIdentity } from '../config/identity.js';
 import type { ConnectionConfig } from '../config/swanctl.js';
 import type { DeleteReason, IkeSaInfo } from '../sa/types.js';
 import type { EndpointCore } from './endpoint.js';
+import { saKey } from './fragmentation/receive.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startAggressiveMode } from './phase1/aggressive-mode.js';
 import { localAddressOf, remoteAddressOf } from './phase1/connection-select.js';
@@ -268,6 +269,7 @@ export class Lifecycle {
     enterIsakmpSa(sa, 'deleted');
     this.ep.ikeSas.remove(sa);
     this.ep.timers.cancel(sa);
+    this.ep.fragments.forget(saKey(sa.id));
     this.#pendingChildren.delete(sa.id);
     if (announce && (wasUp || reason === 'failed'))
       this.ep.emit({ type: 'ike-sa-down', sa: this.ikeInfo(sa), reason });

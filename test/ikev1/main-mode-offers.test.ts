@@ -21,6 +21,7 @@ const offer = (at: number, sai = 52): MainModeOffer => ({
   saiBody: new Uint8Array(sai),
   natVariant: undefined,
   peerDpd: false,
+  peerFragmentation: false,
   local: { address: '10.0.0.1', port: 500 },
   remote: { address: '100.64.0.1', port: 500 },
   at,

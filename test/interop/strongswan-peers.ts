@@ -59,6 +59,10 @@ export interface Scenario {
   readonly iketsConn?: string;
   /** Extra lines for ikets' child section (e.g. `rekey_time = 4s`). */
   readonly iketsChild?: string;
+  /** Extra keys for the `charon` section of charon's strongswan.conf (e.g. `fragment_size`). */
+  readonly charonSettings?: SwanctlSection;
+  /** ikets' engine settings over FAST_SETTINGS (e.g. `fragmentSize`). */
+  readonly iketsSettings?: Readonly<Record<string, number>>;
   /** ikets' remote_addrs where it is not charon's address (charon behind a NAT: the public one). */
   readonly iketsRemoteAddr?: string;
 }
@@ -134,6 +138,7 @@ export async function startPeers(pair: NetnsPair, s: Scenario): Promise<Peers> {
     name: 'b',
     netns: pair.b.ns,
     log: { ike: 2, cfg: 1 },
+    ...(s.charonSettings === undefined ? {} : { charon: s.charonSettings }),
     swanctl: hostToHost({
       name: CONN,
       version: 1,
@@ -156,7 +161,7 @@ export async function startPeers(pair: NetnsPair, s: Scenario): Promise<Peers> {
       netns: pair.a.ns,
       address: s.ipv6 ? pair.a.ipv6 : pair.a.ipv4,
       config: iketsConfig(pair, s),
-      settings: FAST_SETTINGS,
+      settings: { ...FAST_SETTINGS, ...s.iketsSettings },
     });
   } catch (error) {
     await charon.stop();

@@ -50,7 +50,7 @@ export function startAggressiveMode(sa: IkeSa, ctx: ExchangeContext): void {
     { type: 'key_exchange', data: sa.gxi },
     { type: 'nonce', data: sa.nonceI },
     ourIdPayload(sa),
-    ...ourVendorIds(),
+    ...ourVendorIds(sa.connection.fragmentation),
   ];
   ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
   enterIsakmpSa(sa, 'am-wait-2');
@@ -119,7 +119,7 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
     { type: 'nonce', data: sa.nonceR },
     idPayload,
     ourHash(sa),
-    ...ourVendorIds(payloads),
+    ...ourVendorIds(sa.connection.fragmentation, payloads),
     ...ourNatD(sa, ctx),
   ];
   // Message 3 acknowledges nothing else: the responder repeats message 2 until it arrives.

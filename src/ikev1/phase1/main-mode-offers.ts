@@ -31,6 +31,7 @@ export interface MainModeOffer {
   readonly saiBody: Uint8Array;
   readonly natVariant: NatTraversalVariant | undefined;
   readonly peerDpd: boolean;
+  readonly peerFragmentation: boolean;
   readonly local: Address;
   readonly remote: Address;
   /** When message 1 (or its latest repeat) came. */

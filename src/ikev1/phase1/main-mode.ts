@@ -17,6 +17,7 @@ import {
   type SaPayload,
   type Transform,
 } from '../../codec/index.js';
+import type { ConnectionConfig } from '../../config/swanctl.js';
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import { enterIsakmpSa } from '../states.js';
@@ -44,7 +45,7 @@ const MM = ExchangeType.IDENTITY_PROTECTION;
 export function startMainMode(sa: IkeSa, ctx: ExchangeContext): void {
   const sai = phase1SaPayload(sa.offeredSuites);
   sa.saiBody = payloadBody(sai);
-  ctx.send(sa, 0, sa.plainMessage(MM, 0, [sai, ...ourVendorIds()]), true);
+  ctx.send(sa, 0, sa.plainMessage(MM, 0, [sai, ...ourVendorIds(sa.connection.fragmentation)]), true);
   enterIsakmpSa(sa, 'mm-wait-2');
 }
 
@@ -82,8 +83,9 @@ export function mainModeMessage2(
   responderCookie: Uint8Array,
   offer: SaPayload,
   transform: Transform,
+  connection: ConnectionConfig,
 ): Uint8Array {
-  const payloads = [acceptedSaPayload(offer, transform), ...ourVendorIds(received)];
+  const payloads = [acceptedSaPayload(offer, transform), ...ourVendorIds(connection.fragmentation, received)];
   return encodeMessage({
     header: {
       initiatorCookie: request.header.initiatorCookie,

@@ -3,13 +3,16 @@
  * the Diffie-Hellman values and nonces are known, HASH_I / HASH_R, and the identities.
  */
 import {
+  announcesFragmentation,
   encodePayloadChain,
+  fragmentationVendorId,
   type IdentificationPayload,
   NotifyType,
   type Payload,
   vendorIdBytes,
 } from '../../codec/index.js';
 import { formatIdentity, type IdentityConfig } from '../../config/identity.js';
+import type { FragmentationPolicy } from '../../config/swanctl.js';
 import {
   deriveKa,
   deriveSkeyid,
@@ -22,6 +25,7 @@ import {
   phase1Iv,
 } from '../../crypto/index.js';
 import type { ExchangeContext } from '../context.js';
+import { announcesFragmentation as weAnnounceFragmentation } from '../fragmentation/split.js';
 import {
   detectNat,
   type NatTraversalVariant,
@@ -33,21 +37,31 @@ import type { IkeSa } from '../sa/ike-sa.js';
 import { addressIdentity, findPsk, identificationPayload, identityOf, sameIdentity } from './identity.js';
 import { fail, type Phase1Result } from './phase1-outcome.js';
 
-/** Our Vendor IDs: NAT-T (RFC 3947 section 3.1) and DPD (RFC 3706 section 5.1). */
-export function ourVendorIds(answering?: readonly Payload[]): Payload[] {
+/**
+ * Our Vendor IDs: NAT-T (RFC 3947 section 3.1), DPD (RFC 3706 section 5.1) and FRAGMENTATION
+ * (fragmentation/), in the first message of each side only, as strongSwan sends them.
+ */
+export function ourVendorIds(fragmentation: FragmentationPolicy, answering?: readonly Payload[]): Payload[] {
   const dpd: Payload = { type: 'vendor_id', data: vendorIdBytes('DPD') as Uint8Array };
   // A responder announces NAT-T only if the initiator did (RFC 3947 section 3.1).
   const natt =
     answering === undefined || peerNatTraversal(answering) !== undefined ? natTraversalVendorIds() : [];
-  return [...natt, dpd];
+  // ...and fragmentation only to an initiator that announced it (strongSwan's isakmp_vendor.c).
+  const peerFragments = answering === undefined ? undefined : peerVendorIds(answering).peerFragmentation;
+  const fragments: Payload[] = weAnnounceFragmentation(fragmentation, peerFragments)
+    ? [{ type: 'vendor_id', data: fragmentationVendorId() }]
+    : [];
+  return [...natt, dpd, ...fragments];
 }
 
 /** What the peer's Vendor IDs announce: NAT-T (and which variant) and DPD. */
 export function peerVendorIds(payloads: readonly Payload[]): {
   natVariant: NatTraversalVariant | undefined;
   peerDpd: boolean;
+  peerFragmentation: boolean;
 } {
   return {
+    peerFragmentation: payloads.some((p) => p.type === 'vendor_id' && announcesFragmentation(p.data)),
     natVariant: peerNatTraversal(payloads),
     peerDpd: payloads.some(
       (p) => p.type === 'vendor_id' && Buffer.from(p.data).equals(vendorIdBytes('DPD') as Uint8Array),
@@ -57,9 +71,10 @@ export function peerVendorIds(payloads: readonly Payload[]): {
 
 /** Notes what the peer's Vendor IDs announce. */
 export function notePeerVendorIds(sa: IkeSa, payloads: readonly Payload[]): void {
-  const { natVariant, peerDpd } = peerVendorIds(payloads);
+  const { natVariant, peerDpd, peerFragmentation } = peerVendorIds(payloads);
   sa.natVariant = natVariant;
   sa.peerDpd = peerDpd;
+  sa.peerFragmentation = peerFragmentation;
 }
 
 /** The body of a payload without its generic header (SAi_b, IDii_b: RFC 2409 section 5). */

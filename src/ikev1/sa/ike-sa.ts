@@ -69,6 +69,8 @@ export class IkeSa {
   /** True once IKE runs on the NAT-T port with the non-ESP marker (RFC 3947 section 4). */
   floated = false;
   peerDpd = false;
+  /** The peer announced IKE fragmentation (its FRAGMENTATION Vendor ID, fragmentation/). */
+  peerFragmentation = false;
   establishedAt: number | undefined;
   rekeyAt: number | undefined;
   expiresAt: number | undefined;
@@ -279,6 +281,7 @@ export class IkeSa {
       remoteBehindNat: this.remoteBehindNat,
       floated: this.floated,
       peerDpd: this.peerDpd,
+      peerFragmentation: this.peerFragmentation,
     };
     return () => {
       Object.assign(this, saved);
