@@ -10,7 +10,16 @@ export {
   cbcEncrypt,
   desAvailable,
 } from './cbc.js';
-export { DH_GROUPS, type DhGroup, type DhGroupKind, type DhKeyPair, dhGroup } from './dh/index.js';
+export {
+  DH_GROUPS,
+  type DhGroup,
+  type DhGroupKind,
+  type DhKeyPair,
+  type DhKeySource,
+  dhGroup,
+  inlineDhKeys,
+  type PrecomputedKeyPair,
+} from './dh/index.js';
 export * from './errors.js';
 export { ESP_CIPHERS, type EspCipher, espCipher } from './esp-cipher.js';
 export {

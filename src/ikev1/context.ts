@@ -3,7 +3,7 @@
  * endpoint, which keeps the queues the shell polls. Nothing here performs I/O.
  */
 import type { ChildConfig, IkeSecretConfig } from '../config/swanctl.js';
-import type { RandomSource } from '../crypto/index.js';
+import type { DhKeySource, RandomSource } from '../crypto/index.js';
 import type { EndpointEvent, LogLevel } from '../sa/types.js';
 import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
 import type { ChildSa, ChildSaTable } from './sa/child-sa-table.js';
@@ -118,6 +118,8 @@ export const DEFAULT_SETTINGS: EngineSettings = {
 export interface ExchangeContext {
   readonly now: number;
   readonly random: RandomSource;
+  /** Ephemeral DH key pairs: inline from `random`, or made ahead of time off the event loop. */
+  readonly dhKeys: DhKeySource;
   readonly settings: EngineSettings;
   readonly secrets: readonly IkeSecretConfig[];
   readonly children: ChildSaTable;

@@ -6,7 +6,7 @@
  * clock: the shell passes `now` (ms) in.
  */
 import type { ChildConfig, IketsConfig } from '../config/swanctl.js';
-import { cryptoRandom, type RandomSource } from '../crypto/index.js';
+import { cryptoRandom, type DhKeySource, inlineDhKeys, type RandomSource } from '../crypto/index.js';
 import type {
   Address,
   ChildSaInfo,
@@ -38,6 +38,8 @@ const REFUSAL_LIMIT = { burst: 20, perSecond: 20, maxKinds: 1 };
 export interface EndpointOptions {
   readonly config: IketsConfig;
   readonly random?: RandomSource;
+  /** Ephemeral DH key pairs (default: generated inline from `random`). */
+  readonly dhKeys?: DhKeySource;
   readonly settings?: Partial<EngineSettings>;
   /** Local NAT-T port to float to (default 4500). */
   readonly nattPort?: number;
@@ -60,6 +62,7 @@ const ROUTINE_DROPS = new Set([
 export class EndpointCore implements ExchangeContext {
   config: IketsConfig;
   readonly random: RandomSource;
+  readonly dhKeys: DhKeySource;
   readonly settings: EngineSettings;
   readonly nattPortNumber: number;
   readonly ikeSas: IkeSaTable;
@@ -83,6 +86,7 @@ export class EndpointCore implements ExchangeContext {
   constructor(options: EndpointOptions, now: number) {
     this.config = options.config;
     this.random = options.random ?? cryptoRandom;
+    this.dhKeys = options.dhKeys ?? inlineDhKeys;
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.nattPortNumber = options.nattPort ?? 4500;
     this.now = now;

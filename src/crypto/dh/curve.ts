@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { InvalidLengthError, InvalidPublicValueError } from '../errors.js';
 import { cryptoRandom, type RandomSource } from '../random.js';
-import type { DhGroup, DhKeyPair } from './group.js';
+import type { DhGroup, DhKeyPair, PrecomputedKeyPair } from './group.js';
 
 // Curve25519 (group 31) and Curve448 (group 32) per RFC 8031 with X25519/X448 of RFC 7748.
 // Encoding (RFC 8031 section 3.1): the KE payload holds the 32 (56) byte little-endian u-coordinate;
@@ -86,6 +86,34 @@ export class CurveGroup implements DhGroup {
 
   generate(random: RandomSource = cryptoRandom): DhKeyPair {
     return this.fromPrivate(random.bytes(this.#params.size));
+  }
+
+  precompute(privateValue: Uint8Array): PrecomputedKeyPair {
+    const key = this.privateKey(this.#checkLength(privateValue));
+    return {
+      group: this.id,
+      privateValue: Buffer.from(privateValue),
+      publicValue: this.publicValueOf(key),
+      key,
+    };
+  }
+
+  fromPrecomputed(p: PrecomputedKeyPair): DhKeyPair {
+    const { key } = p;
+    if (p.group !== this.id || key === undefined || p.publicValue.length !== this.publicLength)
+      throw new InvalidLengthError(
+        `precomputed ${this.name} key pair`,
+        p.publicValue.length,
+        `${this.publicLength}`,
+      );
+    return new CurveKeyPair(this, key, Buffer.from(p.publicValue));
+  }
+
+  #checkLength(privateValue: Uint8Array): Uint8Array {
+    if (privateValue.length !== this.#params.size) {
+      throw new InvalidLengthError(`${this.name} private value`, privateValue.length, `${this.#params.size}`);
+    }
+    return privateValue;
   }
 
   fromPrivate(privateValue: Uint8Array): DhKeyPair {

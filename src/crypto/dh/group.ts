@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { RandomSource } from '../random.js';
 
 /** Kind of Diffie-Hellman group: MODP (RFC 2409/3526), ECP (RFC 5903), Montgomery curve (RFC 8031). */
@@ -22,6 +23,24 @@ export interface DhGroup {
   generate(random?: RandomSource): DhKeyPair;
   /** A key pair from a known private value (tests, known-answer vectors). */
   fromPrivate(privateValue: Uint8Array): DhKeyPair;
+  /**
+   * The costly half of `fromPrivate` (g^x), as data a worker thread can post back: groups that
+   * have it can be generated ahead of time off the event loop (src/daemon/crypto-pool).
+   */
+  precompute?(privateValue: Uint8Array): PrecomputedKeyPair;
+  /** The key pair `precompute` computed, rebuilt without computing g^x again. */
+  fromPrecomputed?(precomputed: PrecomputedKeyPair): DhKeyPair;
+}
+
+/**
+ * A key pair computed elsewhere (a worker thread): the private value, the public value and, for
+ * the curves, OpenSSL's private key (KeyObjects cross threads by postMessage without re-import).
+ */
+export interface PrecomputedKeyPair {
+  readonly group: number;
+  readonly privateValue: Uint8Array;
+  readonly publicValue: Uint8Array;
+  readonly key?: KeyObject;
 }
 
 /** Our half of an exchange. The private value stays inside (never enumerable, never logged). */

@@ -4,7 +4,8 @@ import { ECP_GROUPS } from './ecp.js';
 import type { DhGroup } from './group.js';
 import { MODP_GROUPS } from './modp.js';
 
-export type { DhGroup, DhGroupKind, DhKeyPair } from './group.js';
+export type { DhGroup, DhGroupKind, DhKeyPair, PrecomputedKeyPair } from './group.js';
+export { type DhKeySource, inlineDhKeys } from './key-source.js';
 
 /** Every supported group, by IANA number. */
 export const DH_GROUPS: readonly DhGroup[] = [...MODP_GROUPS, ...ECP_GROUPS, ...CURVE_GROUPS];

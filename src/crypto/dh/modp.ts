@@ -1,7 +1,7 @@
 import { createDiffieHellman, type DiffieHellman } from 'node:crypto';
 import { CryptoError, InvalidPublicValueError } from '../errors.js';
 import { cryptoRandom, type RandomSource } from '../random.js';
-import { type DhGroup, type DhKeyPair, leftPad } from './group.js';
+import { type DhGroup, type DhKeyPair, leftPad, type PrecomputedKeyPair } from './group.js';
 import { MODP_PRIMES } from './modp-primes.js';
 
 // MODP groups (RFC 2409 section 6, RFC 3526).
@@ -89,6 +89,17 @@ class ModpGroup implements DhGroup {
       if (!isBelowTwo(x)) return this.fromPrivate(x);
     }
     throw new CryptoError('ERR_IKE_RANDOM', 'random source keeps returning a degenerate DH exponent');
+  }
+
+  precompute(privateValue: Uint8Array): PrecomputedKeyPair {
+    const { publicValue } = this.fromPrivate(privateValue);
+    return { group: this.id, privateValue: Buffer.from(privateValue), publicValue };
+  }
+
+  fromPrecomputed(p: PrecomputedKeyPair): DhKeyPair {
+    if (p.group !== this.id || p.publicValue.length !== this.publicLength)
+      throw new CryptoError('ERR_IKE_INTERNAL', `precomputed key pair is not one of ${this.name}`);
+    return new ModpKeyPair(this, Buffer.from(p.privateValue), Buffer.from(p.publicValue));
   }
 
   fromPrivate(privateValue: Uint8Array): DhKeyPair {

@@ -42,7 +42,7 @@ export function startAggressiveMode(sa: IkeSa, ctx: ExchangeContext): void {
   sa.offeredSuites = sa.offeredSuites.filter((s) => s.group === group);
   const sai = phase1SaPayload(sa.offeredSuites);
   sa.saiBody = payloadBody(sai);
-  sa.dh = group.group.generate(ctx.random);
+  sa.dh = ctx.dhKeys.keyPair(group.group, ctx.random);
   sa.gxi = sa.dh.publicValue;
   sa.nonceI = ctx.random.bytes(ctx.settings.nonceLength);
   const out: Payload[] = [
@@ -94,7 +94,7 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.gxi = ke.data;
   sa.nonceI = nonce.data;
   notePeerVendorIds(sa, payloads);
-  sa.dh = chosen.suite.group.group.generate(ctx.random);
+  sa.dh = ctx.dhKeys.keyPair(chosen.suite.group.group, ctx.random);
   sa.gxr = sa.dh.publicValue;
   sa.nonceR = ctx.random.bytes(ctx.settings.nonceLength);
   // An identity we do not accept, or have no PSK for, gets the same message 2 as a known one, its

@@ -108,7 +108,7 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   if (typeof suite === 'string') return fail('NO_PROPOSAL_CHOSEN', suite);
   sa.suite = suite;
   notePeerVendorIds(sa, payloads);
-  sa.dh = suite.group.group.generate(ctx.random);
+  sa.dh = ctx.dhKeys.keyPair(suite.group.group, ctx.random);
   sa.gxi = sa.dh.publicValue;
   sa.nonceI = ctx.random.bytes(ctx.settings.nonceLength);
   sendKeyExchange(sa, ctx);
@@ -144,7 +144,7 @@ function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
     return fail('INVALID_KEY_INFORMATION', 'KE payload of the wrong length for the group');
   sa.gxi = peer.ke;
   sa.nonceI = peer.nonce;
-  sa.dh = suite.group.group.generate(ctx.random);
+  sa.dh = ctx.dhKeys.keyPair(suite.group.group, ctx.random);
   sa.gxr = sa.dh.publicValue;
   sa.nonceR = ctx.random.bytes(ctx.settings.nonceLength);
   const failed = derivePhase1Keys(sa, ctx, peer.ke);

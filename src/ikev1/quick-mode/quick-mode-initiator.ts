@@ -112,7 +112,7 @@ function sendQuickMode1(
     localSpis,
     nonceI: ctx.random.bytes(ctx.settings.nonceLength),
     nonceR: new Uint8Array(0),
-    dh: group?.group.generate(ctx.random),
+    dh: group === undefined ? undefined : ctx.dhKeys.keyPair(group.group, ctx.random),
     gxy: undefined,
     localTs,
     remoteTs,

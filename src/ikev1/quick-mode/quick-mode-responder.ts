@@ -84,7 +84,7 @@ export function handleQuickMode1(
   const ke = rest.find((p) => p.type === 'key_exchange');
   const group = first.transform.group;
   let gxy: Buffer | undefined;
-  const dh = group?.group.generate(ctx.random);
+  const dh = group === undefined ? undefined : ctx.dhKeys.keyPair(group.group, ctx.random);
   if (dh !== undefined) {
     if (ke?.type !== 'key_exchange')
       return { notify: 'INVALID_KEY_INFORMATION', reason: 'PFS chosen but message 1 has no KE payload' };
