@@ -85,7 +85,11 @@ export class CurveGroup implements DhGroup {
   }
 
   generate(random: RandomSource = cryptoRandom): DhKeyPair {
-    return this.fromPrivate(random.bytes(this.#params.size));
+    return this.fromPrivate(this.drawPrivate(random));
+  }
+
+  drawPrivate(random: RandomSource): Buffer {
+    return random.bytes(this.#params.size);
   }
 
   precompute(privateValue: Uint8Array): PrecomputedKeyPair {

@@ -23,6 +23,8 @@ export interface DhGroup {
   generate(random?: RandomSource): DhKeyPair;
   /** A key pair from a known private value (tests, known-answer vectors). */
   fromPrivate(privateValue: Uint8Array): DhKeyPair;
+  /** Draws a private value as `generate` does (`generate(r)` is `fromPrivate(drawPrivate(r))`). */
+  drawPrivate?(random: RandomSource): Uint8Array;
   /**
    * The costly half of `fromPrivate` (g^x), as data a worker thread can post back: groups that
    * have it can be generated ahead of time off the event loop (src/daemon/crypto-pool).

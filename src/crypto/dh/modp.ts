@@ -83,10 +83,14 @@ class ModpGroup implements DhGroup {
   }
 
   generate(random: RandomSource = cryptoRandom): DhKeyPair {
+    return this.fromPrivate(this.drawPrivate(random));
+  }
+
+  drawPrivate(random: RandomSource): Buffer {
     for (let attempt = 0; attempt < 8; attempt++) {
       const x = random.bytes(this.exponentBytes);
       // x must be at least 2 (x = 0 or 1 gives g^x = 1 or g); anything else below p-1 is fine.
-      if (!isBelowTwo(x)) return this.fromPrivate(x);
+      if (!isBelowTwo(x)) return x;
     }
     throw new CryptoError('ERR_IKE_RANDOM', 'random source keeps returning a degenerate DH exponent');
   }
