@@ -85,7 +85,13 @@ describe('DH key stock', () => {
 
   it('stops asking when the producer cannot make any more', () => {
     let asked = 0;
-    const stock = new DhKeyStock({ produce: () => (asked++, false) }, { capacity: 4, batch: 2 });
+    const producer: DhProducer = {
+      produce: () => {
+        asked++;
+        return false;
+      },
+    };
+    const stock = new DhKeyStock(producer, { capacity: 4, batch: 2 });
     stock.prefill([MODP2048, X25519]);
     stock.keyPair(MODP2048, seededRandom('y'));
     assert.equal(asked, 1);
