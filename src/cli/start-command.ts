@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/swanctl.js';
+import { defaultCryptoWorkers } from '../daemon/crypto-pool/crypto-pool.js';
 import {
   CONFIG_CANDIDATES,
   DaemonError,
@@ -62,6 +63,7 @@ export async function startCommand(
       'fragment-size': { type: 'string' },
       control: { type: 'string' },
       dataplane: { type: 'string' },
+      'crypto-workers': { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -72,6 +74,10 @@ export async function startCommand(
   const dataplane = values.dataplane ?? 'auto';
   if (!isDataplaneChoice(dataplane))
     throw new UsageError(`--dataplane: expected auto, kernel, userspace or none, found '${dataplane}'`);
+  const workersText = values['crypto-workers'];
+  if (workersText !== undefined && !/^\d{1,3}$/.test(workersText))
+    throw new UsageError(`--crypto-workers: expected a number of threads (0: none), found '${workersText}'`);
+  const cryptoWorkers = workersText === undefined ? defaultCryptoWorkers() : Number(workersText);
   const chosen: string[] = [];
   const configFile = values.config ?? defaultConfigPath();
   let service: DaemonService;
@@ -86,6 +92,7 @@ export async function startCommand(
       logKeys: values['log-keys'] === true,
       aggressivePsk: values['aggressive-psk'] === true,
       fragmentSize: fragmentSizeOption(values['fragment-size']),
+      cryptoWorkers,
       controlPath: values.control ?? defaultControlPath(),
       write: io.stdout,
       createDataplane: dataplaneFactory({ choice: dataplane, clock: Date.now, log: (m) => chosen.push(m) }),

@@ -15,14 +15,15 @@ export const DEMO_USAGE = `usage: ikets demo [--quiet]
 export const START_USAGE = `usage: ikets start [--config FILE] [--port N] [--natt-port N] [--address A ...]
                    [--dataplane auto|kernel|userspace|none] [--log-level error|warn|info|debug]
                    [--log-json] [--log-keys] [--aggressive-psk] [--fragment-size BYTES]
-                   [--control PATH]
+                   [--crypto-workers N] [--control PATH]
   Runs the IKE daemon in the foreground (docs/daemon.md). Without --config it reads ./swanctl.conf,
   else /etc/ikets/swanctl.conf. SIGHUP reloads the configuration; SIGTERM/SIGINT delete every SA.
   --log-keys      log the keys and pre-shared keys of each exchange (debugging only)
   --aggressive-psk  answer Aggressive Mode with pre-shared keys as responder (off by default: it
                   hands a hash of the PSK to anyone who knows a configured identity)
   --fragment-size BYTES  largest IP datagram of an IKE message before it goes in IKEv1 fragments
-                  (strongSwan's charon.fragment_size; default 1280, 0: 576 for IPv4, 1280 for IPv6)`;
+                  (strongSwan's charon.fragment_size; default 1280, 0: 576 for IPv4, 1280 for IPv6)
+  --crypto-workers N  threads making DH key pairs ahead of time (default: cores - 1; 0: none)`;
 
 export const UP_USAGE = `usage: ikets up NAME [--timeout SECONDS] [--control PATH]
   Brings up a connection (and its children with start_action = start) or one child by name, and

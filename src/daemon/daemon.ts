@@ -12,6 +12,7 @@ import { CredentialSet } from '../pki/index.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../sa/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
 import { SecurityAssociationDatabase } from '../sad/index.js';
+import { CryptoPool } from './crypto-pool/crypto-pool.js';
 import { DataplaneLink } from './dataplane-link.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 import { keyLines } from './key-log.js';
@@ -50,6 +51,8 @@ export interface DaemonOptions {
    * key reaches the log at any level: the engine logs none and the daemon logs no SA snapshot.
    */
   readonly logKeys?: boolean | undefined;
+  /** `--crypto-workers N`: DH key pairs made ahead of time on N worker threads; 0 or unset: inline. */
+  readonly cryptoWorkers?: number | undefined;
 }
 
 export interface DaemonEvents {
@@ -76,6 +79,7 @@ export class Daemon {
   #datagramsIn = 0;
   #dataplane: DataplaneLink | undefined;
   #updown: UpdownRunner | undefined;
+  #crypto: CryptoPool | undefined;
 
   private constructor(
     options: DaemonOptions,
@@ -119,13 +123,21 @@ export class Daemon {
       throw error;
     }
     const encap = backend?.requiresUdpEncapsulation === true;
+    const workers = options.cryptoWorkers ?? 0;
+    const crypto =
+      workers > 0 ? new CryptoPool(workers, (level, message) => daemon?.log(level, message)) : undefined;
+    crypto?.prefill(options.config);
     const endpoint = options.createEndpoint(
       effectiveConfig(options.config, encap),
       clock(),
       sockets.nattPort ?? options.nattPort ?? 4500,
       options.engineSettings,
+      crypto?.keys,
     );
     daemon = new Daemon(options, sockets, endpoint, clock);
+    daemon.#crypto = crypto;
+    if (crypto !== undefined)
+      daemon.log('info', `${workers} crypto worker(s) make DH key pairs ahead of time`);
     if (backend !== undefined) daemon.#attachDataplane(backend);
     daemon.#startUpdown();
     for (const f of failures) daemon.log('warn', `cannot bind ${f.address}:${f.port}: ${f.reason}`);
@@ -218,6 +230,7 @@ export class Daemon {
     );
     this.#config = config;
     this.#credentials = credentials;
+    this.#crypto?.prefill(config);
     this.#dataplane?.syncTraps();
     this.log('info', `reloaded ${configFile}: ${config.connections.length} connection(s)`);
     this.#logCredentials();
@@ -276,6 +289,11 @@ export class Daemon {
     });
   }
 
+  /** The crypto workers (`--crypto-workers`), if any: their stock counters, for tests and the bench. */
+  get cryptoPool(): CryptoPool | undefined {
+    return this.#crypto;
+  }
+
   /** Deletes every SA (the Deletes are sent before the sockets close), then closes everything. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
@@ -287,6 +305,7 @@ export class Daemon {
       await this.#updown?.settled();
       this.#updown?.close();
       await this.#sockets.close();
+      await this.#crypto?.close();
     })();
     return this.#stopping;
   }

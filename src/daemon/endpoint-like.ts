@@ -4,6 +4,7 @@
  * datagrams and the time, and polls it for datagrams to send, its next timer and its events.
  */
 import type { IketsConfig } from '../config/swanctl.js';
+import type { DhKeySource } from '../crypto/index.js';
 import type { EngineSettings } from '../ikev1/context.js';
 import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../sa/types.js';
 
@@ -29,4 +30,6 @@ export type EndpointFactory = (
   now: number,
   nattPort: number,
   settings?: Partial<EngineSettings>,
+  /** Ephemeral DH key pairs made ahead of time (`--crypto-workers`); undefined: inline. */
+  dhKeys?: DhKeySource,
 ) => EndpointLike;

@@ -5,8 +5,18 @@
 import { Ikev1Endpoint } from '../ikev1/ikev1-endpoint.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 
-export const ikev1EndpointFactory: EndpointFactory = (config, now, nattPort, settings) =>
-  adapt(new Ikev1Endpoint({ config, nattPort, ...(settings === undefined ? {} : { settings }) }, now));
+export const ikev1EndpointFactory: EndpointFactory = (config, now, nattPort, settings, dhKeys) =>
+  adapt(
+    new Ikev1Endpoint(
+      {
+        config,
+        nattPort,
+        ...(settings === undefined ? {} : { settings }),
+        ...(dhKeys === undefined ? {} : { dhKeys }),
+      },
+      now,
+    ),
+  );
 
 /** Kept async for the callers that load the engine lazily. */
 export async function loadEngine(): Promise<EndpointFactory> {

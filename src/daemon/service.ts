@@ -40,6 +40,8 @@ export interface ServiceOptions {
   readonly aggressivePsk?: boolean | undefined;
   /** `--fragment-size`: strongSwan's `charon.fragment_size` (EngineSettings.fragmentSize). */
   readonly fragmentSize?: number | undefined;
+  /** `--crypto-workers N` (DaemonOptions.cryptoWorkers). */
+  readonly cryptoWorkers?: number | undefined;
 }
 
 export async function loadConfigFile(file: string): Promise<IketsConfig> {
@@ -105,6 +107,7 @@ export class DaemonService {
         aggressivePskResponder: options.aggressivePsk === true,
         ...(options.fragmentSize === undefined ? {} : { fragmentSize: options.fragmentSize }),
       },
+      cryptoWorkers: options.cryptoWorkers,
     });
     if (options.logKeys === true)
       daemon.log('warn', '--log-keys: the keys of every SA are logged; for test setups only');

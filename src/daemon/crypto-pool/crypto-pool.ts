@@ -1,0 +1,71 @@
+/**
+ * The daemon's crypto workers (`ikets start --crypto-workers N`): a DhWorkerPool of N threads
+ * behind a DhKeyStock, the engine's DhKeySource. The groups of the configured proposals are stocked
+ * at start and at each reload; others as they are first used. N = 0: no pool, everything inline.
+ */
+import { availableParallelism } from 'node:os';
+import type { IketsConfig } from '../../config/swanctl.js';
+import { type DhGroup, type DhKeySource, parseProposal } from '../../crypto/index.js';
+import { DhWorkerPool } from './dh-pool.js';
+import { DhKeyStock, type DhStockCounters } from './dh-stock.js';
+
+/** One worker per core beyond the event loop's, at most 8 (the refills of one event loop). */
+export function defaultCryptoWorkers(): number {
+  return Math.min(8, Math.max(0, availableParallelism() - 1));
+}
+
+export class CryptoPool {
+  readonly #pool: DhWorkerPool;
+  readonly #stock: DhKeyStock;
+
+  constructor(workers: number, log: (level: 'info' | 'warn', message: string) => void) {
+    this.#pool = new DhWorkerPool({ size: workers, log });
+    this.#stock = new DhKeyStock(this.#pool);
+  }
+
+  get keys(): DhKeySource {
+    return this.#stock;
+  }
+
+  /** Workers alive. */
+  get workers(): number {
+    return this.#pool.size;
+  }
+
+  counters(): DhStockCounters[] {
+    return this.#stock.counters();
+  }
+
+  /** Stocks the groups `config`'s IKE and ESP/AH (PFS) proposals name. */
+  prefill(config: IketsConfig): void {
+    this.#stock.prefill(configuredGroups(config));
+  }
+
+  async close(): Promise<void> {
+    this.#stock.stop();
+    await this.#pool.close();
+  }
+}
+
+/** The DH groups named in the proposals (`default` names none: its groups are stocked on first use). */
+export function configuredGroups(config: IketsConfig): DhGroup[] {
+  const groups = new Map<number, DhGroup>();
+  const add = (texts: readonly string[], protocol: 'ike' | 'esp' | 'ah') => {
+    for (const text of texts) {
+      if (text === 'default') continue;
+      try {
+        for (const t of parseProposal(text, protocol).dh) groups.set(t.group.id, t.group);
+      } catch {
+        // The configuration parser reports bad proposals; nothing to stock for them.
+      }
+    }
+  };
+  for (const c of config.connections) {
+    add(c.proposals, 'ike');
+    for (const child of c.children) {
+      add(child.espProposals, 'esp');
+      add(child.ahProposals, 'ah');
+    }
+  }
+  return [...groups.values()];
+}

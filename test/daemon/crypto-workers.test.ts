@@ -1,0 +1,70 @@
+/**
+ * `--crypto-workers 2`: two daemons on 127.0.0.1 whose DH key pairs (phase 1 and PFS, MODP-2048)
+ * come from worker threads complete Main Mode + Quick Mode, again and again.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import { DaemonService } from '../../src/daemon/index.js';
+import { sleep, tempDir } from './helpers.js';
+import { freePorts, pairConfig } from './pair-config.js';
+
+describe('daemon with --crypto-workers 2', () => {
+  const services: DaemonService[] = [];
+  const logs: string[] = [];
+
+  before(async () => {
+    const dir = await tempDir();
+    const [a, b, aNatt, bNatt] = (await freePorts(4)) as [number, number, number, number];
+    const ports = { a, b };
+    const natt = { a: aNatt, b: bNatt };
+    for (const self of ['a', 'b'] as const) {
+      const configFile = join(dir, `${self}.conf`);
+      await writeFile(configFile, pairConfig(self, ports));
+      services.push(
+        await DaemonService.start({
+          configFile,
+          addresses: ['127.0.0.1'],
+          port: ports[self],
+          nattPort: natt[self],
+          controlPath: undefined,
+          cryptoWorkers: 2,
+          write: (line) => logs.push(`${self}: ${line}`),
+        }),
+      );
+    }
+  });
+
+  after(async () => {
+    for (const s of services) await s.stop();
+  });
+
+  it('completes handshakes with key pairs from the stock', async () => {
+    const [a, b] = services.map((s): Daemon => s.daemon) as [Daemon, Daemon];
+    assert.match(logs.join(''), /b: .*2 crypto worker\(s\) make DH key pairs ahead of time/);
+    // The configured group is stocked at start.
+    for (let i = 0; i < 500 && b.cryptoPool?.counters()[0]?.inStock !== 32; i++) await sleep(20);
+    assert.deepEqual(
+      b.cryptoPool?.counters().map((c) => [c.group, c.inStock]),
+      [[14, 32]],
+    );
+    for (let round = 0; round < 3; round++) {
+      const upB = b.waitFor('child-sa-up', 15_000);
+      assert.equal(a.initiate('gw', 'net'), undefined);
+      const child = await upB;
+      assert.equal(child.sa.proposal, 'aes128-sha256-modp2048');
+      const down = b.waitFor('ike-sa-down', 15_000);
+      assert.equal(a.terminate('gw'), undefined);
+      await down;
+    }
+    // Phase 1 and PFS: two key pairs a handshake on each side, all from the stock.
+    for (const d of [a, b]) {
+      const [c] = d.cryptoPool?.counters() ?? [];
+      assert.equal(c?.fromStock, 6, logs.join(''));
+      assert.equal(c?.inline, 0);
+      assert.equal(d.cryptoPool?.workers, 2);
+    }
+  });
+});
