@@ -100,7 +100,15 @@ async function run(dir: string, group: string, workers: number, count: number, c
         await sleep(100);
       }
     }
-    await sleep(1500); // the stock fills
+    // The stock fills; meanwhile list-sas on the idle daemon, for reference (the machine's own latency).
+    const idle: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      await sendControlRequest(control, { command: 'list-sas' });
+      idle.push(performance.now() - t0);
+      await sleep(150);
+    }
+    idle.sort((a, b) => a - b);
     const before = await cpu(pid);
     const load = spawn(
       process.execPath,
@@ -148,6 +156,7 @@ async function run(dir: string, group: string, workers: number, count: number, c
       setupsPerSecond: summary.setupsPerSecond,
       cpuPerSetup: (after.total - before.total) / summary.established,
       mainThreadPerSetup: (after.main - before.main) / summary.established,
+      idleListSas: percentile(idle, 50),
       listSas: {
         p50: percentile(listings, 50),
         p95: percentile(listings, 95),
@@ -180,7 +189,8 @@ try {
           `${x.group.padEnd(9)} workers ${x.workers}: ${x.established} setups (${x.failed} failed), ` +
             `${x.setupsPerSecond.toFixed(1)} setups/s, responder CPU ${x.cpuPerSetup.toFixed(2)} ms/setup ` +
             `(event loop thread ${x.mainThreadPerSetup.toFixed(2)}), list-sas p50 ${x.listSas.p50.toFixed(1)} ms ` +
-            `p95 ${x.listSas.p95.toFixed(1)} ms max ${x.listSas.max?.toFixed(1)} ms (${x.listSas.n})`,
+            `p95 ${x.listSas.p95.toFixed(1)} ms max ${x.listSas.max?.toFixed(1)} ms (${x.listSas.n}; idle p50 ` +
+            `${x.idleListSas.toFixed(1)} ms)`,
         );
       }
 } finally {
