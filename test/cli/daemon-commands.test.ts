@@ -95,5 +95,8 @@ describe('ikets start (errors before the daemon runs)', () => {
     assert.equal(level.status, 2);
     const port = await ikets(['start', '--port', '70000']);
     assert.equal(port.status, 2);
+    const workers = await ikets(['start', '--crypto-workers', 'many']);
+    assert.equal(workers.status, 2);
+    assert.match(workers.stderr, /--crypto-workers: expected a number of threads \(0: none\), found 'many'/);
   });
 });

@@ -44,8 +44,9 @@ describe('ikets COMMAND --help', () => {
     assert.match((await ikets(['help'])).stdout, /down NAME\|ike:ID\|child:ID/);
   });
 
-  it('start --help names --log-keys and --aggressive-psk', async () => {
+  it('start --help names --log-keys, --aggressive-psk and --crypto-workers', async () => {
     const run = await ikets(['start', '--help']);
+    assert.match(run.stdout, /--crypto-workers N/);
     assert.match(run.stdout, /--log-keys/);
     assert.match(run.stdout, /--aggressive-psk/);
   });
