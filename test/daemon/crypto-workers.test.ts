@@ -66,5 +66,6 @@ describe('daemon with --crypto-workers 2', () => {
       assert.equal(c?.inline, 0);
       assert.equal(d.cryptoPool?.workers, 2);
     }
+    assert.equal(a.cryptoPool?.summary(), 'crypto workers: group 14: 6 from stock, 0 inline');
   });
 });

@@ -41,6 +41,14 @@ export class CryptoPool {
     this.#stock.prefill(configuredGroups(config));
   }
 
+  /** One line for the log at shutdown: how many key pairs each group took from the stock and inline. */
+  summary(): string {
+    const groups = this.counters().map(
+      (c) => `group ${c.group}: ${c.fromStock} from stock, ${c.inline} inline`,
+    );
+    return `crypto workers: ${groups.length === 0 ? 'no DH key pairs used' : groups.join('; ')}`;
+  }
+
   async close(): Promise<void> {
     this.#stock.stop();
     await this.#pool.close();
