@@ -305,7 +305,7 @@ export class Daemon {
       await this.#updown?.settled();
       this.#updown?.close();
       await this.#sockets.close();
-      if (this.#crypto !== undefined) this.log('info', this.#crypto.summary());
+      if (this.#crypto !== undefined) this.log('debug', this.#crypto.summary());
       await this.#crypto?.close();
     })();
     return this.#stopping;
