@@ -88,6 +88,7 @@ export class EndpointCore implements ExchangeContext {
     this.now = now;
     this.ikeSas = new IkeSaTable(this.random);
     this.children = new ChildSaTable(this.random);
+    this.ikeSas.onPeerMoved((sa, oldAddress) => this.children.peerMoved(sa, oldAddress));
     this.lifecycle = new Lifecycle(this);
     this.timers = new SaTimers(this);
     this.mainModeOffers = new MainModeOffers(() => ({
@@ -313,9 +314,7 @@ export class EndpointCore implements ExchangeContext {
   isFirstContact(sa: IkeSa): boolean {
     // Any other SA with the peer, even one still connecting, means it is not a first contact: two
     // simultaneous phase 1s must not make the peer drop each other's (RFC 2407 section 4.6.3.3).
-    return !this.ikeSas
-      .all()
-      .some((o) => o !== sa && o.state !== 'deleted' && o.remote.address === sa.remote.address);
+    return !this.ikeSas.othersAtAddress(sa);
   }
 
   nattPort(): number {
@@ -334,8 +333,8 @@ export class EndpointCore implements ExchangeContext {
     this.lifecycle.removeChild(child, reason, notifyPeer);
   }
 
-  quickModeAbandoned(qm: QuickModeExchange): void {
-    this.lifecycle.rekeying.quickModeAbandoned(qm);
+  quickModeAbandoned(sa: IkeSa, qm: QuickModeExchange): void {
+    this.lifecycle.rekeying.quickModeAbandoned(sa, qm);
   }
 
   initialContact(sa: IkeSa): void {

@@ -40,12 +40,23 @@ export interface Phase1Keys {
   readonly ka: Buffer;
 }
 
+/**
+ * Told when an SA's peer address or identity changes (NAT-T floating, the ID payload accepted, or
+ * either put back by `savePhase1`), so the tables' indexes by peer follow (ike-sa-table.ts).
+ */
+export interface PeerIndex {
+  peerChanged(sa: IkeSa, oldAddress: string, oldId: string): void;
+}
+
 export class IkeSa {
   /** Where phase 1 stands, then the SA's life (states.ts; changed only by its `enterIsakmpSa`). */
   state: IsakmpSaState;
   responderCookie: Buffer;
   local: Address;
-  remote: Address;
+  #remote: Address;
+  #remoteIdText = '';
+  /** Set while the SA is filed in a table (IkeSaTable.add). */
+  peerIndex: PeerIndex | undefined;
   suite: Phase1Suite | undefined;
   offeredSuites: readonly Phase1Suite[] = [];
   /** SAi_b: the body of the initiator's SA payload, for HASH_I/HASH_R (RFC 2409 section 5). */
@@ -62,7 +73,6 @@ export class IkeSa {
   localIdText = '';
   /** The peer's ID payload once accepted (Aggressive Mode needs it again for HASH_I). */
   peerIdPayload: IdentificationPayload | undefined;
-  remoteIdText = '';
   natVariant: NatTraversalVariant | undefined;
   localBehindNat = false;
   remoteBehindNat = false;
@@ -133,7 +143,7 @@ export class IkeSa {
   ) {
     this.responderCookie = responderCookie;
     this.local = local;
-    this.remote = remote;
+    this.#remote = remote;
     this.createdAt = now;
     this.lastActivity = now;
     // A Main Mode responder's SA is created by message 3 (first-message.ts), an Aggressive Mode
@@ -146,6 +156,28 @@ export class IkeSa {
         : role === 'initiator'
           ? 'am-wait-2'
           : 'am-wait-1';
+  }
+
+  get remote(): Address {
+    return this.#remote;
+  }
+
+  set remote(remote: Address) {
+    const old = this.#remote;
+    this.#remote = remote;
+    if (old !== undefined && old.address !== remote.address)
+      this.peerIndex?.peerChanged(this, old.address, this.#remoteIdText);
+  }
+
+  /** The peer's identity as text, once its ID payload was accepted ('' before). */
+  get remoteIdText(): string {
+    return this.#remoteIdText;
+  }
+
+  set remoteIdText(id: string) {
+    const old = this.#remoteIdText;
+    this.#remoteIdText = id;
+    if (old !== id) this.peerIndex?.peerChanged(this, this.#remote.address, old);
   }
 
   get isInitiator(): boolean {
