@@ -29,6 +29,7 @@ import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
 import { type ChildSa, ChildSaTable } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
 import { IkeSaTable } from './sa/ike-sa-table.js';
+import { ownBytes } from './sa/own-bytes.js';
 import { SaTimers } from './sa/sa-timers.js';
 import { VersionRefusals } from './version-refusal.js';
 
@@ -193,7 +194,7 @@ export class EndpointCore implements ExchangeContext {
   // --- ExchangeContext ----------------------------------------------------------------------
 
   send(sa: IkeSa, messageId: number, message: Uint8Array, awaitReply: boolean): void {
-    const data = this.frame(sa, message);
+    const data = ownBytes(this.frame(sa, message));
     sa.outstanding.set(messageId, {
       data,
       timer: awaitReply,

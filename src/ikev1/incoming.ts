@@ -27,6 +27,7 @@ import type { QuickModeRefusal } from './quick-mode/quick-mode-common.js';
 import { handleQuickMode2 } from './quick-mode/quick-mode-initiator.js';
 import { handleQuickMode1, handleQuickMode3 } from './quick-mode/quick-mode-responder.js';
 import type { IkeSa, Outstanding } from './sa/ike-sa.js';
+import { ownBytes } from './sa/own-bytes.js';
 import { awaitsPhase1, isConnecting } from './states.js';
 
 export interface IncomingResult {
@@ -170,7 +171,7 @@ function accepted(
   data: Uint8Array,
   before: Outstanding | undefined,
 ): IncomingResult {
-  sa.lastReceived.set(messageId, Buffer.from(data));
+  sa.lastReceived.set(messageId, ownBytes(data));
   const reply = sa.outstanding.get(messageId);
   if (reply !== undefined && reply !== before) sa.answers.set(messageId, reply.data);
   else sa.answers.delete(messageId);

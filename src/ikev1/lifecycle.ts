@@ -126,6 +126,7 @@ export class Lifecycle {
     const ep = this.ep;
     enterIsakmpSa(sa, 'established');
     sa.establishedAt = ep.now;
+    sa.releasePhase1();
     ep.ikeSas.settle(sa);
     // No lifetime negotiated and none configured: RFC 2407 section 4.5's default of 8 hours.
     const life =

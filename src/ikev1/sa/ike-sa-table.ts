@@ -9,6 +9,7 @@ import type { Address } from '../../sa/types.js';
 import { isConnecting } from '../states.js';
 import type { IkeSa, PeerIndex } from './ike-sa.js';
 import { MultiIndex } from './multi-index.js';
+import { ownBytes } from './own-bytes.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 
@@ -104,7 +105,7 @@ export class IkeSaTable implements PeerIndex {
   /** Files an initiator SA under its full cookie pair once the responder's cookie is known. */
   learnResponderCookie(sa: IkeSa, cookie: Uint8Array): void {
     this.#pendingInitiator.delete(sa.initiatorCookie.toString('hex'));
-    sa.responderCookie = Buffer.from(cookie);
+    sa.responderCookie = ownBytes(cookie);
     this.#byCookies.set(sa.cookiePair, sa);
   }
 

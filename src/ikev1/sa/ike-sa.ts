@@ -20,6 +20,7 @@ import type { NatTraversalVariant } from '../nat-traversal.js';
 import type { Phase1Suite } from '../phase1/phase1-proposal.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { enterQuickMode, type IsakmpSaState } from '../states.js';
+import { ownBytes } from './own-bytes.js';
 
 /** The message last sent in an exchange, kept to retransmit it (RFC 2408 section 5.1 leaves timers to us). */
 export interface Outstanding {
@@ -49,6 +50,7 @@ export interface PeerIndex {
 }
 
 export class IkeSa {
+  readonly initiatorCookie: Buffer;
   /** Where phase 1 stands, then the SA's life (states.ts; changed only by its `enterIsakmpSa`). */
   state: IsakmpSaState;
   responderCookie: Buffer;
@@ -135,13 +137,14 @@ export class IkeSa {
     readonly connection: ConnectionConfig,
     readonly role: 'initiator' | 'responder',
     readonly exchange: 'main' | 'aggressive',
-    readonly initiatorCookie: Buffer,
+    initiatorCookie: Buffer,
     responderCookie: Buffer,
     local: Address,
     remote: Address,
     now: number,
   ) {
-    this.responderCookie = responderCookie;
+    this.initiatorCookie = ownBytes(initiatorCookie);
+    this.responderCookie = ownBytes(responderCookie);
     this.local = local;
     this.#remote = remote;
     this.createdAt = now;
@@ -320,12 +323,33 @@ export class IkeSa {
     };
   }
 
+  /**
+   * Phase 1 is complete: what only its messages needed (the DH key pair and values, the nonces,
+   * SAi_b, the PSK, the ID payloads, the suites offered) goes, so an established SA holds its keys
+   * and little else (issue 12: memory per SA). Repeats of the peer's last phase 1 message are
+   * answered from `answers`, never recomputed. The cookies are copied out of Node's shared 8 kB
+   * Buffer pool, which a retained slice otherwise keeps alive whole.
+   */
+  releasePhase1(): void {
+    this.offeredSuites = [];
+    this.saiBody = EMPTY;
+    this.dh = undefined;
+    this.nonceI = EMPTY;
+    this.nonceR = EMPTY;
+    this.gxi = EMPTY;
+    this.gxr = EMPTY;
+    this.psk = undefined;
+    this.localIdBody = EMPTY;
+    this.peerIdPayload = undefined;
+  }
+
   requireKeys(): Phase1Keys {
     if (this.keys === undefined) throw new Error('IKE SA has no keys yet');
     return this.keys;
   }
 }
 
+const EMPTY = new Uint8Array(0);
 const RECENT_EXCHANGES = 32;
 const FINISHED_IDS = 1024;
 
