@@ -31,6 +31,7 @@ import type { IkeSa } from './sa/ike-sa.js';
 import { IkeSaTable } from './sa/ike-sa-table.js';
 import { ownBytes } from './sa/own-bytes.js';
 import { SaTimers } from './sa/sa-timers.js';
+import { isConnecting } from './states.js';
 import { VersionRefusals } from './version-refusal.js';
 
 /** Unprotected refusals sent to first messages: 20 at once, then 20 a second. */
@@ -183,8 +184,12 @@ export class EndpointCore implements ExchangeContext {
     return this.#events.shift();
   }
 
-  ikeSaList(): IkeSaInfo[] {
-    return this.ikeSas.all().map((sa) => this.lifecycle.ikeInfo(sa));
+  /** Snapshots of the ISAKMP SAs (with `connectingOnly`, of those still in phase 1 only). */
+  ikeSaList(connectingOnly = false): IkeSaInfo[] {
+    const sas = this.ikeSas.all();
+    return (connectingOnly ? sas.filter((sa) => isConnecting(sa.state)) : sas).map((sa) =>
+      this.lifecycle.ikeInfo(sa),
+    );
   }
 
   childSaList(): ChildSaInfo[] {

@@ -78,6 +78,11 @@ export class Ikev1Endpoint {
     return this.#core.ikeSaList();
   }
 
+  /** Snapshots of the ISAKMP SAs still in phase 1 (a listing need not snapshot every other SA). */
+  connectingIkeSaList(): IkeSaInfo[] {
+    return this.#core.ikeSaList(true);
+  }
+
   childSaList(): ChildSaInfo[] {
     return this.#core.childSaList();
   }
