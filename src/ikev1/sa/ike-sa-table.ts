@@ -9,7 +9,6 @@ import type { Address } from '../../sa/types.js';
 import { isConnecting } from '../states.js';
 import type { IkeSa, PeerIndex } from './ike-sa.js';
 import { MultiIndex } from './multi-index.js';
-import { ownBytes } from './own-bytes.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 
@@ -105,14 +104,14 @@ export class IkeSaTable implements PeerIndex {
   /** Files an initiator SA under its full cookie pair once the responder's cookie is known. */
   learnResponderCookie(sa: IkeSa, cookie: Uint8Array): void {
     this.#pendingInitiator.delete(sa.initiatorCookie.toString('hex'));
-    sa.responderCookie = ownBytes(cookie);
+    sa.setResponderCookie(cookie);
     this.#byCookies.set(sa.cookiePair, sa);
   }
 
   /** Undoes `learnResponderCookie`: the answer it came with proved to be unacceptable (or forged). */
   forgetResponderCookie(sa: IkeSa): void {
     if (this.#byCookies.get(sa.cookiePair) === sa) this.#byCookies.delete(sa.cookiePair);
-    sa.responderCookie = ZERO_COOKIE;
+    sa.setResponderCookie(ZERO_COOKIE);
     this.#pendingInitiator.set(sa.initiatorCookie.toString('hex'), sa);
   }
 

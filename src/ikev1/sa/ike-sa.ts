@@ -53,7 +53,7 @@ export class IkeSa {
   readonly initiatorCookie: Buffer;
   /** Where phase 1 stands, then the SA's life (states.ts; changed only by its `enterIsakmpSa`). */
   state: IsakmpSaState;
-  responderCookie: Buffer;
+  readonly responderCookie: Buffer;
   local: Address;
   #remote: Address;
   #remoteIdText = '';
@@ -89,8 +89,11 @@ export class IkeSa {
   lastActivity: number;
   /** Phase 1 (message ID 0) and each Quick Mode / Informational exchange we are part of. */
   readonly outstanding = new Map<number, Outstanding>();
-  /** The last message received per message ID, to recognise the peer's retransmissions. */
-  readonly lastReceived = new Map<number, Uint8Array>();
+  /**
+   * The last message received per message ID, to recognise the peer's retransmissions: as its
+   * digest (`messageDigest`), 32 bytes of string instead of a copy of the message.
+   */
+  readonly lastReceived = new Map<number, string>();
   /**
    * What we sent in answer to `lastReceived` of the same message ID: only that is sent again when the
    * peer repeats it. A message of ours that the peer already answered (our Main Mode message 5 once
@@ -143,8 +146,10 @@ export class IkeSa {
     remote: Address,
     now: number,
   ) {
-    this.initiatorCookie = ownBytes(initiatorCookie);
-    this.responderCookie = ownBytes(responderCookie);
+    // Both cookies in one ArrayBuffer of the SA's own (own-bytes.ts).
+    const cookies = ownBytes(Buffer.concat([initiatorCookie, responderCookie]));
+    this.initiatorCookie = cookies.subarray(0, 8);
+    this.responderCookie = cookies.subarray(8, 16);
     this.local = local;
     this.#remote = remote;
     this.createdAt = now;
@@ -181,6 +186,11 @@ export class IkeSa {
     const old = this.#remoteIdText;
     this.#remoteIdText = id;
     if (old !== id) this.peerIndex?.peerChanged(this, this.#remote.address, old);
+  }
+
+  /** Sets (or, with zeros, clears) the responder cookie, in place. */
+  setResponderCookie(cookie: Uint8Array): void {
+    this.responderCookie.set(cookie);
   }
 
   get isInitiator(): boolean {
@@ -341,6 +351,9 @@ export class IkeSa {
     this.psk = undefined;
     this.localIdBody = EMPTY;
     this.peerIdPayload = undefined;
+    // SKEYID itself served only to derive SKEYID_d/_a/_e (RFC 2409 section 5).
+    if (this.keys !== undefined)
+      this.keys = { ...this.keys, skeyid: { ...this.keys.skeyid, skeyid: EMPTY_BUFFER } };
   }
 
   requireKeys(): Phase1Keys {
@@ -350,6 +363,7 @@ export class IkeSa {
 }
 
 const EMPTY = new Uint8Array(0);
+const EMPTY_BUFFER = Buffer.alloc(0);
 const RECENT_EXCHANGES = 32;
 const FINISHED_IDS = 1024;
 
