@@ -4,7 +4,7 @@
  * the future data plane (inbound SPI -> SA, RFC 4301 section 4.4.2); change events tell the data plane
  * what to install and remove. Pure: no I/O, no clock (times are the engine's, on the caller's clock).
  */
-import { MultiIndex } from '../ikev1/sa/multi-index.js';
+import { MultiIndex } from '../sa/multi-index.js';
 import type { ChildSaInfo, DeleteReason, EndpointEvent, IkeSaInfo, IpsecProtocol } from '../sa/types.js';
 import { TypedEmitter } from './emitter.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { LISTING_CHUNK, type ListingSink, streamSas } from '../../src/daemon/list-sas.js';
-import type { IkeSaInfo } from '../../src/ikev1/types.js';
+import type { IkeSaInfo } from '../../src/sa/types.js';
 import { SecurityAssociationDatabase } from '../../src/sad/index.js';
 import { childSa, ikeSa, T0 } from '../sad/sa-fixtures.js';
 

@@ -10,7 +10,7 @@ import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import { type ChildSa, ChildSaTable } from '../../src/ikev1/sa/child-sa-table.js';
 import { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
 import { IkeSaTable } from '../../src/ikev1/sa/ike-sa-table.js';
-import type { ChildSaInfo } from '../../src/ikev1/types.js';
+import type { ChildSaInfo } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 const config = parseSwanctlConfig(`connections {

@@ -4,10 +4,10 @@
  */
 import type { ChildConfig } from '../../config/swanctl.js';
 import type { RandomSource } from '../../crypto/index.js';
+import { MultiIndex } from '../../sa/multi-index.js';
 import type { ChildSaInfo } from '../../sa/types.js';
 import { type ChildSaState, enterChildSa } from '../states.js';
 import type { IkeSa } from './ike-sa.js';
-import { MultiIndex } from './multi-index.js';
 
 export interface ChildSa {
   info: ChildSaInfo;
@@ -69,6 +69,10 @@ export class ChildSaTable {
     this.#reserved.delete(value);
     this.#bySpiIn.set(value, child);
     this.#byId.set(child.info.id, child);
+    this.#file(child);
+  }
+
+  #file(child: ChildSa): void {
     const name = child.config.name;
     let byConnection = this.#byName.get(name);
     if (byConnection === undefined) {
@@ -76,10 +80,6 @@ export class ChildSaTable {
       this.#byName.set(name, byConnection);
     }
     byConnection.add(child.ikeSa.connection.name, child);
-    this.#file(child);
-  }
-
-  #file(child: ChildSa): void {
     this.#byIkeSa.add(child.ikeSa, child);
     this.#byKin.add(
       kinKey(child.ikeSa.connection.name, child.config.name, child.ikeSa.remote.address),
@@ -88,6 +88,9 @@ export class ChildSaTable {
   }
 
   #unfile(child: ChildSa, address = child.ikeSa.remote.address): void {
+    const byConnection = this.#byName.get(child.config.name);
+    byConnection?.delete(child.ikeSa.connection.name, child);
+    if (byConnection?.keys === 0) this.#byName.delete(child.config.name);
     this.#byIkeSa.delete(child.ikeSa, child);
     this.#byKin.delete(kinKey(child.ikeSa.connection.name, child.config.name, address), child);
   }
@@ -115,9 +118,6 @@ export class ChildSaTable {
     }
     this.#bySpiIn.delete(value);
     this.#byId.delete(child.info.id);
-    const byConnection = this.#byName.get(child.config.name);
-    byConnection?.delete(child.ikeSa.connection.name, child);
-    if (byConnection?.keys === 0) this.#byName.delete(child.config.name);
     this.#unfile(child);
     enterChildSa(child, 'deleted');
   }

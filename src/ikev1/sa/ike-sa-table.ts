@@ -5,10 +5,10 @@
  */
 import { createHmac } from 'node:crypto';
 import type { RandomSource } from '../../crypto/index.js';
+import { MultiIndex } from '../../sa/multi-index.js';
 import type { Address } from '../../sa/types.js';
 import { isConnecting } from '../states.js';
 import type { IkeSa, PeerIndex } from './ike-sa.js';
-import { MultiIndex } from './multi-index.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 
