@@ -74,11 +74,11 @@ describe('list-sas streamed', () => {
     assert.deepEqual(lines[0], { listing: { now: T0, ikeSas: N + 1, childSas: N + 1 } });
     assert.equal(lines.length, 1 + 2 * (N + 1));
     for (let id = 1; id <= N; id++) {
-      assert.equal((lines[2 * id - 1]?.ikeSa as IkeSaInfo).id, id);
-      assert.equal((lines[2 * id]?.childSa as { ikeSaId: number }).ikeSaId, id);
+      assert.equal((lines[2 * id - 1]?.ikeSa as IkeSaInfo | undefined)?.id, id);
+      assert.equal((lines[2 * id]?.childSa as { ikeSaId: number } | undefined)?.ikeSaId, id);
     }
-    assert.equal((lines[2 * N + 1]?.ikeSa as IkeSaInfo).state, 'connecting');
-    assert.equal((lines[2 * N + 2]?.childSa as { id: number }).id, N + 1, 'the orphan last');
+    assert.equal((lines[2 * N + 1]?.ikeSa as IkeSaInfo | undefined)?.state, 'connecting');
+    assert.equal((lines[2 * N + 2]?.childSa as { id: number } | undefined)?.id, N + 1, 'the orphan last');
     assert.ok(
       lines.every((l) => JSON.stringify(l).indexOf('588e7fec') < 0),
       'no key without showKeys',
