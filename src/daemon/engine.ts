@@ -26,7 +26,7 @@ function adapt(e: Ikev1Endpoint): EndpointLike {
     pollTimeout: () => e.pollTimeout(),
     pollEvent: () => e.pollEvent(),
     ikeSas: () => e.ikeSaList(),
-    connectingIkeSas: () => e.connectingIkeSaList(),
+    connectingIkeSas: () => e.ikeSaList(true),
     childSas: () => e.childSaList(),
   };
 }

@@ -74,13 +74,9 @@ export class Ikev1Endpoint {
     return this.#core.pollEvent();
   }
 
-  ikeSaList(): IkeSaInfo[] {
-    return this.#core.ikeSaList();
-  }
-
-  /** Snapshots of the ISAKMP SAs still in phase 1 (a listing need not snapshot every other SA). */
-  connectingIkeSaList(): IkeSaInfo[] {
-    return this.#core.ikeSaList(true);
+  /** With `connectingOnly`, of the SAs still in phase 1 only (a listing need not snapshot every other SA). */
+  ikeSaList(connectingOnly = false): IkeSaInfo[] {
+    return this.#core.ikeSaList(connectingOnly);
   }
 
   childSaList(): ChildSaInfo[] {
