@@ -17,7 +17,7 @@ import {
 } from '../daemon/index.js';
 import { type CredentialListing, formatCredentialListing } from '../pki/index.js';
 import type { ChildSaInfo, IkeSaInfo } from '../sa/types.js';
-import { formatSaListing, formatWiresharkTables, type TrafficLine } from '../sad/index.js';
+import { formatWiresharkTables, SaListingWriter, type TrafficLine } from '../sad/index.js';
 import { formatPolicyListing, type PolicyRow } from '../spd/index.js';
 import type { CliIo } from './io.js';
 import { CliError, UsageError } from './usage-error.js';
@@ -38,6 +38,7 @@ async function request(
   path: string | undefined,
   req: ControlRequest,
   stream = false,
+  onItem?: (line: Record<string, unknown>) => void,
 ): Promise<Record<string, unknown>> {
   const controlPath = path ?? defaultControlPath();
   let response: ControlResponse;
@@ -46,6 +47,7 @@ async function request(
       controlPath,
       req,
       stream ? (log) => io.stdout(`${logText(log)}\n`) : undefined,
+      onItem,
     );
   } catch (error) {
     if (error instanceof DaemonNotRunningError) throw new CliError(error.code, error.message);
@@ -102,7 +104,11 @@ export async function downCommand(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-/** `ikets list-sas [--json] [--show-keys] [--wireshark]`. */
+/**
+ * `ikets list-sas [NAME] [--json] [--show-keys] [--wireshark]`. The daemon streams one line per SA
+ * (list-sas.ts); the listing and `--json` are printed as they arrive, so 100,000 SAs neither wait
+ * for one huge message nor hold the daemon's event loop.
+ */
 export async function listSasCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -114,24 +120,126 @@ export async function listSasCommand(args: string[], io: CliIo): Promise<number>
     },
     allowPositionals: true,
   });
-  if (positionals.length > 0 || (values.json && values.wireshark)) throw new UsageError(LIST_SAS_USAGE);
+  if (positionals.length > 1 || (values.json && values.wireshark)) throw new UsageError(LIST_SAS_USAGE);
   const showKeys = values['show-keys'] === true || values.wireshark === true;
-  const result = await request(io, values.control, { command: 'list-sas', showKeys });
-  const ikeSas = result.ikeSas as IkeSaInfo[];
-  const childSas = result.childSas as ChildSaInfo[];
-  const traffic = (result.traffic ?? {}) as Record<string, TrafficLine>;
-  const dataplaneDrops = result.dataplaneDrops as Record<string, number> | undefined;
-  if (values.json)
-    io.stdout(`${JSON.stringify({ now: result.now, ikeSas, childSas, traffic, dataplaneDrops }, null, 2)}\n`);
-  else if (values.wireshark) io.stdout(formatWiresharkTables(ikeSas, childSas));
-  else {
-    const text = formatSaListing(ikeSas, childSas, { now: Number(result.now), showKeys, traffic });
-    io.stdout(text === '' ? 'no security associations\n' : text);
+  const printer = values.json
+    ? new JsonListing(io)
+    : values.wireshark
+      ? new WiresharkListing(io)
+      : new TextListing(io, showKeys);
+  const result = await request(
+    io,
+    values.control,
+    { command: 'list-sas', showKeys, name: positionals[0], stream: true },
+    false,
+    (line) => printer.item(line),
+  );
+  printer.end(result);
+  return 0;
+}
+
+interface ListingPrinter {
+  item(line: Record<string, unknown>): void;
+  end(result: Record<string, unknown>): void;
+}
+
+class TextListing implements ListingPrinter {
+  #writer: SaListingWriter | undefined;
+  #any = false;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly showKeys: boolean,
+  ) {}
+
+  item(line: Record<string, unknown>): void {
+    const listing = line.listing as { now: number } | undefined;
+    if (listing !== undefined)
+      this.#writer = new SaListingWriter({ now: listing.now, showKeys: this.showKeys });
+    const writer = this.#writer;
+    if (writer === undefined) return;
+    if (line.ikeSa !== undefined) this.io.stdout(writer.ike(line.ikeSa as IkeSaInfo));
+    else if (line.childSa !== undefined)
+      this.io.stdout(writer.child(line.childSa as ChildSaInfo, line.traffic as TrafficLine | undefined));
+    else return;
+    this.#any = true;
+  }
+
+  end(result: Record<string, unknown>): void {
+    if (!this.#any) this.io.stdout('no security associations\n');
+    const dataplaneDrops = result.dataplaneDrops as Record<string, number> | undefined;
     const unattributed = Object.entries(dataplaneDrops ?? {}).filter(([, n]) => n > 0);
     if (unattributed.length > 0)
-      io.stdout(`dropped without an SA: ${unattributed.map(([why, n]) => `${n} ${why}`).join(', ')}\n`);
+      this.io.stdout(`dropped without an SA: ${unattributed.map(([why, n]) => `${n} ${why}`).join(', ')}\n`);
   }
-  return 0;
+}
+
+/**
+ * `--json`: the document `{"now","ikeSas":[…],"childSas":[…],"traffic":{…},"dataplaneDrops"}` as
+ * before streaming, written as it arrives: the IKE SAs at once, the IPsec SAs (which the daemon
+ * sends after their IKE SA) held until the IKE SAs are all written.
+ */
+class JsonListing implements ListingPrinter {
+  #started = false;
+  #ike = 0;
+  readonly #children: ChildSaInfo[] = [];
+  readonly #traffic: Record<string, TrafficLine> = {};
+
+  constructor(private readonly io: CliIo) {}
+
+  item(line: Record<string, unknown>): void {
+    const listing = line.listing as { now: number } | undefined;
+    if (listing !== undefined) {
+      this.#started = true;
+      this.io.stdout(`{\n  "now": ${JSON.stringify(listing.now)},\n  "ikeSas": [`);
+    }
+    if (line.ikeSa !== undefined) this.io.stdout(`${this.#ike++ === 0 ? '\n' : ',\n'}${indent(line.ikeSa)}`);
+    if (line.childSa !== undefined) {
+      const child = line.childSa as ChildSaInfo;
+      this.#children.push(child);
+      if (line.traffic !== undefined) this.#traffic[child.id] = line.traffic as TrafficLine;
+    }
+  }
+
+  end(result: Record<string, unknown>): void {
+    if (!this.#started) this.io.stdout(`{\n  "now": ${JSON.stringify(result.now)},\n  "ikeSas": [`);
+    this.io.stdout(`${this.#ike > 0 ? '\n  ' : ''}],\n  "childSas": [`);
+    this.#children.forEach((c, i) => {
+      this.io.stdout(`${i === 0 ? '\n' : ',\n'}${indent(c)}`);
+    });
+    const drops =
+      result.dataplaneDrops === undefined
+        ? ''
+        : `,\n  "dataplaneDrops": ${JSON.stringify(result.dataplaneDrops)}`;
+    this.io.stdout(
+      `${this.#children.length > 0 ? '\n  ' : ''}],\n  "traffic": ${JSON.stringify(this.#traffic)}${drops}\n}\n`,
+    );
+  }
+}
+
+/** `--wireshark`: the decryption tables need every SA; printed at the end. */
+class WiresharkListing implements ListingPrinter {
+  readonly #ike: IkeSaInfo[] = [];
+  readonly #child: ChildSaInfo[] = [];
+
+  constructor(private readonly io: CliIo) {}
+
+  item(line: Record<string, unknown>): void {
+    if (line.ikeSa !== undefined) this.#ike.push(line.ikeSa as IkeSaInfo);
+    if (line.childSa !== undefined) this.#child.push(line.childSa as ChildSaInfo);
+  }
+
+  end(): void {
+    this.io.stdout(formatWiresharkTables(this.#ike, this.#child));
+  }
+}
+
+/** A value as an element of a top-level array in two-space indented JSON. */
+function indent(value: unknown): string {
+  return JSON.stringify(value, null, 2)
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
 }
 
 /** `ikets list-pols [--json]`: the policies the daemon installed in its data plane (the SPD). */

@@ -33,8 +33,9 @@ export const DOWN_USAGE = `usage: ikets down NAME|ike:ID|child:ID [--control PAT
   Deletes (sending Deletes) the IKE SAs of connection NAME, the CHILD SAs of child NAME, or one SA
   by its number as 'ikets list-sas' shows it: ike:ID for an IKE SA, child:ID for a CHILD SA.`;
 
-export const LIST_SAS_USAGE = `usage: ikets list-sas [--json | --wireshark] [--show-keys] [--control PATH]
-  Lists the IKE and IPsec SAs (keys and Wireshark's decryption tables on request).`;
+export const LIST_SAS_USAGE = `usage: ikets list-sas [NAME] [--json | --wireshark] [--show-keys] [--control PATH]
+  Lists the IKE and IPsec SAs, of connection or child NAME only if given (keys and Wireshark's
+  decryption tables on request). The listing is printed as the daemon streams it.`;
 
 export const LIST_CONNS_USAGE = `usage: ikets list-conns [--json] [--control PATH]
   Lists the loaded connections.`;

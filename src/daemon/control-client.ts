@@ -26,6 +26,7 @@ export function sendControlRequest(
   path: string,
   request: ControlRequest,
   onLog: (line: ControlLogLine['log']) => void = () => {},
+  onItem?: (line: Record<string, unknown>) => void,
 ): Promise<ControlResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
@@ -63,6 +64,8 @@ export function sendControlRequest(
         }
         if (typeof value === 'object' && value !== null && 'log' in value)
           onLog((value as ControlLogLine).log);
+        else if (onItem !== undefined && typeof value === 'object' && value !== null && !('ok' in value))
+          onItem(value as Record<string, unknown>);
         else if (typeof value === 'object' && value !== null && 'ok' in value)
           finish(undefined, value as ControlResponse);
         else finish(new ControlProtocolError(`unexpected line from the daemon: ${line.slice(0, 80)}`));

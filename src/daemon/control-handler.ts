@@ -8,22 +8,26 @@ import { summarizeCredentials } from '../pki/index.js';
 import type { ChildSaInfo, EndpointEvent, IkeSaInfo } from '../sa/types.js';
 import { policyRow } from '../spd/index.js';
 import { summarizeConnections } from './connections.js';
-import type { ChildTraffic, ControlRequest, ControlResponse } from './control-protocol.js';
+import type { ControlRequest, ControlResponse } from './control-protocol.js';
 import type { ControlHandler } from './control-server.js';
 import type { Daemon } from './daemon.js';
+import { listSasAtOnce, streamSas } from './list-sas.js';
 import { type LogEntry, logEntryJson } from './logger.js';
 
 export const DEFAULT_UP_TIMEOUT = 30_000;
 
 export function createControlHandler(daemon: Daemon): ControlHandler {
-  return async (request, stream) => {
+  return async (request, stream, drained) => {
     switch (request.command) {
       case 'up':
         return up(daemon, request, stream);
       case 'down':
         return down(daemon, request.name, stream);
-      case 'list-sas':
-        return listSas(daemon, request.showKeys === true);
+      case 'list-sas': {
+        const options = { showKeys: request.showKeys === true, name: request.name };
+        if (request.stream !== true || drained === undefined) return listSasAtOnce(daemon, options);
+        return streamSas(daemon, options, { line: stream, drained });
+      }
       case 'list-pols':
         return {
           ok: true,
@@ -44,41 +48,6 @@ export function createControlHandler(daemon: Daemon): ControlHandler {
 }
 
 const withoutKeys = <T extends { keys?: unknown }>(sa: T): T => ({ ...sa, keys: undefined });
-
-async function listSas(daemon: Daemon, showKeys: boolean): Promise<ControlResponse> {
-  const known = new Set(daemon.sad.ikeSas().map((s) => s.id));
-  // SAs still negotiating are not in the SAD (it is built from ike-sa-up events): list them too.
-  const connecting = daemon.endpoint.ikeSas().filter((s) => !known.has(s.id));
-  const ikeSas = [...daemon.sad.ikeSas(), ...connecting].sort((a, b) => a.id - b.id);
-  const childSas = daemon.sad.childSas();
-  const traffic: Record<string, ChildTraffic> = {};
-  const link = daemon.dataplane;
-  if (link !== undefined) {
-    for (const child of childSas) {
-      const c = await link.counters(child.id);
-      if (c === undefined) continue;
-      traffic[child.id] = {
-        bytesIn: Number(c.in.bytes),
-        packetsIn: Number(c.in.packets),
-        bytesOut: Number(c.out.bytes),
-        packetsOut: Number(c.out.packets),
-        lastInAt: c.in.lastUsedAt,
-        lastOutAt: c.out.lastUsedAt,
-        droppedIn: Number(c.in.dropped),
-        dropsIn: c.in.dropReasons,
-      };
-    }
-  }
-  return {
-    ok: true,
-    now: daemon.now(),
-    traffic,
-    // Dropped packets no SA can be charged with (ESP with an unknown SPI, ...): userspace data plane.
-    dataplaneDrops: link?.backend.drops,
-    ikeSas: showKeys ? ikeSas : ikeSas.map(withoutKeys),
-    childSas: showKeys ? childSas : childSas.map(withoutKeys),
-  };
-}
 
 interface Target {
   readonly connection: string;

@@ -11,7 +11,14 @@ import type { TrafficLine } from '../sad/index.js';
 export type ControlRequest =
   | { readonly command: 'up'; readonly name: string; readonly timeout?: number | undefined }
   | { readonly command: 'down'; readonly name: string }
-  | { readonly command: 'list-sas'; readonly showKeys?: boolean | undefined }
+  | {
+      readonly command: 'list-sas';
+      readonly showKeys?: boolean | undefined;
+      /** A connection or child name: only its SAs. */
+      readonly name?: string | undefined;
+      /** One line per SA (list-sas.ts), for listings of any size; otherwise one response. */
+      readonly stream?: boolean | undefined;
+    }
   | { readonly command: 'list-conns' }
   | { readonly command: 'list-pols' }
   | { readonly command: 'list-certs' }
@@ -75,7 +82,8 @@ export function parseRequest(value: unknown): ControlRequest | string {
       return n === undefined ? "'down' needs a 'name'" : { command: 'down', name: n };
     }
     case 'list-sas':
-      return { command: 'list-sas', showKeys: r.showKeys === true };
+      if (r.name !== undefined && name() === undefined) return "'name' is a non-empty string";
+      return { command: 'list-sas', showKeys: r.showKeys === true, name: name(), stream: r.stream === true };
     case 'list-conns':
     case 'list-pols':
     case 'list-certs':

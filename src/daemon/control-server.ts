@@ -9,10 +9,15 @@ import { dirname } from 'node:path';
 import { type ControlRequest, type ControlResponse, MAX_LINE, parseRequest } from './control-protocol.js';
 import { DaemonError } from './udp.js';
 
-/** Answers one request; `stream` sends an intermediate line (a log line) first. */
+/**
+ * Answers one request; `stream` sends an intermediate line (a log line, an SA of a listing) first
+ * and says false when the client should read before more is written; `drained` resolves once it
+ * has (false: the client went away).
+ */
 export type ControlHandler = (
   request: ControlRequest,
-  stream: (line: object) => void,
+  stream: (line: object) => unknown,
+  drained?: () => Promise<boolean>,
 ) => Promise<ControlResponse>;
 
 export class ControlServer {
@@ -54,8 +59,21 @@ export class ControlServer {
     socket.on('error', () => socket.destroy());
     let buffered = '';
     let queue = Promise.resolve();
-    const write = (line: object) => {
-      if (!socket.destroyed) socket.write(`${JSON.stringify(line)}\n`);
+    const write = (line: object): boolean => !socket.destroyed && socket.write(`${JSON.stringify(line)}\n`);
+    const drained = (): Promise<boolean> => {
+      if (socket.destroyed) return Promise.resolve(false);
+      if (!socket.writableNeedDrain) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const done = (ok: boolean) => () => {
+          socket.off('drain', onDrain);
+          socket.off('close', onClose);
+          resolve(ok);
+        };
+        const onDrain = done(true);
+        const onClose = done(false);
+        socket.once('drain', onDrain);
+        socket.once('close', onClose);
+      });
     };
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
@@ -71,7 +89,7 @@ export class ControlServer {
         buffered = buffered.slice(newline + 1);
         newline = buffered.indexOf('\n');
         if (line === '') continue;
-        queue = queue.then(() => answer(line, handler, write));
+        queue = queue.then(() => answer(line, handler, write, drained));
       }
     });
   }
@@ -83,7 +101,12 @@ export class ControlServer {
   }
 }
 
-async function answer(line: string, handler: ControlHandler, write: (line: object) => void): Promise<void> {
+async function answer(
+  line: string,
+  handler: ControlHandler,
+  write: (line: object) => boolean,
+  drained: () => Promise<boolean>,
+): Promise<void> {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -97,7 +120,7 @@ async function answer(line: string, handler: ControlHandler, write: (line: objec
     return;
   }
   try {
-    write(await handler(request, write));
+    write(await handler(request, write, drained));
   } catch (error) {
     write({ ok: false, error: error instanceof Error ? error.message : String(error) });
   }

@@ -79,8 +79,12 @@ export class DataplaneLink {
   readonly #children = new Map<number, InstalledChild>();
   /** `esp:SPI:DST` of both SAs of each child -> the child SA id (for the backend's events). */
   readonly #bySa = new Map<string, number>();
+  /** Installed children per reqid, so an ACQUIRE checks no other child (issue 12). */
+  readonly #childrenByReqid = new Map<number, number>();
   /** By `connection/child`. */
   readonly #traps = new Map<string, Trap>();
+  /** Traps by reqid (the ACQUIRE's key). */
+  readonly #trapsByReqid = new Map<number, Trap>();
   /** `connection/child` of traps installed by dpd_action or close_action = trap (kept over reloads). */
   readonly #actionTraps = new Set<string>();
   /** reqid -> when we initiated for an ACQUIRE. */
@@ -135,6 +139,7 @@ export class DataplaneLink {
         continue;
       }
       this.#traps.set(key, trap);
+      this.#trapsByReqid.set(trap.reqid, trap);
       this.#enqueue(`trap policies of '${child.name}'`, async () => {
         for (const p of trap.policies) await this.#apply(this.spd.add(`trap:${key}`, p));
       });
@@ -222,6 +227,7 @@ export class DataplaneLink {
       policies,
     };
     this.#children.set(info.id, child);
+    this.#childrenByReqid.set(reqid, (this.#childrenByReqid.get(reqid) ?? 0) + 1);
     this.#bySa.set(saKey(child.inbound), info.id);
     this.#bySa.set(saKey(child.outbound), info.id);
     this.#acquiring.delete(reqid);
@@ -252,6 +258,9 @@ export class DataplaneLink {
     const child = this.#children.get(childSaId);
     if (child === undefined) return;
     this.#children.delete(childSaId);
+    const left = (this.#childrenByReqid.get(child.reqid) ?? 1) - 1;
+    if (left > 0) this.#childrenByReqid.set(child.reqid, left);
+    else this.#childrenByReqid.delete(child.reqid);
     this.#bySa.delete(saKey(child.inbound));
     this.#bySa.delete(saKey(child.outbound));
     this.#reqids.release(child.reqidKey, `sa:${childSaId}`);
@@ -307,6 +316,7 @@ export class DataplaneLink {
 
   #removeTrap(key: string, trap: Trap): void {
     this.#traps.delete(key);
+    if (this.#trapsByReqid.get(trap.reqid) === trap) this.#trapsByReqid.delete(trap.reqid);
     this.#reqids.release(trap.reqidKey, `trap:${key}`);
     this.#enqueue(`trap policies of '${trap.child}'`, async () => {
       for (const p of trap.policies) await this.#apply(this.spd.remove(`trap:${key}`, p));
@@ -314,12 +324,12 @@ export class DataplaneLink {
   }
 
   #acquire(e: BackendEvents['acquire']): void {
-    const trap = [...this.#traps.values()].find((t) => t.reqid === e.reqid);
+    const trap = this.#trapsByReqid.get(e.reqid);
     if (trap === undefined) return;
     const now = this.hooks.now();
     const since = this.#acquiring.get(e.reqid);
     if (since !== undefined && now - since < ACQUIRE_HOLD_MS) return;
-    if ([...this.#children.values()].some((c) => c.reqid === e.reqid)) return;
+    if ((this.#childrenByReqid.get(e.reqid) ?? 0) > 0) return;
     this.#acquiring.set(e.reqid, now);
     this.hooks.log(
       'info',

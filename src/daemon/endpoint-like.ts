@@ -21,6 +21,8 @@ export interface EndpointLike {
   pollTimeout(): number | undefined;
   pollEvent(): EndpointEvent | undefined;
   ikeSas(): IkeSaInfo[];
+  /** The ISAKMP SAs still negotiating (not in the SAD yet), without a snapshot of every other SA. */
+  connectingIkeSas?(): IkeSaInfo[];
   childSas(): ChildSaInfo[];
 }
 

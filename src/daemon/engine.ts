@@ -36,6 +36,7 @@ function adapt(e: Ikev1Endpoint): EndpointLike {
     pollTimeout: () => e.pollTimeout(),
     pollEvent: () => e.pollEvent(),
     ikeSas: () => e.ikeSaList(),
+    connectingIkeSas: () => e.ikeSaList(true),
     childSas: () => e.childSaList(),
   };
 }

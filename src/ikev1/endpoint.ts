@@ -29,7 +29,9 @@ import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
 import { type ChildSa, ChildSaTable } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
 import { IkeSaTable } from './sa/ike-sa-table.js';
+import { ownBytes } from './sa/own-bytes.js';
 import { SaTimers } from './sa/sa-timers.js';
+import { isConnecting } from './states.js';
 import { VersionRefusals } from './version-refusal.js';
 
 /** Unprotected refusals sent to first messages: 20 at once, then 20 a second. */
@@ -92,6 +94,7 @@ export class EndpointCore implements ExchangeContext {
     this.now = now;
     this.ikeSas = new IkeSaTable(this.random);
     this.children = new ChildSaTable(this.random);
+    this.ikeSas.onPeerMoved((sa, oldAddress) => this.children.peerMoved(sa, oldAddress));
     this.lifecycle = new Lifecycle(this);
     this.timers = new SaTimers(this);
     this.mainModeOffers = new MainModeOffers(() => ({
@@ -185,8 +188,12 @@ export class EndpointCore implements ExchangeContext {
     return this.#events.shift();
   }
 
-  ikeSaList(): IkeSaInfo[] {
-    return this.ikeSas.all().map((sa) => this.lifecycle.ikeInfo(sa));
+  /** Snapshots of the ISAKMP SAs (with `connectingOnly`, of those still in phase 1 only). */
+  ikeSaList(connectingOnly = false): IkeSaInfo[] {
+    const sas = this.ikeSas.all();
+    return (connectingOnly ? sas.filter((sa) => isConnecting(sa.state)) : sas).map((sa) =>
+      this.lifecycle.ikeInfo(sa),
+    );
   }
 
   childSaList(): ChildSaInfo[] {
@@ -196,7 +203,7 @@ export class EndpointCore implements ExchangeContext {
   // --- ExchangeContext ----------------------------------------------------------------------
 
   send(sa: IkeSa, messageId: number, message: Uint8Array, awaitReply: boolean): void {
-    const data = this.frame(sa, message);
+    const data = ownBytes(this.frame(sa, message));
     sa.outstanding.set(messageId, {
       data,
       timer: awaitReply,
@@ -317,9 +324,7 @@ export class EndpointCore implements ExchangeContext {
   isFirstContact(sa: IkeSa): boolean {
     // Any other SA with the peer, even one still connecting, means it is not a first contact: two
     // simultaneous phase 1s must not make the peer drop each other's (RFC 2407 section 4.6.3.3).
-    return !this.ikeSas
-      .all()
-      .some((o) => o !== sa && o.state !== 'deleted' && o.remote.address === sa.remote.address);
+    return !this.ikeSas.othersAtAddress(sa);
   }
 
   nattPort(): number {
@@ -338,8 +343,8 @@ export class EndpointCore implements ExchangeContext {
     this.lifecycle.removeChild(child, reason, notifyPeer);
   }
 
-  quickModeAbandoned(qm: QuickModeExchange): void {
-    this.lifecycle.rekeying.quickModeAbandoned(qm);
+  quickModeAbandoned(sa: IkeSa, qm: QuickModeExchange): void {
+    this.lifecycle.rekeying.quickModeAbandoned(sa, qm);
   }
 
   initialContact(sa: IkeSa): void {

@@ -74,8 +74,9 @@ export class Ikev1Endpoint {
     return this.#core.pollEvent();
   }
 
-  ikeSaList(): IkeSaInfo[] {
-    return this.#core.ikeSaList();
+  /** With `connectingOnly`, of the SAs still in phase 1 only (a listing need not snapshot every other SA). */
+  ikeSaList(connectingOnly = false): IkeSaInfo[] {
+    return this.#core.ikeSaList(connectingOnly);
   }
 
   childSaList(): ChildSaInfo[] {

@@ -27,6 +27,7 @@ import type { QuickModeRefusal } from './quick-mode/quick-mode-common.js';
 import { handleQuickMode2 } from './quick-mode/quick-mode-initiator.js';
 import { handleQuickMode1, handleQuickMode3 } from './quick-mode/quick-mode-responder.js';
 import type { IkeSa, Outstanding } from './sa/ike-sa.js';
+import { messageDigest } from './sa/own-bytes.js';
 import { awaitsPhase1, isConnecting } from './states.js';
 
 export interface IncomingResult {
@@ -148,7 +149,7 @@ function laterVersion(ep: EndpointCore, dg: IncomingDatagram, data: Uint8Array):
 /** The peer repeated the message we last answered: send our answer again (RFC 2408 section 5). */
 function repeated(ep: EndpointCore, sa: IkeSa, messageId: number, data: Uint8Array): boolean {
   const last = sa.lastReceived.get(messageId);
-  if (last === undefined || !Buffer.from(last).equals(Buffer.from(data))) return false;
+  if (last === undefined || last !== messageDigest(data)) return false;
   // Only an answer to this very message goes again (RFC 2408 section 5): a message of ours that it
   // answered stays unsent, or two peers would repeat their last messages to each other for ever.
   const answer = sa.answers.get(messageId);
@@ -170,7 +171,7 @@ function accepted(
   data: Uint8Array,
   before: Outstanding | undefined,
 ): IncomingResult {
-  sa.lastReceived.set(messageId, Buffer.from(data));
+  sa.lastReceived.set(messageId, messageDigest(data));
   const reply = sa.outstanding.get(messageId);
   if (reply !== undefined && reply !== before) sa.answers.set(messageId, reply.data);
   else sa.answers.delete(messageId);

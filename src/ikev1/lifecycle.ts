@@ -43,9 +43,7 @@ export class Lifecycle {
         : [childName];
     if (childName !== undefined && !connection.children.some((c) => c.name === childName))
       return `connection '${name}' has no child '${childName}'`;
-    const existing = this.ep.ikeSas
-      .all()
-      .find((sa) => sa.connection.name === name && sa.state !== 'deleting');
+    const existing = this.ep.ikeSas.ofConnection(name).find((sa) => sa.state !== 'deleting');
     if (existing?.state === 'established') {
       for (const child of children) this.startChild(existing, child);
       return undefined;
@@ -107,9 +105,7 @@ export class Lifecycle {
     if (child === undefined) return;
     // A child that is installed (or being rekeyed, or negotiated right now) is not negotiated a
     // second time: two SA pairs with the same selectors would only confuse both data planes.
-    const installed = this.ep.children
-      .all()
-      .find((c) => c.config.name === childName && c.ikeSa.connection.name === sa.connection.name);
+    const [installed] = this.ep.children.byName(childName, sa.connection.name);
     if (installed !== undefined) {
       this.ep.log('info', `CHILD SA '${childName}' is already installed (#${installed.info.id})`, sa);
       return;
@@ -130,6 +126,7 @@ export class Lifecycle {
     const ep = this.ep;
     enterIsakmpSa(sa, 'established');
     sa.establishedAt = ep.now;
+    sa.releasePhase1();
     ep.ikeSas.settle(sa);
     // No lifetime negotiated and none configured: RFC 2407 section 4.5's default of 8 hours.
     const life =
@@ -165,12 +162,8 @@ export class Lifecycle {
 
   /** RFC 2407 section 4.6.3.3: the peer rebooted; drop the older SAs with it, without Deletes. */
   initialContact(sa: IkeSa): void {
-    for (const other of this.ep.ikeSas.all()) {
-      if (
-        other !== sa &&
-        other.remote.address === sa.remote.address &&
-        other.remoteIdText === sa.remoteIdText
-      ) {
+    for (const other of this.ep.ikeSas.ofPeer(sa.remote.address, sa.remoteIdText)) {
+      if (other !== sa) {
         this.ep.log('info', 'INITIAL-CONTACT: dropping an older ISAKMP SA with this peer', other);
         this.removeIkeSa(other, 'replaced');
       }
@@ -283,14 +276,8 @@ export class Lifecycle {
   successor(sa: IkeSa, reason: DeleteReason): IkeSa | undefined {
     if (reason !== 'rekeyed' && reason !== 'expired' && reason !== 'remote') return undefined;
     return this.ep.ikeSas
-      .all()
-      .find(
-        (o) =>
-          o !== sa &&
-          o.state === 'established' &&
-          o.connection.name === sa.connection.name &&
-          o.remote.address === sa.remote.address,
-      );
+      .atAddress(sa.remote.address)
+      .find((o) => o !== sa && o.state === 'established' && o.connection.name === sa.connection.name);
   }
 
   adopt(heir: IkeSa, child: ChildSa): void {
@@ -323,18 +310,8 @@ export class Lifecycle {
     const typed = /^(ike|child):(\d+)$/.exec(name);
     const byId = typed !== null ? Number(typed[2]) : /^\d+$/.test(name) ? Number(name) : undefined;
     const kind = typed?.[1];
-    const ikeMatches =
-      kind === 'child'
-        ? []
-        : ep.ikeSas
-            .all()
-            .filter((sa) => (kind === undefined && sa.connection.name === name) || sa.id === byId);
-    const childMatches =
-      kind === 'ike'
-        ? []
-        : ep.children
-            .all()
-            .filter((c) => (kind === undefined && c.config.name === name) || c.info.id === byId);
+    const ikeMatches = kind === 'child' ? [] : ikeSasNamed(ep, kind === undefined ? name : undefined, byId);
+    const childMatches = kind === 'ike' ? [] : childSasNamed(ep, kind === undefined ? name : undefined, byId);
     if (ikeMatches.length === 0 && childMatches.length === 0) return `no SA named '${name}'`;
     for (const child of childMatches) this.removeChild(child, 'local', true);
     for (const sa of ikeMatches) this.deleteIkeSa(sa, 'local');
@@ -420,4 +397,21 @@ export class Lifecycle {
             },
     };
   }
+}
+
+/** The ISAKMP SAs of connection `name` and the one with id `id`, in the order `all()` lists them. */
+function ikeSasNamed(ep: EndpointCore, name: string | undefined, id: number | undefined): IkeSa[] {
+  const byName = name === undefined ? [] : ep.ikeSas.ofConnection(name);
+  const byId = id === undefined ? undefined : ep.ikeSas.byId(id);
+  if (byId === undefined || byName.includes(byId)) return byName;
+  return ep.ikeSas.all().filter((sa) => sa === byId || byName.includes(sa));
+}
+
+/** The CHILD SAs of child `name` and the one with id `id`, in the order `all()` lists them. */
+function childSasNamed(ep: EndpointCore, name: string | undefined, id: number | undefined): ChildSa[] {
+  const byName = name === undefined ? [] : ep.children.byName(name);
+  const byId = id === undefined ? undefined : ep.children.byId(id);
+  if (byId === undefined || byName.includes(byId)) return [...byName];
+  if (byName.length === 0) return [byId];
+  return ep.children.all().filter((c) => c === byId || byName.includes(c));
 }

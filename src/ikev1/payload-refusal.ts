@@ -88,7 +88,7 @@ export function refuseQuickModePayloads(
     sa.endExchange(messageId);
     sa.outstanding.delete(messageId);
     sa.finishedMessageIds.add(messageId);
-    ctx.quickModeAbandoned(qm);
+    ctx.quickModeAbandoned(sa, qm);
   }
   return dropped(v.reason);
 }

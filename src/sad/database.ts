@@ -4,6 +4,7 @@
  * the future data plane (inbound SPI -> SA, RFC 4301 section 4.4.2); change events tell the data plane
  * what to install and remove. Pure: no I/O, no clock (times are the engine's, on the caller's clock).
  */
+import { MultiIndex } from '../sa/multi-index.js';
 import type { ChildSaInfo, DeleteReason, EndpointEvent, IkeSaInfo, IpsecProtocol } from '../sa/types.js';
 import { TypedEmitter } from './emitter.js';
 
@@ -38,6 +39,11 @@ export class SecurityAssociationDatabase {
   readonly #bySpiIn = new Map<string, number>();
   /** initiator cookie + responder cookie (32 hex digits) -> IKE SA id. */
   readonly #byCookies = new Map<string, number>();
+  /** Ids by connection name, child name and ISAKMP SA, so name lookups scan no other SA (issue 12). */
+  readonly #ikeByConnection = new MultiIndex<string, number>();
+  readonly #childByConnection = new MultiIndex<string, number>();
+  readonly #childByName = new MultiIndex<string, number>();
+  readonly #childByIkeSa = new MultiIndex<number, number>();
 
   /** Applies one engine event; log events and events of unknown SAs are ignored where harmless. */
   apply(event: EndpointEvent): void {
@@ -69,9 +75,9 @@ export class SecurityAssociationDatabase {
     return this.#child.get(id);
   }
 
-  /** The IPsec SAs negotiated by one ISAKMP SA. */
+  /** The IPsec SAs negotiated by one ISAKMP SA (or adopted by it), by id. */
   childrenOf(ikeSaId: number): ChildSaInfo[] {
-    return this.childSas().filter((c) => c.ikeSaId === ikeSaId);
+    return this.#children(this.#childByIkeSa.get(ikeSaId));
   }
 
   /** The SA an inbound packet belongs to: our SPI (a number, or hex with or without 0x) and protocol. */
@@ -98,15 +104,28 @@ export class SecurityAssociationDatabase {
 
   /** The SAs of a connection (its IKE SAs and all its children), or of a child name. */
   byName(name: string): SadMatch {
-    const ike = this.ikeSas().filter((s) => s.connection === name);
-    const child = this.childSas().filter((s) => s.connection === name || s.child === name);
-    return { ike, child };
+    const ike = this.#ikeByConnection
+      .get(name)
+      .map((id) => this.#ike.get(id))
+      .filter((s) => s !== undefined)
+      .sort((a, b) => a.id - b.id);
+    const ids = new Set([...this.#childByConnection.get(name), ...this.#childByName.get(name)]);
+    return { ike, child: this.#children([...ids]) };
+  }
+
+  #children(ids: readonly number[]): ChildSaInfo[] {
+    return ids
+      .map((id) => this.#child.get(id))
+      .filter((c) => c !== undefined)
+      .sort((a, b) => a.id - b.id);
   }
 
   #putIke(sa: IkeSaInfo): void {
     const old = this.#ike.get(sa.id);
     if (old !== undefined) this.#byCookies.delete(cookieKey(old.initiatorCookie, old.responderCookie));
+    if (old !== undefined) this.#ikeByConnection.delete(old.connection, old.id);
     this.#ike.set(sa.id, sa);
+    this.#ikeByConnection.add(sa.connection, sa.id);
     this.#byCookies.set(cookieKey(sa.initiatorCookie, sa.responderCookie), sa.id);
     if (old === undefined) this.events.emit('added', { kind: 'ike', sa });
   }
@@ -115,6 +134,7 @@ export class SecurityAssociationDatabase {
     const known = this.#ike.get(sa.id);
     if (known === undefined) return;
     this.#ike.delete(sa.id);
+    this.#ikeByConnection.delete(known.connection, known.id);
     this.#byCookies.delete(cookieKey(known.initiatorCookie, known.responderCookie));
     this.#announceRemoval({ kind: 'ike', sa }, reason);
   }
@@ -128,8 +148,12 @@ export class SecurityAssociationDatabase {
     const clash = this.#bySpiIn.get(key);
     if (clash !== undefined && clash !== sa.id)
       throw new SadError('ERR_SAD_SPI', `child SA #${sa.id}: inbound SPI ${key} is already SA #${clash}'s`);
+    if (old !== undefined) this.#unfileChild(old);
     this.#child.set(sa.id, sa);
     this.#bySpiIn.set(key, sa.id);
+    this.#childByConnection.add(sa.connection, sa.id);
+    this.#childByName.add(sa.child, sa.id);
+    this.#childByIkeSa.add(sa.ikeSaId, sa.id);
     if (old !== undefined) return;
     if (rekeyOf !== undefined) this.events.emit('rekeyed', { sa, old: this.#child.get(rekeyOf) });
     else this.events.emit('added', { kind: 'child', sa });
@@ -140,7 +164,14 @@ export class SecurityAssociationDatabase {
     if (known === undefined) return;
     this.#child.delete(sa.id);
     this.#bySpiIn.delete(spiKey(known.protocol, known.spiIn) as string);
+    this.#unfileChild(known);
     this.#announceRemoval({ kind: 'child', sa }, reason);
+  }
+
+  #unfileChild(sa: ChildSaInfo): void {
+    this.#childByConnection.delete(sa.connection, sa.id);
+    this.#childByName.delete(sa.child, sa.id);
+    this.#childByIkeSa.delete(sa.ikeSaId, sa.id);
   }
 
   #announceRemoval(entry: SadEntry, reason: DeleteReason): void {

@@ -49,6 +49,36 @@ export function formatSaListing(
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
+/**
+ * The listing one SA at a time, in the order `formatSaListing` prints (each ISAKMP SA, its IPsec
+ * SAs below it, then the IPsec SAs whose ISAKMP SA is gone under a line per connection), for a
+ * listing that arrives as a stream (`ikets list-sas` of 100,000 SAs prints as it reads).
+ */
+export class SaListingWriter {
+  #ikeId: number | undefined;
+  #orphansOf: string | undefined;
+
+  constructor(private readonly options: ListingOptions) {}
+
+  ike(sa: IkeSaInfo): string {
+    this.#ikeId = sa.id;
+    this.#orphansOf = undefined;
+    return `${ikeLines(sa, this.options).join('\n')}\n`;
+  }
+
+  /** A child after its ISAKMP SA, or (any other ikeSaId) one whose ISAKMP SA is gone. */
+  child(sa: ChildSaInfo, traffic?: TrafficLine): string {
+    const options = traffic === undefined ? this.options : { ...this.options, traffic: { [sa.id]: traffic } };
+    const lines = childLines(sa, options);
+    if (sa.ikeSaId !== this.#ikeId && sa.connection !== this.#orphansOf) {
+      this.#ikeId = undefined;
+      this.#orphansOf = sa.connection;
+      lines.unshift(`${sa.connection}: no ISAKMP SA`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
 function ikeLines(sa: IkeSaInfo, options: ListingOptions): string[] {
   const mine = (role: 'initiator' | 'responder') => (sa.role === role ? '*' : '');
   const cookies = `${sa.initiatorCookie}_i${mine('initiator')} ${sa.responderCookie}_r${mine('responder')}`;

@@ -7,7 +7,13 @@ export {
   SecurityAssociationDatabase,
 } from './database.js';
 export { type Listener, TypedEmitter } from './emitter.js';
-export { endpoint, formatSaListing, type ListingOptions, type TrafficLine } from './format.js';
+export {
+  endpoint,
+  formatSaListing,
+  type ListingOptions,
+  SaListingWriter,
+  type TrafficLine,
+} from './format.js';
 export {
   type EspSaRow,
   espSaLine,

@@ -38,6 +38,24 @@ describe('ikets up/down/list-sas/list-conns/reload against a daemon', () => {
     assert.equal(both.status, 2);
   });
 
+  it('lists the SAs of one connection or child only (ikets list-sas NAME)', async () => {
+    const web = await ikets(['list-sas', 'web', '--control', control]);
+    assert.equal(web.status, 0, web.stderr);
+    assert.match(web.stdout, /^gw: #1, ESTABLISHED, IKEv1, /, 'the IKE SA carrying the child');
+    assert.match(web.stdout, /\n {2}web: #2, INSTALLED, /);
+    const gw = await ikets(['list-sas', 'gw', '--json', '--control', control]);
+    const parsed = JSON.parse(gw.stdout) as { ikeSas: { connection: string }[]; childSas: unknown[] };
+    assert.deepEqual(
+      parsed.ikeSas.map((s) => s.connection),
+      ['gw'],
+    );
+    assert.equal(parsed.childSas.length, 1);
+    const none = await ikets(['list-sas', 'nosuch', '--control', control]);
+    assert.equal(none.stdout, 'no security associations\n');
+    const two = await ikets(['list-sas', 'gw', 'web', '--control', control]);
+    assert.equal(two.status, 2);
+  });
+
   it('brings a child up showing its log, and says why when it cannot', async () => {
     const up = await ikets(['up', 'net', '--control', control]);
     assert.equal(up.status, 0, up.stderr);

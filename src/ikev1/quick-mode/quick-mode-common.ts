@@ -19,6 +19,7 @@ import type { IpsecProtocol } from '../../sa/types.js';
 import type { ExchangeContext } from '../context.js';
 import type { ChildSa } from '../sa/child-sa-table.js';
 import type { IkeSa } from '../sa/ike-sa.js';
+import { ownBytes } from '../sa/own-bytes.js';
 import type { QuickModeState } from '../states.js';
 import { type Phase2Transform, protocolId, transformName } from './phase2-proposal.js';
 import { formatSelector, type TrafficSelector } from './traffic-selectors.js';
@@ -162,7 +163,7 @@ export function installChildren(sa: IkeSa, qm: QuickModeExchange, ctx: ExchangeC
       ikeSa: sa,
       config: qm.child,
       spiIn: n.localSpi,
-      spiOut: n.remoteSpi,
+      spiOut: ownBytes(n.remoteSpi),
       state: 'installed',
       info: {
         id: ctx.children.nextId(),

@@ -299,7 +299,7 @@ export function quickModeRefused(
   sa.endExchange(qm.messageId);
   sa.outstanding.delete(qm.messageId);
   sa.finishedMessageIds.add(qm.messageId);
-  ctx.quickModeAbandoned(qm);
+  ctx.quickModeAbandoned(sa, qm);
   ctx.log('error', `CHILD SA '${qm.child.name}' failed: ${reason}`, sa);
   ctx.emit({
     type: 'child-sa-failed',

@@ -79,7 +79,12 @@ export function handleQuickMode1(
   // A Quick Mode for a child we have installed with the same selectors is the peer rekeying it
   // (strongSwan: "detected rekeying of CHILD_SA"); one we are rekeying ourselves too is a collision,
   // resolved in child-rekey.ts.
-  const rekeyed = rekeyedByPeer(sa, { child, localTs, remoteTs }, ctx.children.all(), ctx.now);
+  const rekeyed = rekeyedByPeer(
+    sa,
+    { child, localTs, remoteTs },
+    ctx.children.kin(sa.connection.name, child.name, sa.remote.address),
+    ctx.now,
+  );
   const first = chosen[0]!.parsed;
   const ke = rest.find((p) => p.type === 'key_exchange');
   const group = first.transform.group;
@@ -154,7 +159,8 @@ export function handleQuickMode1(
   // While the peer rekeys the pair we do not rekey it too (charon marks it REKEYING the same way);
   // if this Quick Mode is given up, the pair is installed again (Lifecycle.quickModeAbandoned).
   if (rekeyed?.state === 'installed')
-    for (const c of ctx.children.all()) if (sameBundle(c, rekeyed)) enterChildSa(c, 'rekeying');
+    for (const c of ctx.children.ofIkeSa(rekeyed.ikeSa))
+      if (sameBundle(c, rekeyed)) enterChildSa(c, 'rekeying');
   return undefined;
 }
 

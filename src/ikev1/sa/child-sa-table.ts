@@ -4,6 +4,7 @@
  */
 import type { ChildConfig } from '../../config/swanctl.js';
 import type { RandomSource } from '../../crypto/index.js';
+import { MultiIndex } from '../../sa/multi-index.js';
 import type { ChildSaInfo } from '../../sa/types.js';
 import { type ChildSaState, enterChildSa } from '../states.js';
 import type { IkeSa } from './ike-sa.js';
@@ -19,10 +20,21 @@ export interface ChildSa {
   state: ChildSaState;
 }
 
+/** The kin index's key: the pairs of one child with one peer (child-rekey.ts, `sameChild`). */
+const kinKey = (connection: string, child: string, address: string) => `${connection}\n${child}\n${address}`;
+
 export class ChildSaTable {
   readonly #bySpiIn = new Map<number, ChildSa>();
+  readonly #byId = new Map<number, ChildSa>();
   /** The children of each ISAKMP SA, so per-SA work does not scan every child. */
-  readonly #byIkeSa = new Map<IkeSa, Set<ChildSa>>();
+  readonly #byIkeSa = new MultiIndex<IkeSa, ChildSa>();
+  /** By child name, then connection name (`ikets up`/`down` of a child). */
+  readonly #byName = new Map<string, MultiIndex<string, ChildSa>>();
+  /**
+   * By connection, child name and peer address: the pairs a rekey or a peer's Quick Mode is judged
+   * against (child-rekey.ts), without scanning every child (issue 12).
+   */
+  readonly #byKin = new MultiIndex<string, ChildSa>();
   readonly #reserved = new Set<number>();
   readonly #random: RandomSource;
   #nextId = 1;
@@ -56,19 +68,39 @@ export class ChildSaTable {
     const value = child.spiIn.readUInt32BE(0);
     this.#reserved.delete(value);
     this.#bySpiIn.set(value, child);
+    this.#byId.set(child.info.id, child);
     this.#file(child);
   }
 
   #file(child: ChildSa): void {
-    const set = this.#byIkeSa.get(child.ikeSa);
-    if (set === undefined) this.#byIkeSa.set(child.ikeSa, new Set([child]));
-    else set.add(child);
+    const name = child.config.name;
+    let byConnection = this.#byName.get(name);
+    if (byConnection === undefined) {
+      byConnection = new MultiIndex();
+      this.#byName.set(name, byConnection);
+    }
+    byConnection.add(child.ikeSa.connection.name, child);
+    this.#byIkeSa.add(child.ikeSa, child);
+    this.#byKin.add(
+      kinKey(child.ikeSa.connection.name, child.config.name, child.ikeSa.remote.address),
+      child,
+    );
   }
 
-  #unfile(child: ChildSa): void {
-    const set = this.#byIkeSa.get(child.ikeSa);
-    set?.delete(child);
-    if (set?.size === 0) this.#byIkeSa.delete(child.ikeSa);
+  #unfile(child: ChildSa, address = child.ikeSa.remote.address): void {
+    const byConnection = this.#byName.get(child.config.name);
+    byConnection?.delete(child.ikeSa.connection.name, child);
+    if (byConnection?.keys === 0) this.#byName.delete(child.config.name);
+    this.#byIkeSa.delete(child.ikeSa, child);
+    this.#byKin.delete(kinKey(child.ikeSa.connection.name, child.config.name, address), child);
+  }
+
+  /** The ISAKMP SA's peer moved from `oldAddress`: its children are filed under the new one. */
+  peerMoved(ikeSa: IkeSa, oldAddress: string): void {
+    for (const child of this.#byIkeSa.get(ikeSa)) {
+      this.#unfile(child, oldAddress);
+      this.#file(child);
+    }
   }
 
   /** Hands a child to another ISAKMP SA (the successor of its own). */
@@ -79,7 +111,13 @@ export class ChildSaTable {
   }
 
   remove(child: ChildSa): void {
-    this.#bySpiIn.delete(child.spiIn.readUInt32BE(0));
+    const value = child.spiIn.readUInt32BE(0);
+    if (this.#bySpiIn.get(value) !== child) {
+      if (child.state !== 'deleted') enterChildSa(child, 'deleted');
+      return;
+    }
+    this.#bySpiIn.delete(value);
+    this.#byId.delete(child.info.id);
     this.#unfile(child);
     enterChildSa(child, 'deleted');
   }
@@ -95,14 +133,36 @@ export class ChildSaTable {
   }
 
   ofIkeSa(ikeSa: IkeSa): ChildSa[] {
-    return [...(this.#byIkeSa.get(ikeSa) ?? [])];
+    return [...this.#byIkeSa.get(ikeSa)];
+  }
+
+  /** Whether the ISAKMP SA carries any CHILD SA. */
+  carries(ikeSa: IkeSa): boolean {
+    return this.#byIkeSa.count(ikeSa) > 0;
   }
 
   all(): ChildSa[] {
     return [...this.#bySpiIn.values()];
   }
 
+  get size(): number {
+    return this.#bySpiIn.size;
+  }
+
   byId(id: number): ChildSa | undefined {
-    return this.all().find((c) => c.info.id === id);
+    return this.#byId.get(id);
+  }
+
+  /** The pairs of child `name` of a connection with the peer at `address` (installed ones and others). */
+  kin(connection: string, name: string, address: string): readonly ChildSa[] {
+    return this.#byKin.get(kinKey(connection, name, address));
+  }
+
+  /** The CHILD SAs named `name`: of one connection, or of all. */
+  byName(name: string, connection?: string): readonly ChildSa[] {
+    const byConnection = this.#byName.get(name);
+    if (byConnection === undefined) return [];
+    if (connection !== undefined) return byConnection.get(connection);
+    return this.all().filter((c) => c.config.name === name);
   }
 }

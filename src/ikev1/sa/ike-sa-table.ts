@@ -5,13 +5,20 @@
  */
 import { createHmac } from 'node:crypto';
 import type { RandomSource } from '../../crypto/index.js';
+import { MultiIndex } from '../../sa/multi-index.js';
 import type { Address } from '../../sa/types.js';
 import { isConnecting } from '../states.js';
-import type { IkeSa } from './ike-sa.js';
+import type { IkeSa, PeerIndex } from './ike-sa.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 
-export class IkeSaTable {
+/** The peer index's key: address and identity (a newline is in neither). */
+const peerKey = (address: string, id: string) => `${address}\n${id}`;
+
+/** Called with the SA, its old address and identity, when its peer changes (the children follow). */
+export type PeerMoved = (sa: IkeSa, oldAddress: string, oldId: string) => void;
+
+export class IkeSaTable implements PeerIndex {
   readonly #byCookies = new Map<string, IkeSa>();
   /** Our initiator SAs still waiting for the responder's cookie, by initiator cookie. */
   readonly #pendingInitiator = new Map<string, IkeSa>();
@@ -21,13 +28,27 @@ export class IkeSaTable {
   /** The Aggressive Mode ones among them, oldest first (bounded apart, evicted oldest first). */
   readonly #halfOpenAggressive = new Set<IkeSa>();
   readonly #halfOpenByPeer = new Map<string, number>();
+  /**
+   * Indexes, so nothing done per setup or per datagram scans every SA (issue 12): by peer address,
+   * by peer address and identity, and by connection name. Kept by add/remove and by the SA itself
+   * when its peer changes (`peerChanged`).
+   */
+  readonly #byAddress = new MultiIndex<string, IkeSa>();
+  readonly #byPeer = new MultiIndex<string, IkeSa>();
+  readonly #byConnection = new MultiIndex<string, IkeSa>();
   readonly #secret: Buffer;
   readonly #random: RandomSource;
   #nextId = 1;
+  #peerMoved: PeerMoved | undefined;
 
   constructor(random: RandomSource) {
     this.#random = random;
     this.#secret = random.bytes(32);
+  }
+
+  /** Who else indexes SAs by their peer (the CHILD SA table). */
+  onPeerMoved(listener: PeerMoved): void {
+    this.#peerMoved = listener;
   }
 
   nextId(): number {
@@ -57,6 +78,10 @@ export class IkeSaTable {
       this.#pendingInitiator.set(sa.initiatorCookie.toString('hex'), sa);
     else this.#byCookies.set(sa.cookiePair, sa);
     this.#byId.set(sa.id, sa);
+    this.#byAddress.add(sa.remote.address, sa);
+    this.#byPeer.add(peerKey(sa.remote.address, sa.remoteIdText), sa);
+    this.#byConnection.add(sa.connection.name, sa);
+    sa.peerIndex = this;
     if (sa.role === 'responder' && isConnecting(sa.state)) {
       const peer = sa.remote.address;
       this.#halfOpen.set(sa, peer);
@@ -79,14 +104,14 @@ export class IkeSaTable {
   /** Files an initiator SA under its full cookie pair once the responder's cookie is known. */
   learnResponderCookie(sa: IkeSa, cookie: Uint8Array): void {
     this.#pendingInitiator.delete(sa.initiatorCookie.toString('hex'));
-    sa.responderCookie = Buffer.from(cookie);
+    sa.setResponderCookie(cookie);
     this.#byCookies.set(sa.cookiePair, sa);
   }
 
   /** Undoes `learnResponderCookie`: the answer it came with proved to be unacceptable (or forged). */
   forgetResponderCookie(sa: IkeSa): void {
     if (this.#byCookies.get(sa.cookiePair) === sa) this.#byCookies.delete(sa.cookiePair);
-    sa.responderCookie = ZERO_COOKIE;
+    sa.setResponderCookie(ZERO_COOKIE);
     this.#pendingInitiator.set(sa.initiatorCookie.toString('hex'), sa);
   }
 
@@ -99,7 +124,22 @@ export class IkeSaTable {
     return this.#pendingInitiator.get(Buffer.from(initiatorCookie).toString('hex'));
   }
 
+  peerChanged(sa: IkeSa, oldAddress: string, oldId: string): void {
+    if (this.#byId.get(sa.id) !== sa) return;
+    this.#byAddress.delete(oldAddress, sa);
+    this.#byAddress.add(sa.remote.address, sa);
+    this.#byPeer.delete(peerKey(oldAddress, oldId), sa);
+    this.#byPeer.add(peerKey(sa.remote.address, sa.remoteIdText), sa);
+    this.#peerMoved?.(sa, oldAddress, oldId);
+  }
+
   remove(sa: IkeSa): void {
+    if (this.#byId.get(sa.id) === sa) {
+      this.#byAddress.delete(sa.remote.address, sa);
+      this.#byPeer.delete(peerKey(sa.remote.address, sa.remoteIdText), sa);
+      this.#byConnection.delete(sa.connection.name, sa);
+      sa.peerIndex = undefined;
+    }
     this.#byCookies.delete(sa.cookiePair);
     this.#byId.delete(sa.id);
     this.settle(sa);
@@ -114,6 +154,37 @@ export class IkeSaTable {
 
   byId(id: number): IkeSa | undefined {
     return this.#byId.get(id);
+  }
+
+  /** The number of SAs filed. */
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** The SAs with a peer at this address. */
+  atAddress(address: string): readonly IkeSa[] {
+    return this.#byAddress.get(address);
+  }
+
+  /** Whether an SA other than `sa` has a peer at its address. */
+  othersAtAddress(sa: IkeSa): boolean {
+    const n = this.#byAddress.count(sa.remote.address);
+    return n > 1 || (n === 1 && !this.#byAddress.has(sa.remote.address, sa));
+  }
+
+  /** The SAs with this peer: address and identity. */
+  ofPeer(address: string, id: string): readonly IkeSa[] {
+    return this.#byPeer.get(peerKey(address, id));
+  }
+
+  /**
+   * The SAs of a connection, in the order `all()` lists them: initiator SAs still waiting for the
+   * responder's cookie first.
+   */
+  ofConnection(name: string): IkeSa[] {
+    const sas = this.#byConnection.get(name);
+    const pending = sas.filter((sa) => this.#pendingInitiator.get(sa.initiatorCookie.toString('hex')) === sa);
+    return pending.length === 0 ? [...sas] : [...pending, ...sas.filter((sa) => !pending.includes(sa))];
   }
 
   /**

@@ -20,6 +20,7 @@ import type { NatTraversalVariant } from '../nat-traversal.js';
 import type { Phase1Suite } from '../phase1/phase1-proposal.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { enterQuickMode, type IsakmpSaState } from '../states.js';
+import { ownBytes } from './own-bytes.js';
 
 /** The message last sent in an exchange, kept to retransmit it (RFC 2408 section 5.1 leaves timers to us). */
 export interface Outstanding {
@@ -40,12 +41,24 @@ export interface Phase1Keys {
   readonly ka: Buffer;
 }
 
+/**
+ * Told when an SA's peer address or identity changes (NAT-T floating, the ID payload accepted, or
+ * either put back by `savePhase1`), so the tables' indexes by peer follow (ike-sa-table.ts).
+ */
+export interface PeerIndex {
+  peerChanged(sa: IkeSa, oldAddress: string, oldId: string): void;
+}
+
 export class IkeSa {
+  readonly initiatorCookie: Buffer;
   /** Where phase 1 stands, then the SA's life (states.ts; changed only by its `enterIsakmpSa`). */
   state: IsakmpSaState;
-  responderCookie: Buffer;
+  readonly responderCookie: Buffer;
   local: Address;
-  remote: Address;
+  #remote: Address;
+  #remoteIdText = '';
+  /** Set while the SA is filed in a table (IkeSaTable.add). */
+  peerIndex: PeerIndex | undefined;
   suite: Phase1Suite | undefined;
   offeredSuites: readonly Phase1Suite[] = [];
   /** SAi_b: the body of the initiator's SA payload, for HASH_I/HASH_R (RFC 2409 section 5). */
@@ -62,7 +75,6 @@ export class IkeSa {
   localIdText = '';
   /** The peer's ID payload once accepted (Aggressive Mode needs it again for HASH_I). */
   peerIdPayload: IdentificationPayload | undefined;
-  remoteIdText = '';
   natVariant: NatTraversalVariant | undefined;
   localBehindNat = false;
   remoteBehindNat = false;
@@ -77,8 +89,11 @@ export class IkeSa {
   lastActivity: number;
   /** Phase 1 (message ID 0) and each Quick Mode / Informational exchange we are part of. */
   readonly outstanding = new Map<number, Outstanding>();
-  /** The last message received per message ID, to recognise the peer's retransmissions. */
-  readonly lastReceived = new Map<number, Uint8Array>();
+  /**
+   * The last message received per message ID, to recognise the peer's retransmissions: as its
+   * digest (`messageDigest`), 32 bytes of string instead of a copy of the message.
+   */
+  readonly lastReceived = new Map<number, string>();
   /**
    * What we sent in answer to `lastReceived` of the same message ID: only that is sent again when the
    * peer repeats it. A message of ours that the peer already answered (our Main Mode message 5 once
@@ -125,15 +140,18 @@ export class IkeSa {
     readonly connection: ConnectionConfig,
     readonly role: 'initiator' | 'responder',
     readonly exchange: 'main' | 'aggressive',
-    readonly initiatorCookie: Buffer,
+    initiatorCookie: Buffer,
     responderCookie: Buffer,
     local: Address,
     remote: Address,
     now: number,
   ) {
-    this.responderCookie = responderCookie;
+    // Both cookies in one ArrayBuffer of the SA's own (own-bytes.ts).
+    const cookies = ownBytes(Buffer.concat([initiatorCookie, responderCookie]));
+    this.initiatorCookie = cookies.subarray(0, 8);
+    this.responderCookie = cookies.subarray(8, 16);
     this.local = local;
-    this.remote = remote;
+    this.#remote = remote;
     this.createdAt = now;
     this.lastActivity = now;
     // A Main Mode responder's SA is created by message 3 (first-message.ts), an Aggressive Mode
@@ -146,6 +164,33 @@ export class IkeSa {
         : role === 'initiator'
           ? 'am-wait-2'
           : 'am-wait-1';
+  }
+
+  get remote(): Address {
+    return this.#remote;
+  }
+
+  set remote(remote: Address) {
+    const old = this.#remote;
+    this.#remote = remote;
+    if (old !== undefined && old.address !== remote.address)
+      this.peerIndex?.peerChanged(this, old.address, this.#remoteIdText);
+  }
+
+  /** The peer's identity as text, once its ID payload was accepted ('' before). */
+  get remoteIdText(): string {
+    return this.#remoteIdText;
+  }
+
+  set remoteIdText(id: string) {
+    const old = this.#remoteIdText;
+    this.#remoteIdText = id;
+    if (old !== id) this.peerIndex?.peerChanged(this, this.#remote.address, old);
+  }
+
+  /** Sets (or, with zeros, clears) the responder cookie, in place. */
+  setResponderCookie(cookie: Uint8Array): void {
+    this.responderCookie.set(cookie);
   }
 
   get isInitiator(): boolean {
@@ -288,12 +333,37 @@ export class IkeSa {
     };
   }
 
+  /**
+   * Phase 1 is complete: what only its messages needed (the DH key pair and values, the nonces,
+   * SAi_b, the PSK, the ID payloads, the suites offered) goes, so an established SA holds its keys
+   * and little else (issue 12: memory per SA). Repeats of the peer's last phase 1 message are
+   * answered from `answers`, never recomputed. The cookies are copied out of Node's shared 8 kB
+   * Buffer pool, which a retained slice otherwise keeps alive whole.
+   */
+  releasePhase1(): void {
+    this.offeredSuites = [];
+    this.saiBody = EMPTY;
+    this.dh = undefined;
+    this.nonceI = EMPTY;
+    this.nonceR = EMPTY;
+    this.gxi = EMPTY;
+    this.gxr = EMPTY;
+    this.psk = undefined;
+    this.localIdBody = EMPTY;
+    this.peerIdPayload = undefined;
+    // SKEYID itself served only to derive SKEYID_d/_a/_e (RFC 2409 section 5).
+    if (this.keys !== undefined)
+      this.keys = { ...this.keys, skeyid: { ...this.keys.skeyid, skeyid: EMPTY_BUFFER } };
+  }
+
   requireKeys(): Phase1Keys {
     if (this.keys === undefined) throw new Error('IKE SA has no keys yet');
     return this.keys;
   }
 }
 
+const EMPTY = new Uint8Array(0);
+const EMPTY_BUFFER = Buffer.alloc(0);
 const RECENT_EXCHANGES = 32;
 const FINISHED_IDS = 1024;
 

@@ -22,6 +22,9 @@ import type { IkeSa } from './ike-sa.js';
 const DUPLICATE_GRACE_MS = 30_000;
 
 export class Rekeying {
+  /** ISAKMP SAs holding Deletes back (`sendDelete`), so flushing them all scans no other SA. */
+  readonly #holding = new Set<IkeSa>();
+
   constructor(private readonly ep: EndpointCore) {}
 
   /**
@@ -33,16 +36,25 @@ export class Rekeying {
    */
   sendDelete(sa: IkeSa, payload: Payload): void {
     sa.pendingDeletes.push(payload);
+    this.#holding.add(sa);
     this.flushDeletes(sa);
   }
 
   #flushAll(): void {
-    for (const sa of this.ep.ikeSas.all()) if (sa.pendingDeletes.length > 0) this.flushDeletes(sa);
+    for (const sa of [...this.#holding]) {
+      if (sa.state === 'deleted') this.#holding.delete(sa);
+      else if (sa.pendingDeletes.length > 0) this.flushDeletes(sa);
+    }
   }
 
   /** Sends the held Deletes once no Quick Mode is in progress (or now, with `force`). */
   flushDeletes(sa: IkeSa, force = false): void {
-    if (sa.pendingDeletes.length === 0 || (!force && sa.quickModes.size > 0)) return;
+    if (sa.pendingDeletes.length === 0) {
+      this.#holding.delete(sa);
+      return;
+    }
+    if (!force && sa.quickModes.size > 0) return;
+    this.#holding.delete(sa);
     if (sa.state !== 'established') {
       sa.pendingDeletes.length = 0;
       return;
@@ -59,9 +71,8 @@ export class Rekeying {
    */
   rekeyChild(sa: IkeSa, child: ChildSa): void {
     const ep = this.ep;
-    const all = ep.children.all();
-    const bundle = all.filter((c) => sameBundle(c, child));
-    const newer = supersededBy(child, all);
+    const bundle = ep.children.ofIkeSa(child.ikeSa).filter((c) => sameBundle(c, child));
+    const newer = supersededBy(child, kinOf(ep, child));
     if (newer !== undefined) {
       for (const c of bundle) enterChildSa(c, 'superseded');
       ep.log(
@@ -71,7 +82,8 @@ export class Rekeying {
       );
       return;
     }
-    if (ownQuickModeFor(child, ep.ikeSas.all()) !== undefined) {
+    const peers = ep.ikeSas.atAddress(child.ikeSa.remote.address);
+    if (ownQuickModeFor(child, peers) !== undefined) {
       // One Quick Mode per child at a time: look again once that one has ended.
       this.#retryRekey(bundle);
       return;
@@ -98,7 +110,7 @@ export class Rekeying {
    */
   #preferred(sa: IkeSa): IkeSa {
     let best = sa;
-    for (const o of this.ep.ikeSas.all())
+    for (const o of this.ep.ikeSas.ofPeer(sa.remote.address, sa.remoteIdText))
       if (
         o.state === 'established' &&
         o.connection.name === sa.connection.name &&
@@ -121,12 +133,12 @@ export class Rekeying {
    * retransmissions): the pair it was rekeying, ours or the peer's rekey, is installed again and
    * rekeyed later, instead of waiting for its expiry.
    */
-  quickModeAbandoned(qm: QuickModeExchange): void {
-    const sa = [...this.ep.ikeSas.all()].find((o) => o.quickModes.get(qm.messageId) === qm);
+  quickModeAbandoned(of: IkeSa, qm: QuickModeExchange): void {
+    const sa = of.quickModes.get(qm.messageId) === qm ? of : undefined;
     if (sa === undefined || sa.quickModes.size === 0) this.#flushAll();
     const old = qm.rekeyOf === undefined ? undefined : this.ep.children.byId(qm.rekeyOf);
     if (old?.state !== 'rekeying') return;
-    const bundle = this.ep.children.all().filter((c) => sameBundle(c, old));
+    const bundle = this.ep.children.ofIkeSa(old.ikeSa).filter((c) => sameBundle(c, old));
     for (const c of bundle) enterChildSa(c, 'installed');
     if (old.info.rekeyAt === undefined || old.info.rekeyAt <= this.ep.now) this.#retryRekey(bundle);
     this.ep.timers.schedule(old.ikeSa);
@@ -143,18 +155,12 @@ export class Rekeying {
   retireDuplicates(of: IkeSa): void {
     const ep = this.ep;
     const peers = ep.ikeSas
-      .all()
-      .filter(
-        (o) =>
-          o.state === 'established' &&
-          o.connection.name === of.connection.name &&
-          o.remote.address === of.remote.address &&
-          o.remoteIdText === of.remoteIdText,
-      );
-    const carrying = peers.find((o) => ep.children.ofIkeSa(o).length > 0);
+      .ofPeer(of.remote.address, of.remoteIdText)
+      .filter((o) => o.state === 'established' && o.connection.name === of.connection.name);
+    const carrying = peers.find((o) => ep.children.carries(o));
     if (carrying === undefined) return;
     for (const sa of peers) {
-      if (sa === carrying || sa.quickModes.size > 0 || ep.children.ofIkeSa(sa).length > 0) continue;
+      if (sa === carrying || sa.quickModes.size > 0 || ep.children.carries(sa)) continue;
       if (!sa.hadChildren && ep.now - (sa.establishedAt ?? ep.now) < DUPLICATE_GRACE_MS) continue;
       ep.log(
         'info',
@@ -164,4 +170,9 @@ export class Rekeying {
       ep.lifecycle.deleteIkeSa(sa, 'local');
     }
   }
+}
+
+/** The pairs that may be of the same child as `child` (child-rekey.ts, `sameChild`, decides). */
+export function kinOf(ep: EndpointCore, child: ChildSa): readonly ChildSa[] {
+  return ep.children.kin(child.ikeSa.connection.name, child.config.name, child.ikeSa.remote.address);
 }

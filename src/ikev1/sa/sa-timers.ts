@@ -211,7 +211,7 @@ export class SaTimers {
         const qm = sa.quickModes.get(messageId);
         if (qm !== undefined) {
           for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
-          ep.lifecycle.rekeying.quickModeAbandoned(qm);
+          ep.lifecycle.rekeying.quickModeAbandoned(sa, qm);
         }
         sa.endExchange(messageId);
         continue;

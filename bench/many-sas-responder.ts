@@ -1,0 +1,126 @@
+/**
+ * The responder of the many-SAs bench (many-sas.ts), in a process of its own so that its RSS is
+ * its own: an Ikev1Endpoint and the daemon's SA database (what `ikets start` holds per SA, minus
+ * the sockets and the logger), driven over IPC by the parent, which plays every initiator. Time is
+ * the parent's virtual clock. Run with --expose-gc: memory is read after two full collections.
+ */
+import { parseSwanctlConfig } from '../src/config/swanctl.js';
+import { Ikev1Endpoint } from '../src/ikev1/ikev1-endpoint.js';
+import type { Address } from '../src/sa/types.js';
+import { SecurityAssociationDatabase } from '../src/sad/index.js';
+
+export interface WireDatagram {
+  readonly local: Address;
+  readonly remote: Address;
+  readonly data: Uint8Array;
+}
+
+export type ResponderRequest =
+  | { readonly kind: 'datagrams'; readonly now: number; readonly datagrams: readonly WireDatagram[] }
+  | { readonly kind: 'timeout'; readonly now: number }
+  | { readonly kind: 'measure' }
+  | { readonly kind: 'cpu' };
+
+export interface ResponderAnswer {
+  readonly transmits: readonly WireDatagram[];
+  /** Child SAs that came up and went down since the last answer. */
+  readonly childUp: number;
+  readonly childDown: number;
+  readonly ikeDown: number;
+}
+
+export interface Measured {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  readonly ike: number;
+  readonly child: number;
+}
+
+export function responderConfig(dpdDelay: number, childRekey: number): string {
+  return `connections { gw {
+    version = 1
+    local_addrs = 10.0.0.1
+    remote_addrs = %any
+    proposals = aes128-sha256-x25519
+    dpd_delay = ${dpdDelay}s
+    local { auth = psk
+      id = gw.bench }
+    remote { auth = psk }
+    children { net {
+      esp_proposals = aes128-sha256
+      rekey_time = ${childRekey}s
+    } } } }
+  secrets { ike { secret = many-sas-bench-secret-0123456789 } }`;
+}
+
+function main(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with --expose-gc');
+  const dpd = Number(process.env.IKETS_BENCH_DPD ?? 0);
+  const rekey = Number(process.env.IKETS_BENCH_CHILD_REKEY ?? 3600);
+  const endpoint = new Ikev1Endpoint({ config: parseSwanctlConfig(responderConfig(dpd, rekey)) }, 0);
+  const sad = new SecurityAssociationDatabase();
+  let childUp = 0;
+  let childDown = 0;
+  let ikeDown = 0;
+  const drain = (): ResponderAnswer => {
+    const transmits: WireDatagram[] = [];
+    for (let t = endpoint.pollTransmit(); t !== undefined; t = endpoint.pollTransmit()) transmits.push(t);
+    for (let e = endpoint.pollEvent(); e !== undefined; e = endpoint.pollEvent()) {
+      if (e.type === 'log') {
+        if (process.env.IKETS_BENCH_DEBUG) console.error(e.message);
+        continue;
+      }
+      sad.apply(e);
+      if (e.type === 'child-sa-up') childUp++;
+      else if (e.type === 'child-sa-down') childDown++;
+      else if (e.type === 'ike-sa-down') ikeDown++;
+    }
+    const answer = { transmits, childUp, childDown, ikeDown };
+    childUp = childDown = ikeDown = 0;
+    return answer;
+  };
+  process.on('message', (request: ResponderRequest) => {
+    const send = (value: unknown) => process.send?.(value);
+    switch (request.kind) {
+      case 'datagrams':
+        for (const d of request.datagrams)
+          endpoint.handleDatagram(request.now, {
+            local: d.remote,
+            remote: d.local,
+            data: Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength),
+          });
+        send(drain());
+        return;
+      case 'timeout':
+        endpoint.handleTimeout(request.now);
+        send(drain());
+        return;
+      case 'measure': {
+        gc();
+        gc();
+        const m = process.memoryUsage();
+        const measured: Measured = {
+          rss: m.rss,
+          heapUsed: m.heapUsed,
+          external: m.external,
+          arrayBuffers: m.arrayBuffers,
+          ike: sad.size.ike,
+          child: sad.size.child,
+        };
+        send(measured);
+        return;
+      }
+      case 'cpu': {
+        const c = process.cpuUsage();
+        send((c.user + c.system) / 1000);
+        return;
+      }
+    }
+  });
+  process.send?.('ready');
+}
+
+if (process.send !== undefined) main();
