@@ -31,10 +31,7 @@ function responder(seed = 'gw', config = conf('10.0.0.1', '%any')) {
 
 /** A real initiator's message 1. */
 function message1(seed = 'initiator'): Uint8Array {
-  const initiator = new EndpointCore(
-    { config: conf('10.1.0.1', '10.0.0.1'), random: seededRandom(seed) },
-    0,
-  );
+  const initiator = new EndpointCore({ config: conf('10.1.0.1', '10.0.0.1'), random: seededRandom(seed) }, 0);
   initiator.initiate(0, 'gw', 'net');
   const first = initiator.pollTransmit();
   assert.ok(first !== undefined);
