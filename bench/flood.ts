@@ -120,6 +120,33 @@ function fragments(toSa: boolean): () => void {
   };
 }
 
+// The cost of a spoofed Main Mode message 1 (issue 10 item C): a real initiator's message 1 with a
+// fresh initiator cookie from one of 65,536 addresses, answered with message 2 and an offer record.
+// The rate is what one core can answer at most, before the sockets' own cost.
+function spoofedMainMode1(): () => void {
+  const initiator = new EndpointCore({ config: parseSwanctlConfig(config('a')) }, 0);
+  initiator.initiate(0, 'bench', 'net');
+  const first = initiator.pollTransmit();
+  if (first === undefined) throw new Error('no message 1');
+  const responderConfig = parseSwanctlConfig(
+    config('b').replace('remote_addrs = 127.0.0.1', 'remote_addrs = %any'),
+  );
+  const responder = new EndpointCore({ config: responderConfig }, 0);
+  const local = { address: '127.0.0.2', port: 500 };
+  let n = 0;
+  let now = 0;
+  return () => {
+    const data = Buffer.from(first.data);
+    data.writeUInt32BE(++n, 0);
+    data.writeUInt32BE(0x5eed, 4);
+    now += 0.05;
+    const remote = { address: `100.64.${(n >> 8) & 255}.${n & 255}`, port: 500 };
+    responder.handleDatagram(now, { local, remote, data });
+    while (responder.pollEvent() !== undefined);
+    if (responder.pollTransmit() === undefined) throw new Error('message 1 not answered');
+  };
+}
+
 export const floodSuites: readonly BenchSuite[] = [
   {
     name: 'ikev1 under attack',
@@ -127,6 +154,7 @@ export const floodSuites: readonly BenchSuite[] = [
       { name: 'forged datagram to an established SA (dropped)', ikets: forgedDatagrams() },
       { name: 'spoofed fragment of a first message (held, pool full)', ikets: fragments(false) },
       { name: 'fragment with an established SA cookies (held)', ikets: fragments(true) },
+      { name: 'spoofed Main Mode message 1 (answered statelessly)', ikets: spoofedMainMode1() },
     ],
   },
 ];

@@ -27,6 +27,8 @@ describe('the package entry', () => {
       'childLimitReached',
       'childSaList',
       'constructor',
+      // Whether a datagram's cookies name a known exchange: the daemon's receive queue ranks by it.
+      'expects',
       'handleDatagram',
       'handleTimeout',
       'ikeSaList',

@@ -17,8 +17,15 @@ import { DataplaneLink } from './dataplane-link.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 import { keyLines } from './key-log.js';
 import type { LogEntry, Logger } from './logger.js';
+import { Backlog, type BacklogState } from './receive-queue.js';
 import { UdpSockets } from './udp.js';
 import { UpdownRunner } from './updown.js';
+
+/**
+ * The receive queue's bounds, each of its two queues: 4,096 datagrams (a fifth of a second of a
+ * 20,000/s flood, and more than the engine handles in that time) and 8 MiB.
+ */
+const BACKLOG_LIMITS = { datagrams: 4096, bytes: 8 * 1024 * 1024 };
 
 export interface DaemonOptions {
   readonly config: IketsConfig;
@@ -77,6 +84,12 @@ export class Daemon {
   #again = false;
   #stopping: Promise<void> | undefined;
   #datagramsIn = 0;
+  readonly #backlog = new Backlog<IncomingDatagram>(
+    BACKLOG_LIMITS,
+    (d) => d.data.length,
+    (d) => this.#handle(d),
+    () => this.drive(),
+  );
   #dataplane: DataplaneLink | undefined;
   #updown: UpdownRunner | undefined;
   #crypto: CryptoPool | undefined;
@@ -254,7 +267,8 @@ export class Daemon {
       do {
         this.#again = false;
         for (let t = this.#endpoint.pollTransmit(); t !== undefined; t = this.#endpoint.pollTransmit()) {
-          const error = this.#sockets.send(t);
+          // Answers to first messages (a flood's) go the cheap way: nothing waits for them.
+          const error = t.stateless === true ? this.#sockets.sendUntracked(t) : this.#sockets.send(t);
           if (error !== undefined) this.log('warn', error);
         }
         for (let e = this.#endpoint.pollEvent(); e !== undefined; e = this.#endpoint.pollEvent())
@@ -298,6 +312,7 @@ export class Daemon {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.log('info', 'shutting down: deleting all SAs');
+      this.#backlog.clear();
       this.#endpoint.terminateAll(this.#clock());
       this.drive();
       this.#disarm();
@@ -315,6 +330,13 @@ export class Daemon {
     return this.#stopping !== undefined;
   }
 
+  /**
+   * A datagram read from a socket: ESP goes to the data plane at once; IKE waits in the receive
+   * queue (receive-queue.ts), the datagrams of known exchanges ahead of first messages, and is
+   * handled when the event loop turns (#handleBacklog). So the sockets are read as fast as the
+   * kernel delivers, and a flood the engine cannot keep up with is dropped here, by kind, instead
+   * of in the kernel's socket buffer with everyone's datagrams (issue 10 item C).
+   */
   #receive(datagram: IncomingDatagram): void {
     if (this.#stopping !== undefined) return;
     this.#datagramsIn++;
@@ -327,6 +349,10 @@ export class Daemon {
       dataplane.receiveEspInUdp(datagram);
       return;
     }
+    this.#backlog.push(datagram, this.#endpoint.expects?.(datagram) ?? true);
+  }
+
+  #handle(datagram: IncomingDatagram): void {
     try {
       this.#endpoint.handleDatagram(this.#clock(), datagram);
     } catch (error) {
@@ -335,7 +361,11 @@ export class Daemon {
         `internal error on a datagram from ${datagram.remote.address}:${datagram.remote.port}: ${describe(error)}`,
       );
     }
-    this.drive();
+  }
+
+  /** The receive queue's state: datagrams waiting, the peak, and those dropped because it was full. */
+  get backlog(): BacklogState {
+    return this.#backlog.state;
   }
 
   /** Children's `updown` scripts; after the data plane, so their SAs and reqid exist when they run. */

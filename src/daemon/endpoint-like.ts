@@ -10,6 +10,11 @@ import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit 
 
 export interface EndpointLike {
   handleDatagram(now: number, datagram: IncomingDatagram): unknown;
+  /**
+   * Whether a datagram belongs to an exchange the engine knows (its cookies): handled before first
+   * messages when the daemon falls behind. Without it every datagram counts as expected.
+   */
+  expects?(datagram: IncomingDatagram): boolean;
   handleTimeout(now: number): void;
   initiate(now: number, connection: string, child?: string): string | undefined;
   terminate(now: number, name: string): string | undefined;

@@ -26,6 +26,7 @@ export async function loadEngine(): Promise<EndpointFactory> {
 function adapt(e: Ikev1Endpoint): EndpointLike {
   return {
     handleDatagram: (now, d) => e.handleDatagram(now, d),
+    expects: (d) => e.expects(d),
     handleTimeout: (now) => e.handleTimeout(now),
     initiate: (now, c, ch) => e.initiate(now, c, ch),
     terminate: (now, n) => e.terminate(now, n),

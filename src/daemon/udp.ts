@@ -7,8 +7,12 @@
  * the answer must leave from the address the peer talked to. A socket bound to one address knows it.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { Address, IncomingDatagram, Transmit } from '../sa/types.js';
+
+/** SO_RCVBUF asked for each IKE socket (the kernel doubles it for its bookkeeping). */
+const RECEIVE_BUFFER = 4 * 1024 * 1024;
 
 export class DaemonError extends Error {
   readonly code: string;
@@ -90,7 +94,11 @@ export class UdpSockets {
   }
 
   async #bindOne(address: string, port: number, kind: 'ike' | 'natt'): Promise<BoundSocket> {
-    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', ipv6Only: isIPv6(address) });
+    const socket = createSocket({
+      type: isIPv6(address) ? 'udp6' : 'udp4',
+      ipv6Only: isIPv6(address),
+      lookup: literalLookup,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind({ address, port, exclusive: true }, () => {
@@ -98,6 +106,14 @@ export class UdpSockets {
         resolve();
       });
     });
+    // Room for the datagrams that arrive while the engine is busy (a garbage collection, a DH
+    // computation): the daemon reads ahead into its own queue (receive-queue.ts), and what the
+    // kernel drops is lost for everyone alike. Linux caps the request at net.core.rmem_max.
+    try {
+      socket.setRecvBufferSize(RECEIVE_BUFFER);
+    } catch {
+      // Not fatal: the default buffer only loses more under a flood.
+    }
     const local = { address, port: socket.address().port };
     const bound: BoundSocket = { local, kind, socket };
     socket.on('message', (data, rinfo) => {
@@ -213,6 +229,19 @@ export function socketDescriptor(socket: Socket): number | undefined {
   const fd: unknown = Reflect.get(handle, 'fd');
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
+
+/**
+ * The name lookup node:dgram runs before every send. The engine only ever sends to address
+ * literals, which dns.lookup answers on the next tick; answered at once, a datagram costs no
+ * deferred callback (a flood's answers are tens of thousands a second). Anything else goes to
+ * dns.lookup as before.
+ */
+const literalLookup = ((hostname: string, options: unknown, callback: unknown) => {
+  const family = isIP(hostname);
+  if (family === 0 || typeof callback !== 'function')
+    return (lookup as (h: string, o: unknown, c: unknown) => void)(hostname, options, callback);
+  (callback as (error: null, address: string, family: number) => void)(null, hostname, family);
+}) as unknown as typeof lookup;
 
 function sameAddress(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();

@@ -20,11 +20,12 @@ import type {
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
 import { FragmentReassembly } from './fragmentation/reassembly.js';
 import { outgoingDatagrams } from './fragmentation/send.js';
-import { type IncomingResult, receiveDatagram } from './incoming.js';
+import { expectedDatagram, type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
+import { MainMode1Cache } from './phase1/main-mode1-cache.js';
 import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
 import { type ChildSa, ChildSaTable } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
@@ -75,6 +76,8 @@ export class EndpointCore implements ExchangeContext {
   readonly mainModeOffers: MainModeOffers;
   /** Messages arriving in IKEv1 fragments, until they are whole (fragmentation/). */
   readonly fragments: FragmentReassembly;
+  /** Each connection's answer to the Main Mode messages 1 seen lately (main-mode1-cache.ts). */
+  readonly mainMode1Cache = new MainMode1Cache();
   /** Answers to IKEv2 messages, rate-limited (RFC 2408 section 5.2). */
   readonly versionRefusals = new VersionRefusals();
   now: number;
@@ -139,6 +142,14 @@ export class EndpointCore implements ExchangeContext {
     return result;
   }
 
+  /**
+   * Whether the datagram's cookies name an exchange we know (incoming.ts `expectedDatagram`): the
+   * shell handles such datagrams first when it falls behind. Reads no clock, changes nothing.
+   */
+  expects(datagram: IncomingDatagram): boolean {
+    return expectedDatagram(this, datagram);
+  }
+
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
     this.timers.run();
@@ -172,6 +183,7 @@ export class EndpointCore implements ExchangeContext {
 
   reload(config: IketsConfig): void {
     this.config = config;
+    this.mainMode1Cache.clear();
   }
 
   // --- outputs ------------------------------------------------------------------------------
@@ -245,8 +257,8 @@ export class EndpointCore implements ExchangeContext {
    * first-message.ts): not rate-limited, since legitimate peers need every one, and never larger
    * than the message it answers by more than our Vendor IDs.
    */
-  sendStateless(transmit: Transmit): void {
-    this.#transmits.push(transmit);
+  sendStateless(local: Address, remote: Address, data: Uint8Array): void {
+    this.#transmits.push({ local, remote, data, stateless: true });
   }
 
   /**
@@ -255,7 +267,7 @@ export class EndpointCore implements ExchangeContext {
    * dropped silently (the peer retransmits and gets its answer later).
    */
   sendRaw(transmit: Transmit): void {
-    if (this.allowRefusal()) this.#transmits.push(transmit);
+    if (this.allowRefusal()) this.#transmits.push({ ...transmit, stateless: true });
   }
 
   /**

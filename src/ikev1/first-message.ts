@@ -14,11 +14,13 @@ import { checkPayloads } from './payload-rules.js';
 import { connectionsFor } from './phase1/connection-select.js';
 import { mainModeMessage2 } from './phase1/main-mode.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
+import { type AcceptedMainMode1, mainMode1Key } from './phase1/main-mode1-cache.js';
 import { findPayload, payloadBody, peerVendorIds } from './phase1/phase1-common.js';
 import { invalidIsakmpSpi, type Phase1Suite, phase1Suites, selectPhase1 } from './phase1/phase1-proposal.js';
 import { IkeSa } from './sa/ike-sa.js';
 
 const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
+const ZERO_COOKIE = new Uint8Array(8);
 
 /**
  * Each connection's phase 1 suites, parsed once per configuration (a reload brings new connection
@@ -41,6 +43,7 @@ export function firstMessage(
   ep: EndpointCore,
   dg: IncomingDatagram,
   message: Message,
+  data: Uint8Array,
   phase1: Phase1Handler,
 ): IncomingResult {
   const { exchangeType, messageId } = message.header;
@@ -83,15 +86,20 @@ export function firstMessage(
     refuse(ep, dg, message, NotifyType.AUTHENTICATION_FAILED);
     return dropped('aggressive mode psk off');
   }
+  // Main Mode: each connection's verdict is remembered for the next message 1 with these bytes.
+  const key = exchange === 'main' && offer !== undefined ? mainMode1Key(data) : undefined;
   for (const connection of candidates) {
     const suites = connectionSuites(connection);
-    if (offer !== undefined && selectPhase1(offer, suites) === undefined) continue;
+    if (offer !== undefined && selectPhase1(offer, suites) === undefined) {
+      if (key !== undefined) ep.mainMode1Cache.set(key, connection, null);
+      continue;
+    }
     if (offer === undefined) {
       ep.log('info', `${exchange} mode from ${dg.remote.address}:${dg.remote.port} offers no SA payload`);
       refuse(ep, dg, message, NotifyType.PAYLOAD_MALFORMED);
       return dropped('message 1 has no SA payload');
     }
-    if (exchange === 'main') return answerMainMode1(ep, dg, message, payloads, connection, suites);
+    if (exchange === 'main') return answerMainMode1(ep, dg, message, payloads, connection, suites, key);
     return aggressiveMode1(ep, dg, message, connection, suites, phase1);
   }
   ep.log(
@@ -105,7 +113,8 @@ export function firstMessage(
 /**
  * Main Mode message 1: message 2 goes out under our derived cookie, and a compact record of the
  * offer waits for message 3. No SA, no timer, no log line: the cost of a spoofed message 1 is a
- * MAC, a proposal selection, an encoding and one bounded record.
+ * MAC, a proposal selection, an encoding and one bounded record; `key` remembers the answer for
+ * the next message 1 with the same bytes (main-mode1-cache.ts).
  */
 function answerMainMode1(
   ep: EndpointCore,
@@ -114,24 +123,84 @@ function answerMainMode1(
   payloads: readonly Payload[],
   connection: IkeSa['connection'],
   suites: readonly Phase1Suite[],
+  key: string | undefined,
 ): IncomingResult {
   const offer = findPayload(payloads, 'sa');
   const chosen = offer === undefined ? undefined : selectPhase1(offer, suites);
   if (offer === undefined || chosen === undefined) return dropped('no acceptable proposal');
-  const { initiatorCookie } = message.header;
-  const responderCookie = ep.ikeSas.responderCookie(initiatorCookie, dg.remote, dg.local);
-  const answer = mainModeMessage2(message, payloads, responderCookie, offer, chosen.transform, connection);
-  ep.mainModeOffers.put(MainModeOffers.key(initiatorCookie, responderCookie), {
-    connection,
+  const accepted: AcceptedMainMode1 = {
     suite: chosen.suite,
     saiBody: Uint8Array.from(payloadBody(offer)),
     ...peerVendorIds(payloads),
+    reply: mainModeMessage2(message, payloads, ZERO_COOKIE, offer, chosen.transform, connection).fill(
+      0,
+      0,
+      16,
+    ),
+  };
+  if (key !== undefined) ep.mainMode1Cache.set(key, connection, accepted);
+  const { initiatorCookie } = message.header;
+  const responderCookie = ep.ikeSas.responderCookie(initiatorCookie, dg.remote, dg.local);
+  return answerAccepted(ep, dg, initiatorCookie, responderCookie, connection, accepted);
+}
+
+/** Sends message 2 made from `accepted` and files the offer record. */
+function answerAccepted(
+  ep: EndpointCore,
+  dg: IncomingDatagram,
+  initiatorCookie: Uint8Array,
+  responderCookie: Uint8Array,
+  connection: IkeSa['connection'],
+  accepted: AcceptedMainMode1,
+): IncomingResult {
+  const answer = Buffer.allocUnsafe(accepted.reply.length);
+  answer.set(accepted.reply);
+  answer.set(initiatorCookie, 0);
+  answer.set(responderCookie, 8);
+  ep.mainModeOffers.put(MainModeOffers.keyOfHeader(answer), {
+    connection,
+    suite: accepted.suite,
+    saiBody: accepted.saiBody,
+    natVariant: accepted.natVariant,
+    peerDpd: accepted.peerDpd,
+    peerFragmentation: accepted.peerFragmentation,
     local: dg.local,
     remote: dg.remote,
     at: ep.now,
   });
-  ep.sendStateless({ local: dg.local, remote: dg.remote, data: ep.frame(dg, answer) });
+  ep.sendStateless(dg.local, dg.remote, ep.frame(dg, answer));
   return { kind: 'ike' };
+}
+
+/**
+ * A plain Main Mode message 1 answered from the cache (main-mode1-cache.ts) without decoding it,
+ * or undefined when the full path must take it: a message not seen before, a connection with no
+ * verdict on it yet, one no connection accepts (the full path refuses it), or the repeat of a
+ * message 1 whose ISAKMP SA exists (the full path answers it from the SA).
+ */
+export function cachedMainMode1(
+  ep: EndpointCore,
+  dg: IncomingDatagram,
+  data: Uint8Array,
+): IncomingResult | undefined {
+  // RFC 2408 section 3.1: responder cookie zero, Identity Protection, flags clear (no encryption,
+  // commit or authentication-only), message ID zero.
+  if (data.length < 28 || data[18] !== ExchangeType.IDENTITY_PROTECTION || data[19] !== 0) return undefined;
+  for (let i = 8; i < 16; i++) if (data[i] !== 0) return undefined;
+  for (let i = 20; i < 24; i++) if (data[i] !== 0) return undefined;
+  const key = mainMode1Key(data);
+  const verdicts = key === undefined ? undefined : ep.mainMode1Cache.verdicts(key);
+  if (verdicts === undefined) return undefined;
+  for (const connection of connectionsFor(ep.config, dg.local, dg.remote, 'main')) {
+    const verdict = verdicts.get(connection);
+    if (verdict === undefined) return undefined;
+    if (verdict === null) continue;
+    const initiatorCookie = data.subarray(0, 8);
+    const responderCookie = ep.ikeSas.responderCookie(initiatorCookie, dg.remote, dg.local);
+    if (ep.ikeSas.find(initiatorCookie, responderCookie) !== undefined) return undefined;
+    return answerAccepted(ep, dg, initiatorCookie, responderCookie, connection, verdict);
+  }
+  return undefined;
 }
 
 /**

@@ -31,6 +31,15 @@ export class Ikev1Endpoint {
     return reason === undefined ? { kind } : { kind, reason };
   }
 
+  /**
+   * Whether a datagram's cookies name an exchange this endpoint knows (an ISAKMP SA, a Main Mode
+   * offer it answered, a phase 1 it started): a shell that falls behind handles these before first
+   * messages. Changes nothing.
+   */
+  expects(datagram: IncomingDatagram): boolean {
+    return this.#core.expects(datagram);
+  }
+
   /** Time has passed; idempotent, so the shell may call it early. */
   handleTimeout(now: number): void {
     this.#core.handleTimeout(now);

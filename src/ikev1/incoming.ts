@@ -14,7 +14,7 @@ import {
 } from '../codec/index.js';
 import type { IncomingDatagram } from '../sa/types.js';
 import type { EndpointCore } from './endpoint.js';
-import { firstMessage, mainModeMessage3, plainNotify } from './first-message.js';
+import { cachedMainMode1, firstMessage, mainModeMessage3, plainNotify } from './first-message.js';
 import { fragmentOf, receiveFragment } from './fragmentation/receive.js';
 import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { classifyNattDatagram } from './nat-traversal.js';
@@ -22,6 +22,7 @@ import { refuseInformationalPayloads, refuseQuickModePayloads } from './payload-
 import { checkPayloads, phase1RuledMessage, quickModeRuledMessage } from './payload-rules.js';
 import { handleAggressiveMode } from './phase1/aggressive-mode.js';
 import { handleMainMode } from './phase1/main-mode.js';
+import { MainModeOffers } from './phase1/main-mode-offers.js';
 import { type Phase1Result, refusedPayloads } from './phase1/phase1-outcome.js';
 import type { QuickModeRefusal } from './quick-mode/quick-mode-common.js';
 import { handleQuickMode2 } from './quick-mode/quick-mode-initiator.js';
@@ -49,7 +50,11 @@ export function receiveDatagram(ep: EndpointCore, dg: IncomingDatagram): Incomin
   if (kind === 'keepalive') return { kind: 'keepalive' };
   // On the NAT-T port anything without the marker is ESP (RFC 3948 section 2.2); elsewhere it is IKE.
   if (kind === 'esp' && dg.local.port === ep.nattPortNumber) return { kind: 'esp' };
-  return receiveMessage(ep, dg, kind === 'ike' ? dg.data.subarray(4) : dg.data, false);
+  const data = kind === 'ike' ? dg.data.subarray(4) : dg.data;
+  // The flood's path first: a Main Mode message 1 seen before is answered without decoding it.
+  const cached = cachedMainMode1(ep, dg, data);
+  if (cached !== undefined) return cached;
+  return receiveMessage(ep, dg, data, false);
 }
 
 /**
@@ -98,7 +103,7 @@ function receiveMessage(
       repeated(ep, existing, 0, data);
       return dropped('retransmitted first message');
     }
-    return firstMessage(ep, dg, message, (sa) => phase1Message(ep, sa, dg, message, data));
+    return firstMessage(ep, dg, message, data, (sa) => phase1Message(ep, sa, dg, message, data));
   }
   if (sa === undefined && exchangeType === ExchangeType.INFORMATIONAL && !message.body.encrypted) {
     // strongSwan refuses our first message with its own responder cookie and a random message ID.
@@ -134,6 +139,28 @@ function receiveMessage(
       ep.log('info', `exchange type ${exchangeType} is not supported: dropped`, sa);
       return dropped('unsupported exchange type');
   }
+}
+
+/**
+ * Whether a datagram belongs to an exchange we know, judged from its cookies alone (RFC 2408
+ * section 2.5.3): they name an ISAKMP SA or a Main Mode offer we answered, or it answers a phase 1
+ * we started. Only a peer that received our cookie at its address can send such a datagram; a first
+ * message, or a datagram with made-up cookies, is not expected. The daemon handles expected ones
+ * first when it falls behind (src/daemon/receive-queue.ts). ESP and keepalives are not expected.
+ */
+export function expectedDatagram(ep: EndpointCore, dg: IncomingDatagram): boolean {
+  const kind = framing(dg);
+  if (kind === 'keepalive' || (kind === 'esp' && dg.local.port === ep.nattPortNumber)) return false;
+  const data = kind === 'ike' ? dg.data.subarray(4) : dg.data;
+  if (data.length < 28) return false;
+  const initiatorCookie = data.subarray(0, 8);
+  const responderCookie = data.subarray(8, 16);
+  if (Buffer.from(responderCookie.buffer, responderCookie.byteOffset, 8).equals(ZERO_COOKIE)) return false;
+  return (
+    ep.mainModeOffers.has(MainModeOffers.keyOfHeader(data)) ||
+    ep.ikeSas.find(initiatorCookie, responderCookie) !== undefined ||
+    ep.ikeSas.findPendingInitiator(initiatorCookie) !== undefined
+  );
 }
 
 /** An IKEv2 (or later) message: N(INVALID-MAJOR-VERSION), rate-limited (version-refusal.ts). */

@@ -28,6 +28,12 @@ export interface Transmit {
   readonly local: Address;
   readonly remote: Address;
   readonly data: Uint8Array;
+  /**
+   * An answer to an unauthenticated first message that belongs to no SA (Main Mode message 2, a
+   * refusal): a flood can ask for tens of thousands a second, so the shell sends it at the least
+   * cost (no completion to wait for at shutdown); the peer repeats its message if it is lost.
+   */
+  readonly stateless?: boolean;
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

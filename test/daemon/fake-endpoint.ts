@@ -64,8 +64,21 @@ export class FakeEndpoint implements EndpointLike {
     readonly nattPort: number,
   ) {}
 
+  /** Datagrams starting with this text are `expected` (a known exchange's); undefined: no `expects`. */
+  expectedPrefix: string | undefined;
+  /** Milliseconds each datagram keeps the engine busy (a slow engine, to build a backlog). */
+  busyMs = 0;
+
+  expects(datagram: IncomingDatagram): boolean {
+    return (
+      this.expectedPrefix !== undefined &&
+      Buffer.from(datagram.data).toString().startsWith(this.expectedPrefix)
+    );
+  }
+
   /** Answers every datagram from the socket it came in on: `echo:` + the data. */
   handleDatagram(now: number, datagram: IncomingDatagram): void {
+    for (const until = performance.now() + this.busyMs; performance.now() < until; );
     this.received.push({ now, datagram });
     this.#transmits.push({
       local: datagram.local,

@@ -23,6 +23,7 @@ describe('a spoofed Main Mode message 1 flood between namespaces', { skip }, () 
 
   it(`a legitimate ikets up completes during ${RATE.toLocaleString('en')} spoofed messages 1 a second`, async (t) => {
     assert.ok(env !== undefined);
+    const udpBefore = await env.responderUdp();
     const flood = await env.flood(RATE);
     try {
       // Let the flood fill the responder's offer records first.
@@ -30,8 +31,9 @@ describe('a spoofed Main Mode message 1 flood between namespaces', { skip }, () 
       const up = await env.up(20);
       const rss = env.responderRss();
       const { sent, seconds } = flood.latest();
+      const udp = await env.responderUdp();
       t.diagnostic(
-        `flood ${(sent / seconds).toFixed(0)}/s; ikets up in ${up.ms.toFixed(0)} ms; responder RSS ${(rss / 1048576).toFixed(1)} MiB`,
+        `flood ${(sent / seconds).toFixed(0)}/s; ikets up in ${up.ms.toFixed(0)} ms; responder RSS ${(rss / 1048576).toFixed(1)} MiB; read ${udp.received - udpBefore.received} datagrams, the kernel dropped ${udp.bufferDrops - udpBefore.bufferDrops}`,
       );
       assert.equal(up.status, 0, `${up.output}\nresponder:\n${env.responder.output.slice(-3000)}`);
       // Generous: the machine is shared; the bench measures the real figure.
@@ -40,7 +42,8 @@ describe('a spoofed Main Mode message 1 flood between namespaces', { skip }, () 
       // The offer records are bounded at 24 MiB counted: the daemon stays far below 400 MiB.
       assert.ok(rss < 400 * 1048576, `responder RSS ${rss} bytes`);
     } finally {
-      await flood.stop();
+      const { answered, sent } = await flood.stop();
+      t.diagnostic(`the responder answered ${answered} of ${sent} spoofed messages 1`);
     }
   });
 });

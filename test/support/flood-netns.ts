@@ -5,7 +5,8 @@
  * test/daemon/spoofed-flood-netns.test.ts and bench/flood-netns.ts. Needs root.
  *
  *   ikets-a-*: 10.231.0.1, the initiator daemon and the flooder (100.64.0.0/16 local on lo)
- *   ikets-b-*: 10.231.0.2, the responder daemon, its answers to 100.64.0.0/16 routed back to a
+ *   ikets-b-*: 10.231.0.2, the responder daemon, its answers to 100.64.0.0/16 routed back to a,
+ *              where an nft rule at the device's ingress counts and drops them
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,7 +21,9 @@ import { sleep, tempDir } from '../daemon/helpers.js';
 import { createNetnsPair, type NetnsPair } from '../interop/harness/netns.js';
 import { run } from '../interop/harness/proc.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** The ikets CLI the daemons run: this build, or IKETS_BENCH_IKETS (another build, for before/after). */
+const MAIN =
+  process.env.IKETS_BENCH_IKETS || fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const SENDER = fileURLToPath(new URL('./flood-sender.js', import.meta.url));
 
 /** Why the real-socket flood cannot run here, or undefined. */
@@ -56,7 +59,10 @@ interface Daemon {
 }
 
 export interface FloodRun {
-  /** Datagrams sent and the seconds it took, as the flooder last reported them. */
+  /**
+   * Datagrams sent and the seconds it took, as the flooder last reported them (`answered` is
+   * counted at `stop`: the messages 2 that reached namespace a).
+   */
   readonly latest: () => { sent: number; answered: number; seconds: number };
   stop(): Promise<{ sent: number; answered: number; seconds: number }>;
 }
@@ -75,6 +81,19 @@ export class FloodNetns {
     try {
       await run('ip', ['-n', pair.a.ns, 'route', 'add', 'local', '100.64.0.0/16', 'dev', 'lo']);
       await run('ip', ['-n', pair.b.ns, 'route', 'add', '100.64.0.0/16', 'via', pair.a.ipv4]);
+      // The responder's answers to the spoofed addresses leave its namespace as they would leave a
+      // gateway (sendmsg, routing, the device), and are counted and dropped as they arrive in
+      // namespace a: on a real network nobody there reads them, and the flooder, which shares the
+      // machine's cores with the responder, should not have to.
+      const nft = (command: string) => run('ip', ['netns', 'exec', pair.a.ns, 'nft', command]);
+      await nft('add table netdev ikets_flood');
+      await nft('add counter netdev ikets_flood answers');
+      await nft(
+        `add chain netdev ikets_flood in { type filter hook ingress device "${pair.a.iface}" priority 0 ; }`,
+      );
+      await nft(
+        `add rule netdev ikets_flood in ip saddr ${pair.b.ipv4} ip daddr 100.64.0.0/16 udp sport 500 counter name "answers" drop`,
+      );
       const dir = await tempDir();
       const daemons: Daemon[] = [];
       for (const self of ['a', 'b'] as const) {
@@ -115,6 +134,7 @@ export class FloodNetns {
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    const answeredBefore = await this.answers();
     let latest = { sent: 0, answered: 0, seconds: 0 };
     const lines = createInterface({ input: proc.stdout ?? process.stdin });
     const first = new Promise<void>((resolve) => {
@@ -133,9 +153,21 @@ export class FloodNetns {
           proc.kill('SIGTERM');
           await exited;
         }
-        return latest;
+        return { ...latest, answered: (await this.answers()) - answeredBefore };
       },
     };
+  }
+
+  /** The responder's answers to the spoofed addresses so far (the nft counter in namespace a). */
+  async answers(): Promise<number> {
+    const { stdout } = await run('ip', [
+      'netns',
+      'exec',
+      this.pair.a.ns,
+      'nft',
+      'list counter netdev ikets_flood answers',
+    ]);
+    return Number(/packets (\d+)/.exec(stdout)?.[1] ?? 0);
   }
 
   /** `ikets up net` on the initiator: its exit status and how long it took (ms). */
@@ -160,6 +192,27 @@ export class FloodNetns {
       if (!/ESTABLISHED/.test(list.stdout)) return;
       await sleep(50);
     }
+  }
+
+  /**
+   * The responder namespace's UDP counters (/proc/net/snmp): datagrams read by the daemon, and those
+   * the kernel dropped because the daemon's socket buffer was full.
+   */
+  async responderUdp(): Promise<{ received: number; bufferDrops: number }> {
+    const { stdout } = await run('ip', ['netns', 'exec', this.pair.b.ns, 'cat', '/proc/net/snmp']);
+    const [names, values] = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'))
+      .map((l) => l.split(/\s+/));
+    const field = (name: string) => Number(values?.[names?.indexOf(name) ?? -1] ?? 0);
+    return { received: field('InDatagrams'), bufferDrops: field('RcvbufErrors') };
+  }
+
+  /** The responder daemon's CPU time so far, ms (/proc/PID/stat utime + stime, at 100 ticks a second). */
+  responderCpuMs(): number {
+    const stat = readFileSync(`/proc/${this.responder.process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   }
 
   /** The responder daemon's resident set size in bytes (/proc/PID/status VmRSS). */

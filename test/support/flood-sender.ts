@@ -3,8 +3,11 @@
  * 100.64.0.0/16 is routed to `lo` as local (`ip route add local ...`, the AnyIP trick): it binds
  * SOCKETS UDP sockets to addresses across that range and sends one real initiator's message 1 from
  * them in turn, each with a fresh initiator cookie, at RATE datagrams a second (0: as fast as it
- * can). Every second it prints `{"sent":N,"answered":A,"seconds":S}` on stdout: A counts the
- * responder's messages 2 that came back to the spoofed addresses.
+ * can). Every second it prints `{"sent":N,"answered":0,"seconds":S}` on stdout (the responder's
+ * answers are counted by flood-netns.ts, at namespace a's device).
+ *
+ * It sends the cheapest way node:dgram has: no completion callback (libuv's synchronous try-send),
+ * and no deferred address lookup; it shares the machine's cores with the daemon it floods.
  *
  *   node flood-sender.js TARGET_ADDRESS TARGET_PORT RATE TEMPLATE_HEX [SOCKETS]
  */
@@ -18,9 +21,12 @@ const template = Buffer.from(templateHex, 'hex');
 const count = Number(socketsText);
 
 const sockets: Socket[] = [];
-let answered = 0;
+const answered = 0;
+// The target is an address literal: answered at once, not on the next tick as dns.lookup does.
+const literal = ((host: string, _options: unknown, callback: (e: null, a: string, f: number) => void) =>
+  callback(null, host, 4)) as unknown as typeof import('node:dns').lookup;
 for (let i = 0; i < count; i++) {
-  const s = createSocket('udp4');
+  const s = createSocket({ type: 'udp4', lookup: literal });
   const address = `100.64.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
   await new Promise<void>((resolve, reject) => {
     s.once('error', reject);
@@ -31,10 +37,6 @@ for (let i = 0; i < count; i++) {
   });
   // An ICMP error for an earlier datagram must not stop the flood.
   s.on('error', () => {});
-  // The responder's answers (message 2) come back here: counted, to see how many it served.
-  s.on('message', () => {
-    answered++;
-  });
   sockets.push(s);
 }
 
@@ -49,23 +51,19 @@ const next = () => {
 };
 
 let sent = 0;
-let inFlight = 0;
 const started = performance.now();
 let lastReport = started;
-const done = () => {
-  inFlight--;
-};
 
-/** Sends up to `n` datagrams, never more than 512 waiting in libuv at once. */
+/** Sends up to `n` datagrams (at most 512 at once: the timers and the report get their turn). */
 function burst(n: number): void {
-  for (let i = 0; i < n && inFlight < 512; i++) {
-    const data = Buffer.from(template);
+  for (let i = 0; i < n && i < 512; i++) {
+    const data = Buffer.allocUnsafe(template.length);
+    template.copy(data);
     data.writeUInt32BE(next(), 0);
     data.writeUInt32BE(next(), 4);
     const socket = sockets[sent % sockets.length];
     if (socket === undefined) return;
-    inFlight++;
-    socket.send(data, port, target, done);
+    socket.send(data, port, target);
     sent++;
   }
 }

@@ -74,8 +74,14 @@ export class MainModeOffers {
 
   constructor(private readonly limits: () => OfferLimits) {}
 
+  /** The key of the offer answered with these cookies: their 16 bytes as a string, one char a byte. */
   static key(initiatorCookie: Uint8Array, responderCookie: Uint8Array): string {
-    return Buffer.from(initiatorCookie).toString('hex') + Buffer.from(responderCookie).toString('hex');
+    return latin1(initiatorCookie, 0, 8) + latin1(responderCookie, 0, 8);
+  }
+
+  /** The key of the cookies in the first 16 bytes of an ISAKMP header (RFC 2408 section 3.1). */
+  static keyOfHeader(header: Uint8Array): string {
+    return latin1(header, 0, 16);
   }
 
   get size(): number {
@@ -126,6 +132,11 @@ export class MainModeOffers {
     return offer;
   }
 
+  /** Whether a record is kept under `key` (its age unchecked: `get` checks it). */
+  has(key: string): boolean {
+    return this.#byCookies.get(key)?.offer !== undefined;
+  }
+
   delete(key: string): void {
     const slot = this.#byCookies.get(key);
     if (slot !== undefined) this.#drop(slot);
@@ -159,4 +170,9 @@ export class MainModeOffers {
     }
     return slot;
   }
+}
+
+/** Bytes `start` to `end` of `bytes` as a string of one char a byte, without copying them first. */
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1', start, end);
 }
