@@ -62,6 +62,8 @@ export class IkeSa {
   localIdText = '';
   /** The peer's ID payload once accepted (Aggressive Mode needs it again for HASH_I). */
   peerIdPayload: IdentificationPayload | undefined;
+  /** The ID payload of the peer's Aggressive Mode message 1, judged when message 3 proves it. */
+  peerOfferedId: IdentificationPayload | undefined;
   remoteIdText = '';
   natVariant: NatTraversalVariant | undefined;
   localBehindNat = false;
@@ -119,10 +121,17 @@ export class IkeSa {
   hadChildren = false;
   /** Why the exchange is stuck, for the log line when it is given up. */
   failure: string | undefined;
+  /** The peer sent CERT-REQ: with `send_cert = ifasked` our certificates go (RFC 4945 section 3.2). */
+  peerRequestedCerts = false;
+  /** What our and the peer's authentication failed on, typed (`ike-sa-down`'s `failureCode`). */
+  failureCode: string | undefined;
+  /** The connection this SA belongs to; a responder may settle on another once (`settleConnection`). */
+  #connection: ConnectionConfig;
+  #settled = false;
 
   constructor(
     readonly id: number,
-    readonly connection: ConnectionConfig,
+    connection: ConnectionConfig,
     readonly role: 'initiator' | 'responder',
     readonly exchange: 'main' | 'aggressive',
     readonly initiatorCookie: Buffer,
@@ -131,6 +140,7 @@ export class IkeSa {
     remote: Address,
     now: number,
   ) {
+    this.#connection = connection;
     this.responderCookie = responderCookie;
     this.local = local;
     this.remote = remote;
@@ -146,6 +156,21 @@ export class IkeSa {
         : role === 'initiator'
           ? 'am-wait-2'
           : 'am-wait-1';
+  }
+
+  get connection(): ConnectionConfig {
+    return this.#connection;
+  }
+
+  /**
+   * A responder picked its connection by addresses and proposals before it saw the peer's ID; once
+   * the peer authenticated (its ID and certificate verified), it settles on the connection they
+   * fit, as strongSwan switches peer configs. That happens once per SA.
+   */
+  settleConnection(connection: ConnectionConfig): void {
+    if (this.#settled) throw new Error('the connection of an ISAKMP SA is settled once');
+    this.#settled = true;
+    this.#connection = connection;
   }
 
   get isInitiator(): boolean {
@@ -275,6 +300,7 @@ export class IkeSa {
       localIdBody: this.localIdBody,
       localIdText: this.localIdText,
       peerIdPayload: this.peerIdPayload,
+      peerOfferedId: this.peerOfferedId,
       remoteIdText: this.remoteIdText,
       natVariant: this.natVariant,
       localBehindNat: this.localBehindNat,
@@ -282,6 +308,7 @@ export class IkeSa {
       floated: this.floated,
       peerDpd: this.peerDpd,
       peerFragmentation: this.peerFragmentation,
+      peerRequestedCerts: this.peerRequestedCerts,
     };
     return () => {
       Object.assign(this, saved);
