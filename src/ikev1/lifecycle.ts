@@ -10,7 +10,7 @@ import type { EndpointCore } from './endpoint.js';
 import { saKey } from './fragmentation/receive.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startAggressiveMode } from './phase1/aggressive-mode.js';
-import { connectionSuites } from './phase1/auth/methods.js';
+import { authMethodName, connectionSuites } from './phase1/auth/methods.js';
 import { localAddressOf, remoteAddressOf } from './phase1/connection-select.js';
 import { startMainMode } from './phase1/main-mode.js';
 import { localIdentity } from './phase1/phase1-common.js';
@@ -402,7 +402,7 @@ export class Lifecycle {
               encryption: sa.suite.encryption.keyword,
               hash: sa.suite.hash.keyword,
               dhGroup: sa.suite.group.keyword,
-              auth: 'psk',
+              auth: authMethodName(sa.suite.authMethod),
               proposal: suiteName(sa.suite),
             },
       nat: { local: sa.localBehindNat, remote: sa.remoteBehindNat, encapsulated: sa.floated },
@@ -412,6 +412,7 @@ export class Lifecycle {
       rekeyAt: sa.rekeyAt,
       expiresAt: sa.expiresAt,
       failure: sa.failure,
+      failureCode: sa.failureCode,
       keys:
         keys === undefined
           ? undefined
