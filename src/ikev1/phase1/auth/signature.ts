@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { IdentificationPayload, Payload } from '../../../codec/index.js';
-import { formatIdentity } from '../../../config/identity.js';
+import { formatIdentity, identityMatches } from '../../../config/identity.js';
 import {
   dssSignHash,
   dssVerifyHash,
@@ -20,7 +20,7 @@ import {
 } from '../../../crypto/index.js';
 import type { ExchangeContext } from '../../context.js';
 import type { IkeSa } from '../../sa/ike-sa.js';
-import { identificationPayload, identityOf, sameIdentity } from '../identity.js';
+import { identificationPayload, identityOf } from '../identity.js';
 import { findPayload, payloadBody, phase1HashInput } from '../phase1-common.js';
 import { fail } from '../phase1-outcome.js';
 import type { PeerProof, Phase1Authenticator } from './authenticator.js';
@@ -128,6 +128,8 @@ export const signatureAuthenticator: Phase1Authenticator = {
   },
 
   verifyPeer(sa, ctx, payloads, id) {
+    // charon as initiator asks for our certificate in message 5, with its own (not in message 3).
+    if (payloads.some((p) => p.type === 'certificate_request')) sa.peerRequestedCerts = true;
     const sig = findPayload(payloads, 'signature');
     if (sig === undefined) return { kind: 'missing', reason: 'no SIG payload' };
     const certs = peerCertificates(payloads);
@@ -138,7 +140,7 @@ export const signatureAuthenticator: Phase1Authenticator = {
     let first: PeerProof | undefined;
     for (const connection of settleCandidates(sa, ctx)) {
       const expected = connection.remote.id;
-      if (expected !== undefined && (claimed === undefined || !sameIdentity(expected, claimed))) {
+      if (expected !== undefined && (claimed === undefined || !identityMatches(expected, claimed))) {
         first ??= refused(
           'INVALID_ID_INFORMATION',
           `peer identity '${claimed === undefined ? id.id.kind : formatIdentity(claimed)}' is not the configured '${formatIdentity(expected)}'`,
