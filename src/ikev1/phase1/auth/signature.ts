@@ -18,7 +18,6 @@ import {
   type SignatureMethod,
   signatureHashPrf,
 } from '../../../crypto/index.js';
-import type { ExchangeContext } from '../../context.js';
 import type { IkeSa } from '../../sa/ike-sa.js';
 import { identificationPayload, identityOf } from '../identity.js';
 import { findPayload, payloadBody, phase1HashInput } from '../phase1-common.js';
