@@ -20,8 +20,8 @@ import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } f
 import { classifyNattDatagram } from './nat-traversal.js';
 import { refuseInformationalPayloads, refuseQuickModePayloads } from './payload-refusal.js';
 import { checkPayloads, phase1RuledMessage, quickModeRuledMessage } from './payload-rules.js';
-import { authenticatorOf } from './phase1/auth/authenticator.js';
 import { handleAggressiveMode } from './phase1/aggressive-mode.js';
+import { authenticatorOf } from './phase1/auth/authenticator.js';
 import { handleMainMode } from './phase1/main-mode.js';
 import { type Phase1Result, refusedPayloads } from './phase1/phase1-outcome.js';
 import type { QuickModeRefusal } from './quick-mode/quick-mode-common.js';
