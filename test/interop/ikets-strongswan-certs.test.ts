@@ -1,8 +1,8 @@
 // Signature authentication with X.509 certificates against strongSwan's charon, both roles: the
 // ikets daemon (`ikets start`, credentials loaded from the swanctl folders beside its swanctl.conf)
 // in namespace a, charon in namespace b, the same swanctl.conf text on both sides. RSA and ECDSA
-// (P-256, P-384), Main and Aggressive Mode, Quick Mode after; then refusals: a certificate from a
-// CA the other side does not trust, each way.
+// (P-256, P-384), Main and Aggressive Mode, Quick Mode after; ikets' intermediate CA sent along;
+// then refusals: a certificate from a CA the other side does not trust, each way.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,11 +114,12 @@ suite('certificates: ikets <-> charon (RSA, ECDSA; Main and Aggressive Mode)', {
     keyType: TestKeyType,
     aggressive: boolean,
     anchors: { ikets: TestCert; charon: TestCert } = { ikets: ca, charon: ca },
+    iketsIssuer: TestCert = ca,
   ) {
     const p = pair ?? assert.fail('no namespaces');
     await running.daemon?.stop();
     await running.charon?.stop();
-    const certA = makeCert('a.ikets.test', { keyType, issuer: ca, san: ['DNS:a.ikets.test'] });
+    const certA = makeCert('a.ikets.test', { keyType, issuer: iketsIssuer, san: ['DNS:a.ikets.test'] });
     const certB = makeCert('b.ikets.test', { keyType, issuer: ca, san: ['DNS:b.ikets.test'] });
     const charon = await startCharon({
       name: `certs-${keyType}`,
@@ -130,7 +131,10 @@ suite('certificates: ikets <-> charon (RSA, ECDSA; Main and Aggressive Mode)', {
     running.charon = charon;
     const dir = mkdtempSync(join(tmpdir(), 'ikets-certs-'));
     dirs.push(dir);
-    for (const [rel, content] of Object.entries(files('a', certA, anchors.ikets))) {
+    const ours = files('a', certA, anchors.ikets);
+    // An intermediate CA in x509/ goes with our certificate (charon trusts only the root).
+    if (iketsIssuer !== ca) ours['x509/intermediate.crt'] = iketsIssuer.pem;
+    for (const [rel, content] of Object.entries(ours)) {
       mkdirSync(join(dir, rel, '..'), { recursive: true });
       writeFileSync(join(dir, rel), content, { mode: rel.startsWith('private/') ? 0o600 : 0o644 });
     }
@@ -178,6 +182,18 @@ suite('certificates: ikets <-> charon (RSA, ECDSA; Main and Aggressive Mode)', {
       assert.match(daemon.log(), /authentication of 'b.ikets.test' with .* successful/);
     });
   }
+
+  it('ikets sends its intermediate CA with its certificate; charon, trusting the root, accepts the chain', async () => {
+    const intermediate = makeCert('ikets Interop Intermediate', { ca: true, issuer: ca, keyType: 'ec256' });
+    const { charon, daemon } = await startBoth('ec256', false, { ikets: ca, charon: ca }, intermediate);
+    const up = await daemon.ikets(['up', 'net', '--timeout', '20']);
+    assert.equal(up.code, 0, `${up.stdout}${up.stderr}\n${daemon.log()}\n${charon.readLog()}`);
+    assert.match(
+      charon.readLog(),
+      /received cert "CN=ikets Interop Intermediate"|received issuer cert "CN=ikets Interop Intermediate"/,
+    );
+    assert.match(charon.readLog(), /authentication of 'a.ikets.test' with .* successful/);
+  });
 
   it('charon refuses a certificate from a CA it does not trust; ikets hears why', async () => {
     const { charon, daemon } = await startBoth('rsa', false, { ikets: ca, charon: otherCa });
