@@ -42,6 +42,13 @@ export { Daemon, type DaemonOptions, DaemonTimeoutError } from './daemon/daemon.
 // --- the IKEv1 engine (src/ikev1): sans-I/O, see docs/ikev1-engine.md ---
 export type { EngineSettings } from './ikev1/context.js';
 export { type DatagramOutcome, type EndpointOptions, Ikev1Endpoint } from './ikev1/ikev1-endpoint.js';
+export type {
+  CertificateFailure,
+  LocalCredential,
+  PeerVerification,
+  Phase1Credentials,
+} from './ikev1/phase1/auth/credentials.js';
+export { pkiCredentials } from './ikev1/phase1/auth/pki-credentials.js';
 // --- certificates (src/pki): X.509, paths to a trusted CA, CRLs, identities; see docs/pki.md ---
 export {
   type Certificate,

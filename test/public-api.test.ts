@@ -18,6 +18,7 @@ describe('the package entry', () => {
       certificateMatchesIdentity: ikets.certificateMatchesIdentity,
       loadCredentials: ikets.loadCredentials,
       identityMatches: ikets.identityMatches,
+      pkiCredentials: ikets.pkiCredentials,
     };
     for (const [name, value] of Object.entries(exported)) assert.equal(typeof value, 'function', name);
   });

@@ -49,6 +49,10 @@ export interface ConnectionConfig {
   readonly keyingTries: number;
   readonly local: AuthRoundConfig;
   readonly remote: AuthRoundConfig;
+  /** When our certificates go in CERT payloads: `ifasked` (the peer sent CERT-REQ), `always`, `never`. */
+  readonly sendCert: 'always' | 'ifasked' | 'never';
+  /** Whether we ask for the peer's certificate with CERT-REQ naming our trusted CAs. */
+  readonly sendCertreq: boolean;
   readonly children: readonly ChildConfig[];
 }
 
@@ -57,9 +61,18 @@ export type FragmentationPolicy = 'yes' | 'accept' | 'force' | 'no';
 const FRAGMENTATION_VALUES: readonly FragmentationPolicy[] = ['yes', 'accept', 'force', 'no'];
 
 export interface AuthRoundConfig {
-  readonly auth: 'psk';
+  /** `psk`, or `pubkey` for signatures with certificates (`rsa`, `ecdsa` set `keyType`). */
+  readonly auth: 'psk' | 'pubkey';
+  /** With `auth = rsa` or `ecdsa`: only that signature algorithm (strongSwan's pubkey constraint). */
+  readonly keyType: 'any' | 'rsa' | 'ecdsa';
   /** Undefined: the local IP address (local) or any identity (remote), as in strongSwan. */
   readonly id: IdentityConfig | undefined;
+  /** `certs`: certificate files in x509/ (local: ours, sent to the peer; remote: the peer's, pinned). */
+  readonly certs: readonly string[];
+  /** `cacerts` (remote): trust anchors in x509ca/ the peer's chain must end at; empty: any loaded CA. */
+  readonly cacerts: readonly string[];
+  /** `revocation` (remote): how CRLs are required, as strongSwan's `strict`, `ifuri`, `relaxed`. */
+  readonly revocation: 'strict' | 'ifuri' | 'relaxed';
 }
 
 export interface ChildConfig {
@@ -153,6 +166,8 @@ const CONNECTION_KEYS = [
   'over_time',
   'rand_time',
   'keyingtries',
+  'send_cert',
+  'send_certreq',
 ] as const;
 const CHILD_KEYS = [
   'local_ts',
@@ -223,7 +238,7 @@ function connection(section: SettingsSection, reader: ValueReader): ConnectionCo
       ['%any'],
     );
   const children = sections.get('children');
-  return {
+  const parsed: ConnectionConfig = {
     name: section.name,
     line: section.line,
     version: 1,
@@ -243,23 +258,34 @@ function connection(section: SettingsSection, reader: ValueReader): ConnectionCo
     keyingTries: get('keyingtries', (v) => Number(reader.count(v)), 1),
     local: authRound(sections.get('local'), reader, 'local', section),
     remote: authRound(sections.get('remote'), reader, 'remote', section),
+    sendCert: get('send_cert', (v) => reader.oneOf(v, ['always', 'ifasked', 'never'] as const), 'ifasked'),
+    sendCertreq: get('send_certreq', (v) => reader.bool(v), true),
     children: children ? children.entries.map((e) => child(asSection(e, reader, 'a child'), reader)) : [],
   };
+  // IKEv1 negotiates one authentication method for both ends (RFC 2409 section 5).
+  if (parsed.local.auth !== parsed.remote.auth)
+    throw reader.error(
+      section.line,
+      `connection '${section.name}': local auth '${parsed.local.auth}' and remote auth '${parsed.remote.auth}' differ; IKEv1 uses one method for both ends`,
+    );
+  return parsed;
 }
+
+const AUTH_VALUES = ['psk', 'pubkey', 'rsa', 'ecdsa'] as const;
 
 function authRound(
   section: SettingsSection | undefined,
   reader: ValueReader,
-  which: string,
+  which: 'local' | 'remote',
   parent: SettingsSection,
 ): AuthRoundConfig {
   if (section === undefined)
     throw reader.error(parent.line, `connection '${parent.name}' has no '${which}' section`);
-  const { values } = split(section, reader, [], ['auth', 'id']);
-  const auth = values.get('auth');
-  if (auth === undefined) throw reader.error(section.line, `'${which}' needs 'auth = psk'`);
-  if (auth.value !== 'psk')
-    throw reader.error(auth.line, `auth: expected psk (certificates come later), found '${auth.value}'`);
+  const keys = which === 'local' ? ['auth', 'id', 'certs'] : ['auth', 'id', 'certs', 'cacerts', 'revocation'];
+  const { values } = split(section, reader, [], keys);
+  const authValue = values.get('auth');
+  if (authValue === undefined) throw reader.error(section.line, `'${which}' needs 'auth' (psk or pubkey)`);
+  const auth = reader.oneOf(authValue, AUTH_VALUES);
   const idValue = values.get('id');
   let id: IdentityConfig | undefined;
   if (idValue !== undefined && idValue.value !== '%any') {
@@ -267,7 +293,27 @@ function authRound(
     if (typeof parsed === 'string') throw reader.error(idValue.line, `id: ${parsed}`);
     id = parsed;
   }
-  return { auth: 'psk', id };
+  const files = (key: string) => {
+    const v = values.get(key);
+    if (v === undefined) return [];
+    if (auth === 'psk') throw reader.error(v.line, `${key}: certificates need 'auth = pubkey'`);
+    return reader.list(v);
+  };
+  const certs = files('certs');
+  if (which === 'local' && auth !== 'psk' && certs.length === 0)
+    throw reader.error(section.line, `'local' with 'auth = ${auth}' needs 'certs' (a file in x509/)`);
+  const revocation = values.get('revocation');
+  return {
+    auth: auth === 'psk' ? 'psk' : 'pubkey',
+    keyType: auth === 'rsa' || auth === 'ecdsa' ? auth : 'any',
+    id,
+    certs,
+    cacerts: files('cacerts'),
+    revocation:
+      revocation === undefined
+        ? 'relaxed'
+        : reader.oneOf(revocation, ['strict', 'ifuri', 'relaxed'] as const),
+  };
 }
 
 function child(section: SettingsSection, reader: ValueReader): ChildConfig {

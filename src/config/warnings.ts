@@ -49,7 +49,8 @@ function hasPossibleSecret(config: IketsConfig, connection: ConnectionConfig): b
 export function configWarnings(config: IketsConfig, listening?: readonly string[]): ConfigWarning[] {
   const out: ConfigWarning[] = [];
   for (const c of config.connections) {
-    if (!hasPossibleSecret(config, c))
+    // Only a PSK connection needs a secret; with certificates the keys come from the credential folders.
+    if (c.local.auth === 'psk' && !hasPossibleSecret(config, c))
       out.push({
         connection: c.name,
         message: `no secret matches this connection's identities (${describeIds(c)}): every exchange will fail; add an ike secret with a matching id`,

@@ -56,9 +56,11 @@ export {
 export { cryptoRandom, type RandomSource } from './random.js';
 export * from './registry.js';
 export {
-  dssVerify,
-  ecdsaSign,
-  ecdsaVerify,
+  dssSignHash,
+  dssVerifyHash,
+  ecdsaMethodOf,
+  ecdsaSignHash,
+  ecdsaVerifyHash,
   rsaSignHash,
   rsaVerifyHash,
   type SignatureMethod,

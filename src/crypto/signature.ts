@@ -8,6 +8,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { SignatureError, UnsupportedAlgorithmError } from './errors.js';
 import { equalMacs, type HashName } from './prf.js';
 
@@ -72,21 +73,36 @@ export function rsaVerifyHash(
   return equalMacs(recovered, hashValue);
 }
 
-const ECDSA_HASH: Readonly<Record<string, { hash: string; size: number }>> = {
-  prime256v1: { hash: 'sha256', size: 64 },
-  secp384r1: { hash: 'sha384', size: 96 },
-  secp521r1: { hash: 'sha512', size: 132 },
+/** The curves of RFC 4754 by node:crypto's name: the noble implementation and the signature size. */
+const ECDSA_CURVES: Readonly<Record<string, { curve: typeof p256; size: number; fieldBytes: number }>> = {
+  prime256v1: { curve: p256, size: 64, fieldBytes: 32 },
+  secp384r1: { curve: p384, size: 96, fieldBytes: 48 },
+  secp521r1: { curve: p521, size: 132, fieldBytes: 66 },
 };
 
-function ecdsaParams(key: KeyObject): { hash: string; size: number } {
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  const params = curve === undefined ? undefined : ECDSA_HASH[curve];
+function ecdsaCurve(key: KeyObject): { curve: typeof p256; size: number; fieldBytes: number } {
+  const name = key.asymmetricKeyDetails?.namedCurve;
+  const params = name === undefined ? undefined : ECDSA_CURVES[name];
   if (key.asymmetricKeyType !== 'ec' || params === undefined) {
     throw new UnsupportedAlgorithmError(
-      `ECDSA key on curve ${curve ?? 'unknown'} (RFC 4754 knows P-256/384/521)`,
+      `ECDSA key on curve ${name ?? 'unknown'} (RFC 4754 knows P-256/384/521)`,
     );
   }
   return params;
+}
+
+/** The IKEv1 method of an ECDSA key's curve (RFC 4754 section 4), or undefined for other curves. */
+export function ecdsaMethodOf(key: KeyObject): SignatureMethod | undefined {
+  switch (key.asymmetricKeyDetails?.namedCurve) {
+    case 'prime256v1':
+      return 'ecdsa256';
+    case 'secp384r1':
+      return 'ecdsa384';
+    case 'secp521r1':
+      return 'ecdsa521';
+    default:
+      return undefined;
+  }
 }
 
 function toPublic(key: PublicKeyInput): KeyObject {
@@ -94,43 +110,85 @@ function toPublic(key: PublicKeyInput): KeyObject {
   return createPublicKey(key as KeyLike);
 }
 
-/**
- * ECDSA-256/384/521 (RFC 4754 section 4): the hash function is fixed by the curve (SHA-256,
- * SHA-384, SHA-512) and applied to the signed data; the signature is r | s, each left-padded to
- * the curve's size (section 7), i.e. IEEE P1363 encoding.
- *
- * Interop caveat: strongSwan computes HASH_I with HMAC-SHA-x (see signatureHashPrf) and signs that
- * value as the ECDSA digest itself (SIGN_ECDSA_WITH_NULL), without hashing it again. node:crypto
- * only offers ECDSA over a message it hashes itself, so this signs SHA-x(HASH_I); it matches
- * strongSwan only if that reading is changed on one side. See docs/crypto.md.
- */
-export function ecdsaSign(privateKey: KeyObject, data: Uint8Array): Buffer {
-  const { hash } = ecdsaParams(privateKey);
-  return sign(hash, data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+const fromBase64url = (text: string | undefined): Buffer => Buffer.from(text ?? '', 'base64url');
+
+function padTo(value: Buffer, length: number): Buffer {
+  return value.length >= length ? value : Buffer.concat([Buffer.alloc(length - value.length), value]);
 }
 
-export function ecdsaVerify(publicKey: PublicKeyInput, data: Uint8Array, signature: Uint8Array): boolean {
-  const key = toPublic(publicKey);
-  const { hash, size } = ecdsaParams(key);
-  if (signature.length !== size) return false;
+/**
+ * ECDSA-256/384/521 over HASH_I/HASH_R as strongSwan's IKEv1 pubkey authenticator does it
+ * (`SIGN_ECDSA_WITH_NULL` in pubkey_v1_authenticator.c): the HASH value, computed with the
+ * HMAC of the curve's hash (signatureHashPrf, keymat_v1.c `prf_auth`), IS the digest; it is not
+ * hashed again. The signature is r | s, each left-padded to the curve's size (RFC 4754 section
+ * 7). node:crypto signs only a message it hashes itself, so this uses @noble/curves (audited,
+ * constant-time, RFC 6979 deterministic nonces) with `prehash: false`.
+ */
+export function ecdsaSignHash(privateKey: KeyObject, hashValue: Uint8Array): Buffer {
+  const { curve, fieldBytes } = ecdsaCurve(privateKey);
+  const d = padTo(fromBase64url(privateKey.export({ format: 'jwk' }).d), fieldBytes);
   try {
-    return verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    return Buffer.from(curve.sign(hashValue, d, { prehash: false, format: 'compact' }));
+  } catch {
+    throw new SignatureError('ECDSA signing failed');
+  } finally {
+    d.fill(0);
+  }
+}
+
+/**
+ * Verifies an ECDSA SIG payload over HASH_I/HASH_R (see ecdsaSignHash). High-S values are accepted:
+ * OpenSSL (charon) does not normalise S, and ECDSA itself does not ask for it.
+ */
+export function ecdsaVerifyHash(
+  publicKey: PublicKeyInput,
+  hashValue: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  const key = toPublic(publicKey);
+  const { curve, size, fieldBytes } = ecdsaCurve(key);
+  if (signature.length !== size) return false;
+  const jwk = key.export({ format: 'jwk' });
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    padTo(fromBase64url(jwk.x), fieldBytes),
+    padTo(fromBase64url(jwk.y), fieldBytes),
+  ]);
+  try {
+    return curve.verify(signature, hashValue, point, { prehash: false, lowS: false, format: 'compact' });
   } catch {
     return false;
   }
 }
 
 /**
- * DSS verification (RFC 2409 Appendix A auth method 2; FIPS 186 DSA with SHA-1): the SIG payload
- * is r | s, 20 bytes each. OpenSSL verifies SHA-1 over `data`; node:crypto offers no DSA over a
- * precomputed digest (see docs/crypto.md).
+ * DSS (RFC 2409 Appendix A method 2; FIPS 186 DSA with SHA-1): the SIG payload is r | s, 20 bytes
+ * each. RFC 2409 section 5.1 says the signature is "over HASH_I" (computed with HMAC-SHA-1 for
+ * DSS); ikets reads "over" as DSS signs a message: SHA-1 of the HASH_I bytes, then DSA. No
+ * deployed peer speaks IKEv1 DSS (strongSwan and libreswan have no DSA), so only ikets peers meet
+ * this reading (docs/crypto.md).
  */
-export function dssVerify(publicKey: PublicKeyInput, data: Uint8Array, signature: Uint8Array): boolean {
+export function dssSignHash(privateKey: KeyObject, hashValue: Uint8Array): Buffer {
+  if (privateKey.asymmetricKeyType !== 'dsa') throw new UnsupportedAlgorithmError('DSS needs a DSA key');
+  const q = privateKey.asymmetricKeyDetails?.divisorLength;
+  if (q !== undefined && q !== 160) throw new UnsupportedAlgorithmError(`DSS needs a 160-bit q, not ${q}`);
+  try {
+    return sign('sha1', hashValue, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  } catch {
+    throw new SignatureError('DSS signing failed');
+  }
+}
+
+export function dssVerifyHash(
+  publicKey: PublicKeyInput,
+  hashValue: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   const key = toPublic(publicKey);
   if (key.asymmetricKeyType !== 'dsa') throw new UnsupportedAlgorithmError('DSS needs a DSA key');
   if (signature.length !== 40) return false;
   try {
-    return verify('sha1', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    return verify('sha1', hashValue, { key, dsaEncoding: 'ieee-p1363' }, signature);
   } catch {
     return false;
   }

@@ -146,6 +146,7 @@ export class Daemon {
       sockets.nattPort ?? options.nattPort ?? 4500,
       options.engineSettings,
       crypto?.keys,
+      options.credentials ?? CredentialSet.empty(),
     );
     daemon = new Daemon(options, sockets, endpoint, clock);
     daemon.#crypto = crypto;
@@ -240,6 +241,7 @@ export class Daemon {
     }
     this.#endpoint.reload(
       effectiveConfig(config, this.#dataplane?.backend.requiresUdpEncapsulation === true),
+      credentials,
     );
     this.#config = config;
     this.#credentials = credentials;

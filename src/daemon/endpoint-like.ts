@@ -6,6 +6,7 @@
 import type { IketsConfig } from '../config/swanctl.js';
 import type { DhKeySource } from '../crypto/index.js';
 import type { EngineSettings } from '../ikev1/context.js';
+import type { CredentialSet } from '../pki/index.js';
 import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../sa/types.js';
 
 export interface EndpointLike {
@@ -19,7 +20,8 @@ export interface EndpointLike {
   initiate(now: number, connection: string, child?: string): string | undefined;
   terminate(now: number, name: string): string | undefined;
   terminateAll(now: number): void;
-  reload(config: IketsConfig): void;
+  /** New configuration, and the credentials loaded with it (swanctl's folders) when given. */
+  reload(config: IketsConfig, credentials?: CredentialSet): void;
   /** A child's byte/packet counter passed its soft (rekey) or hard (delete) limit. */
   childLimitReached(now: number, childSaId: number, hard: boolean): string | undefined;
   pollTransmit(): Transmit | undefined;
@@ -39,4 +41,6 @@ export type EndpointFactory = (
   settings?: Partial<EngineSettings>,
   /** Ephemeral DH key pairs made ahead of time (`--crypto-workers`); undefined: inline. */
   dhKeys?: DhKeySource,
+  /** The credentials of the swanctl folders, for `auth = pubkey` connections. */
+  credentials?: CredentialSet,
 ) => EndpointLike;

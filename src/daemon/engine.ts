@@ -3,9 +3,10 @@
  * EndpointLike interface (the engine names its SA lists `ikeSaList`/`childSaList`).
  */
 import { Ikev1Endpoint } from '../ikev1/ikev1-endpoint.js';
+import { pkiCredentials } from '../ikev1/phase1/auth/pki-credentials.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 
-export const ikev1EndpointFactory: EndpointFactory = (config, now, nattPort, settings, dhKeys) =>
+export const ikev1EndpointFactory: EndpointFactory = (config, now, nattPort, settings, dhKeys, credentials) =>
   adapt(
     new Ikev1Endpoint(
       {
@@ -13,6 +14,8 @@ export const ikev1EndpointFactory: EndpointFactory = (config, now, nattPort, set
         nattPort,
         ...(settings === undefined ? {} : { settings }),
         ...(dhKeys === undefined ? {} : { dhKeys }),
+        // The engine runs on the daemon's wall clock (Date.now), so certificates are checked at it.
+        ...(credentials === undefined ? {} : { credentials: pkiCredentials(credentials) }),
       },
       now,
     ),
@@ -31,7 +34,8 @@ function adapt(e: Ikev1Endpoint): EndpointLike {
     initiate: (now, c, ch) => e.initiate(now, c, ch),
     terminate: (now, n) => e.terminate(now, n),
     terminateAll: (now) => e.terminateAll(now),
-    reload: (config) => e.reload(config),
+    reload: (config, credentials) =>
+      e.reload(config, credentials === undefined ? undefined : pkiCredentials(credentials)),
     childLimitReached: (now, id, hard) => e.childLimitReached(now, id, hard),
     pollTransmit: () => e.pollTransmit(),
     pollTimeout: () => e.pollTimeout(),

@@ -2,9 +2,10 @@
  * What an exchange may do besides changing its IKE SA: send, emit events and log, all through the
  * endpoint, which keeps the queues the shell polls. Nothing here performs I/O.
  */
-import type { ChildConfig, IkeSecretConfig } from '../config/swanctl.js';
+import type { ChildConfig, IkeSecretConfig, IketsConfig } from '../config/swanctl.js';
 import type { DhKeySource, RandomSource } from '../crypto/index.js';
 import type { EndpointEvent, LogLevel } from '../sa/types.js';
+import type { Phase1Credentials } from './phase1/auth/credentials.js';
 import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
 import type { ChildSa, ChildSaTable } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
@@ -122,6 +123,10 @@ export interface ExchangeContext {
   readonly dhKeys: DhKeySource;
   readonly settings: EngineSettings;
   readonly secrets: readonly IkeSecretConfig[];
+  /** The configuration in force: a responder settles on a connection by the peer's identity. */
+  readonly config: IketsConfig;
+  /** Keys and certificates for signature authentication, injected by the shell. */
+  readonly credentials: Phase1Credentials;
   readonly children: ChildSaTable;
   /**
    * The children of an SA's connection as the configuration in force names them: after a `reload`,

@@ -24,6 +24,7 @@ import { expectedDatagram, type IncomingResult, receiveDatagram } from './incomi
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
+import { NO_CREDENTIALS, type Phase1Credentials } from './phase1/auth/credentials.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
 import { MainMode1Cache } from './phase1/main-mode1-cache.js';
 import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
@@ -46,6 +47,8 @@ export interface EndpointOptions {
   readonly settings?: Partial<EngineSettings>;
   /** Local NAT-T port to float to (default 4500). */
   readonly nattPort?: number;
+  /** Keys and certificates for `auth = pubkey` connections (default: none). */
+  readonly credentials?: Phase1Credentials;
 }
 
 /**
@@ -64,6 +67,7 @@ const ROUTINE_DROPS = new Set([
 
 export class EndpointCore implements ExchangeContext {
   config: IketsConfig;
+  credentials: Phase1Credentials;
   readonly random: RandomSource;
   readonly dhKeys: DhKeySource;
   readonly settings: EngineSettings;
@@ -90,6 +94,7 @@ export class EndpointCore implements ExchangeContext {
 
   constructor(options: EndpointOptions, now: number) {
     this.config = options.config;
+    this.credentials = options.credentials ?? NO_CREDENTIALS;
     this.random = options.random ?? cryptoRandom;
     this.dhKeys = options.dhKeys ?? inlineDhKeys;
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
@@ -181,9 +186,11 @@ export class EndpointCore implements ExchangeContext {
     return error;
   }
 
-  reload(config: IketsConfig): void {
+  /** New configuration (and credentials, when given) for new exchanges; SAs keep theirs. */
+  reload(config: IketsConfig, credentials?: Phase1Credentials): void {
     this.config = config;
     this.mainMode1Cache.clear();
+    if (credentials !== undefined) this.credentials = credentials;
   }
 
   // --- outputs ------------------------------------------------------------------------------

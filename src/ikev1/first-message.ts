@@ -11,30 +11,17 @@ import type { IncomingDatagram } from '../sa/types.js';
 import type { EndpointCore } from './endpoint.js';
 import type { IncomingResult } from './incoming.js';
 import { checkPayloads } from './payload-rules.js';
+import { connectionSuites } from './phase1/auth/methods.js';
 import { connectionsFor } from './phase1/connection-select.js';
 import { mainModeMessage2 } from './phase1/main-mode.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
 import { type AcceptedMainMode1, mainMode1Key } from './phase1/main-mode1-cache.js';
 import { findPayload, payloadBody, peerVendorIds } from './phase1/phase1-common.js';
-import { invalidIsakmpSpi, type Phase1Suite, phase1Suites, selectPhase1 } from './phase1/phase1-proposal.js';
+import { invalidIsakmpSpi, type Phase1Suite, selectPhase1 } from './phase1/phase1-proposal.js';
 import { IkeSa } from './sa/ike-sa.js';
 
 const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
 const ZERO_COOKIE = new Uint8Array(8);
-
-/**
- * Each connection's phase 1 suites, parsed once per configuration (a reload brings new connection
- * objects): a first message costs no proposal parsing, and every record shares its suite object.
- */
-const suitesOf = new WeakMap<IkeSa['connection'], readonly Phase1Suite[]>();
-function connectionSuites(connection: IkeSa['connection']): readonly Phase1Suite[] {
-  let suites = suitesOf.get(connection);
-  if (suites === undefined) {
-    suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
-    suitesOf.set(connection, suites);
-  }
-  return suites;
-}
 
 /** Handles a message on the SA it created (incoming.ts's phase 1 path). */
 type Phase1Handler = (sa: IkeSa) => IncomingResult;
@@ -74,8 +61,13 @@ export function firstMessage(
     refuse(ep, dg, message, NotifyType.INVALID_SPI);
     return dropped('invalid SPI');
   }
-  const candidates = connectionsFor(ep.config, dg.local, dg.remote, exchange);
-  if (exchange === 'aggressive' && candidates.length > 0 && !ep.settings.aggressivePskResponder) {
+  const matching = connectionsFor(ep.config, dg.local, dg.remote, exchange);
+  // Aggressive Mode with signatures is safe to answer; with a PSK only on the operator's word.
+  const candidates =
+    exchange === 'aggressive' && !ep.settings.aggressivePskResponder
+      ? matching.filter((c) => c.local.auth !== 'psk')
+      : matching;
+  if (candidates.length === 0 && matching.length > 0) {
     // As strongSwan ("Aggressive Mode PSK disabled for security reasons"): AUTHENTICATION_FAILED,
     // for every identity alike, and no state.
     ep.logLimited(
@@ -89,8 +81,9 @@ export function firstMessage(
   // Main Mode: each connection's verdict is remembered for the next message 1 with these bytes.
   const key = exchange === 'main' && offer !== undefined ? mainMode1Key(data) : undefined;
   for (const connection of candidates) {
-    const suites = connectionSuites(connection);
-    if (offer !== undefined && selectPhase1(offer, suites) === undefined) {
+    // A connection whose credentials cannot authenticate (a string: why) offers nothing.
+    const suites = connectionSuites(connection, ep.credentials);
+    if (typeof suites === 'string' || (offer !== undefined && selectPhase1(offer, suites) === undefined)) {
       if (key !== undefined) ep.mainMode1Cache.set(key, connection, null);
       continue;
     }

@@ -9,6 +9,7 @@
 import type { IketsConfig } from '../config/swanctl.js';
 import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../sa/types.js';
 import { EndpointCore, type EndpointOptions } from './endpoint.js';
+import type { Phase1Credentials } from './phase1/auth/credentials.js';
 
 export type { EndpointOptions } from './endpoint.js';
 
@@ -64,9 +65,9 @@ export class Ikev1Endpoint {
     return this.#core.childLimitReached(now, childSaId, hard);
   }
 
-  /** A new configuration: new exchanges use it; SAs that are up keep their terms. */
-  reload(config: IketsConfig): void {
-    this.#core.reload(config);
+  /** A new configuration (and credentials): new exchanges use it; SAs that are up keep their terms. */
+  reload(config: IketsConfig, credentials?: Phase1Credentials): void {
+    this.#core.reload(config, credentials);
   }
 
   /** The next `{ local, remote, data }` to send from the socket bound to `local`. */

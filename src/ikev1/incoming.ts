@@ -21,6 +21,7 @@ import { classifyNattDatagram } from './nat-traversal.js';
 import { refuseInformationalPayloads, refuseQuickModePayloads } from './payload-refusal.js';
 import { checkPayloads, phase1RuledMessage, quickModeRuledMessage } from './payload-rules.js';
 import { handleAggressiveMode } from './phase1/aggressive-mode.js';
+import { authenticatorOf } from './phase1/auth/authenticator.js';
 import { handleMainMode } from './phase1/main-mode.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
 import { type Phase1Result, refusedPayloads } from './phase1/phase1-outcome.js';
@@ -279,7 +280,8 @@ function phase1Message(
   // The payload rules, once, before the handler (payload-rules.ts). Aggressive Mode message 1 was
   // checked before its SA was created (first-message.ts).
   const ruled = sa.state === 'am-wait-1' ? undefined : phase1RuledMessage(sa.state);
-  const violation = ruled === undefined ? undefined : checkPayloads(ruled, payloads);
+  const violation =
+    ruled === undefined ? undefined : checkPayloads(ruled, payloads, authenticatorOf(sa).family);
   const result: Phase1Result =
     violation === undefined ? handler(sa, message, payloads, ep) : refusedPayloads(violation);
   switch (result.kind) {

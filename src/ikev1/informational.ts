@@ -62,7 +62,9 @@ export function isakmpNotify(sa: IkeSa, notifyType: number, data: Uint8Array = n
  */
 export function phase1Refusal(sa: IkeSa, notifyType: number): Payload[][] {
   const notify = [isakmpNotify(sa, notifyType)];
-  const peerEstablished = sa.state === 'mm-wait-6';
+  // The peer already holds the SA as established: a Main Mode responder after sending message 6,
+  // an Aggressive Mode initiator after sending message 3. A Delete ends it there.
+  const peerEstablished = sa.state === 'mm-wait-6' || sa.state === 'am-wait-3';
   return peerEstablished ? [notify, [deleteIsakmpPayload(sa)]] : [notify];
 }
 

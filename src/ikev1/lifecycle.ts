@@ -10,10 +10,11 @@ import type { EndpointCore } from './endpoint.js';
 import { saKey } from './fragmentation/receive.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startAggressiveMode } from './phase1/aggressive-mode.js';
+import { authMethodName, connectionSuites } from './phase1/auth/methods.js';
 import { localAddressOf, remoteAddressOf } from './phase1/connection-select.js';
 import { startMainMode } from './phase1/main-mode.js';
 import { localIdentity } from './phase1/phase1-common.js';
-import { phase1Suites, suiteName } from './phase1/phase1-proposal.js';
+import { suiteName } from './phase1/phase1-proposal.js';
 import { DEFAULT_SA_LIFETIME } from './quick-mode/quick-mode-common.js';
 import { startQuickMode } from './quick-mode/quick-mode-initiator.js';
 import type { ChildSa } from './sa/child-sa-table.js';
@@ -74,13 +75,9 @@ export class Lifecycle {
   createInitiator(connection: ConnectionConfig): IkeSa | string {
     const remote = remoteAddressOf(connection);
     if (remote === undefined) return `connection '${connection.name}' has no remote address to initiate to`;
-    let suites: ReturnType<typeof phase1Suites>;
-    try {
-      suites = phase1Suites(connection.proposals, connection.rekeyTime + connection.overTime);
-    } catch (error) {
-      return `connection '${connection.name}': ${(error as Error).message}`;
-    }
     const ep = this.ep;
+    const suites = connectionSuites(connection, ep.credentials);
+    if (typeof suites === 'string') return suites;
     const sa = new IkeSa(
       ep.ikeSas.nextId(),
       connection,
@@ -96,7 +93,13 @@ export class Lifecycle {
     ep.ikeSas.add(sa);
     ep.log('info', `initiating ${sa.exchange === 'main' ? 'Main' : 'Aggressive'} Mode to ${remote}`, sa);
     if (sa.exchange === 'main') startMainMode(sa, ep);
-    else startAggressiveMode(sa, ep);
+    else {
+      const error = startAggressiveMode(sa, ep);
+      if (error !== undefined) {
+        this.removeIkeSa(sa, 'failed', false);
+        return error;
+      }
+    }
     return sa;
   }
 
@@ -376,7 +379,7 @@ export class Lifecycle {
               encryption: sa.suite.encryption.keyword,
               hash: sa.suite.hash.keyword,
               dhGroup: sa.suite.group.keyword,
-              auth: 'psk',
+              auth: authMethodName(sa.suite.authMethod),
               proposal: suiteName(sa.suite),
             },
       nat: { local: sa.localBehindNat, remote: sa.remoteBehindNat, encapsulated: sa.floated },
@@ -386,6 +389,7 @@ export class Lifecycle {
       rekeyAt: sa.rekeyAt,
       expiresAt: sa.expiresAt,
       failure: sa.failure,
+      failureCode: sa.failureCode,
       keys:
         keys === undefined
           ? undefined

@@ -47,8 +47,8 @@ export type RuledMessage =
   | 'informational'
   | 'informational-plain';
 
-/** Phase 1 authentication methods ikets implements (RFC 2409 section 5); others add their rules below. */
-export type Phase1Auth = 'psk';
+/** Phase 1 authentication families ikets implements (RFC 2409 section 5); others add their rules below. */
+export type Phase1Auth = 'psk' | 'signature';
 
 /** Typed failure codes of the payload rules, carried to the log and the drop reason. */
 export type PayloadRuleCode =
@@ -73,7 +73,7 @@ const ANY: PayloadRule = { min: 0, max: Number.POSITIVE_INFINITY };
 /** What may accompany any message: status and error notifies, Vendor IDs (RFC 2408 sections 3.14, 3.16). */
 const INFORMATIVE: MessageRules = { notification: ANY, vendor_id: ANY };
 
-/** Phase 1 messages may also ask for certificates, which ikets ignores (strongSwan allows them too). */
+/** Phase 1 messages may also ask for certificates (RFC 4945 section 3.2; charon sends them in 5 too). */
 const PHASE1: MessageRules = { ...INFORMATIVE, certificate_request: ANY };
 
 /** The rules every phase 1 authentication method shares (RFC 2409 section 5, RFC 3947 section 3.2). */
@@ -118,6 +118,14 @@ const BASE_RULES: Readonly<Record<RuledMessage, MessageRules>> = {
 const AUTH_RULES: Readonly<Record<Phase1Auth, Partial<Record<RuledMessage, MessageRules>>>> = {
   // Section 5.4: HASH_I in Main Mode message 5 and Aggressive Mode message 3, HASH_R in 6 and 2.
   psk: { 'mm-5': { hash: ONE }, 'mm-6': { hash: ONE }, 'am-2': { hash: ONE }, 'am-3': { hash: ONE } },
+  // Section 5.1: SIG_I / SIG_R in the same messages, with the sender's certificates (RFC 4945
+  // section 3.3: the end certificate and its chain, any number; certificates.ts looks at 8).
+  signature: {
+    'mm-5': { signature: ONE, certificate: ANY },
+    'mm-6': { signature: ONE, certificate: ANY },
+    'am-2': { signature: ONE, certificate: ANY },
+    'am-3': { signature: ONE, certificate: ANY },
+  },
 };
 
 /** Messages whose HASH authenticates the rest, and must come first (RFC 2409 sections 5.5, 5.7). */

@@ -46,7 +46,8 @@ export interface IkeSuiteInfo {
   readonly hash: string;
   /** e.g. `modp2048`, `ecp256`, `curve25519`. */
   readonly dhGroup: string;
-  readonly auth: 'psk';
+  /** The authentication method: `psk`, `rsa`, `dss`, `ecdsa256`, `ecdsa384`, `ecdsa521`. */
+  readonly auth: string;
   /** The proposal string strongSwan would print, e.g. `aes128-sha256-modp2048`. */
   readonly proposal: string;
 }
@@ -85,6 +86,8 @@ export interface IkeSaInfo {
   readonly keys: IkeSaKeys | undefined;
   /** Why phase 1 failed, or is likely failing (the peer's refusal, an undecryptable answer, ...). */
   readonly failure?: string | undefined;
+  /** The typed cause when authentication failed (`untrusted`, `expired`, `bad-signature`, ...). */
+  readonly failureCode?: string | undefined;
 }
 
 /** A child we tried to establish, for `child-sa-failed`. */

@@ -95,6 +95,13 @@ describe('configuration warnings', () => {
     assert.deepEqual(configWarnings(parseSwanctlConfig(config('', '', anyPeer))), []);
   });
 
+  it('a connection with certificates needs no secret', () => {
+    const pubkey = parseSwanctlConfig(
+      'connections { gw { local { auth = pubkey\n certs = a.crt\n id = a.test }\n remote { auth = pubkey\n id = b.test } } }',
+    );
+    assert.deepEqual(configWarnings(pubkey), []);
+  });
+
   it('local_addrs that no socket listens on', () => {
     const parsed = parseSwanctlConfig(config(''));
     assert.deepEqual(configWarnings(parsed, ['10.99.0.1']), []);

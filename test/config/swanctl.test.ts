@@ -78,6 +78,45 @@ describe('swanctl.conf', () => {
     ]);
   });
 
+  it('reads certificate authentication (auth = pubkey/rsa/ecdsa, certs, cacerts, revocation, send_cert)', () => {
+    const config = parseSwanctlConfig(`connections {
+  moon {
+    send_cert = always
+    send_certreq = no
+    local { auth = pubkey
+      certs = moon.crt, moon-ca.crt
+      id = moon.test }
+    remote { auth = pubkey
+      id = *.test
+      cacerts = ca.crt
+      revocation = strict }
+  }
+  sun {
+    local { auth = ecdsa
+      certs = sun.crt }
+    remote { auth = rsa }
+  }
+}`);
+    const [moon, sun] = config.connections;
+    assert.equal(moon?.sendCert, 'always');
+    assert.equal(moon?.sendCertreq, false);
+    assert.deepEqual(moon?.local, {
+      auth: 'pubkey',
+      keyType: 'any',
+      id: { type: 'fqdn', name: 'moon.test' },
+      certs: ['moon.crt', 'moon-ca.crt'],
+      cacerts: [],
+      revocation: 'relaxed',
+    });
+    assert.deepEqual(moon?.remote.cacerts, ['ca.crt']);
+    assert.equal(moon?.remote.revocation, 'strict');
+    assert.equal(sun?.sendCert, 'ifasked');
+    assert.equal(sun?.sendCertreq, true);
+    assert.equal(sun?.local.keyType, 'ecdsa');
+    assert.equal(sun?.remote.keyType, 'rsa');
+    assert.equal(sun?.remote.auth, 'pubkey');
+  });
+
   it('reads identities the way strongSwan does', () => {
     // '#' starts a comment in swanctl.conf, so a '@#' key identifier must be quoted.
     const ids = ['10.0.0.1', 'fd00::1', '@host', 'user@example.org', '"@#0a0b"', 'keyid:0c0d', 'email:x'];
@@ -107,7 +146,36 @@ describe('swanctl.conf', () => {
       'connections {\n c {\n  remote {\n auth = psk\n }\n } }',
       /:2: connection 'c' has no 'local' section/,
     ],
-    ['bad auth', 'connections { c {\n local {\n auth = pubkey\n }\n } }', /:3: auth: expected psk/],
+    [
+      'bad auth',
+      'connections { c {\n local {\n auth = eap\n }\n } }',
+      /:3: auth: expected one of psk, pubkey, rsa, ecdsa/,
+    ],
+    [
+      'pubkey without certs',
+      'connections { c {\n local {\n auth = pubkey\n }\n remote { auth = pubkey } } }',
+      /:2: 'local' with 'auth = pubkey' needs 'certs'/,
+    ],
+    [
+      'mixed auth',
+      'connections { c {\n local {\n auth = pubkey\n certs = a.crt }\n remote { auth = psk } } }',
+      /:1: connection 'c': local auth 'pubkey' and remote auth 'psk' differ/,
+    ],
+    [
+      'certs with psk',
+      'connections { c {\n local {\n auth = psk\n certs = a.crt }\n remote { auth = psk } } }',
+      /:4: certs: certificates need 'auth = pubkey'/,
+    ],
+    [
+      'bad revocation',
+      'connections { c {\n local { auth = pubkey\n certs = a.crt }\n remote { auth = pubkey\n revocation = maybe } } }',
+      /:5: revocation: expected one of strict, ifuri, relaxed/,
+    ],
+    [
+      'bad send_cert',
+      'connections { c {\n send_cert = sometimes\n local { auth = psk }\n remote { auth = psk } } }',
+      /:2: send_cert: expected one of always, ifasked, never/,
+    ],
     [
       'bad selector',
       'connections { c { local { auth = psk }\n remote { auth = psk }\n children { x {\n local_ts = 10.0.0.0/40\n } } } }',

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { constants, createHash, generateKeyPairSync, publicDecrypt, sign } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, publicDecrypt, sign, verify } from 'node:crypto';
 import { test } from 'node:test';
 import { DecryptError, RsaDecryptUnavailableError } from '../../src/crypto/errors.js';
 import { rsaDecrypt, rsaDecryptAvailable, rsaEncrypt } from '../../src/crypto/pke.js';
 import {
-  dssVerify,
-  ecdsaSign,
-  ecdsaVerify,
+  dssSignHash,
+  dssVerifyHash,
+  ecdsaMethodOf,
+  ecdsaSignHash,
+  ecdsaVerifyHash,
   rsaSignHash,
   rsaVerifyHash,
   signatureHashPrf,
@@ -33,31 +35,45 @@ test('RSA signature over HASH_I is PKCS#1 v1.5 without DigestInfo (strongSwan SI
   );
 });
 
-test('ECDSA-256/384/521 (RFC 4754): r | s of fixed size, curve hash', () => {
-  for (const [curve, size] of [
-    ['P-256', 64],
-    ['P-384', 96],
-    ['P-521', 132],
+test('ECDSA-256/384/521 signs HASH_I as the digest (strongSwan SIGN_ECDSA_WITH_NULL), r | s of fixed size', () => {
+  for (const [curve, size, hash, method] of [
+    ['P-256', 64, 'sha256', 'ecdsa256'],
+    ['P-384', 96, 'sha384', 'ecdsa384'],
+    ['P-521', 132, 'sha512', 'ecdsa521'],
   ] as const) {
     const ec = generateKeyPairSync('ec', { namedCurve: curve });
-    const data = Buffer.from('HASH_R bytes');
-    const sig = ecdsaSign(ec.privateKey, data);
+    assert.equal(ecdsaMethodOf(ec.privateKey), method);
+    // A digest signed raw by noble is what OpenSSL's ECDSA-with-SHA-x produces over the message
+    // (an independent implementation checks it): so the HASH value is not hashed again.
+    const message = Buffer.from(`message for ${curve}`);
+    const digest = createHash(hash).update(message).digest();
+    const sig = ecdsaSignHash(ec.privateKey, digest);
     assert.equal(sig.length, size, curve);
-    assert.ok(ecdsaVerify(ec.publicKey, data, sig), curve);
-    assert.equal(ecdsaVerify(ec.publicKey, Buffer.from('other'), sig), false);
-    assert.equal(ecdsaVerify(ec.publicKey, data, sig.subarray(1)), false);
+    assert.ok(verify(hash, message, { key: ec.publicKey, dsaEncoding: 'ieee-p1363' }, sig), curve);
+    assert.ok(ecdsaVerifyHash(ec.publicKey, digest, sig), curve);
+    // And OpenSSL's signature over the message verifies as a signature of the digest.
+    const theirs = sign(hash, message, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' });
+    assert.ok(ecdsaVerifyHash(ec.publicKey, digest, theirs), curve);
+    assert.equal(ecdsaVerifyHash(ec.publicKey, Buffer.from(digest).fill(1, 0, 1), sig), false);
+    assert.equal(ecdsaVerifyHash(ec.publicKey, digest, sig.subarray(1)), false);
+    assert.equal(ecdsaVerifyHash(ec.publicKey, digest, Buffer.alloc(size)), false);
   }
   const k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
-  assert.throws(() => ecdsaSign(k1.privateKey, Buffer.alloc(1)));
+  assert.equal(ecdsaMethodOf(k1.privateKey), undefined);
+  assert.throws(() => ecdsaSignHash(k1.privateKey, Buffer.alloc(32)));
 });
 
-test('DSS verification (r | s, 40 bytes, SHA-1)', () => {
-  const dsa = generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 160 });
-  const data = Buffer.from('HASH_I');
-  const sig = sign('sha1', data, { key: dsa.privateKey, dsaEncoding: 'ieee-p1363' });
+test('DSS over HASH_I: DSA with SHA-1, r | s of 40 bytes', () => {
+  const dsa = generateKeyPairSync('dsa', { modulusLength: 1024, divisorLength: 160 });
+  const hashI = createHash('sha1').update('HASH_I').digest();
+  const sig = dssSignHash(dsa.privateKey, hashI);
   assert.equal(sig.length, 40);
-  assert.ok(dssVerify(dsa.publicKey, data, sig));
-  assert.equal(dssVerify(dsa.publicKey, Buffer.from('x'), sig), false);
+  assert.ok(verify('sha1', hashI, { key: dsa.publicKey, dsaEncoding: 'ieee-p1363' }, sig));
+  assert.ok(dssVerifyHash(dsa.publicKey, hashI, sig));
+  assert.equal(dssVerifyHash(dsa.publicKey, Buffer.from('x'), sig), false);
+  assert.equal(dssVerifyHash(dsa.publicKey, hashI, sig.subarray(2)), false);
+  const wide = generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 });
+  assert.throws(() => dssSignHash(wide.privateKey, hashI));
 });
 
 test('RSA PKCS#1 v1.5 encryption; decryption works or is refused with a typed error (CVE-2023-46809)', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import type { EngineSettings } from '../../src/ikev1/context.js';
 import { EndpointCore } from '../../src/ikev1/endpoint.js';
+import type { Phase1Credentials } from '../../src/ikev1/phase1/auth/credentials.js';
 import type { ChildSaInfo } from '../../src/sa/types.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { type NetworkConditions, SimulatedNetwork } from '../support/simulated-network.js';
@@ -20,6 +21,18 @@ export interface PeerOptions {
   readonly localTsA?: string;
   readonly remoteTsA?: string;
   readonly settings?: Partial<EngineSettings>;
+  /**
+   * Signature authentication instead of PSK: each side's credentials, and the lines of its `local`
+   * and `remote` sections (default: `certs = <self>.crt`, ids `<self>.ikets.test`).
+   */
+  readonly pubkey?: {
+    readonly a: Phase1Credentials;
+    readonly b: Phase1Credentials;
+    readonly local?: { readonly a?: string; readonly b?: string };
+    readonly remote?: { readonly a?: string; readonly b?: string };
+  };
+  /** More connections after `gw`, per side. */
+  readonly moreConnections?: { readonly a?: string; readonly b?: string };
 }
 
 export function peerConfig(self: 'a' | 'b', o: PeerOptions): string {
@@ -42,10 +55,7 @@ connections {
     proposals = ${o.proposals ?? 'aes128-sha256-modp2048'}
     encap = ${o.encap ? 'yes' : 'no'}
     ${o.connExtra ?? ''}
-    local { auth = psk
-      id = ${self}.ikets.test }
-    remote { auth = psk
-      id = ${other}.ikets.test }
+    ${authSections(self, o)}
     children {
       net {
         esp_proposals = ${o.espProposals ?? 'aes128-sha256-modp2048'}
@@ -55,6 +65,7 @@ connections {
       }
     }
   }
+  ${o.moreConnections?.[self] ?? ''}
 }
 secrets {
   ike-gw {
@@ -63,6 +74,19 @@ secrets {
     secret = "${self === 'a' ? (o.pskA ?? 'shared-secret-0123456789') : (o.pskB ?? 'shared-secret-0123456789')}"
   }
 }`;
+}
+
+function authSections(self: 'a' | 'b', o: PeerOptions): string {
+  const other = self === 'a' ? 'b' : 'a';
+  if (o.pubkey === undefined)
+    return `local { auth = psk
+      id = ${self}.ikets.test }
+    remote { auth = psk
+      id = ${other}.ikets.test }`;
+  return `local { auth = pubkey
+      ${o.pubkey.local?.[self] ?? `certs = ${self}.crt\n      id = ${self}.ikets.test`} }
+    remote { auth = pubkey
+      ${o.pubkey.remote?.[self] ?? `id = ${other}.ikets.test`} }`;
 }
 
 /**
@@ -80,6 +104,7 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
       random: seededRandom(`${seed}-a`),
       settings: { ...AGGRESSIVE_OPT_IN, ...o.settings },
       nattPort: ports.a === 500 ? 4500 : ports.a + 10000,
+      ...(o.pubkey === undefined ? {} : { credentials: o.pubkey.a }),
     },
     0,
   );
@@ -89,6 +114,7 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
       random: seededRandom(`${seed}-b`),
       settings: { ...AGGRESSIVE_OPT_IN, ...o.settings },
       nattPort: ports.b === 500 ? 4500 : ports.b + 10000,
+      ...(o.pubkey === undefined ? {} : { credentials: o.pubkey.b }),
     },
     0,
   );

@@ -1,10 +1,11 @@
 /**
- * Aggressive Mode with pre-shared keys, RFC 2409 section 5.4, both roles:
+ * Aggressive Mode, RFC 2409 sections 5.1 and 5.4, both roles; the authenticator of the method
+ * (auth/authenticator.ts) adds its payloads:
  *
  *   Initiator                                    Responder
- *   HDR, SA, KE, Ni, IDii, VID             -->
- *                                          <--   HDR, SA, KE, Nr, IDir, HASH_R, VID, NAT-D, NAT-D
- *   HDR*, HASH_I, NAT-D, NAT-D             -->   (on 4500 if a NAT was found; encrypted, as strongSwan sends it)
+ *   HDR, SA, KE, Ni, IDii, [CR,] VID       -->
+ *                                          <--   HDR, SA, KE, Nr, IDir, [CR,] HASH_R | [CERT,] SIG_R, VID, NAT-D
+ *   HDR*, HASH_I | [CERT,] SIG_I, NAT-D    -->   (on 4500 if a NAT was found; encrypted, as strongSwan sends it)
  *
  * The identities travel in the clear and the responder's HASH_R can be attacked offline with the
  * PSK as the only secret: as strongSwan, ikets refuses it as responder unless told otherwise
@@ -15,29 +16,29 @@ import { ExchangeType, type IdentificationPayload, type Message, type Payload } 
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import { enterIsakmpSa } from '../states.js';
+import { authenticatorOf } from './auth/authenticator.js';
 import { identityOf } from './identity.js';
 import {
-  acceptPeerId,
   derivePhase1Keys,
   findPayload,
   lookupPsk,
   natDetected,
   noteNatD,
   notePeerVendorIds,
-  ourHash,
-  ourIdPayload,
   ourNatD,
   ourVendorIds,
   payloadBody,
-  verifyPeerHash,
 } from './phase1-common.js';
-import { fail, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
+import { fail, failAuthenticated, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
 import { acceptedSaPayload, acceptedSuite, phase1SaPayload, selectPhase1 } from './phase1-proposal.js';
 
 const AM = ExchangeType.AGGRESSIVE;
 
-/** Message 1. All transforms must use one group, since KE goes with the offer (RFC 2409 section 5.4). */
-export function startAggressiveMode(sa: IkeSa, ctx: ExchangeContext): void {
+/**
+ * Message 1. All transforms must use one group, since KE goes with the offer (RFC 2409 section
+ * 5.4). Returns why it cannot be sent (no key for signatures), or undefined.
+ */
+export function startAggressiveMode(sa: IkeSa, ctx: ExchangeContext): string | undefined {
   const group = sa.offeredSuites[0]!.group;
   sa.offeredSuites = sa.offeredSuites.filter((s) => s.group === group);
   const sai = phase1SaPayload(sa.offeredSuites);
@@ -45,15 +46,17 @@ export function startAggressiveMode(sa: IkeSa, ctx: ExchangeContext): void {
   sa.dh = ctx.dhKeys.keyPair(group.group, ctx.random);
   sa.gxi = sa.dh.publicValue;
   sa.nonceI = ctx.random.bytes(ctx.settings.nonceLength);
+  const offer = authenticatorOf(sa).offerPayloads(sa, ctx, sa.nonceI, true);
+  if (typeof offer === 'string') return offer;
   const out: Payload[] = [
     sai,
     { type: 'key_exchange', data: sa.gxi },
-    { type: 'nonce', data: sa.nonceI },
-    ourIdPayload(sa),
+    ...offer,
     ...ourVendorIds(sa.connection.fragmentation),
   ];
   ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
   enterIsakmpSa(sa, 'am-wait-2');
+  return undefined;
 }
 
 export function handleAggressiveMode(
@@ -78,21 +81,23 @@ export function handleAggressiveMode(
 function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
   const offer = findPayload(payloads, 'sa');
   const ke = findPayload(payloads, 'key_exchange');
-  const nonce = findPayload(payloads, 'nonce');
-  const id = findPayload(payloads, 'identification');
-  if (offer === undefined || ke === undefined || nonce === undefined || id === undefined) {
+  const chosen = offer === undefined ? undefined : selectPhase1(offer, sa.offeredSuites);
+  if (chosen !== undefined) sa.suite = chosen.suite;
+  const auth = authenticatorOf(sa);
+  const peer = auth.peerOffer(sa, payloads);
+  const id = typeof peer === 'string' ? undefined : peer.id;
+  if (offer === undefined || ke === undefined || typeof peer === 'string' || id === undefined) {
     return fail('PAYLOAD_MALFORMED', 'message 1 needs SA, KE, Nonce and ID payloads');
   }
-  const chosen = selectPhase1(offer, sa.offeredSuites);
   if (chosen === undefined) return fail('NO_PROPOSAL_CHOSEN', 'no acceptable proposal');
-  sa.suite = chosen.suite;
   if (ke.data.length !== chosen.suite.group.group.publicLength)
     return fail('INVALID_KEY_INFORMATION', 'KE payload does not match the chosen group');
   // The peer's identity is known here, so the PSK is found by it (RFC 2409 section 5.4).
-  const refused = acceptPeerId(sa, id) ?? noPskFor(sa, ctx, id);
+  const refused = auth.acceptIdentity(sa, id) ?? (auth.family === 'psk' ? noPskFor(sa, ctx, id) : undefined);
+  sa.peerOfferedId = id;
   sa.saiBody = payloadBody(offer);
   sa.gxi = ke.data;
-  sa.nonceI = nonce.data;
+  sa.nonceI = peer.nonce;
   notePeerVendorIds(sa, payloads);
   sa.dh = ctx.dhKeys.keyPair(chosen.suite.group.group, ctx.random);
   sa.gxr = sa.dh.publicValue;
@@ -112,13 +117,15 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   }
   const failed = derivePhase1Keys(sa, ctx, ke.data, identityOf(id), decoy);
   if (failed !== undefined) return failed;
-  const idPayload = ourIdPayload(sa);
+  const ours = auth.offerPayloads(sa, ctx, sa.nonceR, true);
+  if (typeof ours === 'string') return fail('AUTHENTICATION_FAILED', ours);
+  const proof = auth.proofPayloads(sa, ctx, false);
+  if (!Array.isArray(proof)) return proof;
   const out: Payload[] = [
     acceptedSaPayload(offer, chosen.transform),
     { type: 'key_exchange', data: sa.gxr },
-    { type: 'nonce', data: sa.nonceR },
-    idPayload,
-    ourHash(sa),
+    ...ours,
+    ...proof,
     ...ourVendorIds(sa.connection.fragmentation, payloads),
     ...ourNatD(sa, ctx),
   ];
@@ -138,33 +145,33 @@ function noPskFor(sa: IkeSa, ctx: ExchangeContext, id: IdentificationPayload): s
 function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
   const answer = findPayload(payloads, 'sa');
   const ke = findPayload(payloads, 'key_exchange');
-  const nonce = findPayload(payloads, 'nonce');
-  const id = findPayload(payloads, 'identification');
-  const hash = findPayload(payloads, 'hash');
-  if (
-    answer === undefined ||
-    ke === undefined ||
-    nonce === undefined ||
-    id === undefined ||
-    hash === undefined
-  ) {
-    return ignore('message 2 needs SA, KE, Nonce, ID and HASH payloads');
-  }
+  const auth = authenticatorOf(sa);
+  const peer = auth.peerOffer(sa, payloads);
+  const id = typeof peer === 'string' ? undefined : peer.id;
+  const proofName = auth.family === 'psk' ? 'HASH' : 'SIG';
+  const missing = () => ignore(`message 2 needs SA, KE, Nonce, ID and ${proofName} payloads`);
+  if (answer === undefined || ke === undefined || typeof peer === 'string' || id === undefined)
+    return missing();
+  if (auth.family === 'psk' && findPayload(payloads, 'hash') === undefined) return missing();
   const suite = acceptedSuite(answer, sa.offeredSuites);
   if (typeof suite === 'string') return fail('NO_PROPOSAL_CHOSEN', suite);
   sa.suite = suite;
   notePeerVendorIds(sa, payloads);
   sa.gxr = ke.data;
-  sa.nonceR = nonce.data;
-  const refused = acceptPeerId(sa, id);
+  sa.nonceR = peer.nonce;
+  const refused = auth.acceptIdentity(sa, id);
   if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused);
   const failed = derivePhase1Keys(sa, ctx, ke.data, identityOf(id));
   if (failed !== undefined) return failed;
-  if (!verifyPeerHash(sa, id, hash.data))
-    return fail('AUTHENTICATION_FAILED', 'HASH_R does not verify: the pre-shared keys differ');
+  // In the clear, message 2 may be anyone's: a refused proof is remembered, nothing more.
+  const verdict = auth.verifyPeer(sa, ctx, payloads, id);
+  if (verdict.kind === 'missing') return missing();
+  if (verdict.kind === 'refused') return fail(verdict.notify, verdict.reason);
   noteNatD(sa, payloads, ctx);
+  const proof = auth.proofPayloads(sa, ctx, false);
+  if (!Array.isArray(proof)) return proof;
   if (natDetected(sa)) floatToNatT(sa, ctx);
-  const out: Payload[] = [ourHash(sa), ...ourNatD(sa, ctx)];
+  const out: Payload[] = [...proof, ...ourNatD(sa, ctx)];
   ctx.send(sa, 0, sa.encryptedMessage(AM, 0, out), false);
   ctx.exchangeDone(sa, 0);
   return { kind: 'established', initialContact: false };
@@ -176,11 +183,17 @@ function responderMessage3(
   payloads: readonly Payload[],
   ctx: ExchangeContext,
 ): Phase1Result {
-  const hash = findPayload(payloads, 'hash');
-  if (hash === undefined) return ignore('message 3 has no HASH: the pre-shared keys probably differ');
-  const id = sa.peerIdPayload;
-  if (sa.state === 'am-wait-3-decoy' || id === undefined || !verifyPeerHash(sa, id, hash.data)) {
-    return fail('AUTHENTICATION_FAILED', 'HASH_I does not verify: the pre-shared keys differ', true);
+  const auth = authenticatorOf(sa);
+  const id = sa.peerIdPayload ?? sa.peerOfferedId;
+  if (id === undefined) return fail('AUTHENTICATION_FAILED', 'no peer identity', true);
+  const verdict = auth.verifyPeer(sa, ctx, payloads, id);
+  if (verdict.kind === 'missing')
+    return ignore(`message 3 has no ${auth.family === 'psk' ? 'HASH' : 'SIG'}: ${verdict.reason}`);
+  if (verdict.kind === 'refused') {
+    sa.failureCode = verdict.code;
+    if (!verdict.definitive) return fail(verdict.notify, verdict.reason, true);
+    sa.commitReceived(message);
+    return failAuthenticated(verdict.notify, verdict.reason);
   }
   sa.commitReceived(message);
   noteNatD(sa, payloads, ctx);

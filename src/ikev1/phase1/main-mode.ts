@@ -1,13 +1,16 @@
 /**
- * Main Mode (Identity Protection) with pre-shared keys, RFC 2409 section 5.4, both roles:
+ * Main Mode (Identity Protection), RFC 2409 sections 5.1 and 5.4, both roles; the authenticator of
+ * the negotiated method (auth/authenticator.ts) shapes messages 3 to 6:
  *
  *   Initiator                          Responder
  *   HDR, SA, VID                -->                                  (1)
  *                               <--    HDR, SA, VID                  (2)
- *   HDR, KE, Ni, NAT-D, NAT-D   -->                                  (3)
- *                               <--    HDR, KE, Nr, NAT-D, NAT-D     (4)
- *   HDR*, IDii, HASH_I [, N]    -->                                  (5)  on 4500 if a NAT was found
- *                               <--    HDR*, IDir, HASH_R            (6)
+ *   HDR, KE, Ni, [CR,] NAT-D    -->                                  (3)
+ *                               <--    HDR, KE, Nr, [CR,] NAT-D      (4)
+ *   HDR*, IDii, HASH_I [, N]    -->                                  (5)  PSK; on 4500 if a NAT was found
+ *   HDR*, IDii, [CERT,] SIG_I   -->                                  (5)  signatures
+ *                               <--    HDR*, IDir, HASH_R            (6)  PSK
+ *                               <--    HDR*, IDir, [CERT,] SIG_R     (6)  signatures
  */
 import {
   ExchangeType,
@@ -21,20 +24,17 @@ import type { ConnectionConfig } from '../../config/swanctl.js';
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import { enterIsakmpSa } from '../states.js';
+import { authenticatorOf } from './auth/authenticator.js';
 import {
-  acceptPeerId,
   derivePhase1Keys,
   findPayload,
   initialContact,
   natDetected,
   noteNatD,
   notePeerVendorIds,
-  ourHash,
-  ourIdPayload,
   ourNatD,
   ourVendorIds,
   payloadBody,
-  verifyPeerHash,
 } from './phase1-common.js';
 import { fail, failAuthenticated, floatToNatT, ignore, type Phase1Result } from './phase1-outcome.js';
 import { acceptedSaPayload, acceptedSuite, phase1SaPayload } from './phase1-proposal.js';
@@ -111,33 +111,40 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.dh = ctx.dhKeys.keyPair(suite.group.group, ctx.random);
   sa.gxi = sa.dh.publicValue;
   sa.nonceI = ctx.random.bytes(ctx.settings.nonceLength);
-  sendKeyExchange(sa, ctx);
+  const sent = sendKeyExchange(sa, ctx);
+  if (sent !== undefined) return sent;
   enterIsakmpSa(sa, 'mm-wait-4');
   return { kind: 'progress' };
 }
 
 /**
- * Message 3 or 4: our KE and nonce, and NAT-D. The initiator waits for an answer and retransmits;
- * the responder answers the initiator's repeats.
+ * Message 3 or 4: our KE, the authenticator's nonce payloads (and CERT-REQ), and NAT-D. The
+ * initiator waits for an answer and retransmits; the responder answers the initiator's repeats.
  */
-function sendKeyExchange(sa: IkeSa, ctx: ExchangeContext): void {
+function sendKeyExchange(sa: IkeSa, ctx: ExchangeContext): Phase1Result | undefined {
+  const offer = authenticatorOf(sa).offerPayloads(sa, ctx, sa.isInitiator ? sa.nonceI : sa.nonceR, false);
+  if (typeof offer === 'string') return fail('AUTHENTICATION_FAILED', offer);
   const out: Payload[] = [
     { type: 'key_exchange', data: sa.isInitiator ? sa.gxi : sa.gxr },
-    { type: 'nonce', data: sa.isInitiator ? sa.nonceI : sa.nonceR },
+    ...offer,
     ...ourNatD(sa, ctx),
   ];
   ctx.send(sa, 0, sa.plainMessage(MM, 0, out), sa.isInitiator);
+  return undefined;
 }
 
 /** KE and nonce of the peer's message 3 or 4. */
-function peerKeyExchange(payloads: readonly Payload[]): { ke: Uint8Array; nonce: Uint8Array } | undefined {
+function peerKeyExchange(
+  sa: IkeSa,
+  payloads: readonly Payload[],
+): { ke: Uint8Array; nonce: Uint8Array } | undefined {
   const ke = findPayload(payloads, 'key_exchange');
-  const nonce = findPayload(payloads, 'nonce');
-  return ke === undefined || nonce === undefined ? undefined : { ke: ke.data, nonce: nonce.data };
+  const offer = authenticatorOf(sa).peerOffer(sa, payloads);
+  return ke === undefined || typeof offer === 'string' ? undefined : { ke: ke.data, nonce: offer.nonce };
 }
 
 function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
-  const peer = peerKeyExchange(payloads);
+  const peer = peerKeyExchange(sa, payloads);
   if (peer === undefined) return ignore('message 3 needs KE and Nonce payloads');
   const suite = sa.suite!;
   if (peer.ke.length !== suite.group.group.publicLength)
@@ -150,22 +157,24 @@ function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   const failed = derivePhase1Keys(sa, ctx, peer.ke);
   if (failed !== undefined) return failed;
   noteNatD(sa, payloads, ctx);
-  sendKeyExchange(sa, ctx);
+  const sent = sendKeyExchange(sa, ctx);
+  if (sent !== undefined) return sent;
   enterIsakmpSa(sa, 'mm-wait-5');
   return { kind: 'progress' };
 }
 
 function initiatorMessage4(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
-  const peer = peerKeyExchange(payloads);
+  const peer = peerKeyExchange(sa, payloads);
   if (peer === undefined) return ignore('message 4 needs KE and Nonce payloads');
   sa.gxr = peer.ke;
   sa.nonceR = peer.nonce;
   const failed = derivePhase1Keys(sa, ctx, peer.ke);
   if (failed !== undefined) return failed;
   noteNatD(sa, payloads, ctx);
+  const proof = authenticatorOf(sa).proofPayloads(sa, ctx, true);
+  if (!Array.isArray(proof)) return proof;
   if (natDetected(sa)) floatToNatT(sa, ctx);
-  const out: Payload[] = [ourIdPayload(sa)];
-  out.push(ourHash(sa));
+  const out: Payload[] = [...proof];
   if (ctx.isFirstContact(sa)) out.push(initialContact(sa));
   ctx.send(sa, 0, sa.encryptedMessage(MM, 0, out), true);
   enterIsakmpSa(sa, 'mm-wait-6');
@@ -178,11 +187,12 @@ function responderMessage5(
   payloads: readonly Payload[],
   ctx: ExchangeContext,
 ): Phase1Result {
-  const result = authenticatePeer(sa, message, payloads);
+  const result = authenticatePeer(sa, message, payloads, ctx);
   if (result !== undefined) return result;
-  const out: Payload[] = [ourIdPayload(sa)];
-  out.push(ourHash(sa));
-  ctx.send(sa, 0, sa.encryptedMessage(MM, 0, out), false);
+  const proof = authenticatorOf(sa).proofPayloads(sa, ctx, true);
+  if (!Array.isArray(proof))
+    return proof.kind === 'failed' ? failAuthenticated(proof.notify, proof.reason) : proof;
+  ctx.send(sa, 0, sa.encryptedMessage(MM, 0, proof), false);
   return { kind: 'established', initialContact: hasInitialContact(payloads) };
 }
 
@@ -192,41 +202,44 @@ function initiatorMessage6(
   payloads: readonly Payload[],
   ctx: ExchangeContext,
 ): Phase1Result {
-  const result = authenticatePeer(sa, message, payloads);
+  const result = authenticatePeer(sa, message, payloads, ctx);
   if (result !== undefined) return result;
   ctx.exchangeDone(sa, 0);
   return { kind: 'established', initialContact: hasInitialContact(payloads) };
 }
 
-/** Checks IDi/IDr and HASH_I/HASH_R of message 5 or 6; undefined when the peer is authenticated. */
+/**
+ * Checks IDi/IDr and the peer's proof (HASH or SIG) of message 5 or 6; undefined when the peer is
+ * authenticated. A responder may settle on another connection here (auth/connection-settle.ts).
+ */
 function authenticatePeer(
   sa: IkeSa,
   message: Message,
   payloads: readonly Payload[],
+  ctx: ExchangeContext,
 ): Phase1Result | undefined {
   if (!message.body.encrypted) return ignore('message 5/6 must be encrypted (RFC 2409 section 5)');
+  const auth = authenticatorOf(sa);
   const id = findPayload(payloads, 'identification');
-  const hashPayload = findPayload(payloads, 'hash');
-  if (id === undefined || hashPayload === undefined) {
-    return fail(
-      'PAYLOAD_MALFORMED',
-      'ID and HASH payloads missing: the pre-shared keys probably differ',
-      true,
-    );
+  const proof = id === undefined ? undefined : auth.verifyPeer(sa, ctx, payloads, id);
+  if (id === undefined || proof?.kind === 'missing') {
+    const what = auth.family === 'psk' ? 'ID and HASH payloads missing' : 'ID and SIG payloads missing';
+    const why = proof?.kind === 'missing' ? proof.reason : 'the pre-shared keys probably differ';
+    return fail('PAYLOAD_MALFORMED', `${what}: ${why}`, true);
   }
-  if (!verifyPeerHash(sa, id, hashPayload.data)) {
-    return fail(
-      'AUTHENTICATION_FAILED',
-      `${sa.isInitiator ? 'HASH_R' : 'HASH_I'} does not verify: the pre-shared keys differ`,
-      true,
-    );
+  // The message authenticated (or is our Diffie-Hellman partner's own refused proof): its last
+  // ciphertext block is the phase 1 IV from here on, also for an Informational refusing the
+  // identity. The peer made it its IV when it sent the message, and decrypts our notify with
+  // hash(that block | M-ID) (RFC 2409 Appendix B; charon: "decryption failed?" when we used the IV
+  // from before the message).
+  if (proof?.kind === 'refused') {
+    sa.failureCode = proof.code;
+    if (!proof.definitive) return fail(proof.notify, proof.reason, true);
+    sa.commitReceived(message);
+    return failAuthenticated(proof.notify, proof.reason);
   }
-  // The message authenticated: its last ciphertext block is the phase 1 IV from here on, also for
-  // an Informational refusing the identity. The peer made it its IV when it sent the message, and
-  // decrypts our notify with hash(that block | M-ID) (RFC 2409 Appendix B; charon: "decryption
-  // failed?" when we used the IV from before the message).
   sa.commitReceived(message);
-  const refused = acceptPeerId(sa, id);
+  const refused = auth.acceptIdentity(sa, id);
   if (refused !== undefined) return failAuthenticated('INVALID_ID_INFORMATION', refused);
   return undefined;
 }

@@ -17,6 +17,7 @@ import {
   deriveKa,
   deriveSkeyid,
   equalMacs,
+  type HashName,
   hashI,
   hashR,
   IsakmpCipher,
@@ -34,6 +35,7 @@ import {
   peerNatTraversal,
 } from '../nat-traversal.js';
 import type { IkeSa } from '../sa/ike-sa.js';
+import { authenticatorOf } from './auth/authenticator.js';
 import { addressIdentity, findPsk, identificationPayload, identityOf, sameIdentity } from './identity.js';
 import { fail, type Phase1Result } from './phase1-outcome.js';
 
@@ -125,11 +127,12 @@ export function lookupPsk(
 }
 
 /**
- * The pre-shared key, SKEYID and its family, Ka and the phase 1 IV (RFC 2409 section 5 and Appendix
- * B), once both Diffie-Hellman values and nonces are known. The PSK is found by `remoteId` when the
- * peer's identity is known (Aggressive Mode), else as `lookupPsk` explains; `decoyPsk` (random)
- * stands in for it when an Aggressive Mode responder must not reveal that it has none. Returns the failure (no
- * key, a bad public value per RFC 6989, a weak key) instead of throwing; undefined on success.
+ * SKEYID and its family, Ka and the phase 1 IV (RFC 2409 section 5 and Appendix B), once both
+ * Diffie-Hellman values and nonces are known. The authenticator of the method gives its part of
+ * SKEYID (auth/authenticator.ts): the PSK found by `remoteId` when the peer's identity is known
+ * (Aggressive Mode), else as `lookupPsk` explains; `decoyPsk` (random) stands in for it when an
+ * Aggressive Mode responder must not reveal that it has none. Returns the failure (no key, a bad
+ * public value per RFC 6989, a weak key) instead of throwing; undefined on success.
  */
 export function derivePhase1Keys(
   sa: IkeSa,
@@ -138,14 +141,8 @@ export function derivePhase1Keys(
   remoteId?: IdentityConfig,
   decoyPsk?: Buffer,
 ): Phase1Result | undefined {
-  const psk = decoyPsk ?? lookupPsk(sa, ctx, remoteId);
-  if (psk === undefined) {
-    const who = formatIdentity(remoteId ?? expectedRemoteIdentity(sa));
-    return fail(
-      'AUTHENTICATION_FAILED',
-      `no pre-shared key for '${sa.localIdText || formatIdentity(localIdentity(sa))}' and '${who}'`,
-    );
-  }
+  const secret = authenticatorOf(sa).skeyidSecret(sa, ctx, remoteId, decoyPsk);
+  if ('kind' in secret) return secret;
   const suite = sa.suite;
   if (suite === undefined || sa.dh === undefined)
     return fail('INVALID_KEY_INFORMATION', 'no suite or Diffie-Hellman key pair');
@@ -161,8 +158,7 @@ export function derivePhase1Keys(
   const prf = suite.hash.hash;
   const skeyid = deriveSkeyid({
     prf,
-    auth: 'psk',
-    psk,
+    ...secret,
     nonceI: sa.nonceI,
     nonceR: sa.nonceR,
     gxy,
@@ -186,11 +182,12 @@ export function derivePhase1Keys(
   return undefined;
 }
 
-function phase1HashInput(sa: IkeSa, idBody: Uint8Array) {
+/** The inputs of HASH_I / HASH_R over an ID body; `prf` for a signature tied to a hash (RFC 2409 5.1). */
+export function phase1HashInput(sa: IkeSa, idBody: Uint8Array, prf?: HashName) {
   const keys = sa.requireKeys();
   const suite = sa.suite!;
   return {
-    prf: suite.hash.hash,
+    prf: prf ?? suite.hash.hash,
     skeyid: keys.skeyid.skeyid,
     gxi: sa.gxi,
     gxr: sa.gxr,

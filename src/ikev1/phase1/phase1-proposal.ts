@@ -44,8 +44,16 @@ export interface Phase1Suite {
 const DEFAULT_IKE_PROPOSALS =
   'aes128-aes192-aes256-sha256-sha384-sha512-sha1-ecp256-ecp384-modp3072-modp2048';
 
-/** The suites of proposal strings (`default` expands to strongSwan-like defaults), in preference order. */
-export function phase1Suites(proposals: readonly string[], lifeSeconds: number): Phase1Suite[] {
+/**
+ * The suites of proposal strings (`default` expands to strongSwan-like defaults), in preference
+ * order, each with every authentication method given (RFC 2409 Appendix A: the method is a
+ * transform attribute).
+ */
+export function phase1Suites(
+  proposals: readonly string[],
+  lifeSeconds: number,
+  authMethods: readonly number[] = [IkeAuthMethod.PRE_SHARED_KEY],
+): Phase1Suite[] {
   const suites: Phase1Suite[] = [];
   for (const text of proposals) {
     const parsed = parseProposals(text === 'default' ? DEFAULT_IKE_PROPOSALS : text, 'ike');
@@ -55,13 +63,14 @@ export function phase1Suites(proposals: readonly string[], lifeSeconds: number):
         if (s.encryption === undefined || s.integrity?.hash === undefined || s.dh === undefined) {
           throw new RangeError(`IKE proposal '${text}' needs an encryption, a hash and a DH group`);
         }
-        suites.push({
-          encryption: s.encryption,
-          hash: s.integrity as IntegrityTransform & { hash: HashName },
-          group: s.dh,
-          authMethod: IkeAuthMethod.PRE_SHARED_KEY,
-          lifeSeconds,
-        });
+        for (const authMethod of authMethods)
+          suites.push({
+            encryption: s.encryption,
+            hash: s.integrity as IntegrityTransform & { hash: HashName },
+            group: s.dh,
+            authMethod,
+            lifeSeconds,
+          });
       }
     }
   }
@@ -167,7 +176,7 @@ function lifeSeconds(attributes: readonly DataAttribute[]): number {
   return 0;
 }
 
-const sameSuite = (a: Phase1Suite, b: Phase1Suite): boolean =>
+export const sameSuite = (a: Phase1Suite, b: Phase1Suite): boolean =>
   a.encryption === b.encryption && a.hash === b.hash && a.group === b.group && a.authMethod === b.authMethod;
 
 /**

@@ -133,6 +133,12 @@ export class IkeSaTable implements PeerIndex {
     this.#peerMoved?.(sa, oldAddress, oldId);
   }
 
+  connectionChanged(sa: IkeSa, oldName: string): void {
+    if (this.#byId.get(sa.id) !== sa) return;
+    this.#byConnection.delete(oldName, sa);
+    this.#byConnection.add(sa.connection.name, sa);
+  }
+
   remove(sa: IkeSa): void {
     if (this.#byId.get(sa.id) === sa) {
       this.#byAddress.delete(sa.remote.address, sa);

@@ -47,6 +47,8 @@ export interface Phase1Keys {
  */
 export interface PeerIndex {
   peerChanged(sa: IkeSa, oldAddress: string, oldId: string): void;
+  /** A responder settled on another connection (`settleConnection`). */
+  connectionChanged(sa: IkeSa, oldName: string): void;
 }
 
 export class IkeSa {
@@ -75,6 +77,8 @@ export class IkeSa {
   localIdText = '';
   /** The peer's ID payload once accepted (Aggressive Mode needs it again for HASH_I). */
   peerIdPayload: IdentificationPayload | undefined;
+  /** The ID payload of the peer's Aggressive Mode message 1, judged when message 3 proves it. */
+  peerOfferedId: IdentificationPayload | undefined;
   natVariant: NatTraversalVariant | undefined;
   localBehindNat = false;
   remoteBehindNat = false;
@@ -134,10 +138,17 @@ export class IkeSa {
   hadChildren = false;
   /** Why the exchange is stuck, for the log line when it is given up. */
   failure: string | undefined;
+  /** The peer sent CERT-REQ: with `send_cert = ifasked` our certificates go (RFC 4945 section 3.2). */
+  peerRequestedCerts = false;
+  /** What our and the peer's authentication failed on, typed (`ike-sa-down`'s `failureCode`). */
+  failureCode: string | undefined;
+  /** The connection this SA belongs to; a responder may settle on another once (`settleConnection`). */
+  #connection: ConnectionConfig;
+  #settled = false;
 
   constructor(
     readonly id: number,
-    readonly connection: ConnectionConfig,
+    connection: ConnectionConfig,
     readonly role: 'initiator' | 'responder',
     readonly exchange: 'main' | 'aggressive',
     initiatorCookie: Buffer,
@@ -146,6 +157,7 @@ export class IkeSa {
     remote: Address,
     now: number,
   ) {
+    this.#connection = connection;
     // Both cookies in one ArrayBuffer of the SA's own (own-bytes.ts).
     const cookies = ownBytes(Buffer.concat([initiatorCookie, responderCookie]));
     this.initiatorCookie = cookies.subarray(0, 8);
@@ -191,6 +203,23 @@ export class IkeSa {
   /** Sets (or, with zeros, clears) the responder cookie, in place. */
   setResponderCookie(cookie: Uint8Array): void {
     this.responderCookie.set(cookie);
+  }
+
+  get connection(): ConnectionConfig {
+    return this.#connection;
+  }
+
+  /**
+   * A responder picked its connection by addresses and proposals before it saw the peer's ID; once
+   * the peer authenticated (its ID and certificate verified), it settles on the connection they
+   * fit, as strongSwan switches peer configs. That happens once per SA.
+   */
+  settleConnection(connection: ConnectionConfig): void {
+    if (this.#settled) throw new Error('the connection of an ISAKMP SA is settled once');
+    this.#settled = true;
+    const old = this.#connection;
+    this.#connection = connection;
+    if (old.name !== connection.name) this.peerIndex?.connectionChanged(this, old.name);
   }
 
   get isInitiator(): boolean {
@@ -320,6 +349,7 @@ export class IkeSa {
       localIdBody: this.localIdBody,
       localIdText: this.localIdText,
       peerIdPayload: this.peerIdPayload,
+      peerOfferedId: this.peerOfferedId,
       remoteIdText: this.remoteIdText,
       natVariant: this.natVariant,
       localBehindNat: this.localBehindNat,
@@ -327,6 +357,7 @@ export class IkeSa {
       floated: this.floated,
       peerDpd: this.peerDpd,
       peerFragmentation: this.peerFragmentation,
+      peerRequestedCerts: this.peerRequestedCerts,
     };
     return () => {
       Object.assign(this, saved);
