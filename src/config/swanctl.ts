@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { type IdentityConfig, parseIdentity } from './identity.js';
-import { proposalList } from './proposals.js';
+import { newGroupValue, proposalList } from './proposals.js';
 import {
   ConfigError,
   parseSettings,
@@ -47,6 +47,11 @@ export interface ConnectionConfig {
   readonly overTime: number;
   readonly randTime: number;
   readonly keyingTries: number;
+  /**
+   * ikets extension: a MODP group (`modp3072`, ...) to agree in New Group Mode after phase 1 as
+   * initiator (RFC 2409 section 5.6); children's PFS in it then names it by the private number.
+   */
+  readonly newGroup: string | undefined;
   readonly local: AuthRoundConfig;
   readonly remote: AuthRoundConfig;
   readonly children: readonly ChildConfig[];
@@ -153,6 +158,7 @@ const CONNECTION_KEYS = [
   'over_time',
   'rand_time',
   'keyingtries',
+  'new_group',
 ] as const;
 const CHILD_KEYS = [
   'local_ts',
@@ -241,6 +247,7 @@ function connection(section: SettingsSection, reader: ValueReader): ConnectionCo
     overTime,
     randTime: get('rand_time', (v) => reader.seconds(v), overTime),
     keyingTries: get('keyingtries', (v) => Number(reader.count(v)), 1),
+    newGroup: get('new_group', (v) => newGroupValue(v, reader), undefined),
     local: authRound(sections.get('local'), reader, 'local', section),
     remote: authRound(sections.get('remote'), reader, 'remote', section),
     children: children ? children.entries.map((e) => child(asSection(e, reader, 'a child'), reader)) : [],

@@ -188,6 +188,13 @@ function peerRefused(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, c
     ctx.dropSa(sa, 'failed');
     return;
   }
+  if (sa.newGroupMode !== undefined && n.notifyType === NotifyType.ATTRIBUTES_NOT_SUPPORTED) {
+    // RFC 2409 section 5.6: the responder does not accept the group we offered in New Group Mode.
+    ctx.log('warn', `New Group Mode refused by the peer: ${reason}`, sa);
+    ctx.exchangeDone(sa, sa.newGroupMode.messageId);
+    ctx.newGroupModeDone(sa);
+    return;
+  }
   const qm = refusedQuickMode(sa, n);
   if (qm !== undefined) quickModeRefused(sa, qm, reason, ctx);
 }

@@ -130,6 +130,7 @@ function sendQuickMode1(
       encapsulationMode,
       lifeSeconds: child.lifeTime || DEFAULT_SA_LIFETIME,
       lifeKilobytes,
+      privateGroups: sa.privateGroups,
     }),
     { type: 'nonce', data: qm.nonceI },
     ...(qm.dh === undefined ? [] : [{ type: 'key_exchange' as const, data: qm.dh.publicValue }]),
@@ -208,7 +209,7 @@ export function handleQuickMode2(
     const parsed =
       protocol === undefined || p.transforms.length !== 1
         ? 'one transform expected'
-        : parsePhase2Transform(protocol, p.transforms[0]!);
+        : parsePhase2Transform(protocol, p.transforms[0]!, sa.privateGroups);
     if (typeof parsed === 'string')
       return refuse('NO_PROPOSAL_CHOSEN', `chosen transform refused: ${parsed}`);
     if (ours === undefined || !ours.transforms.some((t) => sameTransform(t, parsed.transform)))

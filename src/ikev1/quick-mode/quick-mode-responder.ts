@@ -6,7 +6,13 @@
 
 import type { IdentificationPayload, Message, Payload, SaPayload, Transform } from '../../codec/index.js';
 import type { ChildConfig } from '../../config/swanctl.js';
-import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../../crypto/index.js';
+import {
+  type DhTransform,
+  equalMacs,
+  quickModeHash1,
+  quickModeHash2,
+  quickModeHash3,
+} from '../../crypto/index.js';
 import type { IpsecProtocol } from '../../sa/types.js';
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
@@ -221,7 +227,7 @@ function selectChild(
       continue;
     const offers = phase2Offers(child.espProposals, child.ahProposals);
     for (const group of proposalsByNumber(offer)) {
-      const chosen = acceptGroup(group, offers, child);
+      const chosen = acceptGroup(group, offers, child, sa.privateGroups);
       if (chosen !== undefined) return { child, number: group[0]!.number, chosen };
     }
     refusal = refuse('NO_PROPOSAL_CHOSEN', `no proposal acceptable to child '${child.name}'`);
@@ -233,6 +239,7 @@ function acceptGroup(
   group: ReturnType<typeof proposalsByNumber>[number],
   offers: ReturnType<typeof phase2Offers>,
   child: ChildConfig,
+  privateGroups: ReadonlyMap<number, DhTransform>,
 ): ChosenProtocol[] | undefined {
   for (const offer of offers) {
     if (offer.protocols.length !== group.length) continue;
@@ -242,7 +249,7 @@ function acceptGroup(
       const ours = offer.protocols.find((o) => o.protocol === protocol);
       if (protocol === undefined || ours === undefined || p.spi.length !== 4) break;
       for (const t of p.transforms) {
-        const parsed = parsePhase2Transform(protocol, t);
+        const parsed = parsePhase2Transform(protocol, t, privateGroups);
         if (typeof parsed === 'string' || parsed.mode !== child.mode) continue;
         if (ours.transforms.some((o) => sameTransform(o, parsed.transform))) {
           chosen.push({ protocol, parsed, raw: t, remoteSpi: Buffer.from(p.spi) });

@@ -14,9 +14,10 @@ import {
   type Payload,
 } from '../../codec/index.js';
 import type { ConnectionConfig } from '../../config/swanctl.js';
-import type { DhKeyPair, IsakmpCipher, Skeyid } from '../../crypto/index.js';
+import type { DhKeyPair, DhTransform, IsakmpCipher, Skeyid } from '../../crypto/index.js';
 import type { Address } from '../../sa/types.js';
 import type { NatTraversalVariant } from '../nat-traversal.js';
+import type { NewGroupExchange } from '../new-group-mode.js';
 import type { Phase1Suite } from '../phase1/phase1-proposal.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { enterQuickMode, type IsakmpSaState } from '../states.js';
@@ -105,6 +106,13 @@ export class IkeSa {
   readonly finishedMessageIds = new Set<number>();
   /** Quick Modes in progress, by message ID. */
   readonly quickModes = new Map<number, QuickModeExchange>();
+  /**
+   * Groups agreed in New Group Mode (RFC 2409 section 5.6), by the Group Description that names
+   * them in Quick Mode on this SA; they expire with it.
+   */
+  readonly privateGroups = new Map<number, DhTransform>();
+  /** Our New Group Mode in progress, if any (new-group-mode.ts). */
+  newGroupMode: NewGroupExchange | undefined;
   /**
    * DPD (RFC 3706): the sequence number of our last R-U-THERE and whether it is unanswered. A round
    * starts with one R-U-THERE and retransmits until an ACK or `dpd_timeout` (section 5.4); each
@@ -285,7 +293,8 @@ export class IkeSa {
    * the IDs of the last FINISHED_IDS. Phase 1's (message ID 0) and unfinished ones always stay.
    */
   pruneExchanges(): void {
-    const droppable = (id: number) => id !== 0 && !this.quickModes.has(id);
+    const droppable = (id: number) =>
+      id !== 0 && !this.quickModes.has(id) && this.newGroupMode?.messageId !== id;
     trim(this.outstanding, RECENT_EXCHANGES, droppable);
     trim(this.lastReceived, RECENT_EXCHANGES, droppable);
     trim(this.answers, RECENT_EXCHANGES, droppable);
