@@ -76,6 +76,8 @@ export interface ChildConfig {
   readonly ahProposals: readonly string[];
   readonly mode: 'tunnel' | 'transport';
   readonly startAction: 'none' | 'trap' | 'start';
+  /** `commit = yes` (ikets extension): set the commit bit in its Quick Modes (RFC 2408 section 3.1). */
+  readonly commit: boolean;
   readonly dpdAction: 'clear' | 'trap' | 'restart';
   readonly closeAction: 'none' | 'trap' | 'start';
   readonly rekeyTime: number;
@@ -167,6 +169,7 @@ const CHILD_KEYS = [
   'ah_proposals',
   'mode',
   'start_action',
+  'commit',
   'dpd_action',
   'close_action',
   'rekey_time',
@@ -314,6 +317,7 @@ function child(section: SettingsSection, reader: ValueReader): ChildConfig {
     ahProposals: ah,
     mode: get('mode', (v) => reader.oneOf(v, ['tunnel', 'transport'] as const), 'tunnel'),
     startAction: get('start_action', (v) => reader.oneOf(v, ['none', 'trap', 'start'] as const), 'none'),
+    commit: get('commit', (v) => reader.bool(v), false),
     dpdAction: get('dpd_action', (v) => reader.oneOf(v, ['clear', 'trap', 'restart'] as const), 'clear'),
     closeAction: get('close_action', (v) => reader.oneOf(v, ['none', 'trap', 'start'] as const), 'none'),
     rekeyTime,

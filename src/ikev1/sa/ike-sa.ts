@@ -214,14 +214,14 @@ export class IkeSa {
     return { cookieI: this.initiatorCookie, cookieR: this.responderCookie };
   }
 
-  header(exchangeType: number, messageId: number): Message['header'] {
+  header(exchangeType: number, messageId: number, commit = false): Message['header'] {
     return {
       initiatorCookie: this.initiatorCookie,
       responderCookie: this.responderCookie,
       majorVersion: 1,
       minorVersion: 0,
       exchangeType,
-      commit: false,
+      commit,
       authenticationOnly: false,
       messageId,
     };
@@ -239,11 +239,16 @@ export class IkeSa {
    * A message encrypted under the ISAKMP SA (RFC 2408 section 3.1 E flag, RFC 2409 Appendix B):
    * the payload chain padded with zeros to the block size, its last ciphertext block the next IV.
    */
-  encryptedMessage(exchangeType: number, messageId: number, payloads: readonly Payload[]): Uint8Array {
+  encryptedMessage(
+    exchangeType: number,
+    messageId: number,
+    payloads: readonly Payload[],
+    commit = false,
+  ): Uint8Array {
     const chain = encodePayloadChain(payloads);
     const ciphertext = this.requireKeys().cipher.encrypt(messageId, chain.bytes);
     return encodeMessage({
-      header: this.header(exchangeType, messageId),
+      header: this.header(exchangeType, messageId, commit),
       body: { encrypted: true, firstPayload: chain.firstPayload, ciphertext },
     });
   }
