@@ -316,6 +316,8 @@ function quickModeMessage(
   }
   const qm = sa.quickModes.get(messageId);
   if (qm === undefined && sa.finishedMessageIds.has(messageId)) return dropped('Quick Mode already complete');
+  // Message 3 sent with the commit bit: only N(CONNECTED), an Informational, moves it on.
+  if (qm?.state === 'qm-i-wait-connected') return dropped('Quick Mode waits for CONNECTED');
   const ruled = quickModeRuledMessage(qm?.state);
   const violation = ruled === undefined ? undefined : checkPayloads(ruled, decrypted.payloads);
   if (violation !== undefined)
@@ -410,6 +412,12 @@ function newGroupMessage(ep: EndpointCore, sa: IkeSa, message: Message, data: Ui
   if (!('payloads' in decrypted)) {
     ep.log('info', 'a New Group Mode message could not be decrypted: dropped', sa);
     return dropped('undecryptable');
+  }
+  const violation = checkPayloads(ours ? 'ngm-2' : 'ngm-1', decrypted.payloads);
+  if (violation !== undefined) {
+    // Refused before its HASH is checked: it may be anyone's, so nothing changes and nothing is sent.
+    ep.logLimited('new-group-rules', 'warn', `New Group Mode message dropped: ${violation.reason}`, sa);
+    return dropped(violation.reason);
   }
   const outcome = handleNewGroupMode(sa, message, decrypted.payloads, ep);
   switch (outcome.kind) {

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { IkeAttributeClass, tvAttribute } from '../../src/codec/index.js';
 import { type DhTransform, transformByKeyword } from '../../src/crypto/index.js';
 import { describedGroup, newGroupSaPayload } from '../../src/ikev1/new-group-mode.js';
+import { checkPayloads } from '../../src/ikev1/payload-rules.js';
 import { groupDescription } from '../../src/ikev1/quick-mode/phase2-proposal.js';
 import { assertCrosswise, makePair, type PeerOptions } from './peers.js';
 
@@ -44,6 +45,17 @@ describe('New Group Mode', () => {
     // In Quick Mode the agreed group goes by its private number (RFC 2409 Appendix A).
     assert.equal(groupDescription(modp3072, new Map([[40000, modp3072]])), 40000);
     assert.equal(groupDescription(modp3072, new Map()), 15);
+  });
+
+  it('payload rules: HASH first, one SA, nothing else', () => {
+    const sa = newGroupSaPayload(modp3072, 40000);
+    const hash = { type: 'hash' as const, data: Buffer.alloc(32) };
+    const nonce = { type: 'nonce' as const, data: Buffer.alloc(16) };
+    assert.equal(checkPayloads('ngm-1', [hash, sa]), undefined);
+    assert.equal(checkPayloads('ngm-2', [sa, hash])?.code, 'ERR_PAYLOAD_HASH_NOT_FIRST');
+    assert.equal(checkPayloads('ngm-1', [hash, sa, sa])?.code, 'ERR_PAYLOAD_REPEATED');
+    assert.equal(checkPayloads('ngm-1', [hash])?.code, 'ERR_PAYLOAD_MISSING');
+    assert.equal(checkPayloads('ngm-2', [hash, sa, nonce])?.code, 'ERR_PAYLOAD_UNEXPECTED');
   });
 
   it('after phase 1 agrees the group, then Quick Mode with PFS in it', () => {
