@@ -58,18 +58,22 @@ describe('New Group Mode', () => {
     assert.equal(checkPayloads('ngm-2', [hash, sa, nonce])?.code, 'ERR_PAYLOAD_UNEXPECTED');
   });
 
-  it('after phase 1 agrees the group, then Quick Mode with PFS in it', () => {
-    const { net, a, b } = makePair(NGM);
-    a.initiate(0, 'gw', 'net');
-    net.run(60_000);
-    const logs = `${net.logsOf('a').join('\n')}\n--\n${net.logsOf('b').join('\n')}`;
-    const [ours] = agreed(net.logsOf('a'));
-    assert.ok(ours !== undefined && ours >= 32768, logs);
-    assert.deepEqual(agreed(net.logsOf('b')), [ours], logs);
-    assertCrosswise(a.childSaList(), b.childSaList());
-    assert.equal(a.childSaList()[0]?.pfsGroup, 'modp3072');
-    assert.equal(b.childSaList()[0]?.pfsGroup, 'modp3072');
-  });
+  for (const [mode, extra] of [
+    ['Main Mode', {}],
+    ['Aggressive Mode', { aggressive: true }],
+  ] as const)
+    it(`after ${mode} agrees the group, then Quick Mode with PFS in it`, () => {
+      const { net, a, b } = makePair({ ...NGM, ...extra });
+      a.initiate(0, 'gw', 'net');
+      net.run(60_000);
+      const logs = `${net.logsOf('a').join('\n')}\n--\n${net.logsOf('b').join('\n')}`;
+      const [ours] = agreed(net.logsOf('a'));
+      assert.ok(ours !== undefined && ours >= 32768, logs);
+      assert.deepEqual(agreed(net.logsOf('b')), [ours], logs);
+      assertCrosswise(a.childSaList(), b.childSaList());
+      assert.equal(a.childSaList()[0]?.pfsGroup, 'modp3072');
+      assert.equal(b.childSaList()[0]?.pfsGroup, 'modp3072');
+    });
 
   it('a responder whose proposals do not name the group refuses it; the children go without it', () => {
     const { net, a, b } = makePair({ connExtra: 'new_group = modp4096' });
