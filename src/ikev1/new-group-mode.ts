@@ -39,6 +39,8 @@ import type { IkeSa } from './sa/ike-sa.js';
 export const NEW_GROUP_MODE = ExchangeType.NEW_GROUP_MODE;
 /** RFC 2409 section 5.6 / Appendix A: private group descriptions are 2^15 and above. */
 export const FIRST_PRIVATE_GROUP = 32768;
+/** Private groups one ISAKMP SA keeps at most: a peer repeating New Group Mode cannot grow it. */
+export const MAX_PRIVATE_GROUPS = 8;
 
 /** Our New Group Mode as initiator, waiting for HASH(2), SA. */
 export interface NewGroupExchange {
@@ -227,7 +229,9 @@ export function handleNewGroupMode(
       ? described
       : !groupAcceptable(sa.connection, described.group)
         ? `${described.group.keyword} is not in this connection's proposals`
-        : undefined;
+        : sa.privateGroups.size >= MAX_PRIVATE_GROUPS && !sa.privateGroups.has(described.privateId)
+          ? `already ${MAX_PRIVATE_GROUPS} private groups on this ISAKMP SA`
+          : undefined;
   if (typeof described === 'string' || reason !== undefined) {
     // RFC 2409 section 5.6: an unacceptable group is answered with ATTRIBUTES-NOT-SUPPORTED.
     sendInformational(sa, [isakmpNotify(sa, NotifyType.ATTRIBUTES_NOT_SUPPORTED)], ctx);

@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IkeAttributeClass, tvAttribute } from '../../src/codec/index.js';
 import { type DhTransform, transformByKeyword } from '../../src/crypto/index.js';
-import { describedGroup, newGroupSaPayload } from '../../src/ikev1/new-group-mode.js';
+import {
+  describedGroup,
+  MAX_PRIVATE_GROUPS,
+  newGroupSaPayload,
+  startNewGroupMode,
+} from '../../src/ikev1/new-group-mode.js';
 import { checkPayloads } from '../../src/ikev1/payload-rules.js';
 import { groupDescription } from '../../src/ikev1/quick-mode/phase2-proposal.js';
 import { assertCrosswise, makePair, type PeerOptions } from './peers.js';
@@ -74,6 +79,24 @@ describe('New Group Mode', () => {
       assert.equal(a.childSaList()[0]?.pfsGroup, 'modp3072');
       assert.equal(b.childSaList()[0]?.pfsGroup, 'modp3072');
     });
+
+  it(`a peer repeating New Group Mode gets at most ${MAX_PRIVATE_GROUPS} private groups on one ISAKMP SA`, () => {
+    const { net, a, b } = makePair(NGM);
+    a.initiate(0, 'gw', 'net');
+    net.run(60_000);
+    const sa = a.ikeSas.all()[0];
+    assert.ok(sa !== undefined);
+    for (let i = 0; i < MAX_PRIVATE_GROUPS + 2; i++) {
+      startNewGroupMode(sa, modp3072, a);
+      net.run(net.now + 10_000);
+    }
+    assert.equal(agreed(net.logsOf('b')).length, MAX_PRIVATE_GROUPS);
+    assert.equal(
+      net.logsOf('b').filter((l) => l.includes(`already ${MAX_PRIVATE_GROUPS} private groups`)).length,
+      3,
+    );
+    assert.equal(b.ikeSaList()[0]?.state, 'established');
+  });
 
   it('a responder whose proposals do not name the group refuses it; the children go without it', () => {
     const { net, a, b } = makePair({ connExtra: 'new_group = modp4096' });
