@@ -6,6 +6,7 @@ import { floodNetnsReport } from './flood-netns.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
 import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './harness.js';
 import { kernelInstallRows } from './kernel.js';
+import { rsaDecryptSuite } from './rsa-decrypt.js';
 import { tunRows } from './tun.js';
 
 // `npm run bench`: runs every suite and prints one table. Later issues add their suites here
@@ -23,6 +24,7 @@ if (process.argv.includes('--vs-charon')) {
 
 const SUITES: readonly BenchSuite[] = [
   ...cryptoSuites,
+  rsaDecryptSuite,
   ...handshakeSuites,
   ...floodSuites,
   ...espSuites,

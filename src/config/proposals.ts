@@ -3,7 +3,13 @@
  * typo (`aes128-sha257-modp2048`) is a ConfigError naming file:line at start and at `reload`, never
  * first a failed `up`. The engine builds its offers from the same strings with the same parser.
  */
-import { CryptoError, ikev1Suites, type ProposalProtocol, parseProposals } from '../crypto/index.js';
+import {
+  CryptoError,
+  ikev1Suites,
+  type ProposalProtocol,
+  parseProposals,
+  transformByKeyword,
+} from '../crypto/index.js';
 import type { SettingsValue } from './settings-parser.js';
 import type { ValueReader } from './values.js';
 
@@ -36,4 +42,12 @@ function proposalProblem(text: string, protocol: ProposalProtocol): string | und
     throw error;
   }
   return undefined;
+}
+
+/** `new_group` (ikets extension): a MODP group keyword, offered in New Group Mode (RFC 2409 5.6). */
+export function newGroupValue(v: SettingsValue, reader: ValueReader): string {
+  const t = transformByKeyword(v.value);
+  if (t?.kind !== 'dh' || t.group.kind !== 'modp')
+    throw reader.error(v.line, `${v.key}: expected a MODP group such as modp3072, found '${v.value}'`);
+  return t.keyword;
 }

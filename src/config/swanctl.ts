@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { type IdentityConfig, parseIdentity } from './identity.js';
-import { proposalList } from './proposals.js';
+import { newGroupValue, proposalList } from './proposals.js';
 import {
   ConfigError,
   parseSettings,
@@ -47,6 +47,11 @@ export interface ConnectionConfig {
   readonly overTime: number;
   readonly randTime: number;
   readonly keyingTries: number;
+  /**
+   * ikets extension: a MODP group (`modp3072`, ...) to agree in New Group Mode after phase 1 as
+   * initiator (RFC 2409 section 5.6); children's PFS in it then names it by the private number.
+   */
+  readonly newGroup: string | undefined;
   readonly local: AuthRoundConfig;
   readonly remote: AuthRoundConfig;
   /** When our certificates go in CERT payloads: `ifasked` (the peer sent CERT-REQ), `always`, `never`. */
@@ -84,6 +89,8 @@ export interface ChildConfig {
   readonly ahProposals: readonly string[];
   readonly mode: 'tunnel' | 'transport';
   readonly startAction: 'none' | 'trap' | 'start';
+  /** `commit = yes` (ikets extension): set the commit bit in its Quick Modes (RFC 2408 section 3.1). */
+  readonly commit: boolean;
   readonly dpdAction: 'clear' | 'trap' | 'restart';
   readonly closeAction: 'none' | 'trap' | 'start';
   readonly rekeyTime: number;
@@ -168,6 +175,7 @@ const CONNECTION_KEYS = [
   'keyingtries',
   'send_cert',
   'send_certreq',
+  'new_group',
 ] as const;
 const CHILD_KEYS = [
   'local_ts',
@@ -176,6 +184,7 @@ const CHILD_KEYS = [
   'ah_proposals',
   'mode',
   'start_action',
+  'commit',
   'dpd_action',
   'close_action',
   'rekey_time',
@@ -256,6 +265,7 @@ function connection(section: SettingsSection, reader: ValueReader): ConnectionCo
     overTime,
     randTime: get('rand_time', (v) => reader.seconds(v), overTime),
     keyingTries: get('keyingtries', (v) => Number(reader.count(v)), 1),
+    newGroup: get('new_group', (v) => newGroupValue(v, reader), undefined),
     local: authRound(sections.get('local'), reader, 'local', section),
     remote: authRound(sections.get('remote'), reader, 'remote', section),
     sendCert: get('send_cert', (v) => reader.oneOf(v, ['always', 'ifasked', 'never'] as const), 'ifasked'),
@@ -353,6 +363,7 @@ function child(section: SettingsSection, reader: ValueReader): ChildConfig {
     ahProposals: ah,
     mode: get('mode', (v) => reader.oneOf(v, ['tunnel', 'transport'] as const), 'tunnel'),
     startAction: get('start_action', (v) => reader.oneOf(v, ['none', 'trap', 'start'] as const), 'none'),
+    commit: get('commit', (v) => reader.bool(v), false),
     dpdAction: get('dpd_action', (v) => reader.oneOf(v, ['clear', 'trap', 'restart'] as const), 'clear'),
     closeAction: get('close_action', (v) => reader.oneOf(v, ['none', 'trap', 'start'] as const), 'none'),
     rekeyTime,

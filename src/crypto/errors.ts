@@ -71,25 +71,7 @@ export class SignatureError extends CryptoError {
   }
 }
 
-/**
- * RSA PKCS#1 v1.5 private decryption is disabled by Node.js since the Marvin-attack fix
- * (CVE-2023-46809, Node 18.19.1 / 20.11.1 / 21.6.2): OpenSSL 3.0 has no implicit rejection, so
- * Node refuses RSA_PKCS1_PADDING in privateDecrypt unless started with
- * `--security-revert=CVE-2023-46809`. The SKEME-style public-key-encryption modes of RFC 2409
- * section 5.2/5.3 need it; we refuse clearly rather than unpadding by hand (which would reopen the
- * Bleichenbacher/Marvin timing oracle).
- */
-export class RsaDecryptUnavailableError extends CryptoError {
-  constructor() {
-    super(
-      'ERR_IKE_RSA_PKCS1_DECRYPT_UNAVAILABLE',
-      'RSA PKCS#1 v1.5 decryption is disabled by Node.js (CVE-2023-46809, Marvin attack); ' +
-        'run node with --security-revert=CVE-2023-46809 to allow the public-key-encryption auth modes',
-    );
-  }
-}
-
-/** RSA decryption failed (bad padding or wrong key); deliberately says nothing more. */
+/** RSA decryption refused for a public reason (ciphertext length, not below the modulus, not an RSA key). */
 export class DecryptError extends CryptoError {
   constructor(what: string) {
     super('ERR_IKE_DECRYPT', `decryption failed: ${what}`);

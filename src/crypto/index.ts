@@ -41,7 +41,7 @@ export {
   type SaKeys,
   splitKeymat,
 } from './keymat.js';
-export { rsaDecrypt, rsaDecryptAvailable, rsaEncrypt } from './pke.js';
+export { rsaDecrypt, rsaDecryptAvailable, rsaDecryptDetailed, rsaEncrypt } from './pke.js';
 export { equalMacs, HASH_NAMES, type HashName, hash, hashLength, isHashName, prf } from './prf.js';
 export {
   formatProposal,
@@ -55,6 +55,7 @@ export {
 } from './proposal.js';
 export { cryptoRandom, type RandomSource } from './random.js';
 export * from './registry.js';
+export { implicitRejectionPrf, type Pkcs1Decryption } from './rsa-implicit-rejection.js';
 export {
   dssSignHash,
   dssVerifyHash,

@@ -1,5 +1,5 @@
-import { constants, type KeyLike, type KeyObject, privateDecrypt, publicEncrypt } from 'node:crypto';
-import { DecryptError, RsaDecryptUnavailableError } from './errors.js';
+import { constants, createPrivateKey, type KeyLike, KeyObject, publicEncrypt } from 'node:crypto';
+import { decryptPkcs1, type Pkcs1Decryption } from './rsa-implicit-rejection.js';
 
 // RSA public-key encryption for the authentication modes of RFC 2409 section 5.2 and 5.3 (nonce
 // and identity payloads encrypted with the peer's public key; PKCS#1 v1.5 as the RFC says).
@@ -9,39 +9,37 @@ export function rsaEncrypt(publicKey: KeyLike | KeyObject, plaintext: Uint8Array
   return publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, plaintext);
 }
 
+function privateKeyObject(privateKey: KeyLike | KeyObject): KeyObject {
+  return privateKey instanceof KeyObject ? privateKey : createPrivateKey(privateKey);
+}
+
 /**
- * Decrypts with our private key, PKCS#1 v1.5. Node.js 18.19.1/20.11.1/21.6.2 and later refuse
- * RSA_PKCS1_PADDING in privateDecrypt (CVE-2023-46809, the Marvin timing attack) unless the
- * OpenSSL build does implicit rejection or node runs with `--security-revert=CVE-2023-46809`; then
- * this throws RsaDecryptUnavailableError. Any other failure is a DecryptError without detail.
+ * Decrypts with our private key, PKCS#1 v1.5 with implicit rejection (rsa-implicit-rejection.ts):
+ * a wrong padding gives a deterministic synthetic message instead of an error, so the exchange
+ * fails later at HASH_I/HASH_R like any wrong key. Node 20 refuses RSA_PKCS1_PADDING in
+ * privateDecrypt (CVE-2023-46809); this needs no `--security-revert`. Throws DecryptError only
+ * for a ciphertext of the wrong length or not below the modulus (public facts).
  */
 export function rsaDecrypt(privateKey: KeyLike | KeyObject, ciphertext: Uint8Array): Buffer {
-  try {
-    return privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, ciphertext);
-  } catch (err) {
-    if (isMarvinRefusal(err)) throw new RsaDecryptUnavailableError();
-    throw new DecryptError('RSA PKCS#1 v1.5');
-  }
+  return decryptPkcs1(privateKeyObject(privateKey), ciphertext).message;
 }
 
-/** Whether this Node.js allows PKCS#1 v1.5 private decryption at all. */
+/**
+ * As rsaDecrypt, also saying whether the padding was rejected. For the log line of an exchange
+ * that has already failed (RFC 2409 5.2: the nonce did not decrypt under our key); what is sent
+ * to the peer must never depend on it.
+ */
+export function rsaDecryptDetailed(privateKey: KeyLike | KeyObject, ciphertext: Uint8Array): Pkcs1Decryption {
+  return decryptPkcs1(privateKeyObject(privateKey), ciphertext);
+}
+
+/**
+ * Whether PKCS#1 v1.5 private decryption is available: always, since ikets removes the padding
+ * itself with implicit rejection. Kept for callers written when Node's refusal was final.
+ */
 export function rsaDecryptAvailable(
-  privateKey: KeyLike | KeyObject,
-  publicKey: KeyLike | KeyObject,
+  _privateKey?: KeyLike | KeyObject,
+  _publicKey?: KeyLike | KeyObject,
 ): boolean {
-  try {
-    rsaDecrypt(privateKey, rsaEncrypt(publicKey, Buffer.from([1])));
-    return true;
-  } catch (err) {
-    if (err instanceof RsaDecryptUnavailableError) return false;
-    throw err;
-  }
-}
-
-function isMarvinRefusal(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    (err as { code?: unknown }).code === 'ERR_INVALID_ARG_VALUE' &&
-    err.message.includes('CVE-2023-46809')
-  );
+  return true;
 }

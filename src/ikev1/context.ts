@@ -160,6 +160,8 @@ export interface ExchangeContext {
   ): void;
   /** A Quick Mode ended without installing anything (refused, given up): the pair it rekeys may be rekeyed again. */
   quickModeAbandoned(sa: IkeSa, qm: QuickModeExchange): void;
+  /** Our New Group Mode ended (agreed, refused or given up): the children waiting for it start. */
+  newGroupModeDone(sa: IkeSa): void;
   /** INITIAL-CONTACT from an authenticated peer: its other SAs with us are stale (RFC 2407 section 4.6.3.3). */
   initialContact(sa: IkeSa): void;
   /** The local NAT-T port (4500 or as configured) to float to. */

@@ -366,6 +366,10 @@ export class EndpointCore implements ExchangeContext {
     this.lifecycle.rekeying.quickModeAbandoned(sa, qm);
   }
 
+  newGroupModeDone(sa: IkeSa): void {
+    this.lifecycle.newGroupModeDone(sa);
+  }
+
   initialContact(sa: IkeSa): void {
     this.lifecycle.initialContact(sa);
   }

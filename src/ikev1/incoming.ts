@@ -18,6 +18,7 @@ import { cachedMainMode1, firstMessage, mainModeMessage3, plainNotify } from './
 import { fragmentOf, receiveFragment } from './fragmentation/receive.js';
 import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { classifyNattDatagram } from './nat-traversal.js';
+import { handleNewGroupMode } from './new-group-mode.js';
 import { refuseInformationalPayloads, refuseQuickModePayloads } from './payload-refusal.js';
 import { checkPayloads, phase1RuledMessage, quickModeRuledMessage } from './payload-rules.js';
 import { handleAggressiveMode } from './phase1/aggressive-mode.js';
@@ -136,6 +137,8 @@ function receiveMessage(
       return withSa(sa, quickModeMessage(ep, sa, dg, message, data));
     case ExchangeType.INFORMATIONAL:
       return withSa(sa, informationalMessage(ep, sa, message));
+    case ExchangeType.NEW_GROUP_MODE:
+      return withSa(sa, newGroupMessage(ep, sa, message, data));
     default:
       ep.log('info', `exchange type ${exchangeType} is not supported: dropped`, sa);
       return dropped('unsupported exchange type');
@@ -342,6 +345,8 @@ function quickModeMessage(
   }
   const qm = sa.quickModes.get(messageId);
   if (qm === undefined && sa.finishedMessageIds.has(messageId)) return dropped('Quick Mode already complete');
+  // Message 3 sent with the commit bit: only N(CONNECTED), an Informational, moves it on.
+  if (qm?.state === 'qm-i-wait-connected') return dropped('Quick Mode waits for CONNECTED');
   const ruled = quickModeRuledMessage(qm?.state);
   const violation = ruled === undefined ? undefined : checkPayloads(ruled, decrypted.payloads);
   if (violation !== undefined)
@@ -422,4 +427,39 @@ function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Message): In
   sa.lastActivity = ep.now;
   sa.pruneExchanges();
   return { kind: 'ike' };
+}
+
+/** New Group Mode (RFC 2409 section 5.6): only on an established ISAKMP SA, always encrypted. */
+function newGroupMessage(ep: EndpointCore, sa: IkeSa, message: Message, data: Uint8Array): IncomingResult {
+  const messageId = message.header.messageId;
+  if (sa.state !== 'established' || !message.body.encrypted || messageId === 0)
+    return dropped('New Group Mode outside an established ISAKMP SA');
+  const ours = sa.newGroupMode?.messageId === messageId;
+  if (!ours && sa.finishedMessageIds.has(messageId)) return dropped('New Group Mode already complete');
+  const before = sa.outstanding.get(messageId);
+  const decrypted = sa.decrypt(message);
+  if (!('payloads' in decrypted)) {
+    ep.log('info', 'a New Group Mode message could not be decrypted: dropped', sa);
+    return dropped('undecryptable');
+  }
+  const violation = checkPayloads(ours ? 'ngm-2' : 'ngm-1', decrypted.payloads);
+  if (violation !== undefined) {
+    // Refused before its HASH is checked: it may be anyone's, so nothing changes and nothing is sent.
+    ep.logLimited('new-group-rules', 'warn', `New Group Mode message dropped: ${violation.reason}`, sa);
+    return dropped(violation.reason);
+  }
+  const outcome = handleNewGroupMode(sa, message, decrypted.payloads, ep);
+  switch (outcome.kind) {
+    case 'unauthenticated':
+      ep.logLimited('new-group-hash', 'warn', `New Group Mode: ${outcome.reason}`, sa);
+      return dropped(outcome.reason);
+    case 'refused':
+      ep.log('warn', `New Group Mode refused: ${outcome.reason}`, sa);
+      if (ours) ep.lifecycle.newGroupModeDone(sa);
+      return accepted(ep, sa, messageId, data, before);
+    case 'accepted':
+      ep.log('info', `New Group Mode: ${outcome.group.keyword} agreed as group ${outcome.privateId}`, sa);
+      if (ours) ep.lifecycle.newGroupModeDone(sa);
+      return accepted(ep, sa, messageId, data, before);
+  }
 }

@@ -16,7 +16,7 @@ import {
 import { equalMacs, informationalHash } from '../crypto/index.js';
 import type { ExchangeContext } from './context.js';
 import { afterHash, newMessageId } from './quick-mode/quick-mode-common.js';
-import { quickModeRefused, refusedQuickMode } from './quick-mode/quick-mode-initiator.js';
+import { quickModeConnected, quickModeRefused, refusedQuickMode } from './quick-mode/quick-mode-initiator.js';
 import type { ChildSa } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
 import { isConnecting } from './states.js';
@@ -146,7 +146,9 @@ export function handleInformational(
   if (message.header.messageId !== 0) sa.requireKeys().cipher.ivs.forget(message.header.messageId);
   sa.finishedMessageIds.add(message.header.messageId);
   for (const p of rest) {
-    if (p.type === 'notification') handleNotify(sa, p, ctx);
+    if (p.type === 'notification' && p.notifyType === NotifyType.CONNECTED)
+      quickModeConnected(sa, message.header.messageId, ctx);
+    else if (p.type === 'notification') handleNotify(sa, p, ctx);
     else if (p.type === 'delete') handleDelete(sa, p, ctx);
   }
   return true;
@@ -188,6 +190,13 @@ function peerRefused(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, c
     sa.failure = reason;
     ctx.log('error', `phase 1 failed: ${reason}`, sa);
     ctx.dropSa(sa, 'failed');
+    return;
+  }
+  if (sa.newGroupMode !== undefined && n.notifyType === NotifyType.ATTRIBUTES_NOT_SUPPORTED) {
+    // RFC 2409 section 5.6: the responder does not accept the group we offered in New Group Mode.
+    ctx.log('warn', `New Group Mode refused by the peer: ${reason}`, sa);
+    ctx.exchangeDone(sa, sa.newGroupMode.messageId);
+    ctx.newGroupModeDone(sa);
     return;
   }
   const qm = refusedQuickMode(sa, n);

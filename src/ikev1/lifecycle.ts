@@ -5,10 +5,12 @@
  */
 import { formatIdentity } from '../config/identity.js';
 import type { ConnectionConfig } from '../config/swanctl.js';
+import { transformByKeyword } from '../crypto/index.js';
 import type { DeleteReason, IkeSaInfo } from '../sa/types.js';
 import type { EndpointCore } from './endpoint.js';
 import { saKey } from './fragmentation/receive.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
+import { startNewGroupMode } from './new-group-mode.js';
 import { startAggressiveMode } from './phase1/aggressive-mode.js';
 import { authMethodName, connectionSuites } from './phase1/auth/methods.js';
 import { localAddressOf, remoteAddressOf } from './phase1/connection-select.js';
@@ -149,12 +151,30 @@ export class Lifecycle {
       ep.log('info', `ISAKMP SA #${sa.id} replaces #${replaced.id}`, sa);
       this.deleteIkeSa(replaced, 'rekeyed');
     }
+    // `new_group` (an ikets extension): New Group Mode first (RFC 2409 section 5.6); the children
+    // wait for it, so that their PFS can use the group it agrees.
+    const newGroup =
+      sa.connection.newGroup === undefined ? undefined : transformByKeyword(sa.connection.newGroup);
+    if (sa.isInitiator && newGroup?.kind === 'dh' && sa.privateGroups.size === 0) {
+      try {
+        startNewGroupMode(sa, newGroup, ep);
+        return;
+      } catch (error) {
+        ep.log('error', `New Group Mode: ${(error as Error).message}`, sa);
+      }
+    }
     // Aggressive Mode message 3 and the first Quick Mode leave back to back; strongSwan may handle
     // the Quick Mode first and drop it ("phase 1 is incomplete"), costing a retransmission: wait a little.
     const delay =
       sa.exchange === 'aggressive' && sa.isInitiator ? ep.settings.quickModeDelayAfterAggressive : 0;
     if (delay > 0 && (this.#pendingChildren.get(sa.id)?.length ?? 0) > 0) sa.childrenStartAt = ep.now + delay;
     else this.startPendingChildren(sa);
+  }
+
+  /** Our New Group Mode ended (agreed, refused or given up): the children go, in the group or not. */
+  newGroupModeDone(sa: IkeSa): void {
+    sa.newGroupMode = undefined;
+    if (sa.state === 'established') this.startPendingChildren(sa);
   }
 
   startPendingChildren(sa: IkeSa): void {

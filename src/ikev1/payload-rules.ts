@@ -45,7 +45,9 @@ export type RuledMessage =
   | 'qm-2'
   | 'qm-3'
   | 'informational'
-  | 'informational-plain';
+  | 'informational-plain'
+  | 'ngm-1'
+  | 'ngm-2';
 
 /** Phase 1 authentication families ikets implements (RFC 2409 section 5); others add their rules below. */
 export type Phase1Auth = 'psk' | 'signature';
@@ -112,6 +114,9 @@ const BASE_RULES: Readonly<Record<RuledMessage, MessageRules>> = {
   informational: { ...INFORMATIVE, hash: ONE, delete: ANY },
   // Before the keys exist (a refusal of our first message): only logged, never acted on.
   'informational-plain': { ...INFORMATIVE, delete: ANY },
+  // RFC 2409 section 5.6: HASH(1), SA and HASH(2), SA; the HASH covers the SA only, so nothing else.
+  'ngm-1': { hash: ONE, sa: ONE },
+  'ngm-2': { hash: ONE, sa: ONE },
 };
 
 /** What each authentication method adds to the phase 1 messages that prove it (RFC 2409 section 5). */
@@ -129,7 +134,14 @@ const AUTH_RULES: Readonly<Record<Phase1Auth, Partial<Record<RuledMessage, Messa
 };
 
 /** Messages whose HASH authenticates the rest, and must come first (RFC 2409 sections 5.5, 5.7). */
-const HASH_FIRST: ReadonlySet<RuledMessage> = new Set(['qm-1', 'qm-2', 'qm-3', 'informational']);
+const HASH_FIRST: ReadonlySet<RuledMessage> = new Set([
+  'qm-1',
+  'qm-2',
+  'qm-3',
+  'informational',
+  'ngm-1',
+  'ngm-2',
+]);
 
 export function rulesOf(message: RuledMessage, auth: Phase1Auth = 'psk'): MessageRules {
   return { ...BASE_RULES[message], ...AUTH_RULES[auth][message] };
@@ -148,6 +160,8 @@ const NUMBER: Partial<Record<RuledMessage, string>> = {
   'qm-1': 'Quick Mode message 1',
   'qm-2': 'Quick Mode message 2',
   'qm-3': 'Quick Mode message 3',
+  'ngm-1': 'New Group Mode message 1',
+  'ngm-2': 'New Group Mode message 2',
 };
 const nameOf = (m: RuledMessage) => NUMBER[m] ?? 'the Informational';
 

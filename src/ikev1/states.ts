@@ -53,9 +53,9 @@ export type QuickModeState =
   | 'qm-i-wait-2'
   /** Responder: message 2 sent, waiting for 3. */
   | 'qm-r-wait-3'
-  /** Reserved: initiator with the commit bit, message 3 sent, waiting for N(CONNECTED). */
+  /** Initiator with the commit bit (RFC 2408 section 3.1): message 3 sent, waiting for N(CONNECTED). */
   | 'qm-i-wait-connected'
-  /** Reserved: responder with the commit bit, message 3 received, sending N(CONNECTED). */
+  /** Responder with the commit bit: message 3 received, SAs installed, N(CONNECTED) sent. */
   | 'qm-r-connected'
   /** Over: SAs installed, or refused or given up. */
   | 'done';
@@ -93,8 +93,8 @@ const ISAKMP_SA: Readonly<Record<IsakmpSaState, readonly IsakmpSaState[]>> = {
 };
 
 const QUICK_MODE: Readonly<Record<QuickModeState, readonly QuickModeState[]>> = {
-  'qm-i-wait-2': ['done'],
-  'qm-r-wait-3': ['done'],
+  'qm-i-wait-2': ['qm-i-wait-connected', 'done'],
+  'qm-r-wait-3': ['qm-r-connected', 'done'],
   'qm-i-wait-connected': ['done'],
   'qm-r-connected': ['done'],
   done: [],

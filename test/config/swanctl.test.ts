@@ -42,6 +42,25 @@ secrets {
 `;
 
 describe('swanctl.conf', () => {
+  it('reads the ikets extensions new_group (a MODP group) and commit', () => {
+    const gw = parseSwanctlConfig(SAMPLE).connections[0]!;
+    assert.equal(gw.newGroup, undefined);
+    assert.equal(gw.children[0]!.commit, false);
+    const extended = parseSwanctlConfig(
+      SAMPLE.replace('dpd_delay = 30s', 'new_group = MODP3072').replace(
+        'start_action = start',
+        'commit = yes',
+      ),
+    ).connections[0]!;
+    assert.equal(extended.newGroup, 'modp3072');
+    assert.equal(extended.children[0]!.commit, true);
+    for (const bad of ['ecp256', 'aes128', 'modp9999'])
+      assert.throws(
+        () => parseSwanctlConfig(SAMPLE.replace('dpd_delay = 30s', `new_group = ${bad}`)),
+        (e: unknown) => e instanceof ConfigError && /new_group: expected a MODP group/.test(e.message),
+      );
+  });
+
   it('reads a connection with its children and defaults', () => {
     const config = parseSwanctlConfig(SAMPLE);
     const gw = config.connections[0]!;

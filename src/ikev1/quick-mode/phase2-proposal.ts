@@ -55,6 +55,21 @@ export interface Phase2Terms {
   readonly encapsulationMode: number;
   readonly lifeSeconds: number;
   readonly lifeKilobytes: number;
+  /**
+   * Groups agreed in New Group Mode on this ISAKMP SA (RFC 2409 section 5.6), by their private
+   * Group Description: a PFS group among them is named by that number (RFC 2409 Appendix A).
+   */
+  readonly privateGroups?: ReadonlyMap<number, DhTransform>;
+}
+
+/** The Group Description that names `group` on an ISAKMP SA: its private number, if one was agreed. */
+export function groupDescription(
+  group: DhTransform,
+  privateGroups?: ReadonlyMap<number, DhTransform>,
+): number {
+  let id = group.id;
+  for (const [number, g] of privateGroups ?? []) if (g === group && number >= 32768) id = number;
+  return id;
 }
 
 /** strongSwan's default ESP proposals for IKEv1 children. */
@@ -111,7 +126,10 @@ function attributes(t: Phase2Transform, terms: Phase2Terms): DataAttribute[] {
     attrs.push(tvAttribute(IpsecAttributeClass.KEY_LENGTH, t.encryption.keyLengthBits));
   if (t.integrity !== undefined)
     attrs.push(tvAttribute(IpsecAttributeClass.AUTHENTICATION_ALGORITHM, t.integrity.authId));
-  if (t.group !== undefined) attrs.push(tvAttribute(IpsecAttributeClass.GROUP_DESCRIPTION, t.group.id));
+  if (t.group !== undefined)
+    attrs.push(
+      tvAttribute(IpsecAttributeClass.GROUP_DESCRIPTION, groupDescription(t.group, terms.privateGroups)),
+    );
   attrs.push(tvAttribute(IpsecAttributeClass.ENCAPSULATION_MODE, terms.encapsulationMode));
   attrs.push(
     tvAttribute(IpsecAttributeClass.SA_LIFE_TYPE, IpsecLifeType.SECONDS),
@@ -162,7 +180,11 @@ export interface ParsedPhase2Transform {
   readonly lifeKilobytes: number;
 }
 
-export function parsePhase2Transform(protocol: IpsecProtocol, t: Transform): ParsedPhase2Transform | string {
+export function parsePhase2Transform(
+  protocol: IpsecProtocol,
+  t: Transform,
+  privateGroups?: ReadonlyMap<number, DhTransform>,
+): ParsedPhase2Transform | string {
   const values = new Map<number, number>();
   let lifeType = IpsecLifeType.SECONDS as number;
   let lifeSeconds = 0;
@@ -186,7 +208,7 @@ export function parsePhase2Transform(protocol: IpsecProtocol, t: Transform): Par
   if (authId !== undefined && integrity === undefined)
     return `authentication algorithm ${authId} not supported`;
   const groupId = values.get(IpsecAttributeClass.GROUP_DESCRIPTION);
-  const group = groupId === undefined ? undefined : dhTransformById(groupId);
+  const group = groupId === undefined ? undefined : (privateGroups?.get(groupId) ?? dhTransformById(groupId));
   if (groupId !== undefined && group === undefined) return `group ${groupId} not supported`;
   let encryption: EncryptionTransform | undefined;
   if (protocol === 'esp') {

@@ -58,6 +58,11 @@ export interface QuickModeExchange {
   udpEncapsulation: boolean;
   lifeSeconds: number;
   lifeKilobytes: number;
+  /**
+   * The commit bit (RFC 2408 section 3.1) is set by either side: the responder then sends
+   * N(CONNECTED) after message 3, and the initiator uses the SAs only once it arrives.
+   */
+  commit: boolean;
   /** The id of the child SA this Quick Mode rekeys. */
   readonly rekeyOf: number | undefined;
 }

@@ -14,6 +14,7 @@ import type { ExchangeContext } from '../context.js';
 import { udpEncapsulationMode } from '../nat-traversal.js';
 import { natDetected } from '../phase1/phase1-common.js';
 import type { IkeSa } from '../sa/ike-sa.js';
+import { enterQuickMode } from '../states.js';
 import {
   type Phase2Offer,
   parsePhase2Transform,
@@ -122,6 +123,7 @@ function sendQuickMode1(
     udpEncapsulation: udp,
     lifeSeconds: child.lifeTime || DEFAULT_SA_LIFETIME,
     lifeKilobytes,
+    commit: child.commit,
     rekeyOf,
   };
   const rest: Payload[] = [
@@ -130,6 +132,7 @@ function sendQuickMode1(
       encapsulationMode,
       lifeSeconds: child.lifeTime || DEFAULT_SA_LIFETIME,
       lifeKilobytes,
+      privateGroups: sa.privateGroups,
     }),
     { type: 'nonce', data: qm.nonceI },
     ...(qm.dh === undefined ? [] : [{ type: 'key_exchange' as const, data: qm.dh.publicValue }]),
@@ -146,7 +149,7 @@ function sendQuickMode1(
   ctx.send(
     sa,
     messageId,
-    sa.encryptedMessage(QUICK_MODE, messageId, [{ type: 'hash', data: hash }, ...rest]),
+    sa.encryptedMessage(QUICK_MODE, messageId, [{ type: 'hash', data: hash }, ...rest], qm.commit),
     true,
   );
   ctx.log(
@@ -208,7 +211,7 @@ export function handleQuickMode2(
     const parsed =
       protocol === undefined || p.transforms.length !== 1
         ? 'one transform expected'
-        : parsePhase2Transform(protocol, p.transforms[0]!);
+        : parsePhase2Transform(protocol, p.transforms[0]!, sa.privateGroups);
     if (typeof parsed === 'string')
       return refuse('NO_PROPOSAL_CHOSEN', `chosen transform refused: ${parsed}`);
     if (ours === undefined || !ours.transforms.some((t) => sameTransform(t, parsed.transform)))
@@ -257,13 +260,21 @@ export function handleQuickMode2(
   }
   qm.nonceR = nonce.data;
   qm.negotiated = negotiated;
+  // RFC 2408 section 3.1: with the commit bit (ours or the responder's) the SAs wait for its
+  // N(CONNECTED); message 3 is repeated until it comes, so a lost message 3 or CONNECTED heals.
+  if (message.header.commit) qm.commit = true;
   const hash3 = quickModeHash3(prf, skeyidA, qm.messageId, qm.nonceI, qm.nonceR);
   ctx.send(
     sa,
     qm.messageId,
-    sa.encryptedMessage(QUICK_MODE, qm.messageId, [{ type: 'hash', data: hash3 }]),
-    false,
+    sa.encryptedMessage(QUICK_MODE, qm.messageId, [{ type: 'hash', data: hash3 }], qm.commit),
+    qm.commit,
   );
+  if (qm.commit) {
+    enterQuickMode(qm, 'qm-i-wait-connected');
+    ctx.log('info', `Quick Mode ${hex8(qm.messageId)}: commit bit set, waiting for CONNECTED`, sa);
+    return undefined;
+  }
   ctx.exchangeDone(sa, qm.messageId);
   sa.endExchange(qm.messageId);
   ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
@@ -306,4 +317,21 @@ export function quickModeRefused(
     sa: { connection: sa.connection.name, child: qm.child.name, ikeSaId: sa.id },
     reason,
   });
+}
+
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+/**
+ * N(CONNECTED) in an Informational with the Quick Mode's message ID (RFC 2408 sections 3.1, 4.8),
+ * its HASH verified: the SAs the commit bit held back are installed now. False when no Quick Mode
+ * of ours waits for it.
+ */
+export function quickModeConnected(sa: IkeSa, messageId: number, ctx: ExchangeContext): boolean {
+  const qm = sa.quickModes.get(messageId);
+  if (qm === undefined || qm.state !== 'qm-i-wait-connected') return false;
+  ctx.exchangeDone(sa, messageId);
+  sa.endExchange(messageId);
+  ctx.log('info', `Quick Mode ${hex8(messageId)}: CONNECTED`, sa);
+  ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
+  return true;
 }

@@ -4,19 +4,36 @@
  * HASH(3) arrives, since nothing else acknowledges message 2) and installs the SAs on HASH(3).
  */
 
-import type { IdentificationPayload, Message, Payload, SaPayload, Transform } from '../../codec/index.js';
+import {
+  ExchangeType,
+  type IdentificationPayload,
+  type Message,
+  NotifyType,
+  type Payload,
+  ProtocolId,
+  type SaPayload,
+  type Transform,
+} from '../../codec/index.js';
 import type { ChildConfig } from '../../config/swanctl.js';
-import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../../crypto/index.js';
+import {
+  type DhTransform,
+  equalMacs,
+  informationalHash,
+  quickModeHash1,
+  quickModeHash2,
+  quickModeHash3,
+} from '../../crypto/index.js';
 import type { IpsecProtocol } from '../../sa/types.js';
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
-import { enterChildSa } from '../states.js';
+import { enterChildSa, enterQuickMode } from '../states.js';
 import { rekeyedByPeer, sameBundle } from './child-rekey.js';
 import {
   type ParsedPhase2Transform,
   parsePhase2Transform,
   phase2Offers,
   proposalsByNumber,
+  protocolId,
   protocolOf,
   sameTransform,
 } from './phase2-proposal.js';
@@ -130,6 +147,8 @@ export function handleQuickMode1(
     udpEncapsulation: first.udpEncapsulation,
     lifeSeconds: Math.min(ourLife, proposedLife),
     lifeKilobytes: first.lifeKilobytes,
+    // RFC 2408 section 3.1: set by the initiator in message 1, or by us (`commit = yes`).
+    commit: message.header.commit || child.commit,
     rekeyOf: rekeyed?.info.id,
   };
   const accepted: SaPayload = {
@@ -153,7 +172,7 @@ export function handleQuickMode1(
   ctx.send(
     sa,
     messageId,
-    sa.encryptedMessage(QUICK_MODE, messageId, [{ type: 'hash', data: hash2 }, ...reply]),
+    sa.encryptedMessage(QUICK_MODE, messageId, [{ type: 'hash', data: hash2 }, ...reply], qm.commit),
     true,
   );
   // While the peer rekeys the pair we do not rekey it too (charon marks it REKEYING the same way);
@@ -184,6 +203,7 @@ export function handleQuickMode3(
     return refuse('INVALID_HASH_INFORMATION', 'HASH(3) does not verify');
   sa.commitReceived(message);
   ctx.exchangeDone(sa, qm.messageId);
+  if (qm.commit) sendConnected(sa, qm, ctx);
   sa.endExchange(qm.messageId);
   // The pair named in message 1 may be gone (replaced by a Quick Mode that completed meanwhile):
   // then nothing is replaced. Unlike charon, no pair installed since message 1 is taken instead
@@ -221,7 +241,7 @@ function selectChild(
       continue;
     const offers = phase2Offers(child.espProposals, child.ahProposals);
     for (const group of proposalsByNumber(offer)) {
-      const chosen = acceptGroup(group, offers, child);
+      const chosen = acceptGroup(group, offers, child, sa.privateGroups);
       if (chosen !== undefined) return { child, number: group[0]!.number, chosen };
     }
     refusal = refuse('NO_PROPOSAL_CHOSEN', `no proposal acceptable to child '${child.name}'`);
@@ -233,6 +253,7 @@ function acceptGroup(
   group: ReturnType<typeof proposalsByNumber>[number],
   offers: ReturnType<typeof phase2Offers>,
   child: ChildConfig,
+  privateGroups: ReadonlyMap<number, DhTransform>,
 ): ChosenProtocol[] | undefined {
   for (const offer of offers) {
     if (offer.protocols.length !== group.length) continue;
@@ -242,7 +263,7 @@ function acceptGroup(
       const ours = offer.protocols.find((o) => o.protocol === protocol);
       if (protocol === undefined || ours === undefined || p.spi.length !== 4) break;
       for (const t of p.transforms) {
-        const parsed = parsePhase2Transform(protocol, t);
+        const parsed = parsePhase2Transform(protocol, t, privateGroups);
         if (typeof parsed === 'string' || parsed.mode !== child.mode) continue;
         if (ours.transforms.some((o) => sameTransform(o, parsed.transform))) {
           chosen.push({ protocol, parsed, raw: t, remoteSpi: Buffer.from(p.spi) });
@@ -257,4 +278,45 @@ function acceptGroup(
 
 function describe(local: TrafficSelector, remote: TrafficSelector): string {
   return `${formatSelector(local)} === ${formatSelector(remote)}`;
+}
+
+/**
+ * The commit bit's fourth message (RFC 2408 sections 3.1 and 4.8): an Informational with the Quick
+ * Mode's own message ID (its IV chain continues from message 3), HASH(1) = prf(SKEYID_a, M-ID | N)
+ * as for any Informational, and N(CONNECTED) naming the first SA of the bundle by our inbound SPI.
+ * Sent as the answer to message 3, so a repeated message 3 gets it again.
+ */
+function sendConnected(sa: IkeSa, qm: QuickModeExchange, ctx: ExchangeContext): void {
+  enterQuickMode(qm, 'qm-r-connected');
+  const first = qm.negotiated[0];
+  const notify: Payload = {
+    type: 'notification',
+    doi: 1,
+    protocolId: first === undefined ? ProtocolId.PROTO_ISAKMP : protocolId(first.protocol),
+    spi: first === undefined ? new Uint8Array(0) : first.localSpi,
+    notifyType: NotifyType.CONNECTED,
+    data: new Uint8Array(0),
+  };
+  const hash = informationalHash(
+    sa.suite!.hash.hash,
+    sa.requireKeys().skeyid.skeyidA,
+    qm.messageId,
+    afterHash([notify]),
+  );
+  ctx.send(
+    sa,
+    qm.messageId,
+    sa.encryptedMessage(
+      ExchangeType.INFORMATIONAL,
+      qm.messageId,
+      [{ type: 'hash', data: hash }, notify],
+      true,
+    ),
+    false,
+  );
+  ctx.log(
+    'info',
+    `Quick Mode ${qm.messageId.toString(16).padStart(8, '0')}: SAs installed, CONNECTED sent`,
+    sa,
+  );
 }

@@ -14,9 +14,10 @@ import {
   type Payload,
 } from '../../codec/index.js';
 import type { ConnectionConfig } from '../../config/swanctl.js';
-import type { DhKeyPair, IsakmpCipher, Skeyid } from '../../crypto/index.js';
+import type { DhKeyPair, DhTransform, IsakmpCipher, Skeyid } from '../../crypto/index.js';
 import type { Address } from '../../sa/types.js';
 import type { NatTraversalVariant } from '../nat-traversal.js';
+import type { NewGroupExchange } from '../new-group-mode.js';
 import type { Phase1Suite } from '../phase1/phase1-proposal.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { enterQuickMode, type IsakmpSaState } from '../states.js';
@@ -109,6 +110,13 @@ export class IkeSa {
   readonly finishedMessageIds = new Set<number>();
   /** Quick Modes in progress, by message ID. */
   readonly quickModes = new Map<number, QuickModeExchange>();
+  /**
+   * Groups agreed in New Group Mode (RFC 2409 section 5.6), by the Group Description that names
+   * them in Quick Mode on this SA; they expire with it.
+   */
+  readonly privateGroups = new Map<number, DhTransform>();
+  /** Our New Group Mode in progress, if any (new-group-mode.ts). */
+  newGroupMode: NewGroupExchange | undefined;
   /**
    * DPD (RFC 3706): the sequence number of our last R-U-THERE and whether it is unanswered. A round
    * starts with one R-U-THERE and retransmits until an ACK or `dpd_timeout` (section 5.4); each
@@ -235,14 +243,14 @@ export class IkeSa {
     return { cookieI: this.initiatorCookie, cookieR: this.responderCookie };
   }
 
-  header(exchangeType: number, messageId: number): Message['header'] {
+  header(exchangeType: number, messageId: number, commit = false): Message['header'] {
     return {
       initiatorCookie: this.initiatorCookie,
       responderCookie: this.responderCookie,
       majorVersion: 1,
       minorVersion: 0,
       exchangeType,
-      commit: false,
+      commit,
       authenticationOnly: false,
       messageId,
     };
@@ -260,11 +268,16 @@ export class IkeSa {
    * A message encrypted under the ISAKMP SA (RFC 2408 section 3.1 E flag, RFC 2409 Appendix B):
    * the payload chain padded with zeros to the block size, its last ciphertext block the next IV.
    */
-  encryptedMessage(exchangeType: number, messageId: number, payloads: readonly Payload[]): Uint8Array {
+  encryptedMessage(
+    exchangeType: number,
+    messageId: number,
+    payloads: readonly Payload[],
+    commit = false,
+  ): Uint8Array {
     const chain = encodePayloadChain(payloads);
     const ciphertext = this.requireKeys().cipher.encrypt(messageId, chain.bytes);
     return encodeMessage({
-      header: this.header(exchangeType, messageId),
+      header: this.header(exchangeType, messageId, commit),
       body: { encrypted: true, firstPayload: chain.firstPayload, ciphertext },
     });
   }
@@ -314,7 +327,8 @@ export class IkeSa {
    * the IDs of the last FINISHED_IDS. Phase 1's (message ID 0) and unfinished ones always stay.
    */
   pruneExchanges(): void {
-    const droppable = (id: number) => id !== 0 && !this.quickModes.has(id);
+    const droppable = (id: number) =>
+      id !== 0 && !this.quickModes.has(id) && this.newGroupMode?.messageId !== id;
     trim(this.outstanding, RECENT_EXCHANGES, droppable);
     trim(this.lastReceived, RECENT_EXCHANGES, droppable);
     trim(this.answers, RECENT_EXCHANGES, droppable);

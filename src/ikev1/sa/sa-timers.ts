@@ -208,6 +208,7 @@ export class SaTimers {
           return false;
         }
         o.timer = false;
+        if (sa.newGroupMode?.messageId === messageId) ep.lifecycle.newGroupModeDone(sa);
         const qm = sa.quickModes.get(messageId);
         if (qm !== undefined) {
           for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
