@@ -1,7 +1,7 @@
 // Signature authentication with X.509 certificates against strongSwan's charon, both roles: the
 // ikets daemon (`ikets start`, credentials loaded from the swanctl folders beside its swanctl.conf)
 // in namespace a, charon in namespace b, the same swanctl.conf text on both sides. RSA and ECDSA
-// (P-256, P-384), Main and Aggressive Mode, Quick Mode after; ikets' intermediate CA sent along;
+// (P-256, P-384, P-521), Main and Aggressive Mode, Quick Mode after; ikets' intermediate CA sent along;
 // then refusals: a certificate from a CA the other side does not trust, each way.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,8 @@ const CASES: Case[] = [
   { keyType: 'ec256', aggressive: true, initiator: 'charon' },
   { keyType: 'ec384', aggressive: false, initiator: 'ikets' },
   { keyType: 'ec384', aggressive: false, initiator: 'charon' },
+  { keyType: 'ec521', aggressive: false, initiator: 'ikets' },
+  { keyType: 'ec521', aggressive: false, initiator: 'charon' },
 ];
 
 const METHOD: Record<TestKeyType, string> = {
@@ -194,6 +196,36 @@ suite('certificates: ikets <-> charon (RSA, ECDSA; Main and Aggressive Mode)', {
     );
     assert.match(charon.readLog(), /authentication of 'a.ikets.test' with .* successful/);
   });
+
+  // Issue 8: certificate chains exceed the path MTU; with fragmentation (both sides' default
+  // `fragmentation = yes`, 1280-byte datagrams) they go in IKE fragments, not IP fragments.
+  for (const initiator of ['ikets', 'charon'] as const)
+    it(`a chain larger than one datagram goes in IKE fragments (${initiator} initiates)`, async () => {
+      const intermediate = makeCert('ikets Interop RSA Intermediate', { ca: true, issuer: ca });
+      const { charon, daemon } = await startBoth('rsa', false, { ikets: ca, charon: ca }, intermediate);
+      if (initiator === 'ikets') {
+        const up = await daemon.ikets(['up', 'net', '--timeout', '20']);
+        assert.equal(up.code, 0, `${up.stdout}${up.stderr}\n${daemon.log()}\n${charon.readLog()}`);
+      } else {
+        await charon.initiate('net', { timeoutS: 20 }).catch((error: Error) => {
+          assert.fail(`${error.message}\n${charon.readLog()}\n${daemon.log()}`);
+        });
+      }
+      const why = `${daemon.log()}\n${charon.readLog()}`;
+      // charon's log: fragments of ours received and reassembled into a message above 1280 bytes.
+      const joined = /received fragment #(\d+), reassembled fragmented IKE message \((\d+) bytes\)/.exec(
+        charon.readLog(),
+      );
+      assert.ok(joined !== null, why);
+      assert.ok(Number(joined[1]) >= 2 && Number(joined[2]) > 1280, joined[0]);
+      assert.match(
+        charon.readLog(),
+        /received issuer cert "CN=ikets Interop RSA Intermediate"|received cert "CN=ikets Interop RSA Intermediate"/,
+        why,
+      );
+      assert.match(charon.readLog(), /authentication of 'a.ikets.test' with .* successful/, why);
+      assert.match(daemon.log(), /authentication of 'b.ikets.test' with .* successful/, why);
+    });
 
   it('charon refuses a certificate from a CA it does not trust; ikets hears why', async () => {
     const { charon, daemon } = await startBoth('rsa', false, { ikets: ca, charon: otherCa });
