@@ -49,6 +49,11 @@ export interface EngineSettings {
    * contexts included (RFC 2409 Appendix B), so none of a live exchange is ever evicted.
    */
   readonly maxQuickModes: number;
+  /**
+   * Quick Modes of ours in progress at once on one ISAKMP SA; further children wait for one to end
+   * (quick-mode/slots.ts), so a burst of children does not outrun the peer's own bound.
+   */
+  readonly maxQuickModesInitiated: number;
   /** NAT-keepalive interval when we are behind a NAT (RFC 3948 section 2.3; strongSwan: 20 s). */
   readonly keepaliveInterval: number;
   /**
@@ -103,6 +108,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   maxMainModeOfferBytes: 24 * 1024 * 1024,
   maxHalfOpenAggressive: 1000,
   maxQuickModes: 128,
+  maxQuickModesInitiated: 64,
   keepaliveInterval: 20000,
   nonceLength: 32,
   quickModeDelayAfterAggressive: 50,

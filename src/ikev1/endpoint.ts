@@ -144,6 +144,7 @@ export class EndpointCore implements ExchangeContext {
       );
     // A dropped datagram proved nothing: anyone may have sent it, as often as they like.
     if (result.kind === 'dropped' && this.#events.length > mark) this.#limitLogs(mark, result.reason);
+    this.#startWaitingChildren();
     return result;
   }
 
@@ -158,8 +159,18 @@ export class EndpointCore implements ExchangeContext {
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
     this.timers.run();
+    this.#startWaitingChildren();
     this.fragments.expire(this.now);
     for (const { kind, suppressed } of this.#limiter.due(this.now)) this.#suppressedLine(kind, suppressed);
+  }
+
+  /** Children that waited for a Quick Mode slot start as slots free up (quick-mode/slots.ts). */
+  #startWaitingChildren(): void {
+    if (this.lifecycle.slots.size === 0) return;
+    this.lifecycle.slots.startWaiting((sa, child) => {
+      this.lifecycle.startChild(sa, child);
+      this.timers.schedule(sa);
+    });
   }
 
   initiate(now: number, connection: string, child?: string): string | undefined {

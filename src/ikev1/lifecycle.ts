@@ -19,6 +19,7 @@ import { localIdentity } from './phase1/phase1-common.js';
 import { suiteName } from './phase1/phase1-proposal.js';
 import { DEFAULT_SA_LIFETIME } from './quick-mode/quick-mode-common.js';
 import { startQuickMode } from './quick-mode/quick-mode-initiator.js';
+import { QuickModeSlots } from './quick-mode/slots.js';
 import type { ChildSa } from './sa/child-sa-table.js';
 import { IkeSa } from './sa/ike-sa.js';
 import { Rekeying } from './sa/rekeying.js';
@@ -32,6 +33,9 @@ export class Lifecycle {
 
   /** Rekeying CHILD SAs, collisions and duplicates (rekeying.ts). */
   readonly rekeying: Rekeying;
+
+  /** Children waiting for one of our Quick Mode slots on their ISAKMP SA (quick-mode/slots.ts). */
+  readonly slots = new QuickModeSlots(() => this.ep.settings.maxQuickModesInitiated);
 
   constructor(private readonly ep: EndpointCore) {
     this.rekeying = new Rekeying(ep);
@@ -115,8 +119,16 @@ export class Lifecycle {
       this.ep.log('info', `CHILD SA '${childName}' is already installed (#${installed.info.id})`, sa);
       return;
     }
-    if ([...sa.quickModes.values()].some((qm) => qm.child.name === childName && qm.rekeyOf === undefined)) {
+    if (
+      [...sa.quickModes.values()].some((qm) => qm.child.name === childName && qm.rekeyOf === undefined) ||
+      this.slots.isWaiting(sa, childName)
+    ) {
       this.ep.log('info', `CHILD SA '${childName}' is being negotiated already`, sa);
+      return;
+    }
+    if (!this.slots.free(sa)) {
+      this.slots.wait(sa, childName);
+      this.ep.log('debug', `CHILD SA '${childName}' waits for one of our Quick Modes to end`, sa);
       return;
     }
     try {

@@ -127,8 +127,8 @@ describe('ikets load generator (in memory)', () => {
       s.failures.map((f) => [f.reason, f.count]),
       [['quick-mode-timeout', 3]],
     );
-    // The engine gives a Quick Mode up silently; the sweep counts it after setupTimeout (4 schedules + 5 s).
-    assert.ok(r.elapsedMs >= 4 * (500 + 900 + 1620) + 5000, `${r.elapsedMs}`);
+    // The engine reports a Quick Mode it gives up (child-sa-failed) once its retransmissions ran out.
+    assert.ok(r.elapsedMs >= 500 + 900 + 1620, `${r.elapsedMs}`);
     assert.equal(r.responder.ikeSaList().length, 0);
   });
 

@@ -215,6 +215,14 @@ export class SaTimers {
           ep.lifecycle.rekeying.quickModeAbandoned(sa, qm);
         }
         sa.endExchange(messageId);
+        // Our Quick Mode got no answer: whoever waits for the child (`ikets up`) hears it now,
+        // with the reason, instead of waiting out its own timeout (issue 10 item F).
+        if (qm?.role === 'initiator')
+          ep.emit({
+            type: 'child-sa-failed',
+            sa: { connection: sa.connection.name, child: qm.child.name, ikeSaId: sa.id },
+            reason: `no answer after ${o.tries} retransmissions`,
+          });
         continue;
       }
       o.tries++;
