@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { charonCommand } from '../../test/interop/harness/charon.js';
 import { trackDir, trackPid, untrackDir, untrackPid } from '../../test/interop/harness/cleanup.js';
 import type { NetnsPair } from '../../test/interop/harness/netns.js';
 import { inNamespace } from '../../test/interop/harness/netns.js';
@@ -122,17 +123,7 @@ function spawnDaemon(file: string, args: readonly string[], env: NodeJS.ProcessE
 function startCharon(build: StrongswanBuild, ns: string, dir: string, conf: string): Daemon {
   const confPath = join(dir, 'strongswan.conf');
   writeFileSync(confPath, conf);
-  // charon insists on /var/run/charon.pid: each instance gets a private tmpfs on /run (as the
-  // interop harness does), so two can run at once.
-  const [file, args] = inNamespace(ns, 'unshare', [
-    '--mount',
-    '--propagation',
-    'private',
-    'sh',
-    '-c',
-    'mount -t tmpfs -o size=1m,mode=755 tmpfs /run && exec "$0"',
-    charonBin(build),
-  ]);
+  const [file, args] = charonCommand(ns, charonBin(build));
   return spawnDaemon(file, args, { ...process.env, STRONGSWAN_CONF: confPath }, join(dir, 'stderr.log'));
 }
 

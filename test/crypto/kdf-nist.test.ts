@@ -1,37 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HashName } from '../../src/crypto/prf.js';
 import { deriveSkeyid } from '../../src/crypto/skeyid.js';
-import { hex, loadVectors } from './vectors.js';
+import { hex, KDF_PRF, type KdfCase, loadVectors } from './vectors.js';
 
 // NIST CAVP SP 800-135 IKEv1 KDF vectors (CAVS 17.3): SKEYID and SKEYID_d/_a/_e.
-interface KdfCase {
-  hash: string;
-  count: number;
-  cky_i: string;
-  cky_r: string;
-  ni: string;
-  nr: string;
-  g_xy: string;
-  pre_shared_key?: string;
-  skeyid: string;
-  skeyid_d: string;
-  skeyid_a: string;
-  skeyid_e: string;
-}
-
-const PRF: Readonly<Record<string, HashName>> = {
-  'SHA-1': 'sha1',
-  'SHA-256': 'sha256',
-  'SHA-384': 'sha384',
-  'SHA-512': 'sha512',
-};
-
 function run(file: string, auth: 'psk' | 'signature'): number {
   const vectors = loadVectors<KdfCase>(file);
   let passed = 0;
   for (const c of vectors.cases) {
-    const prf = PRF[c.hash];
+    const prf = KDF_PRF[c.hash];
     assert.ok(prf, `unknown hash ${c.hash}`);
     const keys = deriveSkeyid({
       prf,

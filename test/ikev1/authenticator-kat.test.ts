@@ -6,32 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IkeAuthMethod } from '../../src/codec/index.js';
-import type { HashName } from '../../src/crypto/prf.js';
 import { deriveSkeyid } from '../../src/crypto/skeyid.js';
 import type { ExchangeContext } from '../../src/ikev1/context.js';
 import { authenticatorOf } from '../../src/ikev1/phase1/auth/authenticator.js';
 import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
-import { hex, loadVectors } from '../crypto/vectors.js';
-
-interface KdfCase {
-  hash: string;
-  count: number;
-  cky_i: string;
-  cky_r: string;
-  ni: string;
-  nr: string;
-  g_xy: string;
-  pre_shared_key?: string;
-  skeyid: string;
-  skeyid_e: string;
-}
-
-const PRF: Readonly<Record<string, HashName>> = {
-  'SHA-1': 'sha1',
-  'SHA-256': 'sha256',
-  'SHA-384': 'sha384',
-  'SHA-512': 'sha512',
-};
+import { hex, KDF_PRF, type KdfCase, loadVectors } from '../crypto/vectors.js';
 
 /** Just what the authenticator reads of an SA: the negotiated method and the connection's auth. */
 const saWith = (authMethod: number) =>
@@ -52,7 +31,7 @@ test('signature authenticators (DSS, RSA, ECDSA): SKEYID = prf(Ni_b | Nr_b, g^xy
     let n = 0;
     for (const c of vectors.cases) {
       const keys = deriveSkeyid({
-        prf: PRF[c.hash] ?? assert.fail(c.hash),
+        prf: KDF_PRF[c.hash] ?? assert.fail(c.hash),
         ...secret,
         nonceI: hex(c.ni),
         nonceR: hex(c.nr),

@@ -76,6 +76,22 @@ function writeFiles(base: string, files: Readonly<Record<string, string | Buffer
 }
 
 /** Starts charon and waits until its vici socket answers; loads `options.swanctl` if given. */
+/**
+ * The command that runs the charon binary `bin` in namespace `netns` with a private tmpfs on /run:
+ * charon insists on /var/run/charon.pid, so each instance gets its own and several run at once.
+ */
+export function charonCommand(netns: string | undefined, bin: string): [string, string[]] {
+  return inNamespace(netns, 'unshare', [
+    '--mount',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    'mount -t tmpfs -o size=1m,mode=755 tmpfs /run && exec "$0"',
+    bin,
+  ]);
+}
+
 export async function startCharon(options: CharonOptions): Promise<Charon> {
   const runDir = mkdtempSync(join(tmpdir(), `ikets-charon-${options.name}-`));
   if (!options.keepRunDir) trackDir(runDir);
@@ -95,15 +111,7 @@ export async function startCharon(options: CharonOptions): Promise<Charon> {
     }),
   );
   const env = { ...process.env, STRONGSWAN_CONF: confPath, SWANCTL_DIR: swanctlDir };
-  const [file, args] = inNamespace(options.netns, 'unshare', [
-    '--mount',
-    '--propagation',
-    'private',
-    'sh',
-    '-c',
-    'mount -t tmpfs -o size=1m,mode=755 tmpfs /run && exec "$0"',
-    CHARON_BIN,
-  ]);
+  const [file, args] = charonCommand(options.netns, CHARON_BIN);
   const child: ChildProcess = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
