@@ -66,14 +66,22 @@ export type FragmentationPolicy = 'yes' | 'accept' | 'force' | 'no';
 const FRAGMENTATION_VALUES: readonly FragmentationPolicy[] = ['yes', 'accept', 'force', 'no'];
 
 export interface AuthRoundConfig {
-  /** `psk`, or `pubkey` for signatures with certificates (`rsa`, `ecdsa` set `keyType`). */
-  readonly auth: 'psk' | 'pubkey';
+  /**
+   * `psk`; `pubkey` for signatures with certificates (`rsa`, `ecdsa` set `keyType`); `pke` and
+   * `pke-revised` for SKEME public-key encryption (RFC 2409 sections 5.2 and 5.3).
+   */
+  readonly auth: 'psk' | 'pubkey' | 'pke' | 'pke-revised';
   /** With `auth = rsa` or `ecdsa`: only that signature algorithm (strongSwan's pubkey constraint). */
   readonly keyType: 'any' | 'rsa' | 'ecdsa';
   /** Undefined: the local IP address (local) or any identity (remote), as in strongSwan. */
   readonly id: IdentityConfig | undefined;
   /** `certs`: certificate files in x509/ (local: ours, sent to the peer; remote: the peer's, pinned). */
   readonly certs: readonly string[];
+  /**
+   * `pubkeys` (remote, with `pke`/`pke-revised`): the peer's raw public keys, files in pubkey/ (PEM or
+   * DER SubjectPublicKeyInfo); the peer's key may instead come from a certificate in `certs`.
+   */
+  readonly pubkeys: readonly string[];
   /** `cacerts` (remote): trust anchors in x509ca/ the peer's chain must end at; empty: any loaded CA. */
   readonly cacerts: readonly string[];
   /** `revocation` (remote): how CRLs are required, as strongSwan's `strict`, `ifuri`, `relaxed`. */
@@ -281,7 +289,7 @@ function connection(section: SettingsSection, reader: ValueReader): ConnectionCo
   return parsed;
 }
 
-const AUTH_VALUES = ['psk', 'pubkey', 'rsa', 'ecdsa'] as const;
+const AUTH_VALUES = ['psk', 'pubkey', 'rsa', 'ecdsa', 'pke', 'pke-revised'] as const;
 
 function authRound(
   section: SettingsSection | undefined,
@@ -291,7 +299,8 @@ function authRound(
 ): AuthRoundConfig {
   if (section === undefined)
     throw reader.error(parent.line, `connection '${parent.name}' has no '${which}' section`);
-  const keys = which === 'local' ? ['auth', 'id', 'certs'] : ['auth', 'id', 'certs', 'cacerts', 'revocation'];
+  const keys =
+    which === 'local' ? ['auth', 'id', 'certs'] : ['auth', 'id', 'certs', 'pubkeys', 'cacerts', 'revocation'];
   const { values } = split(section, reader, [], keys);
   const authValue = values.get('auth');
   if (authValue === undefined) throw reader.error(section.line, `'${which}' needs 'auth' (psk or pubkey)`);
@@ -312,12 +321,16 @@ function authRound(
   const certs = files('certs');
   if (which === 'local' && auth !== 'psk' && certs.length === 0)
     throw reader.error(section.line, `'local' with 'auth = ${auth}' needs 'certs' (a file in x509/)`);
+  const pubkeysValue = values.get('pubkeys');
+  if (pubkeysValue !== undefined && auth !== 'pke' && auth !== 'pke-revised')
+    throw reader.error(pubkeysValue.line, `pubkeys: raw public keys need 'auth = pke' or 'pke-revised'`);
   const revocation = values.get('revocation');
   return {
-    auth: auth === 'psk' ? 'psk' : 'pubkey',
+    auth: auth === 'psk' || auth === 'pke' || auth === 'pke-revised' ? auth : 'pubkey',
     keyType: auth === 'rsa' || auth === 'ecdsa' ? auth : 'any',
     id,
     certs,
+    pubkeys: pubkeysValue === undefined ? [] : reader.list(pubkeysValue),
     cacerts: files('cacerts'),
     revocation:
       revocation === undefined

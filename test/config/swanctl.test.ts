@@ -124,6 +124,7 @@ describe('swanctl.conf', () => {
       keyType: 'any',
       id: { type: 'fqdn', name: 'moon.test' },
       certs: ['moon.crt', 'moon-ca.crt'],
+      pubkeys: [],
       cacerts: [],
       revocation: 'relaxed',
     });

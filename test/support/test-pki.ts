@@ -164,6 +164,10 @@ export function testCredentials(o: {
   /** Trust anchors by file name (a connection's `cacerts` names them); all of them without `cacerts`. */
   readonly anchors?: Readonly<Record<string, TestCert>>;
   readonly epoch?: number;
+  /** The peer's certificates by file name (a connection's `remote.certs`), for SKEME PKE. */
+  readonly peers?: Readonly<Record<string, TestCert>>;
+  /** The peer's raw public keys by file name (a connection's `remote.pubkeys`). */
+  readonly pubkeys?: Readonly<Record<string, KeyObject>>;
 }): Phase1Credentials {
   const epoch = o.epoch ?? Date.now();
   const anchorsOf = (c: ConnectionConfig): TestCert[] => {
@@ -172,6 +176,18 @@ export function testCredentials(o: {
     return c.remote.cacerts.flatMap((f) => (all[f] === undefined ? [] : [all[f]]));
   };
   return {
+    peerPublicKeys: (c) => [
+      ...c.remote.certs.flatMap((f) => {
+        const cert = o.peers?.[f];
+        return cert === undefined
+          ? []
+          : [{ publicKey: cert.x509.publicKey, certificate: cert.der, description: f }];
+      }),
+      ...c.remote.pubkeys.flatMap((f) => {
+        const key = o.pubkeys?.[f];
+        return key === undefined ? [] : [{ publicKey: key, certificate: undefined, description: f }];
+      }),
+    ],
     local(c): LocalCredential | undefined {
       const mine = o.local?.[c.local.certs[0] ?? ''];
       if (mine === undefined) return undefined;

@@ -51,6 +51,19 @@ export interface PeerCertificates {
   readonly now: number;
 }
 
+/**
+ * A public key of the peer for SKEME public-key encryption (RFC 2409 sections 5.2/5.3): known in
+ * advance, from a certificate of `remote.certs` (x509/) or a raw key of `remote.pubkeys` (pubkey/).
+ */
+export interface PeerPublicKey {
+  /** An RSA public key (PKE encrypts with RSA PKCS#1 v1.5, RFC 2409 section 5.2). */
+  readonly publicKey: KeyObject;
+  /** The certificate's DER when the key came from one (HASH(1) of section 5.2 names a certificate). */
+  readonly certificate: Uint8Array | undefined;
+  /** For logs and listings: the file and, for a certificate, its subject. */
+  readonly description: string;
+}
+
 export interface Phase1Credentials {
   /** The key and certificates of `connection`'s `local` round, or undefined when none is loaded. */
   local(connection: ConnectionConfig): LocalCredential | undefined;
@@ -61,6 +74,11 @@ export interface Phase1Credentials {
    * CA), with validity dates, CRLs as `revocation` asks, and the ID against the end certificate.
    */
   verifyPeer(connection: ConnectionConfig, peer: PeerCertificates): PeerVerification;
+  /**
+   * The peer's public keys configured for `connection` (`remote.certs`, `remote.pubkeys`), for
+   * `auth = pke` / `pke-revised`; empty when none is loaded. Trusted because configured: no chain.
+   */
+  peerPublicKeys(connection: ConnectionConfig): readonly PeerPublicKey[];
 }
 
 /** An engine without credentials: connections with `auth = pubkey` cannot be used. */
@@ -68,4 +86,5 @@ export const NO_CREDENTIALS: Phase1Credentials = {
   local: () => undefined,
   certificateAuthorities: () => [],
   verifyPeer: () => ({ ok: false, failure: 'untrusted', detail: 'no credentials are loaded' }),
+  peerPublicKeys: () => [],
 };

@@ -62,6 +62,8 @@ export function connectionAuthMethods(
   credentials: Phase1Credentials,
 ): number[] | string {
   if (connection.local.auth === 'psk') return [IkeAuthMethod.PRE_SHARED_KEY];
+  if (connection.local.auth === 'pke' || connection.local.auth === 'pke-revised')
+    return `connection '${connection.name}': 'auth = ${connection.local.auth}' (SKEME public-key encryption) is not negotiated by this build yet`;
   const local = credentials.local(connection);
   if (local === undefined) return `no private key and certificate loaded for connection '${connection.name}'`;
   const method = authMethodOfKey(local.privateKey);

@@ -77,6 +77,15 @@ export function pkiCredentials(
   }
 
   return {
+    peerPublicKeys(connection) {
+      // `remote.pubkeys` (pubkey/) is read by the credential loader: issue 9, config part.
+      return connection.remote.certs.flatMap((file) => {
+        const cert = set.findCertificate(file);
+        return cert === undefined
+          ? []
+          : [{ publicKey: cert.publicKey, certificate: cert.der, description: `${file} (${cert.subject})` }];
+      });
+    },
     local(connection) {
       const cached = locals.get(connection);
       if (cached !== undefined) return cached ?? undefined;
