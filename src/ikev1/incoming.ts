@@ -23,6 +23,7 @@ import { refuseInformationalPayloads, refuseQuickModePayloads } from './payload-
 import { checkPayloads, phase1RuledMessage, quickModeRuledMessage } from './payload-rules.js';
 import { handleAggressiveMode } from './phase1/aggressive-mode.js';
 import { authenticatorOf } from './phase1/auth/authenticator.js';
+import { skemeDiagnosis } from './phase1/auth/pke.js';
 import { handleMainMode } from './phase1/main-mode.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
 import { type Phase1Result, refusedPayloads } from './phase1/phase1-outcome.js';
@@ -267,7 +268,13 @@ function phase1Message(
     const decrypted = sa.decrypt(message);
     if (!('payloads' in decrypted)) {
       undo();
-      sa.failure = 'a message from the peer could not be decrypted: the pre-shared keys probably differ';
+      if (authenticatorOf(sa).family === 'pke') {
+        // RFC 2409 sections 5.2/5.3: the keys come from the nonces; say which one did not decrypt.
+        const why = skemeDiagnosis(sa);
+        sa.failure = `a message from the peer could not be decrypted: ${why.text}`;
+        sa.failureCode = why.code;
+      } else
+        sa.failure = 'a message from the peer could not be decrypted: the pre-shared keys probably differ';
       ep.log('warn', sa.failure, sa);
       // As strongSwan does: tell the peer (under our keys), so that it logs a decryption failure too.
       if (ep.allowRefusal()) sendInformational(sa, [isakmpNotify(sa, NotifyType.PAYLOAD_MALFORMED)], ep);
