@@ -268,14 +268,7 @@ function phase1Message(
     const decrypted = sa.decrypt(message);
     if (!('payloads' in decrypted)) {
       undo();
-      if (authenticatorOf(sa).family === 'pke') {
-        // RFC 2409 sections 5.2/5.3: the keys come from the nonces; say which one did not decrypt.
-        const why = skemeDiagnosis(sa);
-        sa.failure = `a message from the peer could not be decrypted: ${why.text}`;
-        sa.failureCode = why.code;
-      } else
-        sa.failure = 'a message from the peer could not be decrypted: the pre-shared keys probably differ';
-      ep.log('warn', sa.failure, sa);
+      ep.log('warn', noteUndecryptable(sa, 'a message from the peer could not be decrypted'), sa);
       // As strongSwan does: tell the peer (under our keys), so that it logs a decryption failure too.
       if (ep.allowRefusal()) sendInformational(sa, [isakmpNotify(sa, NotifyType.PAYLOAD_MALFORMED)], ep);
       return dropped('undecryptable');
@@ -397,6 +390,21 @@ function abandonQuickMode(ep: EndpointCore, sa: IkeSa, messageId: number): void 
   sa.finishedMessageIds.add(messageId);
 }
 
+/**
+ * Why a message of the peer does not decrypt under our phase 1 keys, for the log: with SKEME
+ * (RFC 2409 sections 5.2/5.3) the keys come from the nonces, so which one did not decrypt.
+ */
+function noteUndecryptable(sa: IkeSa, what: string): string {
+  if (authenticatorOf(sa).family !== 'pke') {
+    sa.failure = `${what}: the pre-shared keys probably differ`;
+    return sa.failure;
+  }
+  const why = skemeDiagnosis(sa);
+  sa.failure = `${what}: ${why.text}`;
+  sa.failureCode = why.code;
+  return sa.failure;
+}
+
 function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Message): IncomingResult {
   let payloads: readonly Payload[];
   if (message.body.encrypted) {
@@ -405,9 +413,7 @@ function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Message): In
     if (!('payloads' in decrypted)) {
       if (isConnecting(sa.state)) {
         // strongSwan answers a message 5 it cannot decrypt with N(PAYLOAD-MALFORMED) under its own keys.
-        sa.failure =
-          'the peer sent a notification that cannot be decrypted: the pre-shared keys probably differ';
-        ep.log('warn', sa.failure, sa);
+        ep.log('warn', noteUndecryptable(sa, 'the peer sent a notification that cannot be decrypted'), sa);
       }
       return dropped('undecryptable Informational');
     }

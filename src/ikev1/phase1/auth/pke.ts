@@ -181,6 +181,12 @@ function skemeAuthenticator(revised: boolean): Phase1Authenticator {
       }
       sa.skeme = x;
       sa.peerOfferedId = parsed ?? unreadableId(idBody);
+      // For our log when the exchange is given up; nothing sent depends on it.
+      const first = notes[0];
+      if (first !== undefined) {
+        sa.failure = `phase 1 cannot complete: ${first.text}`;
+        sa.failureCode = first.code;
+      }
       return { nonce: nonce.body, id: sa.peerOfferedId, ke };
     },
 
