@@ -85,7 +85,7 @@ const spkiCache = new WeakMap<KeyObject, Buffer>();
 export function spkiDer(key: KeyObject): Buffer {
   let der = spkiCache.get(key);
   if (der === undefined) {
-    der = createPublicKey(key).export({ type: 'spki', format: 'der' });
+    der = (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
     spkiCache.set(key, der);
   }
   return der;
