@@ -101,7 +101,10 @@ describe('SKEME public-key encryption: keys and messages', () => {
               local: { 'b.crt': { cert: certs.b }, 'b2.crt': { cert: b2 } },
               peers: { 'a.crt': certs.a, 'c.crt': c },
             }),
-            remote: { a: 'id = b.ikets.test\n      certs = b.crt', b: 'id = c.ikets.test\n      certs = c.crt' },
+            remote: {
+              a: 'id = b.ikets.test\n      certs = b.crt',
+              b: 'id = c.ikets.test\n      certs = c.crt',
+            },
           },
         });
         a.initiate(0, 'gw', 'net');
@@ -119,8 +122,11 @@ describe('SKEME public-key encryption: keys and messages', () => {
         a.initiate(0, 'gw', 'net');
         net.run(10_000);
         const offer =
-          method === 'pke' ? 'hash key_exchange identification nonce' : 'hash nonce key_exchange identification';
-        const answer = method === 'pke' ? 'key_exchange identification nonce' : 'nonce key_exchange identification';
+          method === 'pke'
+            ? 'hash key_exchange identification nonce'
+            : 'hash nonce key_exchange identification';
+        const answer =
+          method === 'pke' ? 'key_exchange identification nonce' : 'nonce key_exchange identification';
         if (aggressive) {
           assert.match(seen[0] ?? '', new RegExp(`^a: sa ${offer} vendor_id`));
           assert.match(seen[1] ?? '', new RegExp(`^b: sa ${answer} hash vendor_id`));
@@ -141,8 +147,14 @@ describe('SKEME public-key encryption: keys and messages', () => {
       pubkey: {
         a: testCredentials({ local: { 'a.crt': { cert: certs.a } }, peers: { 'b.crt': certs.b } }),
         // b knows two keys for a: the one a sends as Cert-I is not the first.
-        b: testCredentials({ local: { 'b.crt': { cert: certs.b } }, peers: { 'c.crt': c, 'a.crt': certs.a } }),
-        remote: { a: 'id = b.ikets.test\n      certs = b.crt', b: 'id = a.ikets.test\n      certs = c.crt, a.crt' },
+        b: testCredentials({
+          local: { 'b.crt': { cert: certs.b } },
+          peers: { 'c.crt': c, 'a.crt': certs.a },
+        }),
+        remote: {
+          a: 'id = b.ikets.test\n      certs = b.crt',
+          b: 'id = a.ikets.test\n      certs = c.crt, a.crt',
+        },
       },
     });
     const seen = shapes(net);
