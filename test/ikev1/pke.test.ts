@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeMessage } from '../../src/codec/index.js';
+import { decodeMessage, ExchangeType, encodeMessage } from '../../src/codec/index.js';
+import { hashI } from '../../src/crypto/index.js';
+import { phase1HashInput } from '../../src/ikev1/phase1/phase1-common.js';
 import { makeCert, testCredentials } from '../support/test-pki.js';
 import { assertCrosswise } from './peers.js';
 import { certs, pkePair } from './pke-peers.js';
@@ -165,4 +167,55 @@ describe('SKEME public-key encryption: keys and messages', () => {
     assert.equal(b.ikeSaList()[0]?.state, 'established', logs);
     assertCrosswise(a.childSaList(), b.childSaList());
   });
+});
+
+describe('SKEME Aggressive Mode message 3 in the clear (RFC 2409 section 5: "need not be" encrypted)', () => {
+  for (const method of ['pke', 'pke-revised'] as const) {
+    it(`${method}: the responder accepts HASH_I in the clear; a wrong one in the clear changes nothing`, () => {
+      const { net, a, b } = pkePair(method, { aggressive: true });
+      // The initiator's encrypted message 3 is spoiled on the way (b cannot decrypt it)...
+      net.tap = (from, t) => {
+        if (from === 'a' && t.data[18] === ExchangeType.AGGRESSIVE && ((t.data[19] ?? 0) & 1) === 1)
+          t.data[28] = (t.data[28] ?? 0) ^ 0xff;
+      };
+      a.initiate(0, 'gw', 'net');
+      net.run(40);
+      const sa = b.ikeSas.all()[0];
+      assert.ok(sa !== undefined && sa.skeme !== undefined);
+      assert.equal(sa.state, 'am-wait-3');
+      // ...and comes in the clear instead: HASH_I, computed as the responder checks it.
+      const message3 = (hash: Uint8Array) =>
+        encodeMessage({
+          header: {
+            initiatorCookie: sa.initiatorCookie,
+            responderCookie: sa.responderCookie,
+            majorVersion: 1,
+            minorVersion: 0,
+            exchangeType: ExchangeType.AGGRESSIVE,
+            commit: false,
+            authenticationOnly: false,
+            messageId: 0,
+          },
+          body: { encrypted: false, payloads: [{ type: 'hash', data: hash }] },
+        });
+      const hashI1 = hashI(phase1HashInput(sa, sa.skeme.peerIdBody));
+      const deliver = (data: Uint8Array) =>
+        b.handleDatagram(net.now, {
+          local: { address: '192.0.2.2', port: 500 },
+          remote: { address: '192.0.2.1', port: 500 },
+          data,
+        });
+      deliver(message3(Buffer.alloc(hashI1.length, 0x42)));
+      assert.equal(b.ikeSas.all()[0]?.state, 'am-wait-3', 'a wrong HASH_I in the clear changes nothing');
+      deliver(message3(hashI1));
+      net.flush();
+      assert.equal(b.ikeSas.all()[0]?.state, 'established', net.logsOf('b').join('\n'));
+      assert.match(
+        net.logsOf('b').join('\n'),
+        new RegExp(`authentication of 'a.ikets.test' with ${method} successful`),
+      );
+      // (Quick Mode is not run here: our initiator did encrypt its message 3, so its phase 2 IVs
+      // follow that message, and a real peer sending it in the clear would start from the phase 1 IV.)
+    });
+  }
 });
