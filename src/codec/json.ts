@@ -123,6 +123,7 @@ export function payloadToJson(p: Payload): JsonObject {
         data: toHex(p.data),
       };
     case 'unknown':
+    case 'sealed':
       return { type: p.type, payloadType: p.payloadType, data: toHex(p.data) };
   }
 }
@@ -294,6 +295,13 @@ export function payloadFromJson(v: unknown, path: string): Payload {
           'unknown payloads are private-use types 128-255 not named',
         );
       }
+      return { type, payloadType, data: hex(o, 'data') };
+    }
+    case 'sealed': {
+      const o = obj(['payloadType', 'data']);
+      const payloadType = readUint(o.payloadType, `${path}.payloadType`, 255);
+      if (payloadType !== PayloadType.IDENTIFICATION)
+        throw new JsonError(`${path}.payloadType`, 'sealed payloads are Identification payloads (5)');
       return { type, payloadType, data: hex(o, 'data') };
     }
     default:

@@ -58,6 +58,7 @@ export function payloadTypeOf(p: Payload): number {
     case 'fragment':
       return PayloadType.FRAGMENT;
     case 'unknown':
+    case 'sealed':
       return p.payloadType;
     default: {
       const never: never = p;
@@ -137,7 +138,14 @@ function decodeBody(b: Uint8Array, type: number, start: number, end: number): Pa
     case PayloadType.KEY_EXCHANGE:
       return { type: 'key_exchange', data: rest(b, start, end) };
     case PayloadType.IDENTIFICATION:
-      return decodeIdentification(b, start, end);
+      try {
+        return decodeIdentification(b, start, end);
+      } catch (error) {
+        // RFC 2409 sections 5.2/5.3 encrypt the ID body: kept sealed for the authenticator, which
+        // refuses it unless its method encrypts IDs (payload-rules.ts).
+        if (!(error instanceof DecodeError)) throw error;
+        return { type: 'sealed', payloadType: type, data: rest(b, start, end) };
+      }
     case PayloadType.CERTIFICATE:
       need(end, start, 1, 'certificate encoding');
       return { type: 'certificate', encoding: readU8(b, start), data: rest(b, start + 1, end) };
@@ -284,6 +292,7 @@ function encodeBody(w: ByteWriter, p: Payload, path: string): void {
     case 'nonce':
     case 'vendor_id':
     case 'unknown':
+    case 'sealed':
       w.bytes(checkBytes(p.data, `${path}.data`));
       break;
     case 'certificate':

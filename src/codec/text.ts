@@ -193,6 +193,8 @@ function payloadLines(p: Payload): string[] {
       ];
     case 'unknown':
       return [`Data: ${shortHex(p.data)}`];
+    case 'sealed':
+      return [`Encrypted body (RFC 2409 5.2/5.3): ${shortHex(p.data)}`];
   }
 }
 

@@ -179,6 +179,17 @@ export interface UnknownPayload {
   readonly data: Uint8Array;
 }
 
+/**
+ * A payload whose body is encrypted on its own, its generic header in the clear (RFC 2409 sections
+ * 5.2 and 5.3: the ID of the public-key encryption modes). The decoder keeps an Identification
+ * payload so when its body does not read as an ID; the SKEME authenticators send theirs so.
+ */
+export interface SealedPayload {
+  readonly type: 'sealed';
+  readonly payloadType: number;
+  readonly data: Uint8Array;
+}
+
 export type Payload =
   | SaPayload
   | KeyExchangePayload
@@ -195,6 +206,7 @@ export type Payload =
   | NatDPayload
   | NatOaPayload
   | FragmentPayload
+  | SealedPayload
   | UnknownPayload;
 
 export type PayloadKind = Payload['type'];

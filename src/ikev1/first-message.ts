@@ -6,7 +6,15 @@
  * peer's address. Aggressive Mode message 1 carries KE and needs an answer with our KE and HASH_R
  * (RFC 2409 section 5.4), so it creates its SA at once, in a bound of its own.
  */
-import { ExchangeType, encodeMessage, type Message, NotifyType, type Payload } from '../codec/index.js';
+import {
+  ExchangeType,
+  encodeMessage,
+  IkeAttributeClass,
+  IkeAuthMethod,
+  type Message,
+  NotifyType,
+  type Payload,
+} from '../codec/index.js';
 import type { IncomingDatagram } from '../sa/types.js';
 import type { EndpointCore } from './endpoint.js';
 import type { IncomingResult } from './incoming.js';
@@ -45,7 +53,7 @@ export function firstMessage(
   const payloads = message.body.payloads;
   // The payload rules before anything else is spent on it (payload-rules.ts): refused with the
   // rule's notify, unprotected and rate-limited like every refusal of a first message.
-  const violation = checkPayloads(exchange === 'main' ? 'mm-1' : 'am-1', payloads);
+  const violation = checkPayloads(exchange === 'main' ? 'mm-1' : 'am-1', payloads, offeredAuth(payloads));
   if (violation !== undefined) {
     ep.log(
       'info',
@@ -331,4 +339,23 @@ export function plainNotify(request: Message, notifyType: number): Uint8Array {
     data: new Uint8Array(0),
   };
   return encodeMessage({ header, body: { encrypted: false, payloads: [notify] } });
+}
+
+/**
+ * The payload rules' family of an Aggressive Mode offer: SKEME's when a transform offers public-key
+ * encryption (RFC 2409 sections 5.2/5.3: HASH(1), an encrypted ID, the optional Cert-I).
+ */
+function offeredAuth(payloads: readonly Payload[]): 'pke' | 'psk' {
+  const offer = findPayload(payloads, 'sa');
+  const pke = offer?.proposals.some((p) =>
+    p.transforms.some((t) =>
+      t.attributes.some(
+        (a) =>
+          a.form === 'tv' &&
+          a.type === IkeAttributeClass.AUTHENTICATION_METHOD &&
+          (a.value === IkeAuthMethod.RSA_ENCRYPTION || a.value === IkeAuthMethod.RSA_REVISED_ENCRYPTION),
+      ),
+    ),
+  );
+  return pke === true ? 'pke' : 'psk';
 }

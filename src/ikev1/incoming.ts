@@ -23,6 +23,7 @@ import { refuseInformationalPayloads, refuseQuickModePayloads } from './payload-
 import { checkPayloads, phase1RuledMessage, quickModeRuledMessage } from './payload-rules.js';
 import { handleAggressiveMode } from './phase1/aggressive-mode.js';
 import { authenticatorOf } from './phase1/auth/authenticator.js';
+import { skemeDiagnosis } from './phase1/auth/pke.js';
 import { handleMainMode } from './phase1/main-mode.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
 import { type Phase1Result, refusedPayloads } from './phase1/phase1-outcome.js';
@@ -267,8 +268,7 @@ function phase1Message(
     const decrypted = sa.decrypt(message);
     if (!('payloads' in decrypted)) {
       undo();
-      sa.failure = 'a message from the peer could not be decrypted: the pre-shared keys probably differ';
-      ep.log('warn', sa.failure, sa);
+      ep.log('warn', noteUndecryptable(sa, 'a message from the peer could not be decrypted'), sa);
       // As strongSwan does: tell the peer (under our keys), so that it logs a decryption failure too.
       if (ep.allowRefusal()) sendInformational(sa, [isakmpNotify(sa, NotifyType.PAYLOAD_MALFORMED)], ep);
       return dropped('undecryptable');
@@ -390,6 +390,21 @@ function abandonQuickMode(ep: EndpointCore, sa: IkeSa, messageId: number): void 
   sa.finishedMessageIds.add(messageId);
 }
 
+/**
+ * Why a message of the peer does not decrypt under our phase 1 keys, for the log: with SKEME
+ * (RFC 2409 sections 5.2/5.3) the keys come from the nonces, so which one did not decrypt.
+ */
+function noteUndecryptable(sa: IkeSa, what: string): string {
+  if (authenticatorOf(sa).family !== 'pke') {
+    sa.failure = `${what}: the pre-shared keys probably differ`;
+    return sa.failure;
+  }
+  const why = skemeDiagnosis(sa);
+  sa.failure = `${what}: ${why.text}`;
+  sa.failureCode = why.code;
+  return sa.failure;
+}
+
 function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Message): IncomingResult {
   let payloads: readonly Payload[];
   if (message.body.encrypted) {
@@ -398,9 +413,7 @@ function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Message): In
     if (!('payloads' in decrypted)) {
       if (isConnecting(sa.state)) {
         // strongSwan answers a message 5 it cannot decrypt with N(PAYLOAD-MALFORMED) under its own keys.
-        sa.failure =
-          'the peer sent a notification that cannot be decrypted: the pre-shared keys probably differ';
-        ep.log('warn', sa.failure, sa);
+        ep.log('warn', noteUndecryptable(sa, 'the peer sent a notification that cannot be decrypted'), sa);
       }
       return dropped('undecryptable Informational');
     }

@@ -20,7 +20,7 @@
 import type { NotifyType, Payload } from '../codec/index.js';
 import type { IsakmpSaState, QuickModeState } from './states.js';
 
-export type PayloadKind = Exclude<Payload['type'], 'unknown'>;
+export type PayloadKind = Exclude<Payload['type'], 'unknown' | 'sealed'>;
 
 /** How many payloads of a kind a message carries: at least `min`, at most `max`. */
 export interface PayloadRule {
@@ -29,6 +29,9 @@ export interface PayloadRule {
 }
 
 export type MessageRules = Readonly<Partial<Record<PayloadKind, PayloadRule>>>;
+
+/** A method's change to the shared rules: `null` takes a payload out (SKEME's IDs move to 3/4). */
+type AuthRules = Readonly<Partial<Record<PayloadKind, PayloadRule | null>>>;
 
 /** The messages the rules name, in RFC 2409's numbering. */
 export type RuledMessage =
@@ -50,18 +53,21 @@ export type RuledMessage =
   | 'ngm-2';
 
 /** Phase 1 authentication families ikets implements (RFC 2409 section 5); others add their rules below. */
-export type Phase1Auth = 'psk' | 'signature';
+export type Phase1Auth = 'psk' | 'signature' | 'pke';
 
 /** Typed failure codes of the payload rules, carried to the log and the drop reason. */
 export type PayloadRuleCode =
   | 'ERR_PAYLOAD_MISSING'
   | 'ERR_PAYLOAD_REPEATED'
   | 'ERR_PAYLOAD_UNEXPECTED'
-  | 'ERR_PAYLOAD_HASH_NOT_FIRST';
+  | 'ERR_PAYLOAD_HASH_NOT_FIRST'
+  /** An ID payload whose body does not read as an ID, where the method does not encrypt it. */
+  | 'ERR_PAYLOAD_UNREADABLE';
 
 export interface PayloadRuleViolation {
   readonly code: PayloadRuleCode;
-  readonly notify: keyof typeof NotifyType & ('PAYLOAD_MALFORMED' | 'INVALID_PAYLOAD_TYPE');
+  readonly notify: keyof typeof NotifyType &
+    ('PAYLOAD_MALFORMED' | 'INVALID_PAYLOAD_TYPE' | 'INVALID_ID_INFORMATION');
   readonly message: RuledMessage;
   readonly payload: PayloadKind;
   /** For the log: `ERR_...: message 5 carries 2 hash payloads, at most 1`. */
@@ -120,7 +126,7 @@ const BASE_RULES: Readonly<Record<RuledMessage, MessageRules>> = {
 };
 
 /** What each authentication method adds to the phase 1 messages that prove it (RFC 2409 section 5). */
-const AUTH_RULES: Readonly<Record<Phase1Auth, Partial<Record<RuledMessage, MessageRules>>>> = {
+const AUTH_RULES: Readonly<Record<Phase1Auth, Partial<Record<RuledMessage, AuthRules>>>> = {
   // Section 5.4: HASH_I in Main Mode message 5 and Aggressive Mode message 3, HASH_R in 6 and 2.
   psk: { 'mm-5': { hash: ONE }, 'mm-6': { hash: ONE }, 'am-2': { hash: ONE }, 'am-3': { hash: ONE } },
   // Section 5.1: SIG_I / SIG_R in the same messages, with the sender's certificates (RFC 4945
@@ -130,6 +136,18 @@ const AUTH_RULES: Readonly<Record<Phase1Auth, Partial<Record<RuledMessage, Messa
     'mm-6': { signature: ONE, certificate: ANY },
     'am-2': { signature: ONE, certificate: ANY },
     'am-3': { signature: ONE, certificate: ANY },
+  },
+  // Sections 5.2 and 5.3: the initiator's [HASH(1)] and encrypted ID (revised: and [Cert-I]) go
+  // with its nonce in Main Mode 3 / Aggressive Mode 1, the responder's ID with its nonce in 4 / 2;
+  // messages 5 and 6 (AM 2 and 3) carry HASH_I / HASH_R alone.
+  pke: {
+    'mm-3': { hash: OPTIONAL, identification: ONE, certificate: OPTIONAL },
+    'mm-4': { identification: ONE },
+    'mm-5': { hash: ONE, identification: null },
+    'mm-6': { hash: ONE, identification: null },
+    'am-1': { hash: OPTIONAL, certificate: OPTIONAL },
+    'am-2': { hash: ONE },
+    'am-3': { hash: ONE },
   },
 };
 
@@ -144,7 +162,15 @@ const HASH_FIRST: ReadonlySet<RuledMessage> = new Set([
 ]);
 
 export function rulesOf(message: RuledMessage, auth: Phase1Auth = 'psk'): MessageRules {
-  return { ...BASE_RULES[message], ...AUTH_RULES[auth][message] };
+  const rules: Partial<Record<PayloadKind, PayloadRule>> = { ...BASE_RULES[message] };
+  for (const [kind, rule] of Object.entries(AUTH_RULES[auth][message] ?? {}) as [
+    PayloadKind,
+    PayloadRule | null,
+  ][]) {
+    if (rule === null) delete rules[kind];
+    else rules[kind] = rule;
+  }
+  return rules;
 }
 
 const NUMBER: Partial<Record<RuledMessage, string>> = {
@@ -187,12 +213,26 @@ export function checkPayloads(
     return refuse('ERR_PAYLOAD_HASH_NOT_FIRST', 'hash', 'does not start with its HASH payload');
   for (const p of payloads) {
     if (p.type === 'unknown') continue;
-    const rule = rules[p.type];
-    if (rule === undefined) return refuse('ERR_PAYLOAD_UNEXPECTED', p.type, `carries a ${p.type} payload`);
-    const n = (counts.get(p.type) ?? 0) + 1;
+    // An ID body that does not read as an ID (the decoder sealed it) is only usable where the
+    // method encrypts it (RFC 2409 sections 5.2/5.3); elsewhere it is the decoder's old refusal.
+    if (
+      p.type === 'sealed' &&
+      (auth !== 'pke' || (message !== 'mm-3' && message !== 'mm-4' && !message.startsWith('am-')))
+    )
+      return {
+        code: 'ERR_PAYLOAD_UNREADABLE',
+        notify: 'INVALID_ID_INFORMATION',
+        message,
+        payload: 'identification',
+        reason: `ERR_PAYLOAD_UNREADABLE: ${nameOf(message)} carries an ID payload that does not read as an ID`,
+      };
+    const kind: PayloadKind = p.type === 'sealed' ? 'identification' : p.type;
+    const rule = rules[kind];
+    if (rule === undefined) return refuse('ERR_PAYLOAD_UNEXPECTED', kind, `carries a ${kind} payload`);
+    const n = (counts.get(kind) ?? 0) + 1;
     if (n > rule.max)
-      return refuse('ERR_PAYLOAD_REPEATED', p.type, `carries ${n} ${p.type} payloads, at most ${rule.max}`);
-    counts.set(p.type, n);
+      return refuse('ERR_PAYLOAD_REPEATED', kind, `carries ${n} ${kind} payloads, at most ${rule.max}`);
+    counts.set(kind, n);
   }
   for (const [kind, rule] of Object.entries(rules) as [PayloadKind, PayloadRule][])
     if ((counts.get(kind) ?? 0) < rule.min)

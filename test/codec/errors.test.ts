@@ -238,12 +238,16 @@ describe('SA, proposal, transform and attribute errors', () => {
 });
 
 describe('other payload errors', () => {
-  it('ID_IPV4_ADDR with 5 bytes of data', () =>
-    assertDecodeError(d(withHeader('00 00 000d 01 00 0000 0a00000101', { next: 5 })), {
-      code: 'ERR_ISAKMP_INVALID_ID',
-      notifyType: N.INVALID_ID_INFORMATION,
-      offset: 36,
-    }));
+  it('ID_IPV4_ADDR with 5 bytes of data: kept sealed (RFC 2409 5.2/5.3 encrypt ID bodies)', () => {
+    // The payload rules refuse it with INVALID-ID-INFORMATION where IDs are not encrypted.
+    const m = decodeMessage(withHeader('00 00 000d 01 00 0000 0a00000101', { next: 5 }));
+    assert.ok(!m.body.encrypted);
+    assert.deepEqual(m.body.payloads[0], {
+      type: 'sealed',
+      payloadType: 5,
+      data: h('01 00 0000 0a00000101'),
+    });
+  });
   it('Delete with SPI size 0 and SPIs to delete', () =>
     assertDecodeError(d(withHeader('00 00 000c 00000001 03 00 ffff', { next: 12 })), {
       code: 'ERR_ISAKMP_INVALID_SPI',

@@ -30,6 +30,8 @@ export interface PeerOptions {
     readonly b: Phase1Credentials;
     readonly local?: { readonly a?: string; readonly b?: string };
     readonly remote?: { readonly a?: string; readonly b?: string };
+    /** The method of both rounds (default `pubkey`; `pke`, `pke-revised` for SKEME). */
+    readonly auth?: 'pubkey' | 'pke' | 'pke-revised';
   };
   /** More connections after `gw`, per side. */
   readonly moreConnections?: { readonly a?: string; readonly b?: string };
@@ -83,9 +85,10 @@ function authSections(self: 'a' | 'b', o: PeerOptions): string {
       id = ${self}.ikets.test }
     remote { auth = psk
       id = ${other}.ikets.test }`;
-  return `local { auth = pubkey
+  const auth = o.pubkey.auth ?? 'pubkey';
+  return `local { auth = ${auth}
       ${o.pubkey.local?.[self] ?? `certs = ${self}.crt\n      id = ${self}.ikets.test`} }
-    remote { auth = pubkey
+    remote { auth = ${auth}
       ${o.pubkey.remote?.[self] ?? `id = ${other}.ikets.test`} }`;
 }
 

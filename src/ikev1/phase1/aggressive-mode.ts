@@ -10,7 +10,9 @@
  * The identities travel in the clear and the responder's HASH_R can be attacked offline with the
  * PSK as the only secret: as strongSwan, ikets refuses it as responder unless told otherwise
  * (EngineSettings.aggressivePskResponder, `ikets start --aggressive-psk`; incoming.ts), and answers an
- * identity it does not know exactly as one it knows.
+ * identity it does not know exactly as one it knows. SKEME public-key encryption (RFC 2409 sections
+ * 5.2/5.3, auth/pke.ts) encrypts nonces and IDs (5.3: and KE), with HASH(1) in message 1; since
+ * the offer is encrypted to one suite's keys, an initiator offers one hash (5.3: and one cipher).
  */
 import { ExchangeType, type IdentificationPayload, type Message, type Payload } from '../../codec/index.js';
 import type { ExchangeContext } from '../context.js';
@@ -39,21 +41,25 @@ const AM = ExchangeType.AGGRESSIVE;
  * 5.4). Returns why it cannot be sent (no key for signatures), or undefined.
  */
 export function startAggressiveMode(sa: IkeSa, ctx: ExchangeContext): string | undefined {
-  const group = sa.offeredSuites[0]!.group;
-  sa.offeredSuites = sa.offeredSuites.filter((s) => s.group === group);
+  const first = sa.offeredSuites[0]!;
+  const auth = authenticatorOf(sa);
+  // Section 5: public-key encryption "cannot be negotiated", and with the revised mode "the cipher
+  // and hash cannot be negotiated": HASH(1), Ke_i and the encrypted payloads use the first suite's.
+  const revised = sa.connection.local.auth === 'pke-revised';
+  sa.offeredSuites = sa.offeredSuites.filter(
+    (s) =>
+      s.group === first.group &&
+      (auth.family !== 'pke' || s.hash === first.hash) &&
+      (!revised || s.encryption === first.encryption),
+  );
   const sai = phase1SaPayload(sa.offeredSuites);
   sa.saiBody = payloadBody(sai);
-  sa.dh = ctx.dhKeys.keyPair(group.group, ctx.random);
+  sa.dh = ctx.dhKeys.keyPair(first.group.group, ctx.random);
   sa.gxi = sa.dh.publicValue;
   sa.nonceI = ctx.random.bytes(ctx.settings.nonceLength);
-  const offer = authenticatorOf(sa).offerPayloads(sa, ctx, sa.nonceI, true);
+  const offer = auth.offerPayloads(sa, ctx, { ke: sa.gxi, nonce: sa.nonceI, withId: true });
   if (typeof offer === 'string') return offer;
-  const out: Payload[] = [
-    sai,
-    { type: 'key_exchange', data: sa.gxi },
-    ...offer,
-    ...ourVendorIds(sa.connection.fragmentation),
-  ];
+  const out: Payload[] = [sai, ...offer, ...ourVendorIds(sa.connection.fragmentation)];
   ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
   enterIsakmpSa(sa, 'am-wait-2');
   return undefined;
@@ -84,19 +90,29 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   const chosen = offer === undefined ? undefined : selectPhase1(offer, sa.offeredSuites);
   if (chosen !== undefined) sa.suite = chosen.suite;
   const auth = authenticatorOf(sa);
-  const peer = auth.peerOffer(sa, payloads);
+  if (chosen === undefined && offer !== undefined)
+    return fail('NO_PROPOSAL_CHOSEN', 'no acceptable proposal');
+  const peer = auth.peerOffer(sa, ctx, payloads);
   const id = typeof peer === 'string' ? undefined : peer.id;
-  if (offer === undefined || ke === undefined || typeof peer === 'string' || id === undefined) {
+  const peerKe = typeof peer === 'string' ? undefined : peer.ke;
+  if (
+    offer === undefined ||
+    ke === undefined ||
+    typeof peer === 'string' ||
+    id === undefined ||
+    peerKe === undefined
+  ) {
     return fail('PAYLOAD_MALFORMED', 'message 1 needs SA, KE, Nonce and ID payloads');
   }
   if (chosen === undefined) return fail('NO_PROPOSAL_CHOSEN', 'no acceptable proposal');
-  if (ke.data.length !== chosen.suite.group.group.publicLength)
+  // Section 5.3's KE is decrypted: a wrong one fails at HASH_I (derivePhase1Keys), not here.
+  if (auth.family !== 'pke' && peerKe.length !== chosen.suite.group.group.publicLength)
     return fail('INVALID_KEY_INFORMATION', 'KE payload does not match the chosen group');
   // The peer's identity is known here, so the PSK is found by it (RFC 2409 section 5.4).
   const refused = auth.acceptIdentity(sa, id) ?? (auth.family === 'psk' ? noPskFor(sa, ctx, id) : undefined);
   sa.peerOfferedId = id;
   sa.saiBody = payloadBody(offer);
-  sa.gxi = ke.data;
+  sa.gxi = peerKe;
   sa.nonceI = peer.nonce;
   notePeerVendorIds(sa, payloads);
   sa.dh = ctx.dhKeys.keyPair(chosen.suite.group.group, ctx.random);
@@ -115,15 +131,14 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
       sa,
     );
   }
-  const failed = derivePhase1Keys(sa, ctx, ke.data, identityOf(id), decoy);
+  const failed = derivePhase1Keys(sa, ctx, peerKe, identityOf(id), decoy);
   if (failed !== undefined) return failed;
-  const ours = auth.offerPayloads(sa, ctx, sa.nonceR, true);
+  const ours = auth.offerPayloads(sa, ctx, { ke: sa.gxr, nonce: sa.nonceR, withId: true });
   if (typeof ours === 'string') return fail('AUTHENTICATION_FAILED', ours);
   const proof = auth.proofPayloads(sa, ctx, false);
   if (!Array.isArray(proof)) return proof;
   const out: Payload[] = [
     acceptedSaPayload(offer, chosen.transform),
-    { type: 'key_exchange', data: sa.gxr },
     ...ours,
     ...proof,
     ...ourVendorIds(sa.connection.fragmentation, payloads),
@@ -146,22 +161,23 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   const answer = findPayload(payloads, 'sa');
   const ke = findPayload(payloads, 'key_exchange');
   const auth = authenticatorOf(sa);
-  const peer = auth.peerOffer(sa, payloads);
-  const id = typeof peer === 'string' ? undefined : peer.id;
-  const proofName = auth.family === 'psk' ? 'HASH' : 'SIG';
+  const proofName = auth.family === 'signature' ? 'SIG' : 'HASH';
   const missing = () => ignore(`message 2 needs SA, KE, Nonce, ID and ${proofName} payloads`);
-  if (answer === undefined || ke === undefined || typeof peer === 'string' || id === undefined)
-    return missing();
-  if (auth.family === 'psk' && findPayload(payloads, 'hash') === undefined) return missing();
+  if (answer === undefined || ke === undefined) return missing();
+  if (auth.family !== 'signature' && findPayload(payloads, 'hash') === undefined) return missing();
   const suite = acceptedSuite(answer, sa.offeredSuites);
   if (typeof suite === 'string') return fail('NO_PROPOSAL_CHOSEN', suite);
   sa.suite = suite;
+  // SKEME: Nr (and IDir, KE) decrypted under the answered cookie (Ke_r is keyed by CKY-R).
+  const peer = auth.peerOffer(sa, ctx, payloads);
+  const id = typeof peer === 'string' ? undefined : peer.id;
+  if (typeof peer === 'string' || id === undefined || peer.ke === undefined) return missing();
   notePeerVendorIds(sa, payloads);
-  sa.gxr = ke.data;
+  sa.gxr = peer.ke;
   sa.nonceR = peer.nonce;
   const refused = auth.acceptIdentity(sa, id);
   if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused);
-  const failed = derivePhase1Keys(sa, ctx, ke.data, identityOf(id));
+  const failed = derivePhase1Keys(sa, ctx, peer.ke, identityOf(id));
   if (failed !== undefined) return failed;
   // In the clear, message 2 may be anyone's: a refused proof is remembered, nothing more.
   const verdict = auth.verifyPeer(sa, ctx, payloads, id);
@@ -188,10 +204,11 @@ function responderMessage3(
   if (id === undefined) return fail('AUTHENTICATION_FAILED', 'no peer identity', true);
   const verdict = auth.verifyPeer(sa, ctx, payloads, id);
   if (verdict.kind === 'missing')
-    return ignore(`message 3 has no ${auth.family === 'psk' ? 'HASH' : 'SIG'}: ${verdict.reason}`);
+    return ignore(`message 3 has no ${auth.family === 'signature' ? 'SIG' : 'HASH'}: ${verdict.reason}`);
   if (verdict.kind === 'refused') {
     sa.failureCode = verdict.code;
-    if (!verdict.definitive) return fail(verdict.notify, verdict.reason, true);
+    // RFC 2409 section 5: message 3 "need not be" encrypted; in the clear it may be anyone's.
+    if (!verdict.definitive || !message.body.encrypted) return fail(verdict.notify, verdict.reason, true);
     sa.commitReceived(message);
     return failAuthenticated(verdict.notify, verdict.reason);
   }

@@ -11,6 +11,9 @@
  *   HDR*, IDii, [CERT,] SIG_I   -->                                  (5)  signatures
  *                               <--    HDR*, IDir, HASH_R            (6)  PSK
  *                               <--    HDR*, IDir, [CERT,] SIG_R     (6)  signatures
+ *
+ * SKEME public-key encryption (sections 5.2/5.3, auth/pke.ts) moves the encrypted IDs to messages
+ * 3 and 4 (with HASH(1) in 3), and messages 5 and 6 carry HASH_I / HASH_R alone.
  */
 import {
   ExchangeType,
@@ -122,13 +125,13 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
  * initiator waits for an answer and retransmits; the responder answers the initiator's repeats.
  */
 function sendKeyExchange(sa: IkeSa, ctx: ExchangeContext): Phase1Result | undefined {
-  const offer = authenticatorOf(sa).offerPayloads(sa, ctx, sa.isInitiator ? sa.nonceI : sa.nonceR, false);
+  const offer = authenticatorOf(sa).offerPayloads(sa, ctx, {
+    ke: sa.isInitiator ? sa.gxi : sa.gxr,
+    nonce: sa.isInitiator ? sa.nonceI : sa.nonceR,
+    withId: false,
+  });
   if (typeof offer === 'string') return fail('AUTHENTICATION_FAILED', offer);
-  const out: Payload[] = [
-    { type: 'key_exchange', data: sa.isInitiator ? sa.gxi : sa.gxr },
-    ...offer,
-    ...ourNatD(sa, ctx),
-  ];
+  const out: Payload[] = [...offer, ...ourNatD(sa, ctx)];
   ctx.send(sa, 0, sa.plainMessage(MM, 0, out), sa.isInitiator);
   return undefined;
 }
@@ -136,18 +139,21 @@ function sendKeyExchange(sa: IkeSa, ctx: ExchangeContext): Phase1Result | undefi
 /** KE and nonce of the peer's message 3 or 4. */
 function peerKeyExchange(
   sa: IkeSa,
+  ctx: ExchangeContext,
   payloads: readonly Payload[],
 ): { ke: Uint8Array; nonce: Uint8Array } | undefined {
-  const ke = findPayload(payloads, 'key_exchange');
-  const offer = authenticatorOf(sa).peerOffer(sa, payloads);
-  return ke === undefined || typeof offer === 'string' ? undefined : { ke: ke.data, nonce: offer.nonce };
+  const offer = authenticatorOf(sa).peerOffer(sa, ctx, payloads);
+  return typeof offer === 'string' || offer.ke === undefined
+    ? undefined
+    : { ke: offer.ke, nonce: offer.nonce };
 }
 
 function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
-  const peer = peerKeyExchange(sa, payloads);
+  const peer = peerKeyExchange(sa, ctx, payloads);
   if (peer === undefined) return ignore('message 3 needs KE and Nonce payloads');
   const suite = sa.suite!;
-  if (peer.ke.length !== suite.group.group.publicLength)
+  // Section 5.3's KE is decrypted: a wrong one fails at HASH_I (derivePhase1Keys), not here.
+  if (authenticatorOf(sa).family !== 'pke' && peer.ke.length !== suite.group.group.publicLength)
     return fail('INVALID_KEY_INFORMATION', 'KE payload of the wrong length for the group');
   sa.gxi = peer.ke;
   sa.nonceI = peer.nonce;
@@ -164,7 +170,7 @@ function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
 }
 
 function initiatorMessage4(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
-  const peer = peerKeyExchange(sa, payloads);
+  const peer = peerKeyExchange(sa, ctx, payloads);
   if (peer === undefined) return ignore('message 4 needs KE and Nonce payloads');
   sa.gxr = peer.ke;
   sa.nonceR = peer.nonce;
@@ -220,10 +226,11 @@ function authenticatePeer(
 ): Phase1Result | undefined {
   if (!message.body.encrypted) return ignore('message 5/6 must be encrypted (RFC 2409 section 5)');
   const auth = authenticatorOf(sa);
-  const id = findPayload(payloads, 'identification');
+  // SKEME's IDs came with the nonces, in messages 3 and 4 (RFC 2409 sections 5.2/5.3).
+  const id = auth.family === 'pke' ? sa.peerOfferedId : findPayload(payloads, 'identification');
   const proof = id === undefined ? undefined : auth.verifyPeer(sa, ctx, payloads, id);
   if (id === undefined || proof?.kind === 'missing') {
-    const what = auth.family === 'psk' ? 'ID and HASH payloads missing' : 'ID and SIG payloads missing';
+    const what = auth.family === 'signature' ? 'ID and SIG payloads missing' : 'ID and HASH payloads missing';
     const why = proof?.kind === 'missing' ? proof.reason : 'the pre-shared keys probably differ';
     return fail('PAYLOAD_MALFORMED', `${what}: ${why}`, true);
   }

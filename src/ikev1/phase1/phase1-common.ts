@@ -150,10 +150,26 @@ export function derivePhase1Keys(
   try {
     gxy = sa.dh.computeSecret(peerPublic);
   } catch (error) {
-    return fail(
-      'INVALID_KEY_INFORMATION',
-      `the peer's Diffie-Hellman value is invalid: ${(error as Error).message}`,
-    );
+    const skeme = sa.skeme;
+    if (skeme === undefined || !skeme.revised)
+      return fail(
+        'INVALID_KEY_INFORMATION',
+        `the peer's Diffie-Hellman value is invalid: ${(error as Error).message}`,
+      );
+    // RFC 2409 section 5.3: the KE was decrypted under Ke_i / Ke_r, so an unusable one means a wrong
+    // nonce or a changed payload. Refusing here would tell the sender whether the nonce decrypted
+    // (a padding oracle): a random g^xy stands in, and the exchange fails at HASH like a wrong key.
+    gxy = Buffer.from(ctx.random.bytes(suite.group.group.secretLength));
+    sa.skeme = {
+      ...skeme,
+      notes: [
+        ...skeme.notes,
+        {
+          code: 'ke-unusable',
+          text: `the peer's KE did not decrypt to a public value: ${(error as Error).message}`,
+        },
+      ],
+    };
   }
   const prf = suite.hash.hash;
   const skeyid = deriveSkeyid({

@@ -18,6 +18,7 @@ import type { DhKeyPair, DhTransform, IsakmpCipher, Skeyid } from '../../crypto/
 import type { Address } from '../../sa/types.js';
 import type { NatTraversalVariant } from '../nat-traversal.js';
 import type { NewGroupExchange } from '../new-group-mode.js';
+import type { SkemeExchange } from '../phase1/auth/skeme.js';
 import type { Phase1Suite } from '../phase1/phase1-proposal.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { enterQuickMode, type IsakmpSaState } from '../states.js';
@@ -80,6 +81,8 @@ export class IkeSa {
   peerIdPayload: IdentificationPayload | undefined;
   /** The ID payload of the peer's Aggressive Mode message 1, judged when message 3 proves it. */
   peerOfferedId: IdentificationPayload | undefined;
+  /** A SKEME public-key encryption exchange in progress (RFC 2409 sections 5.2/5.3; auth/skeme.ts). */
+  skeme: SkemeExchange | undefined;
   natVariant: NatTraversalVariant | undefined;
   localBehindNat = false;
   remoteBehindNat = false;
@@ -364,6 +367,7 @@ export class IkeSa {
       localIdText: this.localIdText,
       peerIdPayload: this.peerIdPayload,
       peerOfferedId: this.peerOfferedId,
+      skeme: this.skeme,
       remoteIdText: this.remoteIdText,
       natVariant: this.natVariant,
       localBehindNat: this.localBehindNat,
@@ -396,6 +400,7 @@ export class IkeSa {
     this.psk = undefined;
     this.localIdBody = EMPTY;
     this.peerIdPayload = undefined;
+    this.skeme = undefined;
     // SKEYID itself served only to derive SKEYID_d/_a/_e (RFC 2409 section 5).
     if (this.keys !== undefined)
       this.keys = { ...this.keys, skeyid: { ...this.keys.skeyid, skeyid: EMPTY_BUFFER } };

@@ -4,8 +4,9 @@
  * It owns the method's contribution to SKEYID, the payloads it adds to each message, and the
  * verification of the peer. docs/ikev1-engine.md ("Phase 1 authenticators") has the design.
  *
- *   message                      PSK                 signatures                     SKEME PKE (issue 9)
- *   MM 3/4, AM 1/2 `offer`       Nonce [ID]          Nonce [ID] [CR...]             [HASH(1)] <ID> <Nonce>
+ *   message                      PSK                 signatures                     SKEME PKE (pke.ts)
+ *   MM 3/4, AM 1/2 `offer`       KE Nonce [ID]       KE Nonce [ID] [CR...]          [HASH(1)] KE <ID> <Nonce> (5.2)
+ *                                                                                   [HASH(1)] <Nonce> <KE> <ID> (5.3)
  *   MM 5/6, AM 2/3 `proof`       [ID] HASH           [ID] [CERT...] SIG             HASH
  *   SKEYID                       prf(PSK, Ni|Nr)     prf(Ni|Nr, g^xy)               prf(hash(Ni|Nr), CKY-I|CKY-R)
  */
@@ -16,6 +17,7 @@ import type { SkeyidAuth } from '../../../crypto/index.js';
 import type { ExchangeContext } from '../../context.js';
 import type { IkeSa } from '../../sa/ike-sa.js';
 import type { Phase1Result } from '../phase1-outcome.js';
+import { pkeAuthenticator, pkeRevisedAuthenticator } from './pke.js';
 import { pskAuthenticator } from './psk.js';
 import { signatureAuthenticator } from './signature.js';
 
@@ -25,10 +27,19 @@ export interface SkeyidSecret {
   readonly psk?: Uint8Array;
 }
 
-/** The peer's offer: its nonce, and its ID when the message carries one (Aggressive Mode). */
+/** The peer's offer: its nonce, KE, and its ID when the message carries one (decrypted for SKEME). */
 export interface PeerOffer {
   readonly nonce: Uint8Array;
   readonly id: IdentificationPayload | undefined;
+  /** g^x of the KE payload (section 5.3: decrypted; it may then be no valid value). */
+  readonly ke: Uint8Array | undefined;
+}
+
+/** What goes into our offer: our Diffie-Hellman value and nonce, and whether our ID goes too. */
+export interface OfferParts {
+  readonly ke: Uint8Array;
+  readonly nonce: Uint8Array;
+  readonly withId: boolean;
 }
 
 /** How checking the peer's proof (HASH or SIG) ended. */
@@ -51,14 +62,14 @@ export type PeerProof =
     };
 
 export interface Phase1Authenticator {
-  readonly family: 'psk' | 'signature';
+  readonly family: 'psk' | 'signature' | 'pke';
   /**
-   * Our nonce and what goes with it in Main Mode messages 3/4 and Aggressive Mode 1/2 (`withId`:
-   * our ID too). SKEME's methods encrypt nonce and ID here, so the authenticator shapes them.
+   * Our KE, nonce and what goes with them in Main Mode messages 3/4 and Aggressive Mode 1/2
+   * (`withId`: our ID too). SKEME's methods encrypt nonce, ID (and KE) here and always send the ID.
    */
-  offerPayloads(sa: IkeSa, ctx: ExchangeContext, nonce: Uint8Array, withId: boolean): Payload[] | string;
-  /** The peer's nonce (and ID) from its offer, or why it is unusable; notes its CERT-REQ. */
-  peerOffer(sa: IkeSa, payloads: readonly Payload[]): PeerOffer | string;
+  offerPayloads(sa: IkeSa, ctx: ExchangeContext, offer: OfferParts): Payload[] | string;
+  /** The peer's KE, nonce (and ID) from its offer, or why it is unusable; notes its CERT-REQ. */
+  peerOffer(sa: IkeSa, ctx: ExchangeContext, payloads: readonly Payload[]): PeerOffer | string;
   /** The method's part of SKEYID; `remoteId` is the peer's when known (Aggressive Mode). */
   skeyidSecret(
     sa: IkeSa,
@@ -84,8 +95,17 @@ export interface Phase1Authenticator {
 
 /** The authenticator of the negotiated method, or, before it is negotiated, of our configuration. */
 export function authenticatorOf(sa: IkeSa): Phase1Authenticator {
-  const method = sa.suite?.authMethod;
-  if (method === undefined)
-    return sa.connection.local.auth === 'psk' ? pskAuthenticator : signatureAuthenticator;
-  return method === IkeAuthMethod.PRE_SHARED_KEY ? pskAuthenticator : signatureAuthenticator;
+  switch (sa.suite?.authMethod ?? sa.connection.local.auth) {
+    case IkeAuthMethod.PRE_SHARED_KEY:
+    case 'psk':
+      return pskAuthenticator;
+    case IkeAuthMethod.RSA_ENCRYPTION:
+    case 'pke':
+      return pkeAuthenticator;
+    case IkeAuthMethod.RSA_REVISED_ENCRYPTION:
+    case 'pke-revised':
+      return pkeRevisedAuthenticator;
+    default:
+      return signatureAuthenticator;
+  }
 }

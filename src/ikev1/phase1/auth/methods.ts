@@ -48,6 +48,8 @@ export function authMethodOfKey(key: KeyObject): number | undefined {
 
 /** The name strongSwan's listings use for a method (`psk`, `rsa`, `ecdsa256`, ...). */
 export function authMethodName(authMethod: number): string {
+  if (authMethod === IkeAuthMethod.RSA_ENCRYPTION) return 'pke';
+  if (authMethod === IkeAuthMethod.RSA_REVISED_ENCRYPTION) return 'pke-revised';
   return authMethod === IkeAuthMethod.PRE_SHARED_KEY ? 'psk' : (signatureMethod(authMethod) ?? 'unknown');
 }
 
@@ -62,8 +64,18 @@ export function connectionAuthMethods(
   credentials: Phase1Credentials,
 ): number[] | string {
   if (connection.local.auth === 'psk') return [IkeAuthMethod.PRE_SHARED_KEY];
-  if (connection.local.auth === 'pke' || connection.local.auth === 'pke-revised')
-    return `connection '${connection.name}': 'auth = ${connection.local.auth}' (SKEME public-key encryption) is not negotiated by this build yet`;
+  if (connection.local.auth === 'pke' || connection.local.auth === 'pke-revised') {
+    // RFC 2409 sections 5.2/5.3: our RSA key decrypts the peer's nonce, the peer's (known in
+    // advance) encrypts ours.
+    const own = credentials.local(connection);
+    if (own === undefined || own.privateKey.asymmetricKeyType !== 'rsa')
+      return `no RSA private key loaded for connection '${connection.name}' (auth = ${connection.local.auth})`;
+    if (!credentials.peerPublicKeys(connection).some((k) => k.publicKey.asymmetricKeyType === 'rsa'))
+      return `no RSA public key of the peer for connection '${connection.name}' (remote certs or pubkeys)`;
+    return [
+      connection.local.auth === 'pke' ? IkeAuthMethod.RSA_ENCRYPTION : IkeAuthMethod.RSA_REVISED_ENCRYPTION,
+    ];
+  }
   const local = credentials.local(connection);
   if (local === undefined) return `no private key and certificate loaded for connection '${connection.name}'`;
   const method = authMethodOfKey(local.privateKey);

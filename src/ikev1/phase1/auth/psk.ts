@@ -22,16 +22,20 @@ import type { Phase1Authenticator } from './authenticator.js';
 export const pskAuthenticator: Phase1Authenticator = {
   family: 'psk',
 
-  offerPayloads(sa, _ctx, nonce, withId) {
-    const out: Payload[] = [{ type: 'nonce', data: nonce }];
+  offerPayloads(sa, _ctx, { ke, nonce, withId }) {
+    const out: Payload[] = [
+      { type: 'key_exchange', data: ke },
+      { type: 'nonce', data: nonce },
+    ];
     if (withId) out.push(ourIdPayload(sa));
     return out;
   },
 
-  peerOffer(_sa, payloads) {
+  peerOffer(_sa, _ctx, payloads) {
     const nonce = findPayload(payloads, 'nonce');
     if (nonce === undefined) return 'no Nonce payload';
-    return { nonce: nonce.data, id: findPayload(payloads, 'identification') };
+    const ke = findPayload(payloads, 'key_exchange')?.data;
+    return { nonce: nonce.data, id: findPayload(payloads, 'identification'), ke };
   },
 
   /**

@@ -82,8 +82,11 @@ function verifyHash(method: SignatureMethod, key: KeyObject, hash: Buffer, signa
 export const signatureAuthenticator: Phase1Authenticator = {
   family: 'signature',
 
-  offerPayloads(sa, ctx, nonce, withId) {
-    const out: Payload[] = [{ type: 'nonce', data: nonce }];
+  offerPayloads(sa, ctx, { ke, nonce, withId }) {
+    const out: Payload[] = [
+      { type: 'key_exchange', data: ke },
+      { type: 'nonce', data: nonce },
+    ];
     if (withId) {
       const credential = ctx.credentials.local(sa.connection);
       if (credential === undefined)
@@ -94,11 +97,12 @@ export const signatureAuthenticator: Phase1Authenticator = {
     return out;
   },
 
-  peerOffer(sa, payloads) {
+  peerOffer(sa, _ctx, payloads) {
     const nonce = findPayload(payloads, 'nonce');
     if (nonce === undefined) return 'no Nonce payload';
     if (payloads.some((p) => p.type === 'certificate_request')) sa.peerRequestedCerts = true;
-    return { nonce: nonce.data, id: findPayload(payloads, 'identification') };
+    const ke = findPayload(payloads, 'key_exchange')?.data;
+    return { nonce: nonce.data, id: findPayload(payloads, 'identification'), ke };
   },
 
   skeyidSecret() {
