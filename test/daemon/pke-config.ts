@@ -2,22 +2,9 @@
  * Two ikets daemons configured for SKEME public-key encryption (issue 9): each side's swanctl files
  * (its RSA certificate and key, the peer's certificate or raw public key) and swanctl.conf.
  */
-import { parseSwanctlConfig } from '../../src/config/swanctl.js';
-import { NO_CREDENTIALS } from '../../src/ikev1/phase1/auth/credentials.js';
-import { connectionAuthMethods } from '../../src/ikev1/phase1/auth/methods.js';
 import { makeCert, type TestCert } from '../support/test-pki.js';
 import { other, type Side } from './daemon-pair.js';
 
-/** Whether this build's engine negotiates `auth = pke` (h-pke-engine); the tests wait for it. */
-export function pkeNegotiated(): string | false {
-  const [probe] = parseSwanctlConfig(
-    'connections { p { local { auth = pke\n certs = x.crt }\n remote { auth = pke\n pubkeys = y.pem } } }',
-  ).connections;
-  const methods = probe === undefined ? 'no probe' : connectionAuthMethods(probe, NO_CREDENTIALS);
-  return typeof methods === 'string' && methods.includes('not negotiated')
-    ? `the engine does not negotiate auth = pke yet: ${methods}`
-    : false;
-}
 export const CERTS: Record<Side, TestCert> = {
   a: makeCert('a.ikets.test', { keyType: 'rsa', san: ['DNS:a.ikets.test'] }),
   b: makeCert('b.ikets.test', { keyType: 'rsa', san: ['DNS:b.ikets.test'] }),

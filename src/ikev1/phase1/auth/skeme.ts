@@ -85,7 +85,9 @@ const spkiCache = new WeakMap<KeyObject, Buffer>();
 export function spkiDer(key: KeyObject): Buffer {
   let der = spkiCache.get(key);
   if (der === undefined) {
-    der = createPublicKey(key).export({ type: 'spki', format: 'der' });
+    // createPublicKey takes a private KeyObject (or key material), not a public one: a raw key of
+    // pubkey/ is already public.
+    der = (key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' });
     spkiCache.set(key, der);
   }
   return der;
