@@ -85,9 +85,7 @@ const spkiCache = new WeakMap<KeyObject, Buffer>();
 export function spkiDer(key: KeyObject): Buffer {
   let der = spkiCache.get(key);
   if (der === undefined) {
-    // createPublicKey takes a private KeyObject (or key material), not a public one: a raw key of
-    // pubkey/ is already public.
-    der = (key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' });
+    der = (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
     spkiCache.set(key, der);
   }
   return der;
