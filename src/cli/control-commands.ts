@@ -273,7 +273,10 @@ export async function listConnsCommand(args: string[], io: CliIo): Promise<numbe
   return 0;
 }
 
-/** `ikets list-certs [--json]`: the loaded certificates and CRLs, as `swanctl --list-certs` shows them. */
+/**
+ * `ikets list-certs [--json]`: the loaded raw public keys, certificates and CRLs, as
+ * `swanctl --list-certs` shows them.
+ */
 export async function listCertsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -282,7 +285,11 @@ export async function listCertsCommand(args: string[], io: CliIo): Promise<numbe
   });
   if (positionals.length > 0) throw new UsageError(LIST_CERTS_USAGE);
   const result = await request(io, values.control, { command: 'list-certs' });
-  const listing = { certificates: result.certificates, crls: result.crls } as CredentialListing;
+  const listing = {
+    publicKeys: result.publicKeys ?? [],
+    certificates: result.certificates,
+    crls: result.crls,
+  } as CredentialListing;
   if (values.json) io.stdout(`${JSON.stringify(listing, null, 2)}\n`);
   else io.stdout(formatCredentialListing(listing, Number(result.now)));
   return 0;

@@ -44,8 +44,9 @@ export const LIST_POLS_USAGE = `usage: ikets list-pols [--json] [--control PATH]
   Lists the IPsec policies installed in the data plane (the SPD).`;
 
 export const LIST_CERTS_USAGE = `usage: ikets list-certs [--json] [--control PATH]
-  Lists the loaded X.509 certificates and CRLs (the swanctl folders beside the configuration) as
-  'swanctl --list-certs' does: subject, issuer, validity, serial, altNames, flags, key.`;
+  Lists the loaded raw public keys (pubkey/), X.509 certificates and CRLs (the swanctl folders beside
+  the configuration) as 'swanctl --list-certs' does: subject, issuer, validity, serial, altNames,
+  flags, key with its keyid and subjkey.`;
 
 export const RELOAD_USAGE = `usage: ikets reload [--control PATH]
   Makes the daemon read its configuration and credentials again (as SIGHUP does); SAs that are up stay up, new

@@ -71,6 +71,8 @@ export interface AuthRoundConfig {
    * `pke-revised` for SKEME public-key encryption (RFC 2409 sections 5.2 and 5.3).
    */
   readonly auth: 'psk' | 'pubkey' | 'pke' | 'pke-revised';
+  /** The line of the `local`/`remote` section, for messages about it (absent when built in code). */
+  readonly line?: number;
   /** With `auth = rsa` or `ecdsa`: only that signature algorithm (strongSwan's pubkey constraint). */
   readonly keyType: 'any' | 'rsa' | 'ecdsa';
   /** Undefined: the local IP address (local) or any identity (remote), as in strongSwan. */
@@ -322,15 +324,25 @@ function authRound(
   if (which === 'local' && auth !== 'psk' && certs.length === 0)
     throw reader.error(section.line, `'local' with 'auth = ${auth}' needs 'certs' (a file in x509/)`);
   const pubkeysValue = values.get('pubkeys');
-  if (pubkeysValue !== undefined && auth !== 'pke' && auth !== 'pke-revised')
+  const pke = auth === 'pke' || auth === 'pke-revised';
+  if (pubkeysValue !== undefined && !pke)
     throw reader.error(pubkeysValue.line, `pubkeys: raw public keys need 'auth = pke' or 'pke-revised'`);
+  const pubkeys = pubkeysValue === undefined ? [] : reader.list(pubkeysValue);
+  // RFC 2409 section 5.2: "the initiator must already have the responder's public key", and each
+  // side encrypts its nonce and ID to the other's key: the peer's key is configured, not received.
+  if (which === 'remote' && pke && certs.length === 0 && pubkeys.length === 0)
+    throw reader.error(
+      section.line,
+      `'remote' with 'auth = ${auth}' needs the peer's public key in advance: 'certs' (a file in x509/) or 'pubkeys' (a file in pubkey/)`,
+    );
   const revocation = values.get('revocation');
   return {
     auth: auth === 'psk' || auth === 'pke' || auth === 'pke-revised' ? auth : 'pubkey',
+    line: section.line,
     keyType: auth === 'rsa' || auth === 'ecdsa' ? auth : 'any',
     id,
     certs,
-    pubkeys: pubkeysValue === undefined ? [] : reader.list(pubkeysValue),
+    pubkeys,
     cacerts: files('cacerts'),
     revocation:
       revocation === undefined

@@ -8,7 +8,7 @@ import type { IketsConfig } from '../config/swanctl.js';
 import { configWarnings } from '../config/warnings.js';
 import type { DataplaneBackend, EspInUdpPort } from '../dataplane/backend.js';
 import type { EngineSettings } from '../ikev1/context.js';
-import { CredentialSet } from '../pki/index.js';
+import { CredentialSet, credentialWarnings } from '../pki/index.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../sa/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
 import { SecurityAssociationDatabase } from '../sad/index.js';
@@ -474,11 +474,16 @@ export class Daemon {
   #logCredentials(): void {
     const c = this.#credentials;
     const n =
-      c.certificateFiles.length + c.authorityFiles.length + c.crlFiles.length + c.privateKeyFiles.length;
+      c.certificateFiles.length +
+      c.authorityFiles.length +
+      c.crlFiles.length +
+      c.privateKeyFiles.length +
+      c.publicKeyFiles.length;
     if (n === 0) return;
+    const raw = c.publicKeyFiles.length === 0 ? '' : `, ${c.publicKeyFiles.length} public key(s)`;
     this.log(
       'info',
-      `loaded ${c.certificateFiles.length} certificate(s), ${c.authorityFiles.length} CA certificate(s), ${c.crlFiles.length} CRL(s), ${c.privateKeyFiles.length} private key(s)`,
+      `loaded ${c.certificateFiles.length} certificate(s), ${c.authorityFiles.length} CA certificate(s), ${c.crlFiles.length} CRL(s), ${c.privateKeyFiles.length} private key(s)${raw}`,
     );
   }
 
@@ -486,6 +491,9 @@ export class Daemon {
   #warnConfig(config: IketsConfig): void {
     const listening = this.#sockets.bound.filter((b) => b.kind === 'ike').map((b) => b.local.address);
     for (const w of configWarnings(config, listening)) this.log('warn', w.message, w.connection);
+    const file = this.#options.configFile ?? 'swanctl.conf';
+    for (const w of credentialWarnings(config, this.#credentials, file))
+      this.log('warn', w.message, w.connection);
   }
 
   #warnUnboundPorts(): void {

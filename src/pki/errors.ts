@@ -9,6 +9,8 @@ export type PkiErrorCode =
   | 'ERR_PKI_CRL'
   /** The bytes are not a private key node:crypto can read (PEM or DER, PKCS#8 or traditional). */
   | 'ERR_PKI_PRIVATE_KEY'
+  /** The bytes are not a raw public key (SubjectPublicKeyInfo, PEM or DER) for pubkey/. */
+  | 'ERR_PKI_PUBLIC_KEY'
   /** A private key file may be read by others than its owner. */
   | 'ERR_PKI_KEY_PERMISSIONS'
   /** A credential file or folder could not be read. */

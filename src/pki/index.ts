@@ -18,6 +18,7 @@ export {
   type RevocationPolicy,
   verifyChain,
 } from './chain.js';
+export { credentialWarnings, pkeKeyProblem } from './config-checks.js';
 export {
   type CredentialFolder,
   CredentialSet,
@@ -37,3 +38,4 @@ export {
 } from './listing.js';
 export { loadCredentials } from './load.js';
 export { isPem, type PemBlock, pemBlocks } from './pem.js';
+export { type PublicKeyEntry, parsePublicKey, publicKeyIds } from './public-key.js';

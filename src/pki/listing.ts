@@ -1,13 +1,14 @@
 /**
- * `ikets list-certs`: the loaded certificates and CRLs as plain data (what the control socket sends,
- * no key material) and as text in the layout of `swanctl --list-certs` (strongSwan's
- * certificate_printer): captions per kind, subject, issuer, validity with ok/expired, serial,
- * altNames, flags, CRL URIs, pathlen, key identifiers, and the public key with "has private key".
- * Times print in UTC.
+ * `ikets list-certs`: the loaded raw public keys, certificates and CRLs as plain data (what the
+ * control socket sends, no private key material) and as text in the layout of `swanctl --list-certs`
+ * (strongSwan's certificate_printer): captions per kind, subject, issuer, validity with ok/expired,
+ * serial, altNames, flags, CRL URIs, pathlen, key identifiers, and the public key with "has private
+ * key", its keyid and subjkey. Times print in UTC.
  */
 import { rdnsMatch } from '../config/distinguished-name.js';
 import type { Certificate } from './certificate.js';
 import type { CredentialSet } from './credentials.js';
+import { publicKeyIds } from './public-key.js';
 
 export interface CertificateSummary {
   /** 'ca' for CA certificates (from x509ca/ or x509/), as swanctl captions them. */
@@ -31,6 +32,22 @@ export interface CertificateSummary {
   readonly crlUris: readonly string[];
   readonly authorityKeyId?: string | undefined;
   readonly subjectKeyId?: string | undefined;
+  /** SHA-1 of the public key's SubjectPublicKeyInfo (strongSwan's `keyid`). */
+  readonly keyId: string;
+  /** SHA-1 of the subjectPublicKey bits (strongSwan's `subjkey`). */
+  readonly subjKey: string;
+  readonly hasPrivateKey: boolean;
+}
+
+/** A raw public key of pubkey/ (strongSwan's "Raw Public Key", CERT_TRUSTED_PUBKEY). */
+export interface PublicKeySummary {
+  readonly folder: 'pubkey';
+  readonly file: string;
+  readonly keyType: string;
+  readonly keySize: number;
+  readonly curve?: string | undefined;
+  readonly keyId: string;
+  readonly subjKey: string;
   readonly hasPrivateKey: boolean;
 }
 
@@ -48,6 +65,8 @@ export interface CrlSummary {
 }
 
 export interface CredentialListing {
+  /** Absent in the answer of a daemon older than pubkey/ support. */
+  readonly publicKeys?: readonly PublicKeySummary[] | undefined;
   readonly certificates: readonly CertificateSummary[];
   readonly crls: readonly CrlSummary[];
 }
@@ -74,7 +93,19 @@ export function summarizeCredentials(credentials: CredentialSet): CredentialList
       reason: r.reason,
     })),
   }));
-  return { certificates, crls };
+  const publicKeys = credentials.publicKeyFiles.map(
+    ({ value, name }): PublicKeySummary => ({
+      folder: 'pubkey',
+      file: name,
+      keyType: value.keyType,
+      keySize: value.keySize,
+      curve: value.curve,
+      keyId: hexOf(value.keyId) ?? '',
+      subjKey: hexOf(value.subjectKeyId) ?? '',
+      hasPrivateKey: credentials.privateKeyFor(value.key) !== undefined,
+    }),
+  );
+  return { publicKeys, certificates, crls };
 }
 
 function summary(
@@ -103,8 +134,19 @@ function summary(
     crlUris: cert.crlUris,
     authorityKeyId: hexOf(cert.authorityKeyId),
     subjectKeyId: hexOf(cert.subjectKeyId),
+    ...keyIds(cert),
     hasPrivateKey: creds.privateKeyFor(cert) !== undefined,
   };
+}
+
+function keyIds(cert: Certificate): { keyId: string; subjKey: string } {
+  try {
+    const ids = publicKeyIds(cert.publicKey);
+    return { keyId: hexOf(ids.keyId) ?? '', subjKey: hexOf(ids.subjectKeyId) ?? '' };
+  } catch {
+    // A key node can read but not export as SPKI: the listing goes without its identifiers.
+    return { keyId: '', subjKey: '' };
+  }
 }
 
 function selfSigned(cert: Certificate): boolean {
@@ -151,6 +193,11 @@ const KEY_NAMES: Readonly<Record<string, string>> = {
 /** The listing as `swanctl --list-certs` prints it, validity judged at `now` (ms). */
 export function formatCredentialListing(listing: CredentialListing, now: number): string {
   const out: string[] = [];
+  // strongSwan 5.9 lists the raw public keys first; a raw key has no subject line (its subject is
+  // its key ID).
+  const raw = listing.publicKeys ?? [];
+  if (raw.length > 0) out.push('', 'List of Raw Public Keys');
+  for (const k of raw) out.push('', ...pubkeyLines(k));
   let caption: string | undefined;
   for (const c of listing.certificates) {
     const want = c.kind === 'ca' ? 'X.509 CA Certificates' : 'X.509 End Entity Certificates';
@@ -176,8 +223,7 @@ export function formatCredentialListing(listing: CredentialListing, now: number)
     if (c.pathLen !== undefined) out.push(`  pathlen:   ${c.pathLen}`);
     if (c.authorityKeyId) out.push(`  authkeyId: ${c.authorityKeyId}`);
     if (c.subjectKeyId) out.push(`  subjkeyId: ${c.subjectKeyId}`);
-    const key = `${KEY_NAMES[c.keyType] ?? c.keyType.toUpperCase()} ${c.keySize} bits`;
-    out.push(`  pubkey:    ${key}${c.hasPrivateKey ? ', has private key' : ''}`);
+    out.push(...pubkeyLines(c));
   }
   if (listing.crls.length > 0) out.push('', 'List of X.509 CRLs');
   for (const crl of listing.crls) {
@@ -190,6 +236,21 @@ export function formatCredentialListing(listing: CredentialListing, now: number)
       out.push(`    ${r.serial}: ${formatTime(r.date)}, ${r.reason ?? 'unspecified'}`);
   }
   return out.length === 0 ? 'no certificates\n' : `${out.join('\n')}\n`;
+}
+
+/** strongSwan 5.9's certificate_printer_print_pubkey: type and size, keyid, subjkey. */
+function pubkeyLines(k: {
+  keyType: string;
+  keySize: number;
+  keyId?: string;
+  subjKey?: string;
+  hasPrivateKey: boolean;
+}): string[] {
+  const key = `${KEY_NAMES[k.keyType] ?? k.keyType.toUpperCase()} ${k.keySize} bits`;
+  const out = [`  pubkey:    ${key}${k.hasPrivateKey ? ', has private key' : ''}`];
+  if (k.keyId) out.push(`  keyid:     ${k.keyId}`);
+  if (k.subjKey) out.push(`  subjkey:   ${k.subjKey}`);
+  return out;
 }
 
 function validity(from: string, until: string, now: number, crl: boolean): string[] {

@@ -1,7 +1,8 @@
 /**
  * Reads swanctl's credential folders beside swanctl.conf, as `swanctl --load-creds` does: x509/,
- * x509ca/, x509crl/, private/ (any key type), rsa/, ecdsa/. Files are PEM or DER; keys PKCS#8 or
- * traditional (PKCS#1, SEC1, OpenSSL's DSA PEM). The only part of src/pki that touches the file
+ * x509ca/, x509crl/, private/ (any key type), rsa/, ecdsa/, pubkey/ (raw public keys). Files are PEM
+ * or DER; private keys PKCS#8 or traditional (PKCS#1, SEC1, OpenSSL's DSA PEM); public keys
+ * SubjectPublicKeyInfo. The only part of src/pki that touches the file
  * system; the daemon and the CLI call it. A file that is not what its folder holds is an error naming
  * the file (as an unknown key in swanctl.conf is), and so is a private key that others than its owner
  * may access (as ssh refuses one).
@@ -21,6 +22,7 @@ import {
 import { parseCrl } from './crl.js';
 import { PkiError } from './errors.js';
 import { isPem, pemBlocks } from './pem.js';
+import { parsePublicKey } from './public-key.js';
 
 /** Larger files are not credentials (a CRL of a big CA stays far below). */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -35,6 +37,7 @@ export function loadCredentials(swanctlDir: string): CredentialSet {
     certs('x509ca'),
     files(swanctlDir, 'x509crl').map((path) => load(swanctlDir, 'x509crl', path, parseCrl)),
     [...keys('private'), ...keys('rsa'), ...keys('ecdsa')],
+    files(swanctlDir, 'pubkey').map((path) => load(swanctlDir, 'pubkey', path, parsePublicKey)),
   );
 }
 

@@ -121,6 +121,7 @@ describe('swanctl.conf', () => {
     assert.equal(moon?.sendCertreq, false);
     assert.deepEqual(moon?.local, {
       auth: 'pubkey',
+      line: 5,
       keyType: 'any',
       id: { type: 'fqdn', name: 'moon.test' },
       certs: ['moon.crt', 'moon-ca.crt'],

@@ -78,13 +78,27 @@ export function pkiCredentials(
 
   return {
     peerPublicKeys(connection) {
-      // `remote.pubkeys` (pubkey/) is read by the credential loader: issue 9, config part.
-      return connection.remote.certs.flatMap((file) => {
+      // The certificates of `remote.certs` (x509/), then the raw keys of `remote.pubkeys` (pubkey/);
+      // a file that is not loaded gives no key (the daemon warned at load, src/pki/config-checks.ts).
+      const fromCerts = connection.remote.certs.flatMap((file) => {
         const cert = set.findCertificate(file);
         return cert === undefined
           ? []
           : [{ publicKey: cert.publicKey, certificate: cert.der, description: `${file} (${cert.subject})` }];
       });
+      const raw = connection.remote.pubkeys.flatMap((file) => {
+        const entry = set.findPublicKey(file);
+        return entry === undefined
+          ? []
+          : [
+              {
+                publicKey: entry.key,
+                certificate: undefined,
+                description: file.startsWith('/') ? file : `pubkey/${file}`,
+              },
+            ];
+      });
+      return [...fromCerts, ...raw];
     },
     local(connection) {
       const cached = locals.get(connection);
