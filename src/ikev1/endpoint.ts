@@ -21,6 +21,7 @@ import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './c
 import { DelayedTransmits } from './delayed-transmits.js';
 import { FragmentReassembly } from './fragmentation/reassembly.js';
 import { outgoingDatagrams } from './fragmentation/send.js';
+import { ikeSaInfo } from './ike-sa-info.js';
 import { expectedDatagram, type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
@@ -228,9 +229,7 @@ export class EndpointCore implements ExchangeContext {
   /** Snapshots of the ISAKMP SAs (with `connectingOnly`, of those still in phase 1 only). */
   ikeSaList(connectingOnly = false): IkeSaInfo[] {
     const sas = this.ikeSas.all();
-    return (connectingOnly ? sas.filter((sa) => isConnecting(sa.state)) : sas).map((sa) =>
-      this.lifecycle.ikeInfo(sa),
-    );
+    return (connectingOnly ? sas.filter((sa) => isConnecting(sa.state)) : sas).map((sa) => ikeSaInfo(sa));
   }
 
   childSaList(): ChildSaInfo[] {
