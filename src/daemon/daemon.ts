@@ -5,69 +5,29 @@
  * SAD; log events go to the logger and to whoever listens (the control socket's `up`).
  */
 import type { IketsConfig } from '../config/swanctl.js';
-import { configWarnings } from '../config/warnings.js';
-import type { DataplaneBackend, EspInUdpPort } from '../dataplane/backend.js';
-import type { EngineSettings } from '../ikev1/context.js';
-import { CredentialSet, credentialWarnings } from '../pki/index.js';
+import type { DataplaneBackend } from '../dataplane/backend.js';
+import { CredentialSet } from '../pki/index.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../sa/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
 import { SecurityAssociationDatabase } from '../sad/index.js';
 import { CryptoPool } from './crypto-pool/crypto-pool.js';
+import { logCredentials, warnConfig, warnUnboundPorts } from './daemon-notes.js';
+import type { DaemonEvents, DaemonOptions } from './daemon-options.js';
 import { DataplaneLink } from './dataplane-link.js';
-import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
+import type { EndpointLike } from './endpoint-like.js';
 import { keyLines } from './key-log.js';
-import type { LogEntry, Logger } from './logger.js';
+import type { LogEntry } from './logger.js';
 import { Backlog, type BacklogState } from './receive-queue.js';
 import { UdpSockets } from './udp.js';
 import { UpdownRunner } from './updown.js';
+
+export type { DaemonEvents, DaemonOptions } from './daemon-options.js';
 
 /**
  * The receive queue's bounds, each of its two queues: 4,096 datagrams (a fifth of a second of a
  * 20,000/s flood, and more than the engine handles in that time) and 8 MiB.
  */
 const BACKLOG_LIMITS = { datagrams: 4096, bytes: 8 * 1024 * 1024 };
-
-export interface DaemonOptions {
-  readonly config: IketsConfig;
-  /** Where `config` came from; `reload` reads it again. */
-  readonly configFile?: string | undefined;
-  /** Reads and parses a configuration file (for `reload`). */
-  readonly loadConfig?: ((file: string) => Promise<IketsConfig>) | undefined;
-  /** The certificates, CRLs and private keys of the swanctl folders beside the configuration (docs/pki.md). */
-  readonly credentials?: CredentialSet | undefined;
-  /** Reads the credential folders beside a configuration file again (for `reload`). */
-  readonly loadCredentials?: ((configFile: string) => CredentialSet) | undefined;
-  readonly createEndpoint: EndpointFactory;
-  /** Local addresses to bind (see addresses.ts). */
-  readonly addresses: readonly string[];
-  /** IKE port (default 500) and NAT-T port (default 4500); 0 binds an ephemeral port. */
-  readonly port?: number | undefined;
-  readonly nattPort?: number | undefined;
-  readonly logger: Logger;
-  /** The clock, ms (default Date.now). */
-  readonly clock?: (() => number) | undefined;
-  /**
-   * Builds the data plane backend once the sockets are bound (docs/dataplane.md); without it the
-   * SAs are negotiated and listed but nothing protects traffic (`--dataplane none`).
-   */
-  readonly createDataplane?: ((port: EspInUdpPort) => Promise<DataplaneBackend>) | undefined;
-  /** Engine settings (`--aggressive-psk` sets aggressivePskResponder). */
-  readonly engineSettings?: Partial<EngineSettings> | undefined;
-  /**
-   * `--log-keys`: log each SA's keys when it comes up (what `list-sas --show-keys` shows). Off, no
-   * key reaches the log at any level: the engine logs none and the daemon logs no SA snapshot.
-   */
-  readonly logKeys?: boolean | undefined;
-  /** `--crypto-workers N`: DH key pairs made ahead of time on N worker threads; 0 or unset: inline. */
-  readonly cryptoWorkers?: number | undefined;
-}
-
-export interface DaemonEvents {
-  /** Every engine event, after the SAD has applied it. */
-  readonly event: EndpointEvent;
-  /** Every log entry, whatever the log level. */
-  readonly log: LogEntry;
-}
 
 export class Daemon {
   readonly sad = new SecurityAssociationDatabase();
@@ -160,9 +120,15 @@ export class Daemon {
         'info',
         `listening on ${s.local.address}:${s.local.port} (${s.kind === 'ike' ? 'IKE' : 'NAT-T'})`,
       );
-    daemon.#warnUnboundPorts();
-    daemon.#warnConfig(options.config);
-    daemon.#logCredentials();
+    warnUnboundPorts(daemon.log.bind(daemon), options.config, sockets.bound);
+    warnConfig(
+      daemon.log.bind(daemon),
+      options.config,
+      sockets.bound,
+      daemon.#credentials,
+      options.configFile,
+    );
+    logCredentials(daemon.log.bind(daemon), daemon.#credentials);
     for (const datagram of early) daemon.#receive(datagram);
     daemon.#startConnections();
     daemon.drive();
@@ -248,8 +214,8 @@ export class Daemon {
     this.#crypto?.prefill(config);
     this.#dataplane?.syncTraps();
     this.log('info', `reloaded ${configFile}: ${config.connections.length} connection(s)`);
-    this.#logCredentials();
-    this.#warnConfig(config);
+    logCredentials(this.log.bind(this), this.#credentials);
+    warnConfig(this.log.bind(this), config, this.#sockets.bound, this.#credentials, this.#options.configFile);
     this.drive();
     return config;
   }
@@ -468,39 +434,6 @@ export class Daemon {
       if (!connection.children.some((c) => c.startAction === 'start')) continue;
       const error = this.#endpoint.initiate(this.#clock(), connection.name);
       if (error !== undefined) this.log('error', `cannot start: ${error}`, connection.name);
-    }
-  }
-
-  #logCredentials(): void {
-    const c = this.#credentials;
-    const n =
-      c.certificateFiles.length +
-      c.authorityFiles.length +
-      c.crlFiles.length +
-      c.privateKeyFiles.length +
-      c.publicKeyFiles.length;
-    if (n === 0) return;
-    const raw = c.publicKeyFiles.length === 0 ? '' : `, ${c.publicKeyFiles.length} public key(s)`;
-    this.log(
-      'info',
-      `loaded ${c.certificateFiles.length} certificate(s), ${c.authorityFiles.length} CA certificate(s), ${c.crlFiles.length} CRL(s), ${c.privateKeyFiles.length} private key(s)${raw}`,
-    );
-  }
-
-  /** What the configuration cannot do as written (src/config/warnings.ts), at start and reload. */
-  #warnConfig(config: IketsConfig): void {
-    const listening = this.#sockets.bound.filter((b) => b.kind === 'ike').map((b) => b.local.address);
-    for (const w of configWarnings(config, listening)) this.log('warn', w.message, w.connection);
-    const file = this.#options.configFile ?? 'swanctl.conf';
-    for (const w of credentialWarnings(config, this.#credentials, file))
-      this.log('warn', w.message, w.connection);
-  }
-
-  #warnUnboundPorts(): void {
-    const ports = new Set(this.#sockets.bound.filter((b) => b.kind === 'ike').map((b) => b.local.port));
-    for (const c of this.#config.connections) {
-      if (!ports.has(c.localPort))
-        this.log('warn', `local_port ${c.localPort} is not a port the daemon listens on (--port)`, c.name);
     }
   }
 }

@@ -61,6 +61,12 @@ export interface EngineSettings {
    * a Quick Mode that overtakes message 3 first and drop it (test/interop/README.md).
    */
   readonly quickModeDelayAfterAggressive: number;
+  /**
+   * Wait between the notify refusing phase 1 and the Delete that follows it when the peer already
+   * holds the ISAKMP SA (ms): strongSwan may process the Delete first and then drop the notify
+   * (delayed-transmits.ts).
+   */
+  readonly deleteDelayAfterRefusal: number;
   /** Nonce length in bytes (RFC 2409 section 5: 8 to 256; strongSwan sends 32). */
   readonly nonceLength: number;
   /**
@@ -112,6 +118,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   keepaliveInterval: 20000,
   nonceLength: 32,
   quickModeDelayAfterAggressive: 50,
+  deleteDelayAfterRefusal: 200,
   aggressivePskResponder: false,
   fragmentSize: 1280,
   maxFragmentsPerMessage: 32,
@@ -144,8 +151,11 @@ export interface ExchangeContext {
    * for an answer (`awaitReply`), otherwise only when the peer repeats the message it answers.
    */
   send(sa: IkeSa, messageId: number, message: Uint8Array, awaitReply: boolean): void;
-  /** Sends a message that is never retransmitted (Informational exchanges, RFC 2408 section 4.8). */
-  sendOnce(sa: IkeSa, message: Uint8Array): void;
+  /**
+   * Sends a message that is never retransmitted (Informational exchanges, RFC 2408 section 4.8),
+   * `delay` ms from now when given (delayed-transmits.ts).
+   */
+  sendOnce(sa: IkeSa, message: Uint8Array, delay?: number): void;
   emit(event: EndpointEvent): void;
   log(level: LogLevel, message: string, sa?: IkeSa): void;
   /** A log line an unauthenticated sender can cause: rate-limited per `kind`. */

@@ -18,8 +18,10 @@ import type {
   Transmit,
 } from '../sa/types.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
+import { DelayedTransmits } from './delayed-transmits.js';
 import { FragmentReassembly } from './fragmentation/reassembly.js';
 import { outgoingDatagrams } from './fragmentation/send.js';
+import { ikeSaInfo } from './ike-sa-info.js';
 import { expectedDatagram, type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
@@ -86,6 +88,8 @@ export class EndpointCore implements ExchangeContext {
   readonly versionRefusals = new VersionRefusals();
   now: number;
   readonly #transmits: Transmit[] = [];
+  /** Datagrams that must not overtake the ones sent just before them (delayed-transmits.ts). */
+  readonly #delayed = new DelayedTransmits();
   readonly #events: EndpointEvent[] = [];
   /** Log lines an unauthenticated sender can cause are rate-limited (docs/ikev1-engine.md). */
   readonly #limiter = new LogLimiter();
@@ -159,6 +163,7 @@ export class EndpointCore implements ExchangeContext {
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
     this.timers.run();
+    this.#transmits.push(...this.#delayed.take(this.now));
     this.#startWaitingChildren();
     this.fragments.expire(this.now);
     for (const { kind, suppressed } of this.#limiter.due(this.now)) this.#suppressedLine(kind, suppressed);
@@ -186,6 +191,8 @@ export class EndpointCore implements ExchangeContext {
   terminateAll(now: number): void {
     this.now = Math.max(this.now, now);
     this.lifecycle.terminateAll();
+    // Shutting down: nothing waits any longer, the Deletes leave before the sockets close.
+    this.#transmits.push(...this.#delayed.take());
   }
 
   /** The data plane's byte/packet counter of a child passed a limit (soft: rekey, hard: delete). */
@@ -211,7 +218,8 @@ export class EndpointCore implements ExchangeContext {
   }
 
   pollTimeout(): number | undefined {
-    return this.timers.next();
+    const [timer, delayed] = [this.timers.next(), this.#delayed.next()];
+    return delayed === undefined || (timer !== undefined && timer < delayed) ? timer : delayed;
   }
 
   pollEvent(): EndpointEvent | undefined {
@@ -221,9 +229,7 @@ export class EndpointCore implements ExchangeContext {
   /** Snapshots of the ISAKMP SAs (with `connectingOnly`, of those still in phase 1 only). */
   ikeSaList(connectingOnly = false): IkeSaInfo[] {
     const sas = this.ikeSas.all();
-    return (connectingOnly ? sas.filter((sa) => isConnecting(sa.state)) : sas).map((sa) =>
-      this.lifecycle.ikeInfo(sa),
-    );
+    return (connectingOnly ? sas.filter((sa) => isConnecting(sa.state)) : sas).map((sa) => ikeSaInfo(sa));
   }
 
   childSaList(): ChildSaInfo[] {
@@ -244,8 +250,10 @@ export class EndpointCore implements ExchangeContext {
     this.timers.schedule(sa);
   }
 
-  sendOnce(sa: IkeSa, message: Uint8Array): void {
-    this.transmit(sa, this.frame(sa, message));
+  sendOnce(sa: IkeSa, message: Uint8Array, delay = 0): void {
+    const data = this.frame(sa, message);
+    if (delay <= 0 || !this.#delayed.add(this.now + delay, this.#datagramsOf(sa, data)))
+      this.transmit(sa, data);
   }
 
   /**
@@ -260,10 +268,14 @@ export class EndpointCore implements ExchangeContext {
 
   /** Sends a datagram of the SA: whole, or in fragments (fragmentation/send.ts). */
   transmit(sa: IkeSa, data: Uint8Array): void {
+    this.#transmits.push(...this.#datagramsOf(sa, data));
+  }
+
+  #datagramsOf(sa: IkeSa, data: Uint8Array): Transmit[] {
     const datagrams = outgoingDatagrams(sa, data, this.settings.fragmentSize);
     if (datagrams.length > 1)
       this.log('debug', `sending a message of ${data.length} bytes in ${datagrams.length} fragments`, sa);
-    for (const d of datagrams) this.#transmits.push({ local: sa.local, remote: sa.remote, data: d });
+    return datagrams.map((d) => ({ local: sa.local, remote: sa.remote, data: d }));
   }
 
   sendKeepalive(sa: IkeSa): void {

@@ -302,8 +302,10 @@ function phase1Message(
       }
       ep.log('error', `phase 1 failed: ${result.reason}`, sa);
       if (result.afterKeys && sa.keys !== undefined)
-        for (const payloads of phase1Refusal(sa, NotifyType[result.notify]))
-          sendInformational(sa, payloads, ep);
+        phase1Refusal(sa, NotifyType[result.notify]).forEach((payloads, i) => {
+          // The Delete must not overtake the notify (delayed-transmits.ts).
+          sendInformational(sa, payloads, ep, i === 0 ? 0 : ep.settings.deleteDelayAfterRefusal);
+        });
       else
         ep.sendRaw({
           local: sa.local,

@@ -23,8 +23,13 @@ import { isConnecting } from './states.js';
 
 const INFORMATIONAL = ExchangeType.INFORMATIONAL;
 
-/** Sends Notify/Delete payloads in a new, protected Informational exchange. */
-export function sendInformational(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): void {
+/** Sends Notify/Delete payloads in a new, protected Informational exchange (`delay` ms from now if given). */
+export function sendInformational(
+  sa: IkeSa,
+  payloads: readonly Payload[],
+  ctx: ExchangeContext,
+  delay = 0,
+): void {
   const messageId = newMessageId(sa, ctx);
   const hash = informationalHash(
     sa.suite!.hash.hash,
@@ -35,6 +40,7 @@ export function sendInformational(sa: IkeSa, payloads: readonly Payload[], ctx: 
   ctx.sendOnce(
     sa,
     sa.encryptedMessage(INFORMATIONAL, messageId, [{ type: 'hash', data: hash }, ...payloads]),
+    delay,
   );
   // A one-message exchange: its IV context is never needed again (RFC 2409 Appendix B).
   sa.requireKeys().cipher.ivs.forget(messageId);
@@ -58,7 +64,8 @@ export function isakmpNotify(sa: IkeSa, notifyType: number, data: Uint8Array = n
  * The Informational messages that refuse a phase 1 message under the keys: the notify, then a
  * Delete of the ISAKMP SA when the peer already holds it as established. A Main Mode responder does
  * once it sent message 6, and charon ignores an error notify then (also the Delete in the same
- * message), so when we refuse message 6 the Delete goes in a message of its own.
+ * message), so when we refuse message 6 the Delete goes in a message of its own, a little later
+ * (`deleteDelayAfterRefusal`, delayed-transmits.ts).
  */
 export function phase1Refusal(sa: IkeSa, notifyType: number): Payload[][] {
   const notify = [isakmpNotify(sa, notifyType)];

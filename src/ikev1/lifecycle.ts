@@ -3,19 +3,18 @@
  * half-open limits, rekeying and expiry, DPD and NAT-keepalives, and deletion with the events the
  * shell and the SA database see.
  */
-import { formatIdentity } from '../config/identity.js';
 import type { ConnectionConfig } from '../config/swanctl.js';
 import { transformByKeyword } from '../crypto/index.js';
-import type { DeleteReason, IkeSaInfo } from '../sa/types.js';
+import type { DeleteReason } from '../sa/types.js';
 import type { EndpointCore } from './endpoint.js';
 import { saKey } from './fragmentation/receive.js';
+import { ikeSaInfo } from './ike-sa-info.js';
 import { deleteChildPayload, deleteIsakmpPayload, sendInformational } from './informational.js';
 import { startNewGroupMode } from './new-group-mode.js';
 import { startAggressiveMode } from './phase1/aggressive-mode.js';
-import { authMethodName, connectionSuites } from './phase1/auth/methods.js';
+import { connectionSuites } from './phase1/auth/methods.js';
 import { localAddressOf, remoteAddressOf } from './phase1/connection-select.js';
 import { startMainMode } from './phase1/main-mode.js';
-import { localIdentity } from './phase1/phase1-common.js';
 import { suiteName } from './phase1/phase1-proposal.js';
 import { DEFAULT_SA_LIFETIME } from './quick-mode/quick-mode-common.js';
 import { startQuickMode } from './quick-mode/quick-mode-initiator.js';
@@ -23,7 +22,8 @@ import { QuickModeSlots } from './quick-mode/slots.js';
 import type { ChildSa } from './sa/child-sa-table.js';
 import { IkeSa } from './sa/ike-sa.js';
 import { Rekeying } from './sa/rekeying.js';
-import { enterIsakmpSa, isConnecting, snapshotState } from './states.js';
+import { childSasNamed, ikeSasNamed } from './sa-names.js';
+import { enterIsakmpSa, isConnecting } from './states.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 
@@ -156,7 +156,7 @@ export class Lifecycle {
       `ISAKMP SA established: ${sa.localIdText} <-> ${sa.remoteIdText}, ${suiteName(sa.suite!)}${sa.floated ? ', NAT-T' : ''}`,
       sa,
     );
-    ep.emit({ type: 'ike-sa-up', sa: this.ikeInfo(sa) });
+    ep.emit({ type: 'ike-sa-up', sa: ikeSaInfo(sa) });
     if (initialContact) this.initialContact(sa);
     const replaced = sa.rekeyOf === undefined ? undefined : ep.ikeSas.byId(sa.rekeyOf);
     if (replaced !== undefined) {
@@ -300,7 +300,7 @@ export class Lifecycle {
     this.ep.fragments.forget(saKey(sa.id));
     this.#pendingChildren.delete(sa.id);
     if (announce && (wasUp || reason === 'failed'))
-      this.ep.emit({ type: 'ike-sa-down', sa: this.ikeInfo(sa), reason });
+      this.ep.emit({ type: 'ike-sa-down', sa: ikeSaInfo(sa), reason });
   }
 
   /**
@@ -386,68 +386,4 @@ export class Lifecycle {
     this.ep.log('info', `rekeying ISAKMP SA #${sa.id} as #${fresh.id}`, sa);
     this.#pendingChildren.set(fresh.id, []);
   }
-
-  ikeInfo(sa: IkeSa): IkeSaInfo {
-    const keys = sa.keys;
-    return {
-      id: sa.id,
-      connection: sa.connection.name,
-      role: sa.role,
-      exchange: sa.exchange,
-      state: snapshotState(sa.state),
-      initiatorCookie: sa.initiatorCookie.toString('hex'),
-      responderCookie: sa.responderCookie.toString('hex'),
-      local: sa.local,
-      remote: sa.remote,
-      // Before the ID payloads are exchanged, the identities the connection will use, not '%any'.
-      localId: sa.localIdText || formatIdentity(localIdentity(sa)),
-      remoteId:
-        sa.remoteIdText ||
-        (sa.connection.remote.id === undefined ? '' : formatIdentity(sa.connection.remote.id)),
-      suite:
-        sa.suite === undefined
-          ? undefined
-          : {
-              encryption: sa.suite.encryption.keyword,
-              hash: sa.suite.hash.keyword,
-              dhGroup: sa.suite.group.keyword,
-              auth: authMethodName(sa.suite.authMethod),
-              proposal: suiteName(sa.suite),
-            },
-      nat: { local: sa.localBehindNat, remote: sa.remoteBehindNat, encapsulated: sa.floated },
-      dpd: sa.peerDpd && sa.connection.dpdDelay > 0,
-      establishedAt: sa.establishedAt,
-      lifetime: sa.suite?.lifeSeconds ?? 0,
-      rekeyAt: sa.rekeyAt,
-      expiresAt: sa.expiresAt,
-      failure: sa.failure,
-      failureCode: sa.failureCode,
-      keys:
-        keys === undefined
-          ? undefined
-          : {
-              skeyidD: keys.skeyid.skeyidD.toString('hex'),
-              skeyidA: keys.skeyid.skeyidA.toString('hex'),
-              skeyidE: keys.skeyid.skeyidE.toString('hex'),
-              encryptionKey: keys.ka.toString('hex'),
-            },
-    };
-  }
-}
-
-/** The ISAKMP SAs of connection `name` and the one with id `id`, in the order `all()` lists them. */
-function ikeSasNamed(ep: EndpointCore, name: string | undefined, id: number | undefined): IkeSa[] {
-  const byName = name === undefined ? [] : ep.ikeSas.ofConnection(name);
-  const byId = id === undefined ? undefined : ep.ikeSas.byId(id);
-  if (byId === undefined || byName.includes(byId)) return byName;
-  return ep.ikeSas.all().filter((sa) => sa === byId || byName.includes(sa));
-}
-
-/** The CHILD SAs of child `name` and the one with id `id`, in the order `all()` lists them. */
-function childSasNamed(ep: EndpointCore, name: string | undefined, id: number | undefined): ChildSa[] {
-  const byName = name === undefined ? [] : ep.children.byName(name);
-  const byId = id === undefined ? undefined : ep.children.byId(id);
-  if (byId === undefined || byName.includes(byId)) return [...byName];
-  if (byName.length === 0) return [byId];
-  return ep.children.all().filter((c) => c === byId || byName.includes(c));
 }

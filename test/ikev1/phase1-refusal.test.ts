@@ -1,7 +1,8 @@
 /**
  * An identity refused in Main Mode message 5 or 6: the encrypted N(INVALID-ID-INFORMATION) uses the
  * IV the peer expects, hash(last block of the refused message | M-ID) (RFC 2409 Appendix B), so the
- * peer decrypts it; a responder that already established (it sent message 6) also gets a Delete.
+ * peer decrypts it; a responder that already established (it sent message 6) also gets a Delete,
+ * `deleteDelayAfterRefusal` after the notify so that it cannot overtake it (delayed-transmits.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -42,5 +43,38 @@ describe('IKEv1 engine: a refused identity in Main Mode', () => {
       ['remote'],
     );
     assert.deepEqual([a.ikeSaList().length, b.ikeSaList().length], [0, 0]);
+  });
+
+  it('message 6 refused: the Delete leaves deleteDelayAfterRefusal after the notify, and a shutdown sends it at once', () => {
+    for (const [delay, stopAt] of [
+      [200, undefined],
+      [70, undefined],
+      [200, 'after the notify'],
+    ] as const) {
+      const { net, a, b } = makePair({ settings: { deleteDelayAfterRefusal: delay } });
+      a.reload(parseSwanctlConfig(peerConfig('a', {}).replace('id = b.ikets.test', 'id = x.ikets.test')));
+      const sent: number[] = [];
+      net.tap = (from, _t, at) => {
+        if (from === 'a') sent.push(at);
+      };
+      a.initiate(0, 'gw', 'net');
+      // Main Mode messages 1, 3, 5 then the notify: run until the notify left, not further.
+      for (let step = 0; step < 200 && sent.length < 4; step++) net.run(net.now + 1);
+      assert.equal(sent.length, 4);
+      if (stopAt !== undefined) a.terminateAll(net.now);
+      net.run(10_000);
+      const logsB = net.logsOf('b').join('\n');
+      assert.equal(sent.length, 5, 'the notify and then the Delete');
+      const gap = (sent[4] ?? 0) - (sent[3] ?? 0);
+      // Stopped within a millisecond of the notify: the Delete goes with the shutdown, not later.
+      if (stopAt === undefined) assert.equal(gap, delay);
+      else assert.ok(gap <= 1, `${gap} ms`);
+      assert.ok(logsB.indexOf('peer notifies INVALID_ID_INFORMATION') >= 0, logsB);
+      assert.deepEqual(
+        net.eventsOf('b', 'ike-sa-down').map((e) => e.type === 'ike-sa-down' && e.reason),
+        ['remote'],
+      );
+      assert.deepEqual([a.ikeSaList().length, b.ikeSaList().length, a.pollTimeout()], [0, 0, undefined]);
+    }
   });
 });

@@ -122,7 +122,8 @@ export class IketsPeer {
     if (child.pid !== undefined) trackPid(child.pid);
     const peer = new IketsPeer(child, dir);
     try {
-      await peer.waitFor((e) => e.type === 'ready' || e.type === 'fatal', 10_000);
+      // Generous: at load ~19 on two cores a peer was once not ready within 10 s (1 run of 5).
+      await peer.waitFor((e) => e.type === 'ready' || e.type === 'fatal', 30_000);
       const fatal = peer.events.find((e) => e.type === 'fatal');
       if (fatal) throw new Error(`ikets peer failed: ${fatal.message}`);
     } catch (error) {

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, it, suite } from '../support/suite.js';
 import { createNetnsPair, ensureTools, type NetnsPair } from './harness/index.js';
-import { agree, assertSoak, simultaneous, soak } from './rekey-collision-charon.js';
+import { agree, assertSoak, longestDisagreement, simultaneous, soak } from './rekey-collision-charon.js';
 
 const tools = ensureTools(['charon', 'swanctl', 'ip', 'unshare']);
 
@@ -41,13 +41,17 @@ suite('ikets <-> charon: CHILD SA rekey collisions', { skip: tools.ok ? false : 
     const r = await simultaneous(pair, { rekeyS: 6, lifeS: 10, randS: 2, durationS: 50, everyMs: 500 });
     const table = r.samples
       .map(
-        (s) => `${s.at} ms: ISAKMP ${s.iketsIke}/${s.charonIke} CHILD ${s.ikets.length}/${s.charon.length}`,
+        (s) =>
+          `${s.at} ms: ISAKMP ${s.iketsIke}/${s.charonIke} CHILD ${s.ikets.length}/${s.charon.length}` +
+          `${agree(s) ? '' : ' differ'}: ikets in ${s.ikets} out ${s.iketsOut}, charon in ${s.charon} out ${s.charonOut}`,
       )
       .join('\n');
     const why = `${table}\n${r.logs}`;
-    // Both sides list the same CHILD SAs all along (one sample in transit at most), bounded.
-    const differing = r.samples.filter((s) => !agree(s)).length;
-    assert.ok(differing <= 2, `${differing} samples differ\n${why}`);
+    // Both sides list the same CHILD SAs all along, bounded. A sample caught between the two
+    // listings of a rekey differs once (under load ~17: 5 to 7 of 50-60 samples, each alone); SAs
+    // that only one side holds would differ for sample after sample.
+    const longest = longestDisagreement(r.samples);
+    assert.ok(longest < 6000, `the sides differed for ${longest} ms\n${why}`);
     assert.ok(Math.max(...r.samples.map((s) => s.ikets.length)) <= 4, why);
     assert.doesNotMatch(r.logs, /decryption failed|invalid HASH_V1|processing failed/);
     // One ISAKMP SA on both sides by the end; the child's pairs: the live one, and a redundant

@@ -60,6 +60,25 @@ export function agree(s: Sample): boolean {
   return s.ikets.join() === s.charonOut.join() && s.charon.join() === s.iketsOut.join();
 }
 
+/**
+ * The longest time (ms) the sides listed different SAs, from the first of consecutive differing
+ * samples to the last. A sample lists both sides one after the other, not in one instant: under
+ * load the listings take hundreds of milliseconds each, and a rekey finishing in between makes that
+ * one sample differ (0 ms here); SAs one side lost or kept would differ sample after sample.
+ */
+export function longestDisagreement(samples: readonly Sample[]): number {
+  let since: number | undefined;
+  let longest = 0;
+  for (const s of samples) {
+    if (agree(s)) since = undefined;
+    else {
+      since ??= s.at;
+      longest = Math.max(longest, s.at - since);
+    }
+  }
+  return longest;
+}
+
 export interface SoakResult {
   readonly samples: readonly Sample[];
   readonly iketsQuickModes: number;
@@ -85,17 +104,10 @@ export async function soak(
     await establish(p, 'ikets');
     const t0 = Date.now();
     const samples: Sample[] = [];
-    let disagreeSince: number | undefined;
-    let longest = 0;
     while (Date.now() - t0 < o.durationS * 1000) {
       const s = await sample(p, t0);
       samples.push(s);
       onSample?.(s);
-      if (agree(s)) disagreeSince = undefined;
-      else {
-        disagreeSince ??= s.at;
-        longest = Math.max(longest, s.at - disagreeSince);
-      }
       await new Promise((r) => setTimeout(r, o.everyMs));
     }
     const charonLog = p.charon.readLog();
@@ -108,7 +120,7 @@ export async function soak(
       collisions: (iketsLog.match(/a rekey collision/g) ?? []).length,
       maxIkets: Math.max(...samples.map((s) => s.ikets.length)),
       maxCharon: Math.max(...samples.map((s) => s.charon.length)),
-      longestDisagreement: longest,
+      longestDisagreement: longestDisagreement(samples),
       logs: logsOf(p),
     };
   } finally {

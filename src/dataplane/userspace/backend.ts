@@ -5,7 +5,6 @@
  * checked and written back to the device. Without a raw ESP socket every SA must be
  * UDP-encapsulated, and AH (which RFC 3948 cannot carry) is refused. docs/dataplane.md.
  */
-import { formatIpv4, formatIpv6 } from '../../codec/address.js';
 import { TypedEmitter } from '../../sad/emitter.js';
 import {
   type BackendEvents,
@@ -23,12 +22,14 @@ import { type DropReason, isDrop } from '../esp/drop.js';
 import { espProtect, espSpi, espUnprotect } from '../esp/esp.js';
 import { packetFlow } from '../esp/ip.js';
 import { classifyNattPayload } from '../esp/natt.js';
-import { IpsecSa, type IvSource } from '../esp/sa.js';
+import type { IvSource } from '../esp/sa.js';
+import { PendingAcquires } from './acquires.js';
 import type { HostRouting, PacketDevice } from './host.js';
 import { LogLimiter } from './log-limiter.js';
 import { type PolicyKey, PolicyTable } from './policy-table.js';
 import { pooledRandom } from './random-pool.js';
 import { RouteTable } from './route-table.js';
+import { type SaEntry, UserspaceSaTable } from './sa-table.js';
 
 export interface UserspaceBackendOptions {
   readonly device: PacketDevice;
@@ -68,41 +69,6 @@ export type UnattributedDrops = {
   noSa: number;
 };
 
-interface SaEntry {
-  readonly params: IpsecSaParams;
-  readonly sa: IpsecSa;
-  encapsulation: NonNullable<IpsecSaParams['encapsulation']>;
-  /** The peer's last address and port (RFC 3948 section 3.3), to report a mapping change once. */
-  mappedAddress: string;
-  mappedPort: number;
-}
-
-/** Packets kept per pending acquire until its SA arrives (the device's own buffer is copied). */
-const QUEUED_PER_ACQUIRE = 4;
-
-const saKey = (protocol: string, spi: number, destination: string): string =>
-  `${protocol}/${spi >>> 0}/${destination}`;
-
-/** An IpsecSa, its failures as typed backend errors (a weak 3DES key, a bad address). */
-function buildSa(spec: ConstructorParameters<typeof IpsecSa>[0]): IpsecSa {
-  try {
-    return new IpsecSa(spec);
-  } catch (error) {
-    if (error instanceof DataplaneError) throw error;
-    const code = (error as { code?: unknown }).code;
-    throw new DataplaneError(
-      typeof code === 'string' && code.startsWith('ERR_IKE') ? 'ERR_DATAPLANE_ALGORITHM' : 'ERR_DATAPLANE_IO',
-      `SA ${spec.spi.toString(16)}: ${(error as Error).message}`,
-    );
-  }
-}
-
-function addressText(p: Uint8Array, offset: number, family: 4 | 6): string {
-  return family === 4
-    ? formatIpv4(p.subarray(offset, offset + 4))
-    : formatIpv6(p.subarray(offset, offset + 16));
-}
-
 export class UserspaceBackend implements DataplaneBackend {
   readonly name = 'userspace';
   /** No raw ESP socket: ESP goes over UDP only, as with strongSwan's kernel-libipsec. */
@@ -111,14 +77,10 @@ export class UserspaceBackend implements DataplaneBackend {
   readonly drops: UnattributedDrops = { unknownSpi: 0, malformed: 0, noPolicy: 0, noSa: 0 };
   readonly #o: UserspaceBackendOptions;
   readonly #random: IvSource;
-  readonly #sas = new Map<string, SaEntry>();
-  readonly #inbound = new Map<number, SaEntry>();
-  /** Outbound SAs per reqid, oldest first: the newest serves (after a rekey the new SA takes over). */
-  readonly #outbound = new Map<number, SaEntry[]>();
+  readonly #sas = new UserspaceSaTable();
   readonly #policies = new PolicyTable();
   readonly #routes: RouteTable;
-  /** Per reqid: when the pending acquire was emitted and the packets waiting for its SA. */
-  readonly #acquires = new Map<number, { at: number; queued: Buffer[] }>();
+  readonly #acquires: PendingAcquires;
   readonly #log: LogLimiter;
   #closed = false;
 
@@ -126,6 +88,7 @@ export class UserspaceBackend implements DataplaneBackend {
     this.#o = options;
     this.#random = options.random ?? pooledRandom();
     this.#routes = new RouteTable(options.routing);
+    this.#acquires = new PendingAcquires(options.acquireRetryMs ?? 30_000, this.drops);
     this.#log = new LogLimiter(options.logIntervalMs ?? 10_000, (level, message) =>
       this.events.emit('log', { level, message }),
     );
@@ -145,94 +108,39 @@ export class UserspaceBackend implements DataplaneBackend {
         `SA ${params.spi.toString(16)}: the userspace data plane sends ESP only in UDP (RFC 3948); the SA needs NAT-T encapsulation`,
       );
     }
-    const key = saKey(params.protocol, params.spi, params.destination);
-    if (this.#sas.has(key) || (params.direction === 'in' && this.#inbound.has(params.spi >>> 0))) {
-      throw new DataplaneError('ERR_DATAPLANE_EXISTS', `SA ${params.spi.toString(16)} is installed already`);
-    }
-    const sa = buildSa({
-      protocol: params.protocol,
-      direction: params.direction,
-      mode: params.mode,
-      spi: params.spi,
-      source: params.source,
-      destination: params.destination,
-      encryption: params.encryption,
-      integrity: params.integrity,
-      replayWindow: params.replayWindow,
-      limits: params.limits,
-      // IpsecSaParams gives the selectors from this host's side, as ChildSaInfo does.
-      localTs: [params.localTs],
-      remoteTs: [params.remoteTs],
-    });
-    const entry: SaEntry = {
-      params,
-      sa,
-      encapsulation: params.encapsulation,
-      mappedAddress: params.source,
-      mappedPort: params.encapsulation.sourcePort,
-    };
-    sa.onExpire = (hard) =>
+    const entry = this.#sas.add(params, params.encapsulation, (sa, hard) =>
       this.events.emit('expire', {
         spi: sa.spi,
         protocol: params.protocol,
         destination: sa.destination,
         hard,
-      });
-    this.#sas.set(key, entry);
-    if (params.direction === 'in') this.#inbound.set(sa.spi, entry);
-    else {
-      const list = this.#outbound.get(params.reqid) ?? [];
-      list.push(entry);
-      this.#outbound.set(params.reqid, list);
+      }),
+    );
+    if (params.direction === 'out') {
       // The packets that triggered the acquire leave with the new SA.
-      const pending = this.#acquires.get(params.reqid);
-      this.#acquires.delete(params.reqid);
       const now = this.#o.clock();
-      for (const packet of pending?.queued ?? []) this.#protectAndSend(entry, packet, now);
+      for (const packet of this.#acquires.take(params.reqid)) this.#protectAndSend(entry, packet, now);
     }
   }
 
-  #entry(id: SaId): SaEntry {
-    const entry = this.#sas.get(saKey(id.protocol, id.spi, id.destination));
-    if (entry === undefined)
-      throw new DataplaneError('ERR_DATAPLANE_NOT_FOUND', `no SA ${id.spi.toString(16)}`);
-    return entry;
-  }
-
   async updateSa(id: SaId, change: SaAddressChange): Promise<void> {
-    const entry = this.#entry(id);
-    if (change.encapsulation === undefined) {
+    this.#sas.entry(id);
+    const encapsulation = change.encapsulation;
+    if (encapsulation === undefined) {
       throw new DataplaneError(
         'ERR_DATAPLANE_UNSUPPORTED',
         'the userspace data plane needs UDP encapsulation',
       );
     }
-    try {
-      entry.sa.setAddresses(change.source, change.destination);
-    } catch (error) {
-      throw new DataplaneError('ERR_DATAPLANE_IO', (error as Error).message);
-    }
-    this.#sas.delete(saKey(id.protocol, id.spi, id.destination));
-    entry.encapsulation = change.encapsulation;
-    entry.mappedAddress = change.source;
-    entry.mappedPort = change.encapsulation.sourcePort;
-    this.#sas.set(saKey(id.protocol, id.spi, change.destination), entry);
+    this.#sas.move(id, { ...change, encapsulation });
   }
 
   async deleteSa(id: SaId): Promise<void> {
-    const entry = this.#entry(id);
-    this.#sas.delete(saKey(id.protocol, id.spi, id.destination));
-    entry.sa.onExpire = undefined;
-    if (entry.params.direction === 'in') this.#inbound.delete(entry.sa.spi);
-    else {
-      const list = (this.#outbound.get(entry.params.reqid) ?? []).filter((e) => e !== entry);
-      if (list.length === 0) this.#outbound.delete(entry.params.reqid);
-      else this.#outbound.set(entry.params.reqid, list);
-    }
+    this.#sas.delete(id);
   }
 
   async querySa(id: SaId): Promise<SaCounters> {
-    const { sa } = this.#entry(id);
+    const { sa } = this.#sas.entry(id);
     return {
       bytes: BigInt(sa.bytes),
       packets: BigInt(sa.packets),
@@ -244,7 +152,7 @@ export class UserspaceBackend implements DataplaneBackend {
 
   /** Drops of one SA by reason (for `list-sas` and the tests). */
   saDrops(id: SaId): Readonly<Record<DropReason, number>> {
-    return { ...this.#entry(id).sa.drops };
+    return { ...this.#sas.entry(id).sa.drops };
   }
 
   /** Installs the policy or replaces the one with the same direction and selectors (XFRM's update). */
@@ -311,9 +219,10 @@ export class UserspaceBackend implements DataplaneBackend {
       return;
     }
     const reqid = policy.template.reqid;
-    const entry = this.#outbound.get(reqid)?.at(-1);
+    const entry = this.#sas.outbound(reqid);
     if (entry === undefined) {
-      this.#acquire(reqid, packet, flow.family, now);
+      const acquire = this.#acquires.packet(reqid, packet, flow.family, now);
+      if (acquire !== undefined) this.events.emit('acquire', acquire);
       return;
     }
     this.#protectAndSend(entry, packet, now);
@@ -335,28 +244,6 @@ export class UserspaceBackend implements DataplaneBackend {
     this.#o.port.send(local, remote, esp);
   }
 
-  /**
-   * No SA for a policy yet: one acquire per reqid (again after `acquireRetryMs` while none came),
-   * and up to QUEUED_PER_ACQUIRE packets kept for the SA (Linux XFRM queues too); a new round
-   * drops the packets of the last one.
-   */
-  #acquire(reqid: number, packet: Uint8Array, family: 4 | 6, now: number): void {
-    const pending = this.#acquires.get(reqid);
-    if (pending !== undefined && now - pending.at < (this.#o.acquireRetryMs ?? 30_000)) {
-      if (pending.queued.length < QUEUED_PER_ACQUIRE) pending.queued.push(Buffer.from(packet));
-      else this.drops.noSa++;
-      return;
-    }
-    if (pending !== undefined) this.drops.noSa += pending.queued.length;
-    this.#acquires.set(reqid, { at: now, queued: [Buffer.from(packet)] });
-    const [src, dst] = family === 4 ? [12, 16] : [8, 24];
-    this.events.emit('acquire', {
-      reqid,
-      source: addressText(packet, src, family),
-      destination: addressText(packet, dst, family),
-    });
-  }
-
   /** ESP-in-UDP from the NAT-T socket (RFC 3948 section 3.2 / RFC 4301 section 5.2). */
   receiveEspInUdp(datagram: {
     readonly local: UdpAddress;
@@ -373,7 +260,7 @@ export class UserspaceBackend implements DataplaneBackend {
       this.drops.malformed++;
       return;
     }
-    const entry = this.#inbound.get(spi);
+    const entry = this.#sas.inbound(spi);
     if (entry === undefined) {
       this.drops.unknownSpi++;
       this.#log.note(
@@ -447,8 +334,6 @@ export class UserspaceBackend implements DataplaneBackend {
     this.#closed = true;
     this.#policies.clear();
     this.#sas.clear();
-    this.#inbound.clear();
-    this.#outbound.clear();
     this.#acquires.clear();
     await this.#routes.clear();
     if (this.#o.ownsHost === true) {
