@@ -99,7 +99,7 @@ export function handleQuickMode1(
   const rekeyed = rekeyedByPeer(
     sa,
     { child, localTs, remoteTs },
-    ctx.children.kin(sa.connection.name, child.name, sa.remote.address),
+    ctx.children.kin(sa.connection.name, child.name, sa.remote.address, sa.remoteIdText),
     ctx.now,
   );
   const first = chosen[0]!.parsed;
