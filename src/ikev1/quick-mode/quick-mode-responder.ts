@@ -230,10 +230,8 @@ function selectChild(
   localTs: TrafficSelector,
   remoteTs: TrafficSelector,
 ): { child: ChildConfig; number: number; chosen: ChosenProtocol[] } | QuickModeRefusal {
-  let refusal = refuse(
-    'INVALID_ID_INFORMATION',
-    `traffic selectors ${describe(localTs, remoteTs)} match no child of '${sa.connection.name}'`,
-  );
+  // The reason is formatted only when the Quick Mode is refused, not for every one that succeeds.
+  let refusal: QuickModeRefusal | undefined;
   for (const child of children) {
     const ours = child.localTs.map((t) => selectorOf(t, sa.local.address));
     const theirs = child.remoteTs.map((t) => selectorOf(t, sa.remote.address));
@@ -246,7 +244,13 @@ function selectChild(
     }
     refusal = refuse('NO_PROPOSAL_CHOSEN', `no proposal acceptable to child '${child.name}'`);
   }
-  return refusal;
+  return (
+    refusal ??
+    refuse(
+      'INVALID_ID_INFORMATION',
+      `traffic selectors ${describe(localTs, remoteTs)} match no child of '${sa.connection.name}'`,
+    )
+  );
 }
 
 function acceptGroup(
