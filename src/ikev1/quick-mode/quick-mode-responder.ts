@@ -6,11 +6,13 @@
 
 import {
   ExchangeType,
+  encodePayloadChain,
   type IdentificationPayload,
   type Message,
   NotifyType,
   type Payload,
   ProtocolId,
+  prependPayload,
   type SaPayload,
   type Transform,
 } from '../../codec/index.js';
@@ -167,12 +169,19 @@ export function handleQuickMode1(
     ...ids,
     ...(shorter ? negotiated.map((n) => responderLifetimeNotify(n.protocol, n.localSpi, ourLife)) : []),
   ];
-  const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, afterHash(reply));
+  // The payloads HASH(2) covers are encoded once, for the hash and for the message.
+  const replyChain = encodePayloadChain(reply);
+  const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, replyChain.bytes);
   sa.quickModes.set(messageId, qm);
   ctx.send(
     sa,
     messageId,
-    sa.encryptedMessage(QUICK_MODE, messageId, [{ type: 'hash', data: hash2 }, ...reply], qm.commit),
+    sa.encryptedChain(
+      QUICK_MODE,
+      messageId,
+      prependPayload({ type: 'hash', data: hash2 }, replyChain),
+      qm.commit,
+    ),
     true,
   );
   // While the peer rekeys the pair we do not rekey it too (charon marks it REKEYING the same way);
