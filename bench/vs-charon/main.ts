@@ -9,7 +9,10 @@
  *   --dh LIST        x25519,modp2048 (default both)
  *   --threads T      load-tester initiator threads (default 2)
  *   --window W       at most W IKE SAs in phase 1 at a time (default 32)
+ *   --responders L   charon,ikets (default both; `ikets` alone for profiling runs)
  *   --json           the figures of every run as JSON after the table
+ *
+ * IKETS_BENCH_CPU_PROF=DIR profiles each ikets responder over the measured window (run.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -26,7 +29,10 @@ interface Options {
   readonly threads: number;
   readonly window: number;
   readonly json: boolean;
+  readonly responders: readonly Responder[];
 }
+
+type Responder = 'charon' | 'ikets';
 
 function positive(name: string, value: string | undefined): number {
   const n = Number(value);
@@ -41,6 +47,7 @@ export function parseVsCharonArgs(argv: readonly string[]): Options {
   let window = 32;
   let json = false;
   let dh = ['x25519', 'modp2048'];
+  let responders: Responder[] = ['charon', 'ikets'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--setups') setups = positive(arg, argv[++i]);
@@ -49,7 +56,12 @@ export function parseVsCharonArgs(argv: readonly string[]): Options {
     else if (arg === '--window') window = positive(arg, argv[++i]);
     else if (arg === '--json') json = true;
     else if (arg === '--dh') dh = (argv[++i] ?? '').split(',');
-    else throw new Error(`unknown option ${arg}`);
+    else if (arg === '--responders') {
+      const list = (argv[++i] ?? '').split(',');
+      if (list.some((r) => r !== 'charon' && r !== 'ikets'))
+        throw new Error('--responders: a list of charon and ikets');
+      responders = (['charon', 'ikets'] as const).filter((r) => list.includes(r));
+    } else throw new Error(`unknown option ${arg}`);
   }
   const scenarios = dh.map((d) => {
     const s = DH_SCENARIOS[d];
@@ -57,7 +69,7 @@ export function parseVsCharonArgs(argv: readonly string[]): Options {
       throw new Error(`--dh: unknown group ${d} (${Object.keys(DH_SCENARIOS).join(', ')})`);
     return s;
   });
-  return { setups, pairs, dh: scenarios, threads, window, json };
+  return { setups, pairs, dh: scenarios, threads, window, json, responders };
 }
 
 /** Runs build-strongswan.sh (a no-op once built); its stdout is the prefix. */
@@ -92,7 +104,7 @@ export async function vsCharonMain(argv: readonly string[]): Promise<number> {
     // shared machine falls on both.
     for (let p = 1; p <= o.pairs; p++) {
       for (const dh of o.dh) {
-        for (const responder of ['charon', 'ikets'] as const) {
+        for (const responder of o.responders) {
           const label = `pair ${p}/${o.pairs} ${dh.name} ${responder}`;
           const r = await runOnce({
             responder,

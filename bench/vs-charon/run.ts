@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -15,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { charonCommand } from '../../test/interop/harness/charon.js';
 import { trackDir, trackPid, untrackDir, untrackPid } from '../../test/interop/harness/cleanup.js';
 import type { NetnsPair } from '../../test/interop/harness/netns.js';
@@ -135,8 +136,30 @@ function tail(path: string, lines = 15): string {
   }
 }
 
+/**
+ * IKETS_BENCH_CPU_PROF=DIR: the ikets responder runs with profile-preload.js, which profiles it
+ * between two SIGUSR2 (sent around the measured window) into DIR/ikets-<group>-<n>.cpuprofile.
+ */
+function profileDir(): string | undefined {
+  const dir = process.env.IKETS_BENCH_CPU_PROF;
+  return dir === undefined || dir === '' ? undefined : dir;
+}
+let profiles = 0;
+
+/** Starts (first call) or stops and writes (second call) the responder's CPU profile. */
+async function toggleProfile(responder: Responder, done?: string): Promise<void> {
+  process.kill(responder.daemon.pid, 'SIGUSR2');
+  if (done === undefined) {
+    await sleep(200);
+    return;
+  }
+  await waitUntil(() => existsSync(done), 60_000);
+}
+
 interface Responder {
   readonly daemon: Daemon;
+  /** Where the CPU profile's done-marker appears (IKETS_BENCH_CPU_PROF), if profiled. */
+  readonly profileDone?: string;
   /** IKE SAs the responder holds, undefined when it cannot tell. */
   heldSas(): Promise<number | undefined>;
   readonly logPath: string;
@@ -171,7 +194,11 @@ async function startResponder(o: RunOptions, lt: LoadTestOptions, dir: string): 
   const logPath = join(dir, 'ikets.log');
   writeFileSync(config, iketsSwanctlConf(lt), { mode: 0o600 });
   const main = iketsMain();
+  const profile = profileDir();
+  const profileName = `ikets-${o.dh.name.toLowerCase().replace(/[^a-z0-9]/g, '')}-${++profiles}`;
+  const preload = fileURLToPath(new URL('./profile-preload.js', import.meta.url));
   const [file, args] = inNamespace(o.pair.b.ns, process.execPath, [
+    ...(profile === undefined ? [] : ['--import', pathToFileURL(preload).href]),
     main,
     'start',
     '--config',
@@ -182,7 +209,11 @@ async function startResponder(o: RunOptions, lt: LoadTestOptions, dir: string): 
     '--dataplane',
     'none',
   ]);
-  const daemon = spawnDaemon(file, args, process.env, logPath);
+  const env =
+    profile === undefined
+      ? process.env
+      : { ...process.env, IKETS_BENCH_CPU_PROF: profile, IKETS_BENCH_CPU_PROF_NAME: profileName };
+  const daemon = spawnDaemon(file, args, env, logPath);
   const ready = await waitUntil(
     () => !daemon.running() || tail(logPath, 50).includes('control socket'),
     15_000,
@@ -194,6 +225,7 @@ async function startResponder(o: RunOptions, lt: LoadTestOptions, dir: string): 
   return {
     daemon,
     logPath,
+    ...(profile === undefined ? {} : { profileDone: join(profile, `${profileName}.done`) }),
     async heldSas() {
       const r = await run(process.execPath, [main, 'list-sas', '--json', '--control', control], {
         allowFailure: true,
@@ -267,6 +299,7 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
     responder = await startResponder(o, { ...lt, runDir: respDir }, respDir);
     const pid = responder.daemon.pid;
     await settle(pid);
+    if (responder.profileDone !== undefined) await toggleProfile(responder);
     const cpu0 = cpuTicks(pid);
     const rss0 = rssKib(pid);
 
@@ -300,6 +333,7 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
     await settle(pid);
     const cpu1 = cpuTicks(pid);
     const rss1 = rssKib(pid);
+    if (responder.profileDone !== undefined) await toggleProfile(responder, responder.profileDone);
     const held = await responder.heldSas();
 
     const notes: string[] = [];

@@ -8,6 +8,7 @@ import {
   defaultConfigPath,
   defaultControlPath,
   isLogLevel,
+  LineBatcher,
 } from '../daemon/index.js';
 import { DataplaneError } from '../dataplane/backend.js';
 import { dataplaneFactory, isDataplaneChoice } from '../dataplane/select.js';
@@ -80,6 +81,8 @@ export async function startCommand(
   const cryptoWorkers = workersText === undefined ? defaultCryptoWorkers() : Number(workersText);
   const chosen: string[] = [];
   const configFile = values.config ?? defaultConfigPath();
+  // One write per turn of the event loop for the log lines, not one per line (logger.ts).
+  const log = new LineBatcher(io.stdout);
   let service: DaemonService;
   try {
     service = await DaemonService.start({
@@ -94,10 +97,11 @@ export async function startCommand(
       fragmentSize: fragmentSizeOption(values['fragment-size']),
       cryptoWorkers,
       controlPath: values.control ?? defaultControlPath(),
-      write: io.stdout,
+      write: log.write,
       createDataplane: dataplaneFactory({ choice: dataplane, clock: Date.now, log: (m) => chosen.push(m) }),
     });
   } catch (error) {
+    log.close();
     if (
       error instanceof ConfigError ||
       error instanceof DaemonError ||
@@ -107,9 +111,13 @@ export async function startCommand(
       throw new CliError(error.code, error.message);
     throw startFailure(error as NodeJS.ErrnoException, configFile, values.config === undefined);
   }
-  for (const line of chosen) service.daemon.log('info', line);
-  await untilStop(service);
-  await service.stop();
+  try {
+    for (const line of chosen) service.daemon.log('info', line);
+    await untilStop(service);
+    await service.stop();
+  } finally {
+    log.close();
+  }
   return 0;
 }
 

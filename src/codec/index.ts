@@ -47,6 +47,7 @@ export {
   encodePayloadChain,
   HEADER_LENGTH,
   MAX_PLAIN_PADDING,
+  prependPayload,
   tryDecodeMessage,
 } from './message.js';
 export * from './numbers.js';

@@ -171,6 +171,24 @@ export function encodePayloadChain(
   return { firstPayload, bytes: w.result() };
 }
 
+/**
+ * `encodePayloadChain([first, ...rest])` from `rest` already encoded: the HASH payload a Quick Mode
+ * message starts with (RFC 2409 section 5.5) goes before the payloads it covers, which are then
+ * not encoded a second time. The bytes are those of encoding the whole chain at once.
+ */
+export function prependPayload(
+  first: Payload,
+  rest: { readonly firstPayload: number; readonly bytes: Uint8Array },
+): { readonly firstPayload: number; readonly bytes: Uint8Array } {
+  const head = encodePayloadChain([first]);
+  const bytes = new Uint8Array(head.bytes.length + rest.bytes.length);
+  bytes.set(head.bytes, 0);
+  // The generic payload header's first byte names the next payload (RFC 2408 section 3.2).
+  bytes[0] = rest.firstPayload;
+  bytes.set(rest.bytes, head.bytes.length);
+  return { firstPayload: head.firstPayload, bytes };
+}
+
 /** Encodes a message; lengths and the next-payload chain are computed. Throws EncodeError on invalid values. */
 export function encodeMessage(message: Message): Uint8Array {
   const h = message.header;

@@ -14,7 +14,7 @@ export { ControlServer } from './control-server.js';
 export { Daemon, type DaemonEvents, type DaemonOptions } from './daemon.js';
 export type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 export { ikev1EndpointFactory, loadEngine } from './engine.js';
-export { formatLogLine, isLogLevel, type LogEntry, Logger, logEntryJson } from './logger.js';
+export { formatLogLine, isLogLevel, LineBatcher, type LogEntry, Logger, logEntryJson } from './logger.js';
 export { CONFIG_CANDIDATES, defaultConfigPath, defaultControlPath } from './paths.js';
 export { DaemonService, loadConfigFile, loadCredentialsBeside, type ServiceOptions } from './service.js';
 export { DaemonError, UdpSockets } from './udp.js';

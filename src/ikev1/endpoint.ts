@@ -106,7 +106,7 @@ export class EndpointCore implements ExchangeContext {
     this.now = now;
     this.ikeSas = new IkeSaTable(this.random);
     this.children = new ChildSaTable(this.random);
-    this.ikeSas.onPeerMoved((sa, oldAddress) => this.children.peerMoved(sa, oldAddress));
+    this.ikeSas.onPeerMoved((sa, oldAddress, oldId) => this.children.peerMoved(sa, oldAddress, oldId));
     this.lifecycle = new Lifecycle(this);
     this.timers = new SaTimers(this);
     this.mainModeOffers = new MainModeOffers(() => ({

@@ -168,4 +168,7 @@ test('command-line options', () => {
   assert.throws(() => parseVsCharonArgs(['--dh', 'ecp999']), /unknown group/);
   assert.throws(() => parseVsCharonArgs(['--setups', '0']), /positive integer/);
   assert.throws(() => parseVsCharonArgs(['--bogus']), /unknown option/);
+  assert.deepEqual(o.responders, ['charon', 'ikets']);
+  assert.deepEqual(parseVsCharonArgs(['--responders', 'ikets']).responders, ['ikets']);
+  assert.throws(() => parseVsCharonArgs(['--responders', 'libreswan']), /charon and ikets/);
 });

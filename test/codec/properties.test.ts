@@ -13,6 +13,7 @@ import {
   decodePayloadChain,
   encodeMessage,
   encodePayloadChain,
+  prependPayload,
 } from '../../src/codec/message.js';
 import { formatMessage } from '../../src/codec/text.js';
 import { message, PAYLOAD_KINDS, payload } from './arbitraries.js';
@@ -159,6 +160,18 @@ describe('codec properties', () => {
         const dec = decodePayloadChain(enc.firstPayload, enc.bytes);
         assert.deepEqual(dec.payloads, ps);
         assert.deepEqual(dec.padding, pad);
+      }),
+      { numRuns: RUNS / 2 },
+    );
+  });
+
+  it('(2c) a payload put before a chain already encoded: the bytes of encoding the whole chain', () => {
+    fc.assert(
+      fc.property(payload, fc.array(payload, { maxLength: 4 }), (first, rest) => {
+        const whole = encodePayloadChain([first, ...rest]);
+        const joined = prependPayload(first, encodePayloadChain(rest));
+        assert.equal(joined.firstPayload, whole.firstPayload);
+        assert.deepEqual(Buffer.from(joined.bytes), Buffer.from(whole.bytes));
       }),
       { numRuns: RUNS / 2 },
     );

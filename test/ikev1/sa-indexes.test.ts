@@ -94,16 +94,18 @@ function check(ikeSas: IkeSaTable, children: ChildSaTable): void {
         `${c.name}/${name}`,
       );
       for (const address of ADDRESSES)
-        sameSet(
-          children.kin(c.name, name, address),
-          kids.filter(
-            (k) =>
-              k.config.name === name &&
-              k.ikeSa.connection.name === c.name &&
-              k.ikeSa.remote.address === address,
-          ),
-          `kin ${c.name}/${name} ${address}`,
-        );
+        for (const id of IDS)
+          sameSet(
+            children.kin(c.name, name, address, id),
+            kids.filter(
+              (k) =>
+                k.config.name === name &&
+                k.ikeSa.connection.name === c.name &&
+                k.ikeSa.remote.address === address &&
+                k.ikeSa.remoteIdText === id,
+            ),
+            `kin ${c.name}/${name} ${address} ${id}`,
+          );
     }
   for (const name of ['n0', 'n1'])
     sameSet(
@@ -117,7 +119,7 @@ function run(ops: readonly Op[]): void {
   const random = seededRandom('indexes');
   const ikeSas = new IkeSaTable(random);
   const children = new ChildSaTable(random);
-  ikeSas.onPeerMoved((sa, oldAddress) => children.peerMoved(sa, oldAddress));
+  ikeSas.onPeerMoved((sa, oldAddress, oldId) => children.peerMoved(sa, oldAddress, oldId));
   const live: IkeSa[] = [];
   const kids: ChildSa[] = [];
   const pick = <T>(list: readonly T[], i: number) => (list.length === 0 ? undefined : list[i % list.length]);

@@ -11,8 +11,12 @@
  * send on: after a collision each side sends on the pair it installed last, which is a different
  * one on each side.
  *
- * A "child" here is what the pairs share: the connection, the peer, the child's configuration and
- * its traffic selectors. Only one Quick Mode per child is ever in flight from our side.
+ * A "child" here is what the pairs share: the connection, the peer (its address and its
+ * authenticated identity), the child's configuration and its traffic selectors. Only one Quick Mode
+ * per child is ever in flight from our side. The identity matters where several peers share an
+ * address (behind one NAT, or a load generator's many clients): their Quick Modes with the same
+ * selectors are theirs alone, never a rekey of another peer's pair (charon looks for the rekeyed
+ * pair among the IKE SA's own children, `check_for_rekeyed_child`).
  */
 import type { ChildSa } from '../sa/child-sa-table.js';
 import type { IkeSa } from '../sa/ike-sa.js';
@@ -25,6 +29,7 @@ export function sameChild(a: ChildSa, b: ChildSa): boolean {
     a.config === b.config &&
     a.ikeSa.connection.name === b.ikeSa.connection.name &&
     a.ikeSa.remote.address === b.ikeSa.remote.address &&
+    a.ikeSa.remoteIdText === b.ikeSa.remoteIdText &&
     a.info.localTs.join() === b.info.localTs.join() &&
     a.info.remoteTs.join() === b.info.remoteTs.join()
   );
@@ -40,12 +45,18 @@ export type Negotiation = Pick<QuickModeExchange, 'child' | 'localTs' | 'remoteT
 
 /** A Quick Mode (in flight or about to be) negotiates this child: same configuration, selectors and peer. */
 export function quickModeOf(sa: IkeSa, qm: Negotiation, child: ChildSa): boolean {
+  return negotiates(sa, qm, child, formatSelector(qm.localTs), formatSelector(qm.remoteTs));
+}
+
+/** `quickModeOf` with the Quick Mode's selectors formatted once by the caller. */
+function negotiates(sa: IkeSa, qm: Negotiation, child: ChildSa, localTs: string, remoteTs: string): boolean {
   return (
     qm.child === child.config &&
     sa.connection.name === child.ikeSa.connection.name &&
     sa.remote.address === child.ikeSa.remote.address &&
-    formatSelector(qm.localTs) === child.info.localTs.join() &&
-    formatSelector(qm.remoteTs) === child.info.remoteTs.join()
+    sa.remoteIdText === child.ikeSa.remoteIdText &&
+    localTs === child.info.localTs.join() &&
+    remoteTs === child.info.remoteTs.join()
   );
 }
 
@@ -107,8 +118,11 @@ export function rekeyedByPeer(
   now: number,
 ): ChildSa | undefined {
   let found: ChildSa | undefined;
+  const localTs = formatSelector(qm.localTs);
+  const remoteTs = formatSelector(qm.remoteTs);
   for (const c of all) {
-    if ((c.state !== 'installed' && c.state !== 'rekeying') || !quickModeOf(sa, qm, c)) continue;
+    if ((c.state !== 'installed' && c.state !== 'rekeying') || !negotiates(sa, qm, c, localTs, remoteTs))
+      continue;
     // A pair this young came from a Quick Mode crossing the peer's (both bringing the child up
     // at once): the peer's is another new pair, not a rekey of it.
     if (now - c.info.installedAt < collisionWindow(c)) continue;

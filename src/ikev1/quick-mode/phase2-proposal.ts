@@ -76,7 +76,29 @@ export function groupDescription(
 const DEFAULT_ESP = 'aes128-aes256-sha256-sha384-sha512-sha1';
 const DEFAULT_AH = 'sha256-sha384-sha512-sha1';
 
-function transformsOf(texts: readonly string[], protocol: IpsecProtocol): Phase2Transform[][] {
+/**
+ * The parsed proposals of each configured list, per protocol: parsed once per configuration (a
+ * reload brings new lists), not for every Quick Mode (issue 12). Shared, so never changed.
+ */
+const parsedOf: Record<IpsecProtocol, WeakMap<readonly string[], readonly (readonly Phase2Transform[])[]>> = {
+  esp: new WeakMap(),
+  ah: new WeakMap(),
+};
+
+function transformsOf(
+  texts: readonly string[],
+  protocol: IpsecProtocol,
+): readonly (readonly Phase2Transform[])[] {
+  const cache = parsedOf[protocol];
+  let parsed = cache.get(texts);
+  if (parsed === undefined) {
+    parsed = parseTransforms(texts, protocol);
+    cache.set(texts, parsed);
+  }
+  return parsed;
+}
+
+function parseTransforms(texts: readonly string[], protocol: IpsecProtocol): Phase2Transform[][] {
   return texts.map((text) =>
     parseProposals(
       text === 'default' ? (protocol === 'esp' ? DEFAULT_ESP : DEFAULT_AH) : text,

@@ -6,11 +6,13 @@
 
 import {
   ExchangeType,
+  encodePayloadChain,
   type IdentificationPayload,
   type Message,
   NotifyType,
   type Payload,
   ProtocolId,
+  prependPayload,
   type SaPayload,
   type Transform,
 } from '../../codec/index.js';
@@ -99,7 +101,7 @@ export function handleQuickMode1(
   const rekeyed = rekeyedByPeer(
     sa,
     { child, localTs, remoteTs },
-    ctx.children.kin(sa.connection.name, child.name, sa.remote.address),
+    ctx.children.kin(sa.connection.name, child.name, sa.remote.address, sa.remoteIdText),
     ctx.now,
   );
   const first = chosen[0]!.parsed;
@@ -167,12 +169,19 @@ export function handleQuickMode1(
     ...ids,
     ...(shorter ? negotiated.map((n) => responderLifetimeNotify(n.protocol, n.localSpi, ourLife)) : []),
   ];
-  const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, afterHash(reply));
+  // The payloads HASH(2) covers are encoded once, for the hash and for the message.
+  const replyChain = encodePayloadChain(reply);
+  const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, replyChain.bytes);
   sa.quickModes.set(messageId, qm);
   ctx.send(
     sa,
     messageId,
-    sa.encryptedMessage(QUICK_MODE, messageId, [{ type: 'hash', data: hash2 }, ...reply], qm.commit),
+    sa.encryptedChain(
+      QUICK_MODE,
+      messageId,
+      prependPayload({ type: 'hash', data: hash2 }, replyChain),
+      qm.commit,
+    ),
     true,
   );
   // While the peer rekeys the pair we do not rekey it too (charon marks it REKEYING the same way);
@@ -230,10 +239,8 @@ function selectChild(
   localTs: TrafficSelector,
   remoteTs: TrafficSelector,
 ): { child: ChildConfig; number: number; chosen: ChosenProtocol[] } | QuickModeRefusal {
-  let refusal = refuse(
-    'INVALID_ID_INFORMATION',
-    `traffic selectors ${describe(localTs, remoteTs)} match no child of '${sa.connection.name}'`,
-  );
+  // The reason is formatted only when the Quick Mode is refused, not for every one that succeeds.
+  let refusal: QuickModeRefusal | undefined;
   for (const child of children) {
     const ours = child.localTs.map((t) => selectorOf(t, sa.local.address));
     const theirs = child.remoteTs.map((t) => selectorOf(t, sa.remote.address));
@@ -246,7 +253,13 @@ function selectChild(
     }
     refusal = refuse('NO_PROPOSAL_CHOSEN', `no proposal acceptable to child '${child.name}'`);
   }
-  return refusal;
+  return (
+    refusal ??
+    refuse(
+      'INVALID_ID_INFORMATION',
+      `traffic selectors ${describe(localTs, remoteTs)} match no child of '${sa.connection.name}'`,
+    )
+  );
 }
 
 function acceptGroup(

@@ -20,8 +20,9 @@ export interface ChildSa {
   state: ChildSaState;
 }
 
-/** The kin index's key: the pairs of one child with one peer (child-rekey.ts, `sameChild`). */
-const kinKey = (connection: string, child: string, address: string) => `${connection}\n${child}\n${address}`;
+/** The kin index's key: the pairs of one child with one peer, its address and identity (child-rekey.ts, `sameChild`). */
+const kinKey = (connection: string, child: string, address: string, identity: string) =>
+  `${connection}\n${child}\n${address}\n${identity}`;
 
 export class ChildSaTable {
   readonly #bySpiIn = new Map<number, ChildSa>();
@@ -31,8 +32,8 @@ export class ChildSaTable {
   /** By child name, then connection name (`ikets up`/`down` of a child). */
   readonly #byName = new Map<string, MultiIndex<string, ChildSa>>();
   /**
-   * By connection, child name and peer address: the pairs a rekey or a peer's Quick Mode is judged
-   * against (child-rekey.ts), without scanning every child (issue 12).
+   * By connection, child name, peer address and peer identity: the pairs a rekey or a peer's Quick
+   * Mode is judged against (child-rekey.ts), without scanning every child (issue 12).
    */
   readonly #byKin = new MultiIndex<string, ChildSa>();
   readonly #reserved = new Set<number>();
@@ -81,24 +82,22 @@ export class ChildSaTable {
     }
     byConnection.add(child.ikeSa.connection.name, child);
     this.#byIkeSa.add(child.ikeSa, child);
-    this.#byKin.add(
-      kinKey(child.ikeSa.connection.name, child.config.name, child.ikeSa.remote.address),
-      child,
-    );
+    const { connection, remote, remoteIdText } = child.ikeSa;
+    this.#byKin.add(kinKey(connection.name, child.config.name, remote.address, remoteIdText), child);
   }
 
-  #unfile(child: ChildSa, address = child.ikeSa.remote.address): void {
+  #unfile(child: ChildSa, address = child.ikeSa.remote.address, identity = child.ikeSa.remoteIdText): void {
     const byConnection = this.#byName.get(child.config.name);
     byConnection?.delete(child.ikeSa.connection.name, child);
     if (byConnection?.keys === 0) this.#byName.delete(child.config.name);
     this.#byIkeSa.delete(child.ikeSa, child);
-    this.#byKin.delete(kinKey(child.ikeSa.connection.name, child.config.name, address), child);
+    this.#byKin.delete(kinKey(child.ikeSa.connection.name, child.config.name, address, identity), child);
   }
 
-  /** The ISAKMP SA's peer moved from `oldAddress`: its children are filed under the new one. */
-  peerMoved(ikeSa: IkeSa, oldAddress: string): void {
+  /** The ISAKMP SA's peer moved from `oldAddress` (or was `oldId`): its children are filed under the new one. */
+  peerMoved(ikeSa: IkeSa, oldAddress: string, oldId = ikeSa.remoteIdText): void {
     for (const child of this.#byIkeSa.get(ikeSa)) {
-      this.#unfile(child, oldAddress);
+      this.#unfile(child, oldAddress, oldId);
       this.#file(child);
     }
   }
@@ -153,9 +152,9 @@ export class ChildSaTable {
     return this.#byId.get(id);
   }
 
-  /** The pairs of child `name` of a connection with the peer at `address` (installed ones and others). */
-  kin(connection: string, name: string, address: string): readonly ChildSa[] {
-    return this.#byKin.get(kinKey(connection, name, address));
+  /** The pairs of child `name` of a connection with the peer `identity` at `address` (installed ones and others). */
+  kin(connection: string, name: string, address: string, identity: string): readonly ChildSa[] {
+    return this.#byKin.get(kinKey(connection, name, address, identity));
   }
 
   /** The CHILD SAs named `name`: of one connection, or of all. */

@@ -277,7 +277,16 @@ export class IkeSa {
     payloads: readonly Payload[],
     commit = false,
   ): Uint8Array {
-    const chain = encodePayloadChain(payloads);
+    return this.encryptedChain(exchangeType, messageId, encodePayloadChain(payloads), commit);
+  }
+
+  /** `encryptedMessage` of a payload chain already encoded (`encodePayloadChain`). */
+  encryptedChain(
+    exchangeType: number,
+    messageId: number,
+    chain: { readonly firstPayload: number; readonly bytes: Uint8Array },
+    commit = false,
+  ): Uint8Array {
     const ciphertext = this.requireKeys().cipher.encrypt(messageId, chain.bytes);
     return encodeMessage({
       header: this.header(exchangeType, messageId, commit),

@@ -174,5 +174,6 @@ export class Rekeying {
 
 /** The pairs that may be of the same child as `child` (child-rekey.ts, `sameChild`, decides). */
 export function kinOf(ep: EndpointCore, child: ChildSa): readonly ChildSa[] {
-  return ep.children.kin(child.ikeSa.connection.name, child.config.name, child.ikeSa.remote.address);
+  const { connection, remote, remoteIdText } = child.ikeSa;
+  return ep.children.kin(connection.name, child.config.name, remote.address, remoteIdText);
 }
