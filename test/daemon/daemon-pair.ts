@@ -24,6 +24,10 @@ export interface Sent {
 
 export interface DaemonPair {
   readonly services: Record<Side, DaemonService>;
+  /** Each side's IKE and NAT-T ports, and its swanctl.conf (rewrite it and `ikets reload`). */
+  readonly ports: Record<Side, number>;
+  readonly natt: Record<Side, number>;
+  readonly configFile: Record<Side, string>;
   readonly control: Record<Side, string>;
   readonly logs: Record<Side, string[]>;
   /** Every datagram sent by either daemon, in order. */
@@ -52,6 +56,7 @@ export async function startPair(o: PairOptions): Promise<DaemonPair> {
   const logs: Record<Side, string[]> = { a: [], b: [] };
   const control = { a: join(root, 'a.ctl'), b: join(root, 'b.ctl') };
   const sent: Sent[] = [];
+  const configFiles = { a: join(root, 'a', 'swanctl.conf'), b: join(root, 'b', 'swanctl.conf') };
   const services: Partial<Record<Side, DaemonService>> = {};
   const stop = async () => {
     for (const s of Object.values(services)) await s?.stop();
@@ -66,7 +71,7 @@ export async function startPair(o: PairOptions): Promise<DaemonPair> {
         writeFileSync(path, content);
         if (file.startsWith('private/')) chmodSync(path, 0o600);
       }
-      const configFile = join(dir, 'swanctl.conf');
+      const configFile = configFiles[self];
       writeFileSync(configFile, o.config(self, ports), { mode: 0o600 });
       const recording: EndpointFactory = (...args) => {
         const endpoint = ikev1EndpointFactory(...args);
@@ -97,6 +102,9 @@ export async function startPair(o: PairOptions): Promise<DaemonPair> {
   const run = (side: Side, args: readonly string[]) => ikets([...args, '--control', control[side]]);
   return {
     services: services as Record<Side, DaemonService>,
+    ports,
+    natt,
+    configFile: configFiles,
     control,
     logs,
     sent,
