@@ -4,6 +4,8 @@
  * the sockets and the logger), driven over IPC by the parent, which plays every initiator. Time is
  * the parent's virtual clock. Run with --expose-gc: memory is read after two full collections.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { parseSwanctlConfig } from '../src/config/swanctl.js';
 import { Ikev1Endpoint } from '../src/ikev1/ikev1-endpoint.js';
 import type { Address } from '../src/sa/types.js';
@@ -19,7 +21,9 @@ export type ResponderRequest =
   | { readonly kind: 'datagrams'; readonly now: number; readonly datagrams: readonly WireDatagram[] }
   | { readonly kind: 'timeout'; readonly now: number }
   | { readonly kind: 'measure' }
-  | { readonly kind: 'cpu' };
+  | { readonly kind: 'cpu' }
+  /** Starts or stops (and writes to IKETS_BENCH_CPU_PROF) a V8 CPU profile of the responder. */
+  | { readonly kind: 'profile'; readonly start: boolean };
 
 export interface ResponderAnswer {
   readonly transmits: readonly WireDatagram[];
@@ -82,6 +86,7 @@ function main(): void {
     childUp = childDown = ikeDown = 0;
     return answer;
   };
+  const profiler = new Session();
   process.on('message', (request: ResponderRequest) => {
     const send = (value: unknown) => process.send?.(value);
     switch (request.kind) {
@@ -111,6 +116,28 @@ function main(): void {
           child: sad.size.child,
         };
         send(measured);
+        return;
+      }
+      case 'profile': {
+        const file = process.env.IKETS_BENCH_CPU_PROF;
+        if (file === undefined || file === '') {
+          send(false);
+          return;
+        }
+        if (request.start) {
+          profiler.connect();
+          profiler.post('Profiler.enable', () =>
+            profiler.post('Profiler.start', () => {
+              send(true);
+            }),
+          );
+          return;
+        }
+        profiler.post('Profiler.stop', (error, result) => {
+          if (error === null) writeFileSync(file, JSON.stringify(result.profile));
+          profiler.disconnect();
+          send(error === null);
+        });
         return;
       }
       case 'cpu': {
