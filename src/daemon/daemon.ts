@@ -14,6 +14,7 @@ import { CryptoPool } from './crypto-pool/crypto-pool.js';
 import { logCredentials, warnConfig, warnUnboundPorts } from './daemon-notes.js';
 import type { DaemonEvents, DaemonOptions } from './daemon-options.js';
 import { DataplaneLink } from './dataplane-link.js';
+import { answerTrafficCheck, DPD_TRAFFIC_CHECK_MS } from './dpd-traffic.js';
 import type { EndpointLike } from './endpoint-like.js';
 import { keyLines } from './key-log.js';
 import type { LogEntry } from './logger.js';
@@ -100,11 +101,16 @@ export class Daemon {
     const crypto =
       workers > 0 ? new CryptoPool(workers, (level, message) => daemon?.log(level, message)) : undefined;
     crypto?.prefill(options.config);
+    // With a data plane, its traffic counts as a sign of life for DPD (dpd-traffic.ts).
+    const settings =
+      backend === undefined
+        ? options.engineSettings
+        : { dpdTrafficCheck: DPD_TRAFFIC_CHECK_MS, ...options.engineSettings };
     const endpoint = options.createEndpoint(
       effectiveConfig(options.config, encap),
       clock(),
       sockets.nattPort ?? options.nattPort ?? 4500,
-      options.engineSettings,
+      settings,
       crypto?.keys,
       options.credentials ?? CredentialSet.empty(),
     );
@@ -379,6 +385,14 @@ export class Daemon {
   #dispatch(event: EndpointEvent): void {
     if (event.type === 'log') {
       this.log(event.level, event.message, event.connection, event.ikeSa);
+      return;
+    }
+    if (event.type === 'dpd-traffic-check') {
+      const link = this.#dataplane;
+      if (link !== undefined)
+        void answerTrafficCheck(event, link, this.#endpoint, this.#clock).then((told) => {
+          if (told && this.#stopping === undefined) this.drive();
+        });
       return;
     }
     try {

@@ -24,6 +24,8 @@ export interface EndpointLike {
   reload(config: IketsConfig, credentials?: CredentialSet): void;
   /** A child's byte/packet counter passed its soft (rekey) or hard (delete) limit. */
   childLimitReached(now: number, childSaId: number, hard: boolean): string | undefined;
+  /** The data plane last received traffic on a child at `lastInboundAt` (answers `dpd-traffic-check`). */
+  childTraffic?(now: number, childSaId: number, lastInboundAt: number): void;
   pollTransmit(): Transmit | undefined;
   pollTimeout(): number | undefined;
   pollEvent(): EndpointEvent | undefined;

@@ -37,6 +37,7 @@ function adapt(e: Ikev1Endpoint): EndpointLike {
     reload: (config, credentials) =>
       e.reload(config, credentials === undefined ? undefined : pkiCredentials(credentials)),
     childLimitReached: (now, id, hard) => e.childLimitReached(now, id, hard),
+    childTraffic: (now, id, at) => e.childTraffic(now, id, at),
     pollTransmit: () => e.pollTransmit(),
     pollTimeout: () => e.pollTimeout(),
     pollEvent: () => e.pollEvent(),

@@ -100,6 +100,12 @@ export interface EngineSettings {
   readonly maxFirstMessageReassemblies: number;
   /** A message in reassembly that received no new fragment for this many ms is dropped. */
   readonly fragmentReassemblyTimeout: number;
+  /**
+   * This many ms before a DPD round would start, the engine asks the shell when the SA's CHILD SAs
+   * last received traffic (`dpd-traffic-check`, answered by `childTraffic`): traffic is a sign of
+   * life, as strongSwan reads the kernel's SA use time (dpd.ts). 0: it does not ask (no data plane).
+   */
+  readonly dpdTrafficCheck: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -127,6 +133,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   maxReassemblyBytes: 4 * 1024 * 1024,
   maxFirstMessageReassemblies: 64,
   fragmentReassemblyTimeout: 15000,
+  dpdTrafficCheck: 0,
 };
 
 export interface ExchangeContext {

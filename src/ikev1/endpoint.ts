@@ -204,6 +204,21 @@ export class EndpointCore implements ExchangeContext {
     return error;
   }
 
+  /**
+   * The data plane last received traffic on a CHILD SA at `lastInboundAt` (the shell's answer to
+   * `dpd-traffic-check`): a sign of life of its ISAKMP SA's peer, since only the peer holds the
+   * keys that protect it (dpd.ts). An earlier time than the last one known changes nothing.
+   */
+  childTraffic(now: number, childSaId: number, lastInboundAt: number): void {
+    this.now = Math.max(this.now, now);
+    const sa = this.children.byId(childSaId)?.ikeSa;
+    if (sa === undefined || sa.state !== 'established') return;
+    const at = Math.min(lastInboundAt, this.now);
+    if (at <= sa.lastActivity) return;
+    sa.lastActivity = at;
+    this.timers.schedule(sa);
+  }
+
   /** New configuration (and credentials, when given) for new exchanges; SAs keep theirs. */
   reload(config: IketsConfig, credentials?: Phase1Credentials): void {
     this.config = config;

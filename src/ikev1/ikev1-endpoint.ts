@@ -65,6 +65,14 @@ export class Ikev1Endpoint {
     return this.#core.childLimitReached(now, childSaId, hard);
   }
 
+  /**
+   * The data plane last received traffic on a CHILD SA at `lastInboundAt` (ms, the caller's clock):
+   * the answer to a `dpd-traffic-check` event. Traffic is a sign of life: DPD waits for silence.
+   */
+  childTraffic(now: number, childSaId: number, lastInboundAt: number): void {
+    this.#core.childTraffic(now, childSaId, lastInboundAt);
+  }
+
   /** A new configuration (and credentials): new exchanges use it; SAs that are up keep their terms. */
   reload(config: IketsConfig, credentials?: Phase1Credentials): void {
     this.#core.reload(config, credentials);

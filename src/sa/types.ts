@@ -158,6 +158,15 @@ export type EndpointEvent =
   | { readonly type: 'child-sa-failed'; readonly sa: ChildSaAttempt; readonly reason: string }
   /** An IPsec SA now belongs to another ISAKMP SA (the successor of a rekeyed or deleted one). */
   | { readonly type: 'child-sa-updated'; readonly sa: ChildSaInfo }
+  /**
+   * DPD is about to start a round on an ISAKMP SA (`dpdTrafficCheck`): when did these CHILD SAs
+   * last receive traffic? The shell answers with `childTraffic`; unanswered, the R-U-THERE goes.
+   */
+  | {
+      readonly type: 'dpd-traffic-check';
+      readonly sa: { readonly connection: string; readonly ikeSaId: number };
+      readonly children: readonly number[];
+    }
   | {
       readonly type: 'log';
       readonly level: LogLevel;

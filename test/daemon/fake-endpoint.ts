@@ -136,6 +136,17 @@ export class FakeEndpoint implements EndpointLike {
     return undefined;
   }
 
+  readonly traffic: { now: number; childSaId: number; lastInboundAt: number }[] = [];
+
+  childTraffic(now: number, childSaId: number, lastInboundAt: number): void {
+    this.traffic.push({ now, childSaId, lastInboundAt });
+  }
+
+  /** Queues an event, as the engine would. */
+  emit(event: EndpointEvent): void {
+    this.#events.push(event);
+  }
+
   terminate(_now: number, name: string): string | undefined {
     const ike = this.#ike.filter((s) => s.connection === name);
     if (ike.length === 0) return `no SA matches '${name}'`;

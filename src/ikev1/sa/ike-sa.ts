@@ -133,6 +133,8 @@ export class IkeSa {
   dpdRetransmits = 0;
   /** When the next R-U-THERE of the round is due. */
   dpdNextAt = 0;
+  /** When the data plane was last asked about the children's traffic before a round (dpd.ts). */
+  dpdCheckedAt = 0;
   /** When we last sent a NAT-keepalive (RFC 3948 section 2.3). */
   lastKeepalive = 0;
   createdAt: number;

@@ -1,12 +1,13 @@
 /**
  * The timers of every SA: retransmission (RFC 2408 section 5.1 leaves the policy to us), half-open
- * expiry, the ISAKMP SA's rekeying and expiry, DPD (RFC 3706), NAT-keepalives (RFC 3948 section 2.3),
+ * expiry, the ISAKMP SA's rekeying and expiry, DPD (RFC 3706, dpd.ts), NAT-keepalives (RFC 3948 section 2.3),
  * the CHILD SAs' rekeying and expiry, and the short wait after Aggressive Mode. Each ISAKMP SA has one
  * deadline (its own timers and its children's); the TimerQueue orders them, so the endpoint never
  * scans every SA to find the next timer or the due ones.
  */
+
+import { dpdDue, runDpd } from '../dpd.js';
 import type { EndpointCore } from '../endpoint.js';
-import { sendRuThere } from '../informational.js';
 import { isConnecting } from '../states.js';
 import type { IkeSa } from './ike-sa.js';
 import { TimerQueue } from './timer-queue.js';
@@ -78,7 +79,7 @@ export class SaTimers {
       next = Math.min(next, sa.lastActivity + this.ep.settings.halfOpenTimeout);
     if (sa.state === 'established') {
       next = Math.min(next, sa.rekeyAt ?? Number.POSITIVE_INFINITY, sa.expiresAt ?? Number.POSITIVE_INFINITY);
-      const dpd = this.dpdDue(sa);
+      const dpd = dpdDue(this.ep, sa);
       if (dpd !== undefined) next = Math.min(next, dpd);
       if (sa.floated && sa.localBehindNat)
         next = Math.min(next, sa.lastKeepalive + this.ep.settings.keepaliveInterval);
@@ -91,54 +92,6 @@ export class SaTimers {
       next = Math.min(next, rekey, child.info.expiresAt);
     }
     return next;
-  }
-
-  /** When DPD has something to do: start a round, retransmit an R-U-THERE, or give the peer up. */
-  dpdDue(sa: IkeSa): number | undefined {
-    const delay = sa.connection.dpdDelay * 1000;
-    if (delay <= 0 || !sa.peerDpd) return undefined;
-    return sa.dpdOutstanding ? Math.min(sa.dpdNextAt, this.dpdDeadAt(sa)) : sa.lastActivity + delay;
-  }
-
-  /** The end of a DPD round without an ACK: `dpd_timeout` after its first R-U-THERE (at least `dpd_delay`). */
-  dpdDeadAt(sa: IkeSa): number {
-    return sa.dpdSentAt + Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay) * 1000;
-  }
-
-  /**
-   * DPD (RFC 3706 section 5.4): an R-U-THERE after `dpd_delay` without a message from the peer,
-   * sent again on the retransmission schedule until an ACK comes or the round's `dpd_timeout` runs
-   * out; only then is the peer dead (docs/ikev1-engine.md compares strongSwan). False when it is.
-   */
-  dpd(sa: IkeSa): boolean {
-    const ep = this.ep;
-    const now = ep.now;
-    // Any authenticated message since the round began proves the peer alive, as an ACK would
-    // (RFC 3706 section 5.4; strongSwan counts any inbound message too).
-    if (sa.dpdOutstanding && sa.lastActivity > sa.dpdSentAt) sa.dpdOutstanding = false;
-    const due = this.dpdDue(sa);
-    if (due === undefined || now < due) return true;
-    if (!sa.dpdOutstanding) {
-      sendRuThere(sa, ep);
-      sa.dpdNextAt = now + ep.settings.retransmitTimeout;
-      return true;
-    }
-    if (now >= this.dpdDeadAt(sa)) {
-      ep.log(
-        'warn',
-        `no DPD answer for ${Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay)} s (${sa.dpdRetransmits + 1} R-U-THERE sent): the peer is dead`,
-        sa,
-      );
-      ep.lifecycle.removeIkeSa(sa, 'dead-peer');
-      return false;
-    }
-    sa.dpdRetransmits++;
-    ep.log('debug', `no R-U-THERE-ACK yet: R-U-THERE again (${sa.dpdRetransmits})`, sa);
-    sendRuThere(sa, ep, true);
-    const s = ep.settings;
-    sa.dpdNextAt =
-      now + Math.min(s.retransmitTimeout * s.retransmitBase ** sa.dpdRetransmits, s.retransmitMaxInterval);
-    return true;
   }
 
   runSa(sa: IkeSa): void {
@@ -169,7 +122,7 @@ export class SaTimers {
       return;
     }
     if (sa.rekeyAt !== undefined && now >= sa.rekeyAt) lifecycle.rekeyIkeSa(sa);
-    if (!this.dpd(sa)) return;
+    if (!runDpd(this.ep, sa)) return;
     if (sa.floated && sa.localBehindNat && now >= sa.lastKeepalive + ep.settings.keepaliveInterval) {
       sa.lastKeepalive = now;
       ep.sendKeepalive(sa);
