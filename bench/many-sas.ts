@@ -117,6 +117,12 @@ function initiatorTemplate(options: ManySasOptions) {
   secrets { ike { secret = many-sas-bench-secret-0123456789 } }`);
 }
 
+/**
+ * Timers are driven this often (virtual ms) at steady state: finer than the spread of DPD rounds, so
+ * that one side's R-U-THERE reaches the other before that one's own round starts, as on a network.
+ */
+const TICK = 100;
+
 /** Datagrams per IPC request to the responder. */
 const CHUNK = 500;
 
@@ -243,18 +249,18 @@ export async function manySas(options: ManySasOptions, progress: (line: string) 
     }
     if (options.steady <= 0) return { rows };
     const held = initiators.count;
-    // Steady state: DPD on both sides after `dpd` s of silence, timers driven once a second. The
+    // Steady state: DPD on both sides after `dpd` s of silence, timers driven every TICK ms. The
     // SAs came up within a few virtual seconds, so DPD rounds begin `dpd` s after the start; the
     // measured window begins half a period later and spans `steady` s, so that it holds whole
     // periods (`steady` a multiple of `dpd`) and not one round more or less.
     const start = initiators.now;
-    let t = 1000;
+    let t = TICK;
     const tick = async () => {
       initiators.now = start + t;
       const answer = await responder.request<ResponderAnswer>({ kind: 'timeout', now: initiators.now });
       for (const ep of initiators.endpoints) ep.handleTimeout(initiators.now);
       await initiators.exchange(initiators.endpoints, answer);
-      t += 1000;
+      t += TICK;
     };
     while (t <= (options.dpd * 1000) / 2) await tick();
     // IKETS_BENCH_CPU_PROF=FILE: a CPU profile of the responder over the measured window only.

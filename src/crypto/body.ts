@@ -71,6 +71,14 @@ export class IsakmpCipher {
     return ct;
   }
 
+  /**
+   * Encrypts the only message of an exchange (an Informational, RFC 2409 section 5.7): its IV comes
+   * from the last phase 1 block and the message ID (Appendix B), and no context is kept for it.
+   */
+  encryptOnce(messageId: number, plaintext: Uint8Array): Buffer {
+    return encryptBody(this.cipher, this.#key, this.ivs.peek(messageId), plaintext);
+  }
+
   /** Decrypts without touching the IV state (`IvState.peek`); `commit` once it authenticated. */
   decrypt(messageId: number, ciphertext: Uint8Array): Buffer {
     return decryptBody(this.cipher, this.#key, this.ivs.peek(messageId), ciphertext);

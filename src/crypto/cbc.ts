@@ -70,7 +70,7 @@ export function cbcEncrypt(c: CbcCipher, key: Uint8Array, iv: Uint8Array, plaint
   checkArgs(c, key, iv, plaintext);
   const cipher = createCipheriv(c.openssl, key, iv);
   cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return joined(cipher.update(plaintext), cipher.final());
 }
 
 /** CBC-decrypts block-aligned `ciphertext` (no padding removed). */
@@ -78,5 +78,10 @@ export function cbcDecrypt(c: CbcCipher, key: Uint8Array, iv: Uint8Array, cipher
   checkArgs(c, key, iv, ciphertext);
   const decipher = createDecipheriv(c.openssl, key, iv);
   decipher.setAutoPadding(false);
-  return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  return joined(decipher.update(ciphertext), decipher.final());
+}
+
+/** Without padding and with whole blocks `final` returns nothing: no copy then (issue 12). */
+function joined(head: Buffer, tail: Buffer): Buffer {
+  return tail.length === 0 ? head : Buffer.concat([head, tail]);
 }

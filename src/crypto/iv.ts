@@ -66,8 +66,11 @@ export class IvState {
    */
   peek(messageId: number): Buffer {
     if (messageId === 0) return Buffer.from(this.#phase1);
-    const iv = this.#exchanges.get(messageId) ?? phase2Iv(this.hash, this.#phase1, messageId, this.blockSize);
-    return Buffer.from(iv);
+    const known = this.#exchanges.get(messageId);
+    // A fresh phase 2 IV is nobody else's: no copy.
+    return known === undefined
+      ? phase2Iv(this.hash, this.#phase1, messageId, this.blockSize)
+      : Buffer.from(known);
   }
 
   /**

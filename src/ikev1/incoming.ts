@@ -41,7 +41,9 @@ export interface IncomingResult {
   readonly sa?: IkeSa;
 }
 
-export const withSa = (sa: IkeSa, result: IncomingResult): IncomingResult => ({ ...result, sa });
+// Built field by field: an object spread here took 1.4% of a DPD-bound responder's time (issue 12).
+export const withSa = (sa: IkeSa, result: IncomingResult): IncomingResult =>
+  result.reason === undefined ? { kind: result.kind, sa } : { kind: result.kind, reason: result.reason, sa };
 
 const ZERO_COOKIE = Buffer.alloc(8);
 export const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });

@@ -7,13 +7,15 @@
 import {
   type DeletePayload,
   ExchangeType,
+  encodeMessage,
+  encodePayloadChain,
   type Message,
   NotifyType,
   nameOrNumber,
   type Payload,
   ProtocolId,
 } from '../codec/index.js';
-import { equalMacs, informationalHash } from '../crypto/index.js';
+import { equalMacs, hashLength, informationalHash } from '../crypto/index.js';
 import type { ExchangeContext } from './context.js';
 import { afterHash, newMessageId } from './quick-mode/quick-mode-common.js';
 import { quickModeConnected, quickModeRefused, refusedQuickMode } from './quick-mode/quick-mode-initiator.js';
@@ -23,7 +25,19 @@ import { isConnecting } from './states.js';
 
 const INFORMATIONAL = ExchangeType.INFORMATIONAL;
 
-/** Sends Notify/Delete payloads in a new, protected Informational exchange (`delay` ms from now if given). */
+/** A HASH payload's data starts after its generic header (RFC 2408 section 3.2). */
+const GENERIC_HEADER = 4;
+/** Zeros the HASH payload is encoded with before its value is known (the longest prf is 64 bytes). */
+const NO_HASH = new Uint8Array(64);
+
+/**
+ * Sends Notify/Delete payloads in a new, protected Informational exchange (`delay` ms from now if
+ * given): HASH(1) = prf(SKEYID_a, M-ID | N/D) (RFC 2409 section 5.7). The chain is encoded once, with
+ * the HASH zero; the prf runs over the bytes after the HASH payload and its value is written in place.
+ * The only message of its exchange, it is encrypted with the exchange's first IV and leaves no IV
+ * context behind (Appendix B): DPD sends one every `dpd_delay` per SA, and each costs as little as it
+ * can (issue 12).
+ */
 export function sendInformational(
   sa: IkeSa,
   payloads: readonly Payload[],
@@ -31,19 +45,27 @@ export function sendInformational(
   delay = 0,
 ): void {
   const messageId = newMessageId(sa, ctx);
+  const keys = sa.requireKeys();
+  const prf = sa.suite!.hash.hash;
+  const length = hashLength(prf);
+  const chain = encodePayloadChain([{ type: 'hash', data: NO_HASH.subarray(0, length) }, ...payloads]);
+  const bytes = chain.bytes;
   const hash = informationalHash(
-    sa.suite!.hash.hash,
-    sa.requireKeys().skeyid.skeyidA,
+    prf,
+    keys.skeyid.skeyidA,
     messageId,
-    afterHash(payloads),
+    bytes.subarray(GENERIC_HEADER + length),
   );
+  bytes.set(hash, GENERIC_HEADER);
+  const ciphertext = keys.cipher.encryptOnce(messageId, bytes);
   ctx.sendOnce(
     sa,
-    sa.encryptedMessage(INFORMATIONAL, messageId, [{ type: 'hash', data: hash }, ...payloads]),
+    encodeMessage({
+      header: sa.header(INFORMATIONAL, messageId),
+      body: { encrypted: true, firstPayload: chain.firstPayload, ciphertext },
+    }),
     delay,
   );
-  // A one-message exchange: its IV context is never needed again (RFC 2409 Appendix B).
-  sa.requireKeys().cipher.ivs.forget(messageId);
   sa.finishedMessageIds.add(messageId);
   sa.pruneExchanges();
 }
@@ -149,8 +171,9 @@ export function handleInformational(
     ctx.log('warn', 'Informational exchange with a bad HASH(1) dropped', sa);
     return false;
   }
-  sa.commitReceived(message);
-  if (message.header.messageId !== 0) sa.requireKeys().cipher.ivs.forget(message.header.messageId);
+  // The only message of its exchange: its IV came from the phase 1 IV and the M-ID, and nothing
+  // follows it (RFC 2409 Appendix B). During phase 1 (M-ID 0) it moves phase 1's IV on.
+  if (message.header.messageId === 0) sa.commitReceived(message);
   sa.finishedMessageIds.add(message.header.messageId);
   for (const p of rest) {
     if (p.type === 'notification' && p.notifyType === NotifyType.CONNECTED)

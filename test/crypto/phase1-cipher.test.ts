@@ -140,6 +140,32 @@ test('a receiver that does not commit a bad message keeps its IV, and peek creat
   assert.ok(ivs.peek(5).equals(Buffer.alloc(16, 5)));
 });
 
+test('encryptOnce: the first message of an exchange, as encrypt makes it, without an IV context', () => {
+  const cipher = CBC_CIPHERS.aes128;
+  const once = new IvState('sha256', 16, Buffer.alloc(16, 2));
+  const chained = new IvState('sha256', 16, Buffer.alloc(16, 2));
+  const a = new IsakmpCipher(cipher, Buffer.alloc(16, 4), once);
+  const b = new IsakmpCipher(cipher, Buffer.alloc(16, 4), chained);
+  const plaintext = Buffer.alloc(45, 0x5a);
+  const ct = a.encryptOnce(0x1234, plaintext);
+  assert.ok(ct.equals(b.encrypt(0x1234, plaintext)));
+  assert.deepEqual(once.exchanges(), []);
+  assert.ok(a.decrypt(0x1234, ct).subarray(0, 45).equals(plaintext));
+  // An exchange in progress keeps its own context.
+  once.advance(7, Buffer.alloc(16, 7));
+  assert.ok(
+    a
+      .encryptOnce(9, plaintext)
+      .equals(
+        new IsakmpCipher(cipher, Buffer.alloc(16, 4), new IvState('sha256', 16, Buffer.alloc(16, 2))).encrypt(
+          9,
+          plaintext,
+        ),
+      ),
+  );
+  assert.deepEqual(once.exchanges(), [7]);
+});
+
 test('phase 1 ciphers from the registry, DES only through the policy', () => {
   const aes = ikeEncryptionById(7, 256);
   assert.ok(aes);
