@@ -26,6 +26,8 @@ export interface LoadTestOptions {
   readonly responderAddress: string;
   readonly dh: DhScenario;
   readonly runDir: string;
+  /** dpd_delay (s) of both sides, 0 or absent: none (`--dpd`). */
+  readonly dpd?: number;
 }
 
 export interface InitiatorOptions extends LoadTestOptions {
@@ -57,6 +59,7 @@ function loadTester(o: LoadTestOptions, extra: SwanctlSection): SwanctlSection {
     preshared_key: PSK,
     proposal: `aes128-sha256-${o.dh.keyword}`,
     esp: ESP,
+    ...(o.dpd ? { dpd_delay: o.dpd } : {}),
     // A 0 s IKE lifetime would be proposed as such in IKEv1; 4 h as strongSwan's default, no rekeying
     // during the run.
     ike_rekey: 14_400,
@@ -167,6 +170,7 @@ export function iketsSwanctlConf(o: LoadTestOptions): string {
           local_addrs: o.responderAddress,
           remote_addrs: o.initiatorAddress,
           proposals: `aes128-sha256-${o.dh.keyword}`,
+          ...(o.dpd ? { dpd_delay: `${o.dpd}s` } : {}),
           local: { auth: 'psk', id: RESPONDER_ID },
           remote: { auth: 'psk' },
           children: { 'load-test': { esp_proposals: ESP } },

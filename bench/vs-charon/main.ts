@@ -11,6 +11,8 @@
  *   --window W       at most W IKE SAs in phase 1 at a time (default 32)
  *   --responders L   charon,ikets (default both; `ikets` alone for profiling runs)
  *   --json           the figures of every run as JSON after the table
+ *   --dpd S          dpd_delay of both sides (the load-tester's and the responder's)
+ *   --hold S         then hold the SAs S seconds: the responder's CPU per second (steady state)
  *
  * IKETS_BENCH_CPU_PROF=DIR profiles each ikets responder over the measured window (run.ts).
  */
@@ -30,6 +32,9 @@ interface Options {
   readonly window: number;
   readonly json: boolean;
   readonly responders: readonly Responder[];
+  /** dpd_delay (s) of both sides, and seconds to hold the SAs after the setups (steady-state CPU). */
+  readonly dpd: number | undefined;
+  readonly hold: number | undefined;
 }
 
 type Responder = 'charon' | 'ikets';
@@ -46,6 +51,8 @@ export function parseVsCharonArgs(argv: readonly string[]): Options {
   let threads = 2;
   let window = 32;
   let json = false;
+  let dpd: number | undefined;
+  let hold: number | undefined;
   let dh = ['x25519', 'modp2048'];
   let responders: Responder[] = ['charon', 'ikets'];
   for (let i = 0; i < argv.length; i++) {
@@ -55,6 +62,8 @@ export function parseVsCharonArgs(argv: readonly string[]): Options {
     else if (arg === '--threads') threads = positive(arg, argv[++i]);
     else if (arg === '--window') window = positive(arg, argv[++i]);
     else if (arg === '--json') json = true;
+    else if (arg === '--dpd') dpd = positive(arg, argv[++i]);
+    else if (arg === '--hold') hold = positive(arg, argv[++i]);
     else if (arg === '--dh') dh = (argv[++i] ?? '').split(',');
     else if (arg === '--responders') {
       const list = (argv[++i] ?? '').split(',');
@@ -69,7 +78,7 @@ export function parseVsCharonArgs(argv: readonly string[]): Options {
       throw new Error(`--dh: unknown group ${d} (${Object.keys(DH_SCENARIOS).join(', ')})`);
     return s;
   });
-  return { setups, pairs, dh: scenarios, threads, window, json, responders };
+  return { setups, pairs, dh: scenarios, threads, window, json, responders, dpd, hold };
 }
 
 /** Runs build-strongswan.sh (a no-op once built); its stdout is the prefix. */
@@ -115,12 +124,14 @@ export async function vsCharonMain(argv: readonly string[]): Promise<number> {
             threads: o.threads,
             window: o.window,
             stallMs: 30_000,
+            ...(o.dpd === undefined ? {} : { dpd: o.dpd }),
+            ...(o.hold === undefined ? {} : { holdSeconds: o.hold }),
             progress: (line) => process.stderr.write(`  ${label}: ${line}\n`),
           });
           results.get(dh.name)?.[responder].push(r);
           notes.push(...r.notes);
           process.stderr.write(
-            `${label}: ${r.setups} setups in ${r.seconds.toFixed(2)} s, responder CPU ${r.cpuSeconds.toFixed(2)} s, RSS +${r.rssDeltaKib} kB for ${r.heldSas} SAs\n`,
+            `${label}: ${r.setups} setups in ${r.seconds.toFixed(2)} s, responder CPU ${r.cpuSeconds.toFixed(2)} s, RSS +${r.rssDeltaKib} kB for ${r.heldSas} SAs${r.holdCpuPerSecondMs === undefined ? '' : `; held ${o.hold} s: ${r.holdCpuPerSecondMs.toFixed(1)} ms CPU/s`}\n`,
           );
         }
       }

@@ -62,6 +62,9 @@ export interface RunOptions {
   readonly window: number;
   /** Give up when no setup finished for this long. */
   readonly stallMs: number;
+  /** dpd_delay (s) of both sides (`--dpd`), and the seconds the SAs are then held (`--hold`). */
+  readonly dpd?: number;
+  readonly holdSeconds?: number;
   /** Called with a short line now and then. */
   readonly progress?: (line: string) => void;
 }
@@ -69,6 +72,8 @@ export interface RunOptions {
 export interface RunResult extends RunFigures {
   /** Things worth a line under the table (SAs in the kernel, setups that did not finish). */
   readonly notes: readonly string[];
+  /** With `holdSeconds`: the responder's CPU per second (ms) while it held the SAs. */
+  readonly holdCpuPerSecondMs?: number;
 }
 
 interface Daemon {
@@ -292,7 +297,12 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
   const initDir = join(base, 'initiator');
   mkdirSync(respDir);
   mkdirSync(initDir);
-  const lt = { initiatorAddress: o.pair.a.ipv4, responderAddress: o.pair.b.ipv4, dh: o.dh };
+  const lt = {
+    initiatorAddress: o.pair.a.ipv4,
+    responderAddress: o.pair.b.ipv4,
+    dh: o.dh,
+    ...(o.dpd === undefined ? {} : { dpd: o.dpd }),
+  };
   let responder: Responder | undefined;
   let initiator: Daemon | undefined;
   try {
@@ -335,6 +345,16 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
     const rss1 = rssKib(pid);
     if (responder.profileDone !== undefined) await toggleProfile(responder, responder.profileDone);
     const held = await responder.heldSas();
+    // Steady state (`--hold`): the SAs stay up, DPD (`--dpd`) runs on both sides; the responder's
+    // CPU over the hold, from half a DPD period after the last setup (the `list-sas` above done).
+    let holdCpuPerSecondMs: number | undefined;
+    if (o.holdSeconds !== undefined && o.holdSeconds > 0) {
+      await sleep(((o.dpd ?? 0) * 1000) / 2);
+      const h0 = cpuTicks(pid);
+      const t0 = performance.now();
+      await sleep(o.holdSeconds * 1000);
+      holdCpuPerSecondMs = (((cpuTicks(pid) - h0) / CLK_TCK) * 1e6) / (performance.now() - t0);
+    }
 
     const notes: string[] = [];
     if (progress.established < o.setups) {
@@ -361,6 +381,7 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
       rssDeltaKib: rss1 - rss0,
       heldSas: held ?? progress.established,
       notes,
+      ...(holdCpuPerSecondMs === undefined ? {} : { holdCpuPerSecondMs }),
     };
   } finally {
     await initiator?.kill();

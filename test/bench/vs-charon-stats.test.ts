@@ -155,6 +155,12 @@ test('the configurations: ikets parses its own, charon gets the load test it nee
   assert.match(resp, /ikesa_table_size = 256\n/);
   assert.equal(powerOfTwoAtLeast(250), 256);
   assert.equal(powerOfTwoAtLeast(256), 256);
+  assert.doesNotMatch(init + resp, /dpd_delay/);
+  // --dpd: the same dpd_delay for the load-tester's peers (both charons) and the ikets responder.
+  const dpd = { ...lt, dpd: 30 };
+  assert.equal(parseSwanctlConfig(iketsSwanctlConf(dpd), 'bench.conf').connections[0]?.dpdDelay, 30);
+  assert.match(initiatorStrongswanConf({ ...dpd, setups: 10, threads: 1, window: 8 }), /dpd_delay = 30\n/);
+  assert.match(responderStrongswanConf({ ...dpd, expectedSas: 10, window: 8 }), /dpd_delay = 30\n/);
 });
 
 test('command-line options', () => {
@@ -171,4 +177,7 @@ test('command-line options', () => {
   assert.deepEqual(o.responders, ['charon', 'ikets']);
   assert.deepEqual(parseVsCharonArgs(['--responders', 'ikets']).responders, ['ikets']);
   assert.throws(() => parseVsCharonArgs(['--responders', 'libreswan']), /charon and ikets/);
+  const held = parseVsCharonArgs(['--dpd', '30', '--hold', '60']);
+  assert.deepEqual([held.dpd, held.hold], [30, 60]);
+  assert.deepEqual([o.dpd, o.hold], [undefined, undefined]);
 });
