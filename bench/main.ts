@@ -6,6 +6,7 @@ import { floodNetnsReport } from './flood-netns.js';
 import { handshakeSuites, udpHandshakeRows } from './handshake.js';
 import { type BenchOptions, type BenchSuite, formatTable, runSuites } from './harness.js';
 import { kernelInstallRows } from './kernel.js';
+import { pkePaddingReport } from './pke-padding-timing.js';
 import { rsaDecryptSuite } from './rsa-decrypt.js';
 import { tunRows } from './tun.js';
 
@@ -77,6 +78,9 @@ if (options.filter === undefined || 'throughput'.includes(options.filter)) {
   if (report !== undefined) console.log(`\n${report}`);
 }
 // Phase 1 times and RSS under a spoofed flood do not fit the rate table: printed as their own report.
+// SKEME's padding check seen from the peer: medians and Welch t, its own report too.
+const pke = pkePaddingReport(options.filter);
+if (pke !== undefined) console.log(`\n${pke}`);
 const flood = await floodNetnsReport(options.filter);
 if (flood !== undefined) console.log(`\n${flood}`);
 console.log(

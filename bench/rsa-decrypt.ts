@@ -43,6 +43,14 @@ function stats(xs: number[]): { median: number; mean: number; variance: number }
   return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, mean, variance };
 }
 
+/** Welch's t statistic of two samples' means (unequal variances). */
+export function welch(
+  x: { mean: number; variance: number; n: number },
+  y: { mean: number; variance: number; n: number },
+): number {
+  return (x.mean - y.mean) / Math.sqrt(x.variance / x.n + y.variance / y.n);
+}
+
 export function compareTimings(samples: number): string {
   const f = fixtures();
   const times: Record<'valid' | 'invalid', number[]> = { valid: [], invalid: [] };
@@ -61,7 +69,7 @@ export function compareTimings(samples: number): string {
   const v = stats(trim(times.valid));
   const n = stats(trim(times.invalid));
   const count = Math.floor(samples * 0.95);
-  const t = (v.mean - n.mean) / Math.sqrt(v.variance / count + n.variance / count);
+  const t = welch({ ...v, n: count }, { ...n, n: count });
   return [
     `samples per kind: ${samples} (fastest 95% kept)`,
     `valid padding:   median ${v.median.toFixed(1)} us, mean ${v.mean.toFixed(1)} us`,
