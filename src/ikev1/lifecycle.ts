@@ -306,12 +306,13 @@ export class Lifecycle {
   /**
    * In IKEv1 the IPsec SAs do not depend on the ISAKMP SA that negotiated them (RFC 2409 section 5.5):
    * when it is rekeyed, expires or the peer deletes it, another established ISAKMP SA of the same
-   * connection and peer takes its children over, as strongSwan does on reauthentication.
+   * connection and peer takes its children over, as strongSwan does on reauthentication. The same
+   * peer is its address and its authenticated identity: peers behind one NAT share the address.
    */
   successor(sa: IkeSa, reason: DeleteReason): IkeSa | undefined {
     if (reason !== 'rekeyed' && reason !== 'expired' && reason !== 'remote') return undefined;
     return this.ep.ikeSas
-      .atAddress(sa.remote.address)
+      .ofPeer(sa.remote.address, sa.remoteIdText)
       .find((o) => o !== sa && o.state === 'established' && o.connection.name === sa.connection.name);
   }
 
