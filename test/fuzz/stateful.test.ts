@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { AUTH_METHODS } from './auth-methods.js';
 import { formatStats, newStats, runStateful } from './stateful.js';
 
 const STATES = [
@@ -38,6 +39,9 @@ describe('stateful fuzzer (short run, seed 1)', () => {
     assert.ok(stats.datagrams >= 2000, report);
     for (const state of STATES)
       assert.ok((stats.perState.get(state) ?? 0) > 0, `${state} not reached\n${report}`);
+    // Every phase 1 authentication: pre-shared keys, signatures, SKEME PKE in both revisions.
+    for (const auth of AUTH_METHODS)
+      assert.ok((stats.perAuth.get(auth) ?? 0) > 200, `${auth}: too few mutants\n${report}`);
     const deletes = [...stats.perState].filter(([k]) => k.startsWith('Informational Delete'));
     assert.ok(deletes.length > 0, report);
     // The mutants that matter most: decrypted with the real keys and re-HASHed.

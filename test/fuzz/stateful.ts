@@ -21,6 +21,7 @@ import { isakmpNotify, sendInformational } from '../../src/ikev1/informational.j
 import type { IkeSa } from '../../src/ikev1/sa/ike-sa.js';
 import type { IncomingDatagram, Transmit } from '../../src/sa/types.js';
 import { makePair, type PeerOptions } from '../ikev1/peers.js';
+import { authMethodOf, authOptions } from './auth-methods.js';
 import { mutate, type Rng, rng } from './bytes.js';
 import { mutatePayloads } from './payloads.js';
 import { seal } from './sealing.js';
@@ -46,6 +47,8 @@ export interface StatefulStats {
   readonly perState: Map<string, number>;
   /** How mutants were made. */
   readonly perKind: Map<string, number>;
+  /** Mutants tried per phase 1 authentication method (auth-methods.ts). */
+  readonly perAuth: Map<string, number>;
   failures: Failure[];
   slowest: number;
 }
@@ -55,6 +58,7 @@ export const newStats = (): StatefulStats => ({
   scenarios: 0,
   perState: new Map(),
   perKind: new Map(),
+  perAuth: new Map(),
   failures: [],
   slowest: 0,
 });
@@ -136,6 +140,8 @@ interface Scene {
   readonly history: Uint8Array[];
   readonly donor: readonly Uint8Array[];
   readonly perDatagram: number;
+  /** The scenario's phase 1 authentication method. */
+  readonly auth: string;
   /** Each endpoint's own input functions (not the fuzzing wrappers), and its peer. */
   readonly handlers: Map<
     EndpointCore,
@@ -253,6 +259,7 @@ function fuzzBefore(
     const from = s.r.int(8) === 0 ? { ...ATTACKER, port: dg.remote.port } : dg.remote;
     bump(s.stats.perState, label);
     bump(s.stats.perKind, m.kind);
+    bump(s.stats.perAuth, s.auth);
     s.stats.datagrams++;
     const sent = deliver(
       s,
@@ -425,6 +432,7 @@ let donorCache: Uint8Array[] | undefined;
 export function runScenario(seed: number, index: number, stats: StatefulStats, perDatagram = 20): void {
   const r = rng((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
   donorCache ??= donorRun();
+  const auth = authMethodOf(index);
   const s: Scene = {
     seed,
     index,
@@ -433,11 +441,12 @@ export function runScenario(seed: number, index: number, stats: StatefulStats, p
     history: [],
     donor: donorCache,
     perDatagram,
+    auth,
     handlers: new Map(),
     peers: new Map(),
     step: 0,
   };
-  const o = options(r);
+  const o = { ...options(r), ...authOptions(auth) };
   const { net, a, b } = makePair(o, undefined, `fuzz-${seed}-${index}`);
   const live = { on: true };
   intercept(s, a, b, live);
@@ -524,6 +533,8 @@ export function formatStats(stats: StatefulStats, seconds: number): string {
     lines.push(`  ${k.padEnd(34)} ${n}`);
   lines.push('mutants by kind:');
   for (const [k, n] of [...stats.perKind].sort((x, y) => y[1] - x[1])) lines.push(`  ${k.padEnd(50)} ${n}`);
+  lines.push('mutants by phase 1 authentication:');
+  for (const [k, n] of stats.perAuth) lines.push(`  ${k.padEnd(34)} ${n}`);
   lines.push(`failures: ${stats.failures.length}`);
   for (const f of stats.failures.slice(0, 20))
     lines.push(
