@@ -20,6 +20,7 @@ import type { ExchangeContext } from '../context.js';
 import type { ChildSa } from '../sa/child-sa-table.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import { ownBytes } from '../sa/own-bytes.js';
+import { sharedLifetime, sharedSelectors, sharedText } from '../sa/shared.js';
 import type { QuickModeState } from '../states.js';
 import { type Phase2Transform, protocolId, transformName } from './phase2-proposal.js';
 import { formatSelector, type TrafficSelector } from './traffic-selectors.js';
@@ -164,11 +165,13 @@ export function installChildren(sa: IkeSa, qm: QuickModeExchange, ctx: ExchangeC
       remoteSpi: n.remoteSpi,
       ...lengths,
     });
+    // Both SPIs in one ArrayBuffer of the SA's own (own-bytes.ts: issue 12, memory per SA).
+    const spis = ownBytes(Buffer.concat([n.localSpi, n.remoteSpi]));
     const child: ChildSa = {
       ikeSa: sa,
       config: qm.child,
-      spiIn: n.localSpi,
-      spiOut: ownBytes(n.remoteSpi),
+      spiIn: spis.subarray(0, n.localSpi.length),
+      spiOut: spis.subarray(n.localSpi.length),
       state: 'installed',
       info: {
         id: ctx.children.nextId(),
@@ -185,10 +188,10 @@ export function installChildren(sa: IkeSa, qm: QuickModeExchange, ctx: ExchangeC
         encryption: n.transform.encryption?.keyword,
         integrity: n.transform.integrity?.keyword,
         pfsGroup: n.transform.group?.keyword,
-        proposal: transformName(n.transform),
-        localTs: [formatSelector(qm.localTs)],
-        remoteTs: [formatSelector(qm.remoteTs)],
-        lifetime: { seconds: qm.lifeSeconds, kilobytes: qm.lifeKilobytes || undefined },
+        proposal: sharedText(transformName(n.transform)),
+        localTs: sharedSelectors(formatSelector(qm.localTs)),
+        remoteTs: sharedSelectors(formatSelector(qm.remoteTs)),
+        lifetime: sharedLifetime(qm.lifeSeconds, qm.lifeKilobytes || undefined),
         installedAt: now,
         rekeyAt: rekeyTime(qm, ctx),
         expiresAt: now + qm.lifeSeconds * 1000,
