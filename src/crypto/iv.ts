@@ -94,6 +94,17 @@ export class IvState {
     else this.#remember(messageId, last);
   }
 
+  /**
+   * Keeps the phase 1 IV (the one phase 2 IVs derive from once phase 1 is over) in `into`, a
+   * buffer its owner never changes, instead of a slice of Node's shared pool (IsakmpCipher.keepKeyIn).
+   */
+  keepPhase1IvIn(into: Buffer): void {
+    if (into.length !== this.blockSize)
+      throw new InvalidLengthError('phase 1 IV', into.length, `${this.blockSize}`);
+    into.set(this.#phase1);
+    this.#phase1 = into;
+  }
+
   /** Drops the context of a finished (or abandoned) Quick Mode / Informational exchange. */
   forget(messageId: number): void {
     if (messageId === 0) throw new CryptoError('ERR_IKE_IV', 'the phase 1 IV context cannot be dropped');

@@ -15,7 +15,8 @@ const ZERO_COOKIE = Buffer.alloc(8);
 /** The key of a cookie pair, as IkeSa.cookieKey makes it: 16 latin1 characters. */
 const cookieKey = (initiatorCookie: Uint8Array, responderCookie: Uint8Array) =>
   `${latin1(initiatorCookie)}${latin1(responderCookie)}`;
-const latin1 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+const latin1 = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 
 /** The peer index's key: address and identity (a newline is in neither). */
 const peerKey = (address: string, id: string) => `${address}\n${id}`;

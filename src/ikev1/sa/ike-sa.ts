@@ -22,9 +22,11 @@ import type { SkemeExchange } from '../phase1/auth/skeme.js';
 import type { Phase1Suite } from '../phase1/phase1-proposal.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { enterQuickMode, type IsakmpSaState } from '../states.js';
+import { EstablishedKeys } from './established-keys.js';
 import { MessageIdMap, MessageIdSet } from './message-id-map.js';
 import { ownBytes } from './own-bytes.js';
 import { sharedText } from './shared.js';
+import type { TimerSlot } from './timer-queue.js';
 
 /** The message last sent in an exchange, kept to retransmit it (RFC 2408 section 5.1 leaves timers to us). */
 export interface Outstanding {
@@ -55,11 +57,11 @@ export interface PeerIndex {
   connectionChanged(sa: IkeSa, oldName: string): void;
 }
 
-export class IkeSa {
-  readonly initiatorCookie: Buffer;
+export class IkeSa implements TimerSlot {
   /** Where phase 1 stands, then the SA's life (states.ts; changed only by its `enterIsakmpSa`). */
   state: IsakmpSaState;
-  readonly responderCookie: Buffer;
+  /** Both cookies, in an ArrayBuffer of the SA's own (own-bytes.ts); views are made on use. */
+  readonly #cookies: Buffer;
   local: Address;
   #remote: Address;
   #remoteIdText = '';
@@ -157,6 +159,9 @@ export class IkeSa {
   peerRequestedCerts = false;
   /** What our and the peer's authentication failed on, typed (`ike-sa-down`'s `failureCode`). */
   failureCode: string | undefined;
+  /** Its place in the endpoint's timer queue (timer-queue.ts). */
+  timerAt = 0;
+  timerIndex = -1;
   /** The connection this SA belongs to; a responder may settle on another once (`settleConnection`). */
   #connection: ConnectionConfig;
   #settled = false;
@@ -174,9 +179,7 @@ export class IkeSa {
   ) {
     this.#connection = connection;
     // Both cookies in one ArrayBuffer of the SA's own (own-bytes.ts).
-    const cookies = ownBytes(Buffer.concat([initiatorCookie, responderCookie]));
-    this.initiatorCookie = cookies.subarray(0, 8);
-    this.responderCookie = cookies.subarray(8, 16);
+    this.#cookies = ownBytes(Buffer.concat([initiatorCookie, responderCookie]));
     this.local = local;
     this.#remote = remote;
     this.createdAt = now;
@@ -215,9 +218,19 @@ export class IkeSa {
     if (old !== id) this.peerIndex?.peerChanged(this, this.#remote.address, old);
   }
 
+  /** CKY-I: a view of the SA's cookies (a Buffer kept per cookie cost 96 bytes an SA). */
+  get initiatorCookie(): Buffer {
+    return this.#cookies.subarray(0, 8);
+  }
+
+  /** CKY-R, a view as CKY-I; `setResponderCookie` changes it in place. */
+  get responderCookie(): Buffer {
+    return this.#cookies.subarray(8, 16);
+  }
+
   /** Sets (or, with zeros, clears) the responder cookie, in place. */
   setResponderCookie(cookie: Uint8Array): void {
-    this.responderCookie.set(cookie);
+    this.#cookies.set(cookie, 8);
   }
 
   get connection(): ConnectionConfig {
@@ -410,25 +423,10 @@ export class IkeSa {
     this.peerIdPayload = undefined;
     this.skeme = undefined;
     this.localIdText = sharedText(this.localIdText);
-    // SKEYID itself served only to derive SKEYID_d/_a/_e (RFC 2409 section 5). The keys the SA
-    // keeps go into one ArrayBuffer of its own: four of them cost about 230 bytes each.
-    const keys = this.keys;
-    if (keys !== undefined) {
-      const { skeyidD, skeyidA, skeyidE } = keys.skeyid;
-      const all = ownBytes(Buffer.concat([skeyidD, skeyidA, skeyidE, keys.ka]));
-      let at = 0;
-      const next = (length: number) => all.subarray(at, (at += length));
-      this.keys = {
-        cipher: keys.cipher,
-        skeyid: {
-          skeyid: EMPTY_BUFFER,
-          skeyidD: next(skeyidD.length),
-          skeyidA: next(skeyidA.length),
-          skeyidE: next(skeyidE.length),
-        },
-        ka: next(keys.ka.length),
-      };
-    }
+    // SKEYID itself served only to derive SKEYID_d/_a/_e (RFC 2409 section 5); the others go
+    // into one buffer of the SA's own (established-keys.ts).
+    if (this.keys !== undefined && !(this.keys instanceof EstablishedKeys))
+      this.keys = new EstablishedKeys(this.keys);
   }
 
   /**
@@ -436,7 +434,7 @@ export class IkeSa {
    * (ike-sa-table.ts): one flat string where the hex pair was a concatenation of three.
    */
   get cookieKey(): string {
-    return Buffer.from(this.initiatorCookie.buffer, this.initiatorCookie.byteOffset, 16).toString('latin1');
+    return this.#cookies.toString('latin1');
   }
 
   requireKeys(): Phase1Keys {
@@ -447,7 +445,6 @@ export class IkeSa {
 
 const EMPTY = new Uint8Array(0);
 const NO_SUITES: readonly Phase1Suite[] = Object.freeze([]);
-const EMPTY_BUFFER = Buffer.alloc(0);
 const RECENT_EXCHANGES = 32;
 const FINISHED_IDS = 1024;
 
