@@ -7,7 +7,14 @@
  * and reads no clock: the shell passes `now` (ms) in.
  */
 import type { IketsConfig } from '../config/swanctl.js';
-import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IkeSaKeys, IncomingDatagram, Transmit } from '../sa/types.js';
+import type {
+  ChildSaInfo,
+  EndpointEvent,
+  IkeSaInfo,
+  IkeSaKeys,
+  IncomingDatagram,
+  Transmit,
+} from '../sa/types.js';
 import { EndpointCore, type EndpointOptions } from './endpoint.js';
 import type { Phase1Credentials } from './phase1/auth/credentials.js';
 
