@@ -7,7 +7,14 @@ import type { IketsConfig } from '../config/swanctl.js';
 import type { DhKeySource } from '../crypto/index.js';
 import type { EngineSettings } from '../ikev1/context.js';
 import type { CredentialSet } from '../pki/index.js';
-import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IkeSaKeys, IncomingDatagram, Transmit } from '../sa/types.js';
+import type {
+  ChildSaInfo,
+  EndpointEvent,
+  IkeSaInfo,
+  IkeSaKeys,
+  IncomingDatagram,
+  Transmit,
+} from '../sa/types.js';
 
 export interface EndpointLike {
   handleDatagram(now: number, datagram: IncomingDatagram): unknown;
