@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { writeHeapSnapshot } from 'node:v8';
 import { parseSwanctlConfig } from '../src/config/swanctl.js';
 import { Ikev1Endpoint } from '../src/ikev1/ikev1-endpoint.js';
 import type { Address } from '../src/sa/types.js';
@@ -115,6 +116,11 @@ function main(): void {
           ike: sad.size.ike,
           child: sad.size.child,
         };
+        // IKETS_BENCH_HEAP_SNAPSHOT=PREFIX: a heap snapshot at each count, PREFIX-<SAs>.heapsnapshot
+        // (bench/heap-summary.ts compares two of them per SA).
+        const prefix = process.env.IKETS_BENCH_HEAP_SNAPSHOT;
+        if (prefix !== undefined && measured.ike > 0)
+          writeHeapSnapshot(`${prefix}-${measured.ike}.heapsnapshot`);
         send(measured);
         return;
       }

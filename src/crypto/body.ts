@@ -55,7 +55,7 @@ export function decryptBody(
 export class IsakmpCipher {
   readonly cipher: CbcCipher;
   readonly ivs: IvState;
-  readonly #key: Buffer;
+  #key: Buffer;
 
   constructor(cipher: CbcCipher, ka: Uint8Array, ivs: IvState) {
     if (ka.length !== cipher.keyLength) throw new InvalidLengthError('Ka', ka.length, `${cipher.keyLength}`);
@@ -63,6 +63,18 @@ export class IsakmpCipher {
     this.cipher = cipher;
     this.#key = Buffer.from(ka);
     this.ivs = ivs;
+  }
+
+  /**
+   * Keeps Ka in `into` (16-32 bytes of a buffer its owner never changes) instead of a copy of its
+   * own: a long-lived SA holds its keys in one buffer, and a small copy is a slice of Node's shared
+   * 8 kB pool, which it keeps alive whole (issue 12: memory per SA).
+   */
+  keepKeyIn(into: Buffer): void {
+    if (into.length !== this.#key.length)
+      throw new InvalidLengthError('Ka', into.length, `${this.#key.length}`);
+    into.set(this.#key);
+    this.#key = into;
   }
 
   encrypt(messageId: number, plaintext: Uint8Array): Buffer {

@@ -23,8 +23,12 @@ export class IvState {
   readonly blockSize: number;
   readonly maxExchanges: number;
   #phase1: Buffer;
-  /** Insertion order is recency order (re-inserted on use). */
-  readonly #exchanges = new Map<number, Buffer>();
+  /**
+   * Insertion order is recency order (re-inserted on use). Made with the first phase 2 exchange and
+   * dropped with the last: an idle ISAKMP SA holds none, and an empty Map costs about 180 bytes
+   * (issue 12: memory per SA).
+   */
+  #exchanges: Map<number, Buffer> | undefined;
 
   constructor(
     hashName: HashName,
@@ -42,19 +46,22 @@ export class IvState {
   }
 
   #remember(messageId: number, iv: Buffer): void {
-    this.#exchanges.delete(messageId);
-    this.#exchanges.set(messageId, iv);
-    while (this.#exchanges.size > this.maxExchanges) {
-      const oldest = this.#exchanges.keys().next().value;
+    this.#exchanges ??= new Map();
+    const exchanges = this.#exchanges;
+    exchanges.delete(messageId);
+    exchanges.set(messageId, iv);
+    while (exchanges.size > this.maxExchanges) {
+      const oldest = exchanges.keys().next().value;
       if (oldest === undefined) break;
-      this.#exchanges.delete(oldest);
+      exchanges.delete(oldest);
     }
   }
 
   /** The IV for the next message of exchange `messageId` (0 = phase 1 Main/Aggressive Mode). */
   current(messageId: number): Buffer {
     if (messageId === 0) return Buffer.from(this.#phase1);
-    const iv = this.#exchanges.get(messageId) ?? phase2Iv(this.hash, this.#phase1, messageId, this.blockSize);
+    const iv =
+      this.#exchanges?.get(messageId) ?? phase2Iv(this.hash, this.#phase1, messageId, this.blockSize);
     this.#remember(messageId, iv);
     return Buffer.from(iv);
   }
@@ -66,7 +73,7 @@ export class IvState {
    */
   peek(messageId: number): Buffer {
     if (messageId === 0) return Buffer.from(this.#phase1);
-    const known = this.#exchanges.get(messageId);
+    const known = this.#exchanges?.get(messageId);
     // A fresh phase 2 IV is nobody else's: no copy.
     return known === undefined
       ? phase2Iv(this.hash, this.#phase1, messageId, this.blockSize)
@@ -87,14 +94,26 @@ export class IvState {
     else this.#remember(messageId, last);
   }
 
+  /**
+   * Keeps the phase 1 IV (the one phase 2 IVs derive from once phase 1 is over) in `into`, a
+   * buffer its owner never changes, instead of a slice of Node's shared pool (IsakmpCipher.keepKeyIn).
+   */
+  keepPhase1IvIn(into: Buffer): void {
+    if (into.length !== this.blockSize)
+      throw new InvalidLengthError('phase 1 IV', into.length, `${this.blockSize}`);
+    into.set(this.#phase1);
+    this.#phase1 = into;
+  }
+
   /** Drops the context of a finished (or abandoned) Quick Mode / Informational exchange. */
   forget(messageId: number): void {
     if (messageId === 0) throw new CryptoError('ERR_IKE_IV', 'the phase 1 IV context cannot be dropped');
-    this.#exchanges.delete(messageId);
+    this.#exchanges?.delete(messageId);
+    if (this.#exchanges?.size === 0) this.#exchanges = undefined;
   }
 
   /** Message IDs with a live context. */
   exchanges(): number[] {
-    return [...this.#exchanges.keys()];
+    return [...(this.#exchanges?.keys() ?? [])];
   }
 }

@@ -7,7 +7,14 @@ import type { IketsConfig } from '../config/swanctl.js';
 import type { DhKeySource } from '../crypto/index.js';
 import type { EngineSettings } from '../ikev1/context.js';
 import type { CredentialSet } from '../pki/index.js';
-import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../sa/types.js';
+import type {
+  ChildSaInfo,
+  EndpointEvent,
+  IkeSaInfo,
+  IkeSaKeys,
+  IncomingDatagram,
+  Transmit,
+} from '../sa/types.js';
 
 export interface EndpointLike {
   handleDatagram(now: number, datagram: IncomingDatagram): unknown;
@@ -33,6 +40,8 @@ export interface EndpointLike {
   /** The ISAKMP SAs still negotiating (not in the SAD yet), without a snapshot of every other SA. */
   connectingIkeSas?(): IkeSaInfo[];
   childSas(): ChildSaInfo[];
+  /** The keys of a live ISAKMP SA (the SAD keeps none), for `list-sas --show-keys`. */
+  ikeSaKeys?(id: number): IkeSaKeys | undefined;
 }
 
 /** Builds the engine once the sockets are bound (so an ephemeral NAT-T port is known). */

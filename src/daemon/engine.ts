@@ -44,5 +44,6 @@ function adapt(e: Ikev1Endpoint): EndpointLike {
     ikeSas: () => e.ikeSaList(),
     connectingIkeSas: () => e.ikeSaList(true),
     childSas: () => e.childSaList(),
+    ikeSaKeys: (id) => e.ikeSaKeys(id),
   };
 }

@@ -27,6 +27,16 @@ export interface ListSasOptions {
 
 const withoutKeys = <T extends { keys?: unknown }>(sa: T): T => ({ ...sa, keys: undefined });
 
+/**
+ * An ISAKMP SA with its keys: the SAD keeps none (issue 12: memory per SA), the engine has them
+ * while the SA lives.
+ */
+function withKeys(daemon: Daemon, sa: IkeSaInfo): IkeSaInfo {
+  if (sa.keys !== undefined) return sa;
+  const keys = daemon.endpoint.ikeSaKeys?.(sa.id);
+  return keys === undefined ? sa : { ...sa, keys };
+}
+
 /** The SAs to list, in listing order. */
 export function listedSas(
   daemon: Daemon,
@@ -118,7 +128,7 @@ export async function streamSas(
     return pace();
   };
   for (const sa of ike) {
-    sink.line({ ikeSa: options.showKeys ? sa : withoutKeys(sa) });
+    sink.line({ ikeSa: options.showKeys ? withKeys(daemon, sa) : withoutKeys(sa) });
     if (!(await pace())) return { ok: false, error: 'the client went away' };
     for (const c of byIke.get(sa.id) ?? [])
       if (!(await sendChild(c))) return { ok: false, error: 'the client went away' };
@@ -148,7 +158,7 @@ export async function listSasAtOnce(daemon: Daemon, options: ListSasOptions): Pr
     now: daemon.now(),
     traffic,
     dataplaneDrops: daemon.dataplane?.backend.drops,
-    ikeSas: options.showKeys ? ike : ike.map(withoutKeys),
+    ikeSas: options.showKeys ? ike.map((sa) => withKeys(daemon, sa)) : ike.map(withoutKeys),
     childSas: (options.showKeys ? child : child.map(withoutKeys)).sort((a, b) => a.id - b.id),
   };
 }

@@ -13,6 +13,7 @@ import type {
   DeleteReason,
   EndpointEvent,
   IkeSaInfo,
+  IkeSaKeys,
   IncomingDatagram,
   LogLevel,
   Transmit,
@@ -21,7 +22,7 @@ import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './c
 import { DelayedTransmits } from './delayed-transmits.js';
 import { FragmentReassembly } from './fragmentation/reassembly.js';
 import { outgoingDatagrams } from './fragmentation/send.js';
-import { ikeSaInfo } from './ike-sa-info.js';
+import { ikeSaInfo, ikeSaKeys } from './ike-sa-info.js';
 import { expectedDatagram, type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
 import { dropKind, LogLimiter } from './log-limiter.js';
@@ -262,6 +263,11 @@ export class EndpointCore implements ExchangeContext {
 
   childSaList(): ChildSaInfo[] {
     return this.children.all().map((c) => c.info);
+  }
+
+  ikeSaKeys(id: number): IkeSaKeys | undefined {
+    const sa = this.ikeSas.byId(id);
+    return sa === undefined ? undefined : ikeSaKeys(sa);
   }
 
   // --- ExchangeContext ----------------------------------------------------------------------

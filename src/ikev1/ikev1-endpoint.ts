@@ -7,7 +7,14 @@
  * and reads no clock: the shell passes `now` (ms) in.
  */
 import type { IketsConfig } from '../config/swanctl.js';
-import type { ChildSaInfo, EndpointEvent, IkeSaInfo, IncomingDatagram, Transmit } from '../sa/types.js';
+import type {
+  ChildSaInfo,
+  EndpointEvent,
+  IkeSaInfo,
+  IkeSaKeys,
+  IncomingDatagram,
+  Transmit,
+} from '../sa/types.js';
 import { EndpointCore, type EndpointOptions } from './endpoint.js';
 import type { Phase1Credentials } from './phase1/auth/credentials.js';
 
@@ -99,5 +106,10 @@ export class Ikev1Endpoint {
 
   childSaList(): ChildSaInfo[] {
     return this.#core.childSaList();
+  }
+
+  /** SKEYID_d/_a/_e and Ka of a live ISAKMP SA in hex, for `list-sas --show-keys`; never logged. */
+  ikeSaKeys(id: number): IkeSaKeys | undefined {
+    return this.#core.ikeSaKeys(id);
   }
 }

@@ -49,6 +49,10 @@ function accepted(
   const reply = sa.outstanding.get(messageId);
   if (reply !== undefined && reply !== before) sa.answers.set(messageId, reply.data);
   else sa.answers.delete(messageId);
+  // The record of a finished exchange's last message of ours serves no timer and no answer (that
+  // is in `answers`): an idle SA does not keep it (issue 12: memory per SA).
+  if (messageId !== 0 && reply !== undefined && !reply.timer && sa.finishedMessageIds.has(messageId))
+    sa.outstanding.delete(messageId);
   sa.pruneExchanges();
   sa.lastActivity = ep.now;
   return { kind: 'ike' };

@@ -37,8 +37,11 @@ export class SecurityAssociationDatabase {
   readonly #child = new Map<number, ChildSaInfo>();
   /** `esp:1234abcd` -> child SA id. */
   readonly #bySpiIn = new Map<string, number>();
-  /** initiator cookie + responder cookie (32 hex digits) -> IKE SA id. */
-  readonly #byCookies = new Map<string, number>();
+  /**
+   * Initiator cookie (16 hex digits, the snapshot's own string) -> IKE SA ids; the responder cookie
+   * picks among them. No key string of its own per SA (issue 12: memory per SA).
+   */
+  readonly #byCookies = new MultiIndex<string, number>();
   /** Ids by connection name, child name and ISAKMP SA, so name lookups scan no other SA (issue 12). */
   readonly #ikeByConnection = new MultiIndex<string, number>();
   readonly #childByConnection = new MultiIndex<string, number>();
@@ -89,7 +92,11 @@ export class SecurityAssociationDatabase {
 
   /** The ISAKMP SA with this cookie pair (16 hex digits each, as in IkeSaInfo). */
   byCookies(initiatorCookie: string, responderCookie: string): IkeSaInfo | undefined {
-    const id = this.#byCookies.get(cookieKey(initiatorCookie, responderCookie));
+    const responder = lower(responderCookie);
+    const id = this.#byCookies.find(
+      lower(initiatorCookie),
+      (id) => lower(this.#ike.get(id)?.responderCookie ?? '') === responder,
+    );
     return id === undefined ? undefined : this.#ike.get(id);
   }
 
@@ -120,14 +127,17 @@ export class SecurityAssociationDatabase {
       .sort((a, b) => a.id - b.id);
   }
 
-  #putIke(sa: IkeSaInfo): void {
+  #putIke(event: IkeSaInfo): void {
+    // The keys stay in the engine (listings with keys ask it, list-sas.ts): a copy of them in hex
+    // for each SA held was about 340 bytes (issue 12: memory per SA).
+    const sa = event.keys === undefined ? event : { ...event, keys: undefined };
     const old = this.#ike.get(sa.id);
-    if (old !== undefined) this.#byCookies.delete(cookieKey(old.initiatorCookie, old.responderCookie));
+    if (old !== undefined) this.#byCookies.delete(lower(old.initiatorCookie), old.id);
     if (old !== undefined) this.#ikeByConnection.delete(old.connection, old.id);
     this.#ike.set(sa.id, sa);
     this.#ikeByConnection.add(sa.connection, sa.id);
-    this.#byCookies.set(cookieKey(sa.initiatorCookie, sa.responderCookie), sa.id);
-    if (old === undefined) this.events.emit('added', { kind: 'ike', sa });
+    this.#byCookies.add(lower(sa.initiatorCookie), sa.id);
+    if (old === undefined) this.events.emit('added', { kind: 'ike', sa: event });
   }
 
   #removeIke(sa: IkeSaInfo, reason: DeleteReason): void {
@@ -135,7 +145,7 @@ export class SecurityAssociationDatabase {
     if (known === undefined) return;
     this.#ike.delete(sa.id);
     this.#ikeByConnection.delete(known.connection, known.id);
-    this.#byCookies.delete(cookieKey(known.initiatorCookie, known.responderCookie));
+    this.#byCookies.delete(lower(known.initiatorCookie), known.id);
     this.#announceRemoval({ kind: 'ike', sa }, reason);
   }
 
@@ -202,9 +212,8 @@ function spiKey(protocol: IpsecProtocol, spi: number | string): string | undefin
   return `${protocol}:${value.toString(16).padStart(8, '0')}`;
 }
 
-function cookieKey(initiator: string, responder: string): string {
-  return `${initiator.toLowerCase()}${responder.toLowerCase()}`;
-}
+/** Hex in lower case; the engine's already is, and keeps its string (no copy per SA). */
+const lower = (hex: string) => (/[A-F]/.test(hex) ? hex.toLowerCase() : hex);
 
 /** `::ffff:10.0.0.1` and `10.0.0.1` are one peer; IPv6 text is compared in lower case. */
 function normalizeAddress(address: string): string {

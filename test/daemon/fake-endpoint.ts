@@ -7,6 +7,7 @@ import type {
   ChildSaInfo,
   EndpointEvent,
   IkeSaInfo,
+  IkeSaKeys,
   IncomingDatagram,
   Transmit,
 } from '../../src/sa/types.js';
@@ -184,6 +185,11 @@ export class FakeEndpoint implements EndpointLike {
 
   ikeSas(): IkeSaInfo[] {
     return [...this.#ike];
+  }
+
+  /** The keys of an SA the fake holds, as the engine answers `list-sas --show-keys` (the SAD keeps none). */
+  ikeSaKeys(id: number): IkeSaKeys | undefined {
+    return this.#ike.find((s) => s.id === id)?.keys;
   }
 
   childSas(): ChildSaInfo[] {

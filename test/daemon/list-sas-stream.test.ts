@@ -43,7 +43,12 @@ function fakeDaemon(): Daemon {
   const connecting: IkeSaInfo = ikeSa({ id: N + 2, connection: 'gw', state: 'connecting', keys: undefined });
   return {
     sad,
-    endpoint: { ikeSas: () => [connecting], connectingIkeSas: () => [connecting] },
+    endpoint: {
+      ikeSas: () => [connecting],
+      connectingIkeSas: () => [connecting],
+      // The keys are the engine's (the SAD keeps none, issue 12).
+      ikeSaKeys: (id: number) => (id <= N ? ikeSa({ id }).keys : undefined),
+    },
     now: () => T0,
     dataplane: undefined,
   } as unknown as Daemon;

@@ -47,11 +47,17 @@ async function pair(options: { logKeys?: boolean; aggressive?: boolean; aggressi
   return { services, logs, control, ports, stop: () => Promise.all(services.map((s) => s.stop())) };
 }
 
+/** The keys of an ISAKMP SA: the engine holds them, the SAD keeps none (issue 12). */
+const ikeKeys = (service: DaemonService | undefined, id: number | undefined) =>
+  id === undefined ? undefined : service?.daemon.endpoint.ikeSaKeys?.(id);
+
 /** Every key of both sides' SAs, as hex. */
 function keysOf(service: DaemonService): string[] {
   const out: string[] = [];
-  for (const sa of service.daemon.sad.ikeSas())
-    if (sa.keys !== undefined) out.push(...Object.values(sa.keys).filter((k) => k.length >= 16));
+  for (const sa of service.daemon.sad.ikeSas()) {
+    const keys = ikeKeys(service, sa.id);
+    if (keys !== undefined) out.push(...Object.values(keys).filter((k) => k.length >= 16));
+  }
   for (const c of service.daemon.sad.childSas())
     out.push(...Object.values(c.keys).filter((k) => k.length >= 16));
   return out;
@@ -93,7 +99,7 @@ describe('the daemon log and keys', () => {
     assert.equal(up.status, 0, up.stderr);
     const log = p.logs.a.join('');
     assert.match(log, / warn --log-keys: the keys of every SA are logged; for test setups only\n/);
-    const ike = p.services[0]?.daemon.sad.ikeSas()[0]?.keys;
+    const ike = ikeKeys(p.services[0], p.services[0]?.daemon.sad.ikeSas()[0]?.id);
     const child = p.services[0]?.daemon.sad.childSas()[0]?.keys;
     assert.ok(ike !== undefined && child !== undefined);
     assert.ok(log.includes(`SKEYID_d ${ike.skeyidD}`), log);

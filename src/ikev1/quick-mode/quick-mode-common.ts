@@ -17,9 +17,9 @@ import type { ChildConfig } from '../../config/swanctl.js';
 import { type DhKeyPair, deriveSaKeys, saKeyLengths } from '../../crypto/index.js';
 import type { IpsecProtocol } from '../../sa/types.js';
 import type { ExchangeContext } from '../context.js';
-import type { ChildSa } from '../sa/child-sa-table.js';
+import { type ChildSa, InstalledChildSa } from '../sa/child-sa-table.js';
 import type { IkeSa } from '../sa/ike-sa.js';
-import { ownBytes } from '../sa/own-bytes.js';
+import { sharedLifetime, sharedSelectors, sharedText } from '../sa/shared.js';
 import type { QuickModeState } from '../states.js';
 import { type Phase2Transform, protocolId, transformName } from './phase2-proposal.js';
 import { formatSelector, type TrafficSelector } from './traffic-selectors.js';
@@ -164,42 +164,35 @@ export function installChildren(sa: IkeSa, qm: QuickModeExchange, ctx: ExchangeC
       remoteSpi: n.remoteSpi,
       ...lengths,
     });
-    const child: ChildSa = {
-      ikeSa: sa,
-      config: qm.child,
-      spiIn: n.localSpi,
-      spiOut: ownBytes(n.remoteSpi),
-      state: 'installed',
-      info: {
-        id: ctx.children.nextId(),
-        child: qm.child.name,
-        connection: sa.connection.name,
-        ikeSaId: sa.id,
-        protocol: n.protocol,
-        mode: qm.mode,
-        encapsulation: qm.udpEncapsulation,
-        local: sa.local,
-        remote: sa.remote,
-        spiIn: n.localSpi.toString('hex'),
-        spiOut: n.remoteSpi.toString('hex'),
-        encryption: n.transform.encryption?.keyword,
-        integrity: n.transform.integrity?.keyword,
-        pfsGroup: n.transform.group?.keyword,
-        proposal: transformName(n.transform),
-        localTs: [formatSelector(qm.localTs)],
-        remoteTs: [formatSelector(qm.remoteTs)],
-        lifetime: { seconds: qm.lifeSeconds, kilobytes: qm.lifeKilobytes || undefined },
-        installedAt: now,
-        rekeyAt: rekeyTime(qm, ctx),
-        expiresAt: now + qm.lifeSeconds * 1000,
-        keys: {
-          encryptionIn: derived.inbound.encryption.toString('hex'),
-          integrityIn: derived.inbound.integrity.toString('hex'),
-          encryptionOut: derived.outbound.encryption.toString('hex'),
-          integrityOut: derived.outbound.integrity.toString('hex'),
-        },
+    const child: ChildSa = new InstalledChildSa(sa, qm.child, n.localSpi, n.remoteSpi, {
+      id: ctx.children.nextId(),
+      child: qm.child.name,
+      connection: sa.connection.name,
+      ikeSaId: sa.id,
+      protocol: n.protocol,
+      mode: qm.mode,
+      encapsulation: qm.udpEncapsulation,
+      local: sa.local,
+      remote: sa.remote,
+      spiIn: n.localSpi.toString('hex'),
+      spiOut: n.remoteSpi.toString('hex'),
+      encryption: n.transform.encryption?.keyword,
+      integrity: n.transform.integrity?.keyword,
+      pfsGroup: n.transform.group?.keyword,
+      proposal: sharedText(transformName(n.transform)),
+      localTs: sharedSelectors(formatSelector(qm.localTs)),
+      remoteTs: sharedSelectors(formatSelector(qm.remoteTs)),
+      lifetime: sharedLifetime(qm.lifeSeconds, qm.lifeKilobytes || undefined),
+      installedAt: now,
+      rekeyAt: rekeyTime(qm, ctx),
+      expiresAt: now + qm.lifeSeconds * 1000,
+      keys: {
+        encryptionIn: derived.inbound.encryption.toString('hex'),
+        integrityIn: derived.inbound.integrity.toString('hex'),
+        encryptionOut: derived.outbound.encryption.toString('hex'),
+        integrityOut: derived.outbound.integrity.toString('hex'),
       },
-    };
+    });
     return child;
   });
 }

@@ -8,6 +8,7 @@ import { MultiIndex } from '../../sa/multi-index.js';
 import type { ChildSaInfo } from '../../sa/types.js';
 import { type ChildSaState, enterChildSa } from '../states.js';
 import type { IkeSa } from './ike-sa.js';
+import { ownBytes } from './own-bytes.js';
 
 export interface ChildSa {
   info: ChildSaInfo;
@@ -20,9 +21,42 @@ export interface ChildSa {
   state: ChildSaState;
 }
 
-/** The kin index's key: the pairs of one child with one peer, its address and identity (child-rekey.ts, `sameChild`). */
+/**
+ * A CHILD SA as Quick Mode installs it, with both SPIs in one ArrayBuffer of its own and views made
+ * on use: a Buffer kept per SPI cost 96 bytes, a pool slice pinned 8 kB (issue 12: memory per SA).
+ */
+export class InstalledChildSa implements ChildSa {
+  state: ChildSaState = 'installed';
+  readonly #spis: Buffer;
+  readonly #inLength: number;
+
+  constructor(
+    public ikeSa: IkeSa,
+    readonly config: ChildConfig,
+    spiIn: Uint8Array,
+    spiOut: Uint8Array,
+    public info: ChildSaInfo,
+  ) {
+    this.#spis = ownBytes(Buffer.concat([spiIn, spiOut]));
+    this.#inLength = spiIn.length;
+  }
+
+  get spiIn(): Buffer {
+    return this.#spis.subarray(0, this.#inLength);
+  }
+
+  get spiOut(): Buffer {
+    return this.#spis.subarray(this.#inLength);
+  }
+}
+
+/**
+ * The kin index's key: the pairs of one child with one peer, its address and identity (child-rekey.ts,
+ * `sameChild`). Array.join makes one flat string (a template literal leaves a concatenation beside
+ * its flat copy: issue 12, memory per SA).
+ */
 const kinKey = (connection: string, child: string, address: string, identity: string) =>
-  `${connection}\n${child}\n${address}\n${identity}`;
+  [connection, child, address, identity].join('\n');
 
 export class ChildSaTable {
   readonly #bySpiIn = new Map<number, ChildSa>();

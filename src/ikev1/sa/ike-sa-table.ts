@@ -12,8 +12,16 @@ import type { IkeSa, PeerIndex } from './ike-sa.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 
+/** The key of a cookie pair, as IkeSa.cookieKey makes it: 16 latin1 characters. */
+const cookieKey = (initiatorCookie: Uint8Array, responderCookie: Uint8Array) =>
+  `${latin1(initiatorCookie)}${latin1(responderCookie)}`;
+const latin1 = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+
 /** The peer index's key: address and identity (a newline is in neither). */
-const peerKey = (address: string, id: string) => `${address}\n${id}`;
+// Array.join makes one flat string, where a template literal makes a concatenation of three
+// that the Map keeps with the flattened copy (issue 12: memory per SA).
+const peerKey = (address: string, id: string) => [address, id].join('\n');
 
 /** Called with the SA, its old address and identity, when its peer changes (the children follow). */
 export type PeerMoved = (sa: IkeSa, oldAddress: string, oldId: string) => void;
@@ -76,7 +84,7 @@ export class IkeSaTable implements PeerIndex {
   add(sa: IkeSa): void {
     if (sa.responderCookie.equals(ZERO_COOKIE))
       this.#pendingInitiator.set(sa.initiatorCookie.toString('hex'), sa);
-    else this.#byCookies.set(sa.cookiePair, sa);
+    else this.#byCookies.set(sa.cookieKey, sa);
     this.#byId.set(sa.id, sa);
     this.#byAddress.add(sa.remote.address, sa);
     this.#byPeer.add(peerKey(sa.remote.address, sa.remoteIdText), sa);
@@ -105,19 +113,19 @@ export class IkeSaTable implements PeerIndex {
   learnResponderCookie(sa: IkeSa, cookie: Uint8Array): void {
     this.#pendingInitiator.delete(sa.initiatorCookie.toString('hex'));
     sa.setResponderCookie(cookie);
-    this.#byCookies.set(sa.cookiePair, sa);
+    this.#byCookies.set(sa.cookieKey, sa);
   }
 
   /** Undoes `learnResponderCookie`: the answer it came with proved to be unacceptable (or forged). */
   forgetResponderCookie(sa: IkeSa): void {
-    if (this.#byCookies.get(sa.cookiePair) === sa) this.#byCookies.delete(sa.cookiePair);
+    const key = sa.cookieKey;
+    if (this.#byCookies.get(key) === sa) this.#byCookies.delete(key);
     sa.setResponderCookie(ZERO_COOKIE);
     this.#pendingInitiator.set(sa.initiatorCookie.toString('hex'), sa);
   }
 
   find(initiatorCookie: Uint8Array, responderCookie: Uint8Array): IkeSa | undefined {
-    const key = `${Buffer.from(initiatorCookie).toString('hex')}${Buffer.from(responderCookie).toString('hex')}`;
-    return this.#byCookies.get(key);
+    return this.#byCookies.get(cookieKey(initiatorCookie, responderCookie));
   }
 
   findPendingInitiator(initiatorCookie: Uint8Array): IkeSa | undefined {
@@ -146,7 +154,7 @@ export class IkeSaTable implements PeerIndex {
       this.#byConnection.delete(sa.connection.name, sa);
       sa.peerIndex = undefined;
     }
-    this.#byCookies.delete(sa.cookiePair);
+    this.#byCookies.delete(sa.cookieKey);
     this.#byId.delete(sa.id);
     this.settle(sa);
     if (this.#pendingInitiator.get(sa.initiatorCookie.toString('hex')) === sa) {

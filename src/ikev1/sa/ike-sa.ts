@@ -22,7 +22,11 @@ import type { SkemeExchange } from '../phase1/auth/skeme.js';
 import type { Phase1Suite } from '../phase1/phase1-proposal.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { enterQuickMode, type IsakmpSaState } from '../states.js';
+import { EstablishedKeys } from './established-keys.js';
+import { MessageIdMap, MessageIdSet } from './message-id-map.js';
 import { ownBytes } from './own-bytes.js';
+import { sharedText } from './shared.js';
+import type { TimerSlot } from './timer-queue.js';
 
 /** The message last sent in an exchange, kept to retransmit it (RFC 2408 section 5.1 leaves timers to us). */
 export interface Outstanding {
@@ -53,18 +57,18 @@ export interface PeerIndex {
   connectionChanged(sa: IkeSa, oldName: string): void;
 }
 
-export class IkeSa {
-  readonly initiatorCookie: Buffer;
+export class IkeSa implements TimerSlot {
   /** Where phase 1 stands, then the SA's life (states.ts; changed only by its `enterIsakmpSa`). */
   state: IsakmpSaState;
-  readonly responderCookie: Buffer;
+  /** Both cookies, in an ArrayBuffer of the SA's own (own-bytes.ts); views are made on use. */
+  readonly #cookies: Buffer;
   local: Address;
   #remote: Address;
   #remoteIdText = '';
   /** Set while the SA is filed in a table (IkeSaTable.add). */
   peerIndex: PeerIndex | undefined;
   suite: Phase1Suite | undefined;
-  offeredSuites: readonly Phase1Suite[] = [];
+  offeredSuites: readonly Phase1Suite[] = NO_SUITES;
   /** SAi_b: the body of the initiator's SA payload, for HASH_I/HASH_R (RFC 2409 section 5). */
   saiBody: Uint8Array = new Uint8Array(0);
   dh: DhKeyPair | undefined;
@@ -96,28 +100,28 @@ export class IkeSa {
   expiresAt: number | undefined;
   lastActivity: number;
   /** Phase 1 (message ID 0) and each Quick Mode / Informational exchange we are part of. */
-  readonly outstanding = new Map<number, Outstanding>();
+  readonly outstanding = new MessageIdMap<Outstanding>();
   /**
    * The last message received per message ID, to recognise the peer's retransmissions: as its
    * digest (`messageDigest`), 32 bytes of string instead of a copy of the message.
    */
-  readonly lastReceived = new Map<number, string>();
+  readonly lastReceived = new MessageIdMap<string>();
   /**
    * What we sent in answer to `lastReceived` of the same message ID: only that is sent again when the
    * peer repeats it. A message of ours that the peer already answered (our Main Mode message 5 once
    * message 6 came) is not: two peers would otherwise re-send their last messages to each other for
    * ever after one duplicated datagram.
    */
-  readonly answers = new Map<number, Uint8Array>();
+  readonly answers = new MessageIdMap<Uint8Array>();
   /** Message IDs of finished exchanges: a late copy is answered from `outstanding` or dropped. */
-  readonly finishedMessageIds = new Set<number>();
+  readonly finishedMessageIds = new MessageIdSet();
   /** Quick Modes in progress, by message ID. */
-  readonly quickModes = new Map<number, QuickModeExchange>();
+  readonly quickModes = new MessageIdMap<QuickModeExchange>();
   /**
    * Groups agreed in New Group Mode (RFC 2409 section 5.6), by the Group Description that names
    * them in Quick Mode on this SA; they expire with it.
    */
-  readonly privateGroups = new Map<number, DhTransform>();
+  readonly privateGroups = new MessageIdMap<DhTransform>();
   /** Our New Group Mode in progress, if any (new-group-mode.ts). */
   newGroupMode: NewGroupExchange | undefined;
   /**
@@ -155,6 +159,9 @@ export class IkeSa {
   peerRequestedCerts = false;
   /** What our and the peer's authentication failed on, typed (`ike-sa-down`'s `failureCode`). */
   failureCode: string | undefined;
+  /** Its place in the endpoint's timer queue (timer-queue.ts). */
+  timerAt = 0;
+  timerIndex = -1;
   /** The connection this SA belongs to; a responder may settle on another once (`settleConnection`). */
   #connection: ConnectionConfig;
   #settled = false;
@@ -172,9 +179,7 @@ export class IkeSa {
   ) {
     this.#connection = connection;
     // Both cookies in one ArrayBuffer of the SA's own (own-bytes.ts).
-    const cookies = ownBytes(Buffer.concat([initiatorCookie, responderCookie]));
-    this.initiatorCookie = cookies.subarray(0, 8);
-    this.responderCookie = cookies.subarray(8, 16);
+    this.#cookies = ownBytes(Buffer.concat([initiatorCookie, responderCookie]));
     this.local = local;
     this.#remote = remote;
     this.createdAt = now;
@@ -213,9 +218,19 @@ export class IkeSa {
     if (old !== id) this.peerIndex?.peerChanged(this, this.#remote.address, old);
   }
 
+  /** CKY-I: a view of the SA's cookies (a Buffer kept per cookie cost 96 bytes an SA). */
+  get initiatorCookie(): Buffer {
+    return this.#cookies.subarray(0, 8);
+  }
+
+  /** CKY-R, a view as CKY-I; `setResponderCookie` changes it in place. */
+  get responderCookie(): Buffer {
+    return this.#cookies.subarray(8, 16);
+  }
+
   /** Sets (or, with zeros, clears) the responder cookie, in place. */
   setResponderCookie(cookie: Uint8Array): void {
-    this.responderCookie.set(cookie);
+    this.#cookies.set(cookie, 8);
   }
 
   get connection(): ConnectionConfig {
@@ -346,12 +361,7 @@ export class IkeSa {
     trim(this.outstanding, RECENT_EXCHANGES, droppable);
     trim(this.lastReceived, RECENT_EXCHANGES, droppable);
     trim(this.answers, RECENT_EXCHANGES, droppable);
-    if (this.finishedMessageIds.size > FINISHED_IDS) {
-      for (const id of this.finishedMessageIds) {
-        this.finishedMessageIds.delete(id);
-        if (this.finishedMessageIds.size <= FINISHED_IDS) break;
-      }
-    }
+    this.finishedMessageIds.keepNewest(FINISHED_IDS);
   }
 
   /**
@@ -401,7 +411,7 @@ export class IkeSa {
    * Buffer pool, which a retained slice otherwise keeps alive whole.
    */
   releasePhase1(): void {
-    this.offeredSuites = [];
+    this.offeredSuites = NO_SUITES;
     this.saiBody = EMPTY;
     this.dh = undefined;
     this.nonceI = EMPTY;
@@ -412,9 +422,19 @@ export class IkeSa {
     this.localIdBody = EMPTY;
     this.peerIdPayload = undefined;
     this.skeme = undefined;
-    // SKEYID itself served only to derive SKEYID_d/_a/_e (RFC 2409 section 5).
-    if (this.keys !== undefined)
-      this.keys = { ...this.keys, skeyid: { ...this.keys.skeyid, skeyid: EMPTY_BUFFER } };
+    this.localIdText = sharedText(this.localIdText);
+    // SKEYID itself served only to derive SKEYID_d/_a/_e (RFC 2409 section 5); the others go
+    // into one buffer of the SA's own (established-keys.ts).
+    if (this.keys !== undefined && !(this.keys instanceof EstablishedKeys))
+      this.keys = new EstablishedKeys(this.keys);
+  }
+
+  /**
+   * Both cookies as one 16-character latin1 string, the key the SA is filed under
+   * (ike-sa-table.ts): one flat string where the hex pair was a concatenation of three.
+   */
+  get cookieKey(): string {
+    return this.#cookies.toString('latin1');
   }
 
   requireKeys(): Phase1Keys {
@@ -424,12 +444,12 @@ export class IkeSa {
 }
 
 const EMPTY = new Uint8Array(0);
-const EMPTY_BUFFER = Buffer.alloc(0);
+const NO_SUITES: readonly Phase1Suite[] = Object.freeze([]);
 const RECENT_EXCHANGES = 32;
 const FINISHED_IDS = 1024;
 
 /** Drops the oldest droppable entries of a map (insertion order) until it holds at most `limit`. */
-function trim<V>(map: Map<number, V>, limit: number, droppable: (id: number) => boolean): void {
+function trim<V>(map: MessageIdMap<V>, limit: number, droppable: (id: number) => boolean): void {
   if (map.size <= limit) return;
   for (const id of map.keys()) {
     if (droppable(id)) map.delete(id);

@@ -6,92 +6,100 @@
  */
 import type { IkeSa } from './ike-sa.js';
 
-interface Entry {
-  at: number;
-  readonly sa: IkeSa;
-  /** Where the entry sits in the heap array. */
-  index: number;
+/**
+ * Where an SA sits in the queue, kept on the SA itself: a Map from SA to an entry object cost
+ * about 80 bytes an SA (issue 12: memory per SA).
+ */
+export interface TimerSlot {
+  /** The SA's deadline while it is queued. */
+  timerAt: number;
+  /** Its index in the heap array; meaningful only where the heap holds the SA there. */
+  timerIndex: number;
 }
 
 export class TimerQueue {
-  readonly #heap: Entry[] = [];
-  readonly #entries = new Map<IkeSa, Entry>();
+  readonly #heap: IkeSa[] = [];
 
   /** The number of entries: one per SA with a finite deadline. */
   get size(): number {
     return this.#heap.length;
   }
 
+  #queued(sa: IkeSa): boolean {
+    return this.#heap[sa.timerIndex] === sa;
+  }
+
   /** Sets (or moves) the SA's deadline; an infinite one removes the SA from the queue. */
   set(sa: IkeSa, at: number): void {
-    const entry = this.#entries.get(sa);
+    const queued = this.#queued(sa);
     if (!Number.isFinite(at)) {
-      if (entry !== undefined) this.delete(sa);
+      if (queued) this.delete(sa);
       return;
     }
-    if (entry === undefined) {
-      const fresh: Entry = { at, sa, index: this.#heap.length };
-      this.#heap.push(fresh);
-      this.#entries.set(sa, fresh);
-      this.#up(fresh);
+    if (!queued) {
+      sa.timerAt = at;
+      sa.timerIndex = this.#heap.length;
+      this.#heap.push(sa);
+      this.#up(sa);
       return;
     }
-    if (entry.at === at) return;
-    const earlier = at < entry.at;
-    entry.at = at;
-    if (earlier) this.#up(entry);
-    else this.#down(entry);
+    if (sa.timerAt === at) return;
+    const earlier = at < sa.timerAt;
+    sa.timerAt = at;
+    if (earlier) this.#up(sa);
+    else this.#down(sa);
   }
 
   /** The deadline the queue holds for an SA, if any. */
   get(sa: IkeSa): number | undefined {
-    return this.#entries.get(sa)?.at;
+    return this.#queued(sa) ? sa.timerAt : undefined;
   }
 
   delete(sa: IkeSa): void {
-    const entry = this.#entries.get(sa);
-    if (entry === undefined) return;
-    this.#entries.delete(sa);
-    const last = this.#heap.pop() as Entry;
-    if (last === entry) return;
-    last.index = entry.index;
-    this.#heap[entry.index] = last;
+    if (!this.#queued(sa)) return;
+    const last = this.#heap.pop() as IkeSa;
+    const index = sa.timerIndex;
+    sa.timerIndex = -1;
+    if (last === sa) return;
+    last.timerIndex = index;
+    this.#heap[index] = last;
     this.#up(last);
     this.#down(last);
   }
 
   peek(): { readonly at: number; readonly sa: IkeSa } | undefined {
-    return this.#heap[0];
+    const sa = this.#heap[0];
+    return sa === undefined ? undefined : { at: sa.timerAt, sa };
   }
 
-  #swap(a: Entry, b: Entry): void {
-    const i = a.index;
-    a.index = b.index;
-    b.index = i;
-    this.#heap[a.index] = a;
-    this.#heap[b.index] = b;
+  #swap(a: IkeSa, b: IkeSa): void {
+    const i = a.timerIndex;
+    a.timerIndex = b.timerIndex;
+    b.timerIndex = i;
+    this.#heap[a.timerIndex] = a;
+    this.#heap[b.timerIndex] = b;
   }
 
-  #up(entry: Entry): void {
-    while (entry.index > 0) {
-      const parent = this.#heap[(entry.index - 1) >> 1] as Entry;
-      if (parent.at <= entry.at) return;
-      this.#swap(entry, parent);
+  #up(sa: IkeSa): void {
+    while (sa.timerIndex > 0) {
+      const parent = this.#heap[(sa.timerIndex - 1) >> 1] as IkeSa;
+      if (parent.timerAt <= sa.timerAt) return;
+      this.#swap(sa, parent);
     }
   }
 
-  #down(entry: Entry): void {
+  #down(sa: IkeSa): void {
     const heap = this.#heap;
     for (;;) {
-      const left = 2 * entry.index + 1;
+      const left = 2 * sa.timerIndex + 1;
       if (left >= heap.length) return;
       const right = left + 1;
       const child =
-        right < heap.length && (heap[right] as Entry).at < (heap[left] as Entry).at
-          ? (heap[right] as Entry)
-          : (heap[left] as Entry);
-      if (child.at >= entry.at) return;
-      this.#swap(entry, child);
+        right < heap.length && (heap[right] as IkeSa).timerAt < (heap[left] as IkeSa).timerAt
+          ? (heap[right] as IkeSa)
+          : (heap[left] as IkeSa);
+      if (child.timerAt >= sa.timerAt) return;
+      this.#swap(sa, child);
     }
   }
 }
