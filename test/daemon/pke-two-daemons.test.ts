@@ -17,8 +17,12 @@ import { tsharkDissects, tsharkMissing } from './tshark-check.js';
 
 /** What each case sent, and the ISAKMP SAs (with keys) to decrypt it, by case name. */
 const CAPTURES = new Map<string, { readonly sent: readonly Sent[]; readonly ikeSas: readonly IkeSaInfo[] }>();
-const keep = (name: string, pair: DaemonPair) =>
-  CAPTURES.set(name, { sent: pair.sent, ikeSas: pair.services.a.daemon.sad.ikeSas() });
+const keep = (name: string, pair: DaemonPair) => {
+  // The SAD keeps no keys (issue 12): the engine gives them, as for `list-sas --wireshark`.
+  const { daemon } = pair.services.a;
+  const ikeSas = daemon.sad.ikeSas().map((sa) => ({ ...sa, keys: daemon.endpoint.ikeSaKeys?.(sa.id) }));
+  CAPTURES.set(name, { sent: pair.sent, ikeSas });
+};
 const NGM_PKE = 'pke, Main Mode, New Group Mode';
 const NGM_PSK = 'psk, Main Mode, New Group Mode';
 
