@@ -27,11 +27,15 @@ describe('the package entry', () => {
     assert.deepEqual(Object.getOwnPropertyNames(ikets.Ikev1Endpoint.prototype).sort(), [
       'childLimitReached',
       'childSaList',
+      // A child's last inbound traffic (the data plane's use time): DPD counts it as liveness.
+      'childTraffic',
       'constructor',
       // Whether a datagram's cookies name a known exchange: the daemon's receive queue ranks by it.
       'expects',
       'handleDatagram',
       'handleTimeout',
+      // An ISAKMP SA's keys on demand (`list-sas --show-keys`, `--wireshark`): the SAD keeps none.
+      'ikeSaKeys',
       'ikeSaList',
       'initiate',
       'pollEvent',
