@@ -20,12 +20,12 @@ import type {
 } from '../sa/types.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
 import { DelayedTransmits } from './delayed-transmits.js';
+import { EventQueue } from './event-queue.js';
 import { FragmentReassembly } from './fragmentation/reassembly.js';
 import { outgoingDatagrams } from './fragmentation/send.js';
 import { ikeSaInfo, ikeSaKeys } from './ike-sa-info.js';
 import { expectedDatagram, type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
-import { dropKind, LogLimiter } from './log-limiter.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
 import { NO_CREDENTIALS, type Phase1Credentials } from './phase1/auth/credentials.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
@@ -38,9 +38,6 @@ import { ownBytes } from './sa/own-bytes.js';
 import { SaTimers } from './sa/sa-timers.js';
 import { isConnecting } from './states.js';
 import { VersionRefusals } from './version-refusal.js';
-
-/** Unprotected refusals sent to first messages: 20 at once, then 20 a second. */
-const REFUSAL_LIMIT = { burst: 20, perSecond: 20, maxKinds: 1 };
 
 export interface EndpointOptions {
   readonly config: IketsConfig;
@@ -96,11 +93,8 @@ export class EndpointCore implements ExchangeContext {
    * rest each time, quadratic in all (7.9% of a DPD-bound responder's time, issue 12).
    */
   #transmitHead = 0;
-  readonly #events: EndpointEvent[] = [];
-  /** Log lines an unauthenticated sender can cause are rate-limited (docs/ikev1-engine.md). */
-  readonly #limiter = new LogLimiter();
-  /** Unprotected refusals of first messages: anyone can ask for one, from any address. */
-  readonly #refusals = new LogLimiter(REFUSAL_LIMIT);
+  /** Events for the shell, and the limits on log lines and refusals (event-queue.ts). */
+  readonly #events = new EventQueue();
 
   constructor(options: EndpointOptions, now: number) {
     this.config = options.config;
@@ -153,7 +147,8 @@ export class EndpointCore implements ExchangeContext {
         `dropped a datagram from ${datagram.remote.address}:${datagram.remote.port}: ${result.reason}`,
       );
     // A dropped datagram proved nothing: anyone may have sent it, as often as they like.
-    if (result.kind === 'dropped' && this.#events.length > mark) this.#limitLogs(mark, result.reason);
+    if (result.kind === 'dropped' && this.#events.length > mark)
+      this.#events.limitLogs(this.now, mark, result.reason);
     this.#startWaitingChildren();
     return result;
   }
@@ -172,7 +167,7 @@ export class EndpointCore implements ExchangeContext {
     this.#transmits.push(...this.#delayed.take(this.now));
     this.#startWaitingChildren();
     this.fragments.expire(this.now);
-    for (const { kind, suppressed } of this.#limiter.due(this.now)) this.#suppressedLine(kind, suppressed);
+    this.#events.due(this.now);
   }
 
   /** Children that waited for a Quick Mode slot start as slots free up (quick-mode/slots.ts). */
@@ -252,7 +247,7 @@ export class EndpointCore implements ExchangeContext {
   }
 
   pollEvent(): EndpointEvent | undefined {
-    return this.#events.shift();
+    return this.#events.poll();
   }
 
   /** Snapshots of the ISAKMP SAs (with `connectingOnly`, of those still in phase 1 only). */
@@ -339,7 +334,7 @@ export class EndpointCore implements ExchangeContext {
    * they share one token bucket (20 at once, 20 a second). Past it the message is not answered.
    */
   allowRefusal(): boolean {
-    if (this.#refusals.admit('refusal', this.now).admit) return true;
+    if (this.#events.admitRefusal(this.now)) return true;
     this.logLimited(
       'refusal not sent',
       'debug',
@@ -354,41 +349,11 @@ export class EndpointCore implements ExchangeContext {
 
   /** A log line about an event an unauthenticated sender can cause: rate-limited per `kind`. */
   logLimited(kind: string, level: LogLevel, message: string, sa?: IkeSa): void {
-    const { admit, suppressed } = this.#limiter.admit(kind, this.now);
-    if (!admit) return;
-    if (suppressed > 0) this.#suppressedLine(kind, suppressed);
-    this.log(level, message, sa);
-  }
-
-  /** The log lines a dropped datagram caused since event `mark`: kept or left out as one. */
-  #limitLogs(mark: number, reason: string | undefined): void {
-    const events = this.#events;
-    if (!events.slice(mark).some((e) => e.type === 'log')) return;
-    const kind = `dropped: ${dropKind(reason)}`;
-    const { admit, suppressed } = this.#limiter.admit(kind, this.now);
-    if (!admit) {
-      const kept = events.slice(mark).filter((e) => e.type !== 'log');
-      events.splice(mark, events.length - mark, ...kept);
-      return;
-    }
-    if (suppressed > 0) events.splice(mark, 0, this.#summary(kind, suppressed));
-  }
-
-  #suppressedLine(kind: string, suppressed: number): void {
-    this.#events.push(this.#summary(kind, suppressed));
-  }
-
-  #summary(kind: string, suppressed: number): EndpointEvent {
-    return { type: 'log', level: 'info', message: `${suppressed} similar messages suppressed (${kind})` };
+    this.#events.logLimited(this.now, kind, level, message, sa);
   }
 
   log(level: LogLevel, message: string, sa?: IkeSa): void {
-    this.#events.push({
-      type: 'log',
-      level,
-      message,
-      ...(sa === undefined ? {} : { ikeSa: sa.id, connection: sa.connection.name }),
-    });
+    this.#events.log(level, message, sa);
   }
 
   exchangeDone(sa: IkeSa, messageId: number): void {
