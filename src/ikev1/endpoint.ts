@@ -19,7 +19,6 @@ import type {
   Transmit,
 } from '../sa/types.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
-import { DelayedTransmits } from './delayed-transmits.js';
 import { EventQueue } from './event-queue.js';
 import { FragmentReassembly } from './fragmentation/reassembly.js';
 import { outgoingDatagrams } from './fragmentation/send.js';
@@ -37,6 +36,7 @@ import { IkeSaTable } from './sa/ike-sa-table.js';
 import { ownBytes } from './sa/own-bytes.js';
 import { SaTimers } from './sa/sa-timers.js';
 import { isConnecting } from './states.js';
+import { TransmitQueue } from './transmit-queue.js';
 import { VersionRefusals } from './version-refusal.js';
 
 export interface EndpointOptions {
@@ -85,14 +85,8 @@ export class EndpointCore implements ExchangeContext {
   /** Answers to IKEv2 messages, rate-limited (RFC 2408 section 5.2). */
   readonly versionRefusals = new VersionRefusals();
   now: number;
-  readonly #transmits: Transmit[] = [];
-  /** Datagrams that must not overtake the ones sent just before them (delayed-transmits.ts). */
-  readonly #delayed = new DelayedTransmits();
-  /**
-   * The next transmit to poll: `shift` on a queue of 100,000 (a round of timers) costs a copy of the
-   * rest each time, quadratic in all (7.9% of a DPD-bound responder's time, issue 12).
-   */
-  #transmitHead = 0;
+  /** Datagrams to send, and those that leave a little later (transmit-queue.ts). */
+  readonly #transmits = new TransmitQueue();
   /** Events for the shell, and the limits on log lines and refusals (event-queue.ts). */
   readonly #events = new EventQueue();
 
@@ -164,7 +158,7 @@ export class EndpointCore implements ExchangeContext {
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
     this.timers.run();
-    this.#transmits.push(...this.#delayed.take(this.now));
+    this.#transmits.release(this.now);
     this.#startWaitingChildren();
     this.fragments.expire(this.now);
     this.#events.due(this.now);
@@ -193,7 +187,7 @@ export class EndpointCore implements ExchangeContext {
     this.now = Math.max(this.now, now);
     this.lifecycle.terminateAll();
     // Shutting down: nothing waits any longer, the Deletes leave before the sockets close.
-    this.#transmits.push(...this.#delayed.take());
+    this.#transmits.release();
   }
 
   /** The data plane's byte/packet counter of a child passed a limit (soft: rekey, hard: delete). */
@@ -230,19 +224,11 @@ export class EndpointCore implements ExchangeContext {
   // --- outputs ------------------------------------------------------------------------------
 
   pollTransmit(): Transmit | undefined {
-    const queue = this.#transmits;
-    const t = queue[this.#transmitHead];
-    if (t === undefined) return undefined;
-    this.#transmitHead++;
-    if (this.#transmitHead === queue.length) {
-      queue.length = 0;
-      this.#transmitHead = 0;
-    }
-    return t;
+    return this.#transmits.poll();
   }
 
   pollTimeout(): number | undefined {
-    const [timer, delayed] = [this.timers.next(), this.#delayed.next()];
+    const [timer, delayed] = [this.timers.next(), this.#transmits.nextDelayed()];
     return delayed === undefined || (timer !== undefined && timer < delayed) ? timer : delayed;
   }
 
@@ -281,7 +267,7 @@ export class EndpointCore implements ExchangeContext {
 
   sendOnce(sa: IkeSa, message: Uint8Array, delay = 0): void {
     const data = this.frame(sa, message);
-    if (delay <= 0 || !this.#delayed.add(this.now + delay, this.#datagramsOf(sa, data)))
+    if (delay <= 0 || !this.#transmits.delay(this.now + delay, this.#datagramsOf(sa, data)))
       this.transmit(sa, data);
   }
 
