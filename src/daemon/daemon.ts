@@ -13,22 +13,20 @@ import { SecurityAssociationDatabase } from '../sad/index.js';
 import { CryptoPool } from './crypto-pool/crypto-pool.js';
 import { logCredentials, warnConfig, warnUnboundPorts } from './daemon-notes.js';
 import type { DaemonEvents, DaemonOptions } from './daemon-options.js';
+import { DatagramReceiver } from './datagram-receiver.js';
 import { DataplaneLink } from './dataplane-link.js';
 import { answerTrafficCheck, DPD_TRAFFIC_CHECK_MS } from './dpd-traffic.js';
 import type { EndpointLike } from './endpoint-like.js';
+import { EngineTimer } from './engine-timer.js';
+import { waitForEvent } from './event-wait.js';
 import { keyLines } from './key-log.js';
 import type { LogEntry } from './logger.js';
-import { Backlog, type BacklogState } from './receive-queue.js';
+import type { BacklogState } from './receive-queue.js';
 import { UdpSockets } from './udp.js';
 import { UpdownRunner } from './updown.js';
 
 export type { DaemonEvents, DaemonOptions } from './daemon-options.js';
-
-/**
- * The receive queue's bounds, each of its two queues: 4,096 datagrams (a fifth of a second of a
- * 20,000/s flood, and more than the engine handles in that time) and 8 MiB.
- */
-const BACKLOG_LIMITS = { datagrams: 4096, bytes: 8 * 1024 * 1024 };
+export { DaemonTimeoutError } from './event-wait.js';
 
 export class Daemon {
   readonly sad = new SecurityAssociationDatabase();
@@ -39,18 +37,24 @@ export class Daemon {
   readonly #clock: () => number;
   #config: IketsConfig;
   #credentials: CredentialSet;
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt: number | undefined;
   #driving = false;
   #again = false;
   #stopping: Promise<void> | undefined;
-  #datagramsIn = 0;
-  readonly #backlog = new Backlog<IncomingDatagram>(
-    BACKLOG_LIMITS,
-    (d) => d.data.length,
-    (d) => this.#handle(d),
-    () => this.drive(),
-  );
+  readonly #receiver = new DatagramReceiver({
+    endpoint: () => this.#endpoint,
+    clock: () => this.#clock(),
+    stopping: () => this.#stopping !== undefined,
+    dataplane: () => this.#dataplane?.backend,
+    isNattSocket: (local) => this.#sockets.isNattSocket(local),
+    log: (level, message) => this.log(level, message),
+    drive: () => this.drive(),
+  });
+  readonly #timer = new EngineTimer({
+    endpoint: () => this.#endpoint,
+    clock: () => this.#clock(),
+    log: (level, message) => this.log(level, message),
+    drive: () => this.drive(),
+  });
   #dataplane: DataplaneLink | undefined;
   #updown: UpdownRunner | undefined;
   #crypto: CryptoPool | undefined;
@@ -78,7 +82,7 @@ export class Daemon {
       options.addresses,
       options.port ?? 500,
       options.nattPort ?? 4500,
-      (datagram) => (daemon === undefined ? early.push(datagram) : daemon.#receive(datagram)),
+      (datagram) => (daemon === undefined ? early.push(datagram) : daemon.#receiver.receive(datagram)),
     );
     let backend: DataplaneBackend | undefined;
     try {
@@ -135,7 +139,7 @@ export class Daemon {
       options.configFile,
     );
     logCredentials(daemon.log.bind(daemon), daemon.#credentials);
-    for (const datagram of early) daemon.#receive(datagram);
+    for (const datagram of early) daemon.#receiver.receive(datagram);
     daemon.#startConnections();
     daemon.drive();
     return daemon;
@@ -165,12 +169,12 @@ export class Daemon {
   }
 
   get datagramsReceived(): number {
-    return this.#datagramsIn;
+    return this.#receiver.datagramsReceived;
   }
 
   /** The time the next timer fires (engine's pollTimeout), or undefined. */
   get timerAt(): number | undefined {
-    return this.#timerAt;
+    return this.#timer.at;
   }
 
   now(): number {
@@ -263,18 +267,7 @@ export class Daemon {
     timeoutMs = 15_000,
     accept: (event: Extract<EndpointEvent, { type: T }>) => boolean = () => true,
   ): Promise<Extract<EndpointEvent, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new DaemonTimeoutError(`no ${type} within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      const off = this.events.on('event', (event) => {
-        if (event.type !== type || !accept(event as Extract<EndpointEvent, { type: T }>)) return;
-        clearTimeout(timer);
-        off();
-        resolve(event as Extract<EndpointEvent, { type: T }>);
-      });
-    });
+    return waitForEvent(this.events, type, timeoutMs, accept);
   }
 
   /** The crypto workers (`--crypto-workers`), if any: their stock counters, for tests and the bench. */
@@ -286,10 +279,10 @@ export class Daemon {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.log('info', 'shutting down: deleting all SAs');
-      this.#backlog.clear();
+      this.#receiver.clear();
       this.#endpoint.terminateAll(this.#clock());
       this.drive();
-      this.#disarm();
+      this.#timer.disarm();
       await this.#dataplane?.close();
       await this.#updown?.settled();
       this.#updown?.close();
@@ -304,42 +297,9 @@ export class Daemon {
     return this.#stopping !== undefined;
   }
 
-  /**
-   * A datagram read from a socket: ESP goes to the data plane at once; IKE waits in the receive
-   * queue (receive-queue.ts), the datagrams of known exchanges ahead of first messages, and is
-   * handled when the event loop turns (#handleBacklog). So the sockets are read as fast as the
-   * kernel delivers, and a flood the engine cannot keep up with is dropped here, by kind, instead
-   * of in the kernel's socket buffer with everyone's datagrams (issue 10 item C).
-   */
-  #receive(datagram: IncomingDatagram): void {
-    if (this.#stopping !== undefined) return;
-    this.#datagramsIn++;
-    const dataplane = this.#dataplane?.backend;
-    if (
-      dataplane?.receiveEspInUdp !== undefined &&
-      isEspInUdp(datagram) &&
-      this.#sockets.isNattSocket(datagram.local)
-    ) {
-      dataplane.receiveEspInUdp(datagram);
-      return;
-    }
-    this.#backlog.push(datagram, this.#endpoint.expects?.(datagram) ?? true);
-  }
-
-  #handle(datagram: IncomingDatagram): void {
-    try {
-      this.#endpoint.handleDatagram(this.#clock(), datagram);
-    } catch (error) {
-      this.log(
-        'error',
-        `internal error on a datagram from ${datagram.remote.address}:${datagram.remote.port}: ${describe(error)}`,
-      );
-    }
-  }
-
   /** The receive queue's state: datagrams waiting, the peak, and those dropped because it was full. */
   get backlog(): BacklogState {
-    return this.#backlog.state;
+    return this.#receiver.backlog;
   }
 
   /** Children's `updown` scripts; after the data plane, so their SAs and reqid exist when they run. */
@@ -417,29 +377,7 @@ export class Daemon {
 
   #arm(): void {
     if (this.#stopping !== undefined) return;
-    const at = this.#endpoint.pollTimeout();
-    if (at === this.#timerAt && this.#timer !== undefined) return;
-    this.#disarm();
-    if (at === undefined) return;
-    this.#timerAt = at;
-    // setTimeout takes at most 2^31-1 ms; a later deadline is re-armed when this one fires.
-    const delay = Math.min(Math.max(0, at - this.#clock()), 0x7fffffff);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerAt = undefined;
-      try {
-        this.#endpoint.handleTimeout(this.#clock());
-      } catch (error) {
-        this.log('error', `internal error in a timer: ${describe(error)}`);
-      }
-      this.drive();
-    }, delay);
-  }
-
-  #disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = undefined;
+    this.#timer.arm();
   }
 
   /** Connections with a child whose start_action is `start` are initiated at startup (strongSwan does the same). */
@@ -458,20 +396,6 @@ function effectiveConfig(config: IketsConfig, encap: boolean): IketsConfig {
   return { ...config, connections: config.connections.map((c) => ({ ...c, encap: true })) };
 }
 
-/**
- * ESP-in-UDP (RFC 3948 section 2.2): on the NAT-T port, a datagram whose first four bytes are not
- * the zero non-ESP marker is an ESP packet (its SPI is never 0); a single 0xFF byte is a keepalive.
- */
-function isEspInUdp(datagram: IncomingDatagram): boolean {
-  const d = datagram.data;
-  return d.length >= 8 && (d[0] !== 0 || d[1] !== 0 || d[2] !== 0 || d[3] !== 0);
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-export class DaemonTimeoutError extends Error {
-  readonly code = 'ERR_IKETS_TIMEOUT';
-  override readonly name = 'DaemonTimeoutError';
 }

@@ -17,20 +17,18 @@ import type {
   PolicyParams,
   SaCounters,
   SaId,
-  Selector,
 } from '../dataplane/backend.js';
-import { selectorOf } from '../ikev1/quick-mode/traffic-selectors.js';
 import type { ChildSaInfo, LogLevel } from '../sa/types.js';
 import type { SecurityAssociationDatabase } from '../sad/index.js';
 import {
   childPolicies,
-  formatSpdSelector,
   parseSelector,
   ReqidAllocator,
   SecurityPolicyDatabase,
   type SpdOperation,
 } from '../spd/index.js';
 import { saPair } from './sa-params.js';
+import { reqidKeyOf, type Trap, trapOf } from './trap-policies.js';
 
 export interface DataplaneLinkHooks {
   /** The configuration in force (it changes on reload). */
@@ -51,14 +49,6 @@ interface InstalledChild {
   readonly reqidKey: string;
   readonly inbound: SaId;
   readonly outbound: SaId;
-  readonly policies: readonly PolicyParams[];
-}
-
-interface Trap {
-  readonly connection: string;
-  readonly child: string;
-  readonly reqid: number;
-  readonly reqidKey: string;
   readonly policies: readonly PolicyParams[];
 }
 
@@ -133,7 +123,7 @@ export class DataplaneLink {
     for (const [key, trap] of this.#traps) if (!wanted.has(key)) this.#removeTrap(key, trap);
     for (const [key, { connection, child }] of wanted) {
       if (this.#traps.has(key)) continue;
-      const trap = this.#trapOf(connection, child);
+      const trap = trapOf(connection, child, this.#reqids);
       if (typeof trap === 'string') {
         this.hooks.log('warn', `cannot install trap policies of '${child.name}': ${trap}`, connection.name);
         continue;
@@ -289,31 +279,6 @@ export class DataplaneLink {
     }
   }
 
-  #trapOf(connection: ConnectionConfig, child: ChildConfig): Trap | string {
-    const localAddress = connection.localAddrs.find(isConcrete);
-    const remoteAddress = connection.remoteAddrs.find(isConcrete);
-    if (localAddress === undefined || remoteAddress === undefined)
-      return 'a trap needs concrete local_addrs and remote_addrs';
-    const dynamic = { kind: 'dynamic', protocol: 0, port: 0 } as const;
-    const local = selectorOf(child.localTs[0] ?? dynamic, localAddress);
-    const remote = selectorOf(child.remoteTs[0] ?? dynamic, remoteAddress);
-    const key = `${connection.name}/${child.name}`;
-    const reqidKey = reqidKeyOf(connection.name, child.name, local, remote);
-    const reqid = this.#reqids.acquire(reqidKey, `trap:${key}`);
-    const protocol = child.ahProposals.length > 0 && child.espProposals.length === 0 ? 'ah' : 'esp';
-    const policies = childPolicies({
-      reqid,
-      protocol,
-      mode: child.mode,
-      localAddress,
-      remoteAddress,
-      localTs: local,
-      remoteTs: remote,
-      action: 'trap',
-    });
-    return { connection: connection.name, child: child.name, reqid, reqidKey, policies };
-  }
-
   #removeTrap(key: string, trap: Trap): void {
     this.#traps.delete(key);
     if (this.#trapsByReqid.get(trap.reqid) === trap) this.#trapsByReqid.delete(trap.reqid);
@@ -396,14 +361,6 @@ export class DataplaneLink {
       this.hooks.log('error', `data plane: ${what}: ${describe(error)}`);
     });
   }
-}
-
-function reqidKeyOf(connection: string, child: string, local: Selector, remote: Selector): string {
-  return `${connection}/${child} ${formatSpdSelector(local)} ${formatSpdSelector(remote)}`;
-}
-
-function isConcrete(address: string): boolean {
-  return address !== '%any' && address !== '%any4' && address !== '%any6' && !address.includes('/');
 }
 
 function saId(sa: IpsecSaParams): SaId {

@@ -19,13 +19,12 @@ import type {
   Transmit,
 } from '../sa/types.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
-import { DelayedTransmits } from './delayed-transmits.js';
+import { EventQueue } from './event-queue.js';
 import { FragmentReassembly } from './fragmentation/reassembly.js';
 import { outgoingDatagrams } from './fragmentation/send.js';
 import { ikeSaInfo, ikeSaKeys } from './ike-sa-info.js';
 import { expectedDatagram, type IncomingResult, receiveDatagram } from './incoming.js';
 import { Lifecycle } from './lifecycle.js';
-import { dropKind, LogLimiter } from './log-limiter.js';
 import { NAT_KEEPALIVE, NON_ESP_MARKER, usesNonEspMarker } from './nat-traversal.js';
 import { NO_CREDENTIALS, type Phase1Credentials } from './phase1/auth/credentials.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
@@ -37,10 +36,8 @@ import { IkeSaTable } from './sa/ike-sa-table.js';
 import { ownBytes } from './sa/own-bytes.js';
 import { SaTimers } from './sa/sa-timers.js';
 import { isConnecting } from './states.js';
+import { TransmitQueue } from './transmit-queue.js';
 import { VersionRefusals } from './version-refusal.js';
-
-/** Unprotected refusals sent to first messages: 20 at once, then 20 a second. */
-const REFUSAL_LIMIT = { burst: 20, perSecond: 20, maxKinds: 1 };
 
 export interface EndpointOptions {
   readonly config: IketsConfig;
@@ -88,19 +85,10 @@ export class EndpointCore implements ExchangeContext {
   /** Answers to IKEv2 messages, rate-limited (RFC 2408 section 5.2). */
   readonly versionRefusals = new VersionRefusals();
   now: number;
-  readonly #transmits: Transmit[] = [];
-  /** Datagrams that must not overtake the ones sent just before them (delayed-transmits.ts). */
-  readonly #delayed = new DelayedTransmits();
-  /**
-   * The next transmit to poll: `shift` on a queue of 100,000 (a round of timers) costs a copy of the
-   * rest each time, quadratic in all (7.9% of a DPD-bound responder's time, issue 12).
-   */
-  #transmitHead = 0;
-  readonly #events: EndpointEvent[] = [];
-  /** Log lines an unauthenticated sender can cause are rate-limited (docs/ikev1-engine.md). */
-  readonly #limiter = new LogLimiter();
-  /** Unprotected refusals of first messages: anyone can ask for one, from any address. */
-  readonly #refusals = new LogLimiter(REFUSAL_LIMIT);
+  /** Datagrams to send, and those that leave a little later (transmit-queue.ts). */
+  readonly #transmits = new TransmitQueue();
+  /** Events for the shell, and the limits on log lines and refusals (event-queue.ts). */
+  readonly #events = new EventQueue();
 
   constructor(options: EndpointOptions, now: number) {
     this.config = options.config;
@@ -153,7 +141,8 @@ export class EndpointCore implements ExchangeContext {
         `dropped a datagram from ${datagram.remote.address}:${datagram.remote.port}: ${result.reason}`,
       );
     // A dropped datagram proved nothing: anyone may have sent it, as often as they like.
-    if (result.kind === 'dropped' && this.#events.length > mark) this.#limitLogs(mark, result.reason);
+    if (result.kind === 'dropped' && this.#events.length > mark)
+      this.#events.limitLogs(this.now, mark, result.reason);
     this.#startWaitingChildren();
     return result;
   }
@@ -169,10 +158,10 @@ export class EndpointCore implements ExchangeContext {
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
     this.timers.run();
-    this.#transmits.push(...this.#delayed.take(this.now));
+    this.#transmits.release(this.now);
     this.#startWaitingChildren();
     this.fragments.expire(this.now);
-    for (const { kind, suppressed } of this.#limiter.due(this.now)) this.#suppressedLine(kind, suppressed);
+    this.#events.due(this.now);
   }
 
   /** Children that waited for a Quick Mode slot start as slots free up (quick-mode/slots.ts). */
@@ -198,7 +187,7 @@ export class EndpointCore implements ExchangeContext {
     this.now = Math.max(this.now, now);
     this.lifecycle.terminateAll();
     // Shutting down: nothing waits any longer, the Deletes leave before the sockets close.
-    this.#transmits.push(...this.#delayed.take());
+    this.#transmits.release();
   }
 
   /** The data plane's byte/packet counter of a child passed a limit (soft: rekey, hard: delete). */
@@ -235,24 +224,16 @@ export class EndpointCore implements ExchangeContext {
   // --- outputs ------------------------------------------------------------------------------
 
   pollTransmit(): Transmit | undefined {
-    const queue = this.#transmits;
-    const t = queue[this.#transmitHead];
-    if (t === undefined) return undefined;
-    this.#transmitHead++;
-    if (this.#transmitHead === queue.length) {
-      queue.length = 0;
-      this.#transmitHead = 0;
-    }
-    return t;
+    return this.#transmits.poll();
   }
 
   pollTimeout(): number | undefined {
-    const [timer, delayed] = [this.timers.next(), this.#delayed.next()];
+    const [timer, delayed] = [this.timers.next(), this.#transmits.nextDelayed()];
     return delayed === undefined || (timer !== undefined && timer < delayed) ? timer : delayed;
   }
 
   pollEvent(): EndpointEvent | undefined {
-    return this.#events.shift();
+    return this.#events.poll();
   }
 
   /** Snapshots of the ISAKMP SAs (with `connectingOnly`, of those still in phase 1 only). */
@@ -286,7 +267,7 @@ export class EndpointCore implements ExchangeContext {
 
   sendOnce(sa: IkeSa, message: Uint8Array, delay = 0): void {
     const data = this.frame(sa, message);
-    if (delay <= 0 || !this.#delayed.add(this.now + delay, this.#datagramsOf(sa, data)))
+    if (delay <= 0 || !this.#transmits.delay(this.now + delay, this.#datagramsOf(sa, data)))
       this.transmit(sa, data);
   }
 
@@ -339,7 +320,7 @@ export class EndpointCore implements ExchangeContext {
    * they share one token bucket (20 at once, 20 a second). Past it the message is not answered.
    */
   allowRefusal(): boolean {
-    if (this.#refusals.admit('refusal', this.now).admit) return true;
+    if (this.#events.admitRefusal(this.now)) return true;
     this.logLimited(
       'refusal not sent',
       'debug',
@@ -354,41 +335,11 @@ export class EndpointCore implements ExchangeContext {
 
   /** A log line about an event an unauthenticated sender can cause: rate-limited per `kind`. */
   logLimited(kind: string, level: LogLevel, message: string, sa?: IkeSa): void {
-    const { admit, suppressed } = this.#limiter.admit(kind, this.now);
-    if (!admit) return;
-    if (suppressed > 0) this.#suppressedLine(kind, suppressed);
-    this.log(level, message, sa);
-  }
-
-  /** The log lines a dropped datagram caused since event `mark`: kept or left out as one. */
-  #limitLogs(mark: number, reason: string | undefined): void {
-    const events = this.#events;
-    if (!events.slice(mark).some((e) => e.type === 'log')) return;
-    const kind = `dropped: ${dropKind(reason)}`;
-    const { admit, suppressed } = this.#limiter.admit(kind, this.now);
-    if (!admit) {
-      const kept = events.slice(mark).filter((e) => e.type !== 'log');
-      events.splice(mark, events.length - mark, ...kept);
-      return;
-    }
-    if (suppressed > 0) events.splice(mark, 0, this.#summary(kind, suppressed));
-  }
-
-  #suppressedLine(kind: string, suppressed: number): void {
-    this.#events.push(this.#summary(kind, suppressed));
-  }
-
-  #summary(kind: string, suppressed: number): EndpointEvent {
-    return { type: 'log', level: 'info', message: `${suppressed} similar messages suppressed (${kind})` };
+    this.#events.logLimited(this.now, kind, level, message, sa);
   }
 
   log(level: LogLevel, message: string, sa?: IkeSa): void {
-    this.#events.push({
-      type: 'log',
-      level,
-      message,
-      ...(sa === undefined ? {} : { ikeSa: sa.id, connection: sa.connection.name }),
-    });
+    this.#events.log(level, message, sa);
   }
 
   exchangeDone(sa: IkeSa, messageId: number): void {
