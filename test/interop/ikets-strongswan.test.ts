@@ -262,8 +262,11 @@ suite('ikets <-> strongSwan charon, IKEv1 PSK', { skip: tools.ok ? false : tools
         assert.ok(!p.ikets.events.some((e) => e.type === 'ike-sa-up' || e.type === 'child-sa-up'));
         const logs = logsOf(p);
         assert.match(p.ikets.logs(), /pre-shared keys probably differ/, logs);
-        // charon cannot decrypt what ikets protected with its key (message 5 or ikets' notify)
-        assert.ok(await p.charon.waitForLog(/decryption failed\?/, 5000), logs);
+        // charon cannot decrypt what ikets protected with its key (message 5 or ikets' notify). What
+        // it logs depends on the garbage: mostly "invalid ID_V1 payload length, decryption failed?"
+        // at level 1, but when the garbled length happens to fit, the parser fails later at level 2
+        // and only "message parsing failed" shows (1 CI run in many, 2026-12-02).
+        assert.ok(await p.charon.waitForLog(/decryption failed\?|message parsing failed/, 5000), logs);
         assert.equal((await p.charon.listSas()).ikeSas.filter((s) => s.state === 'ESTABLISHED').length, 0);
         assert.equal((await p.ikets.list()).ike.length, 0);
       }));
