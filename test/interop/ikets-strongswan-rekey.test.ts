@@ -26,9 +26,12 @@ suite('ikets <-> charon: CHILD SA rekey collisions', { skip: tools.ok ? false : 
     const o = { rekeyS: 4, lifeS: 7, durationS: 20, everyMs: 250 };
     const r = await soak(pair, o);
     assertSoak(r, o);
-    // About five rekeys in 20 s, from both sides.
+    // About five rekeys in 20 s, from both sides. With rand_time 0 the side that initiated the
+    // surviving pair installs it first and so rekeys it first: once charon wins a collision it
+    // leads every later rekey, so ikets may have initiated only its first Quick Mode and one rekey
+    // (seen in CI, 2026-12-02: 2 Quick Modes from ikets, 5 pairs from charon).
     assert.ok(r.charonInstalled >= 5, `${r.charonInstalled} CHILD SAs installed by charon\n${r.logs}`);
-    assert.ok(r.iketsQuickModes >= 3, r.logs);
+    assert.ok(r.iketsQuickModes >= 2, r.logs);
   });
 
   it('both initiating at once: one ISAKMP SA on both sides by the end, the same pairs all along', {
