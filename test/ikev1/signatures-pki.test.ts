@@ -37,18 +37,19 @@ function credentialSet(self: Issued, extra: { crls?: Buffer[] } = {}): Credentia
 /** The simulated network starts at 0: certificates are checked a minute from now (issued during the tests). */
 const epoch = Date.now() + 60_000;
 
+/** Two endpoints over the engine's credentials from these sets; `localB`: b's `local` lines. */
+const pkiPair = (aSet: CredentialSet, bSet: CredentialSet, localB?: string) =>
+  makePair({
+    pubkey: {
+      a: pkiCredentials(aSet, { epoch }),
+      b: pkiCredentials(bSet, { epoch }),
+      ...(localB === undefined ? {} : { local: { b: localB } }),
+    },
+  });
+
 describe('phase 1 with the swanctl credential set (src/pki)', () => {
   it('an RSA end and an ECDSA end cannot agree on a method: NO-PROPOSAL-CHOSEN', () => {
-    const {
-      net,
-      a: ea,
-      b: eb,
-    } = makePair({
-      pubkey: {
-        a: pkiCredentials(credentialSet(a), { epoch }),
-        b: pkiCredentials(credentialSet(b), { epoch }),
-      },
-    });
+    const { net, a: ea, b: eb } = pkiPair(credentialSet(a), credentialSet(b));
     ea.initiate(0, 'gw', 'net');
     net.run(10_000);
     const logs = `${net.logsOf('a').join('\n')}\n${net.logsOf('b').join('\n')}`;
@@ -63,13 +64,7 @@ describe('phase 1 with the swanctl credential set (src/pki)', () => {
       net,
       a: ea,
       b: eb,
-    } = makePair({
-      pubkey: {
-        a: pkiCredentials(credentialSet(a), { epoch }),
-        b: pkiCredentials(credentialSet(bEc), { epoch }),
-        local: { b: 'certs = b-ec.crt\n      id = b.ikets.test' },
-      },
-    });
+    } = pkiPair(credentialSet(a), credentialSet(bEc), 'certs = b-ec.crt\n      id = b.ikets.test');
     ea.initiate(0, 'gw', 'net');
     net.run(10_000);
     const logs = `${net.logsOf('a').join('\n')}\n${net.logsOf('b').join('\n')}`;
@@ -85,13 +80,11 @@ describe('phase 1 with the swanctl credential set (src/pki)', () => {
       net,
       a: ea,
       b: eb,
-    } = makePair({
-      pubkey: {
-        a: pkiCredentials(credentialSet(a), { epoch }),
-        b: pkiCredentials(credentialSet(bEc, { crls: [crl] }), { epoch }),
-        local: { b: 'certs = b-ec2.crt\n      id = b.ikets.test' },
-      },
-    });
+    } = pkiPair(
+      credentialSet(a),
+      credentialSet(bEc, { crls: [crl] }),
+      'certs = b-ec2.crt\n      id = b.ikets.test',
+    );
     ea.initiate(0, 'gw', 'net');
     net.run(200_000);
     const logs = `${net.logsOf('a').join('\n')}\n${net.logsOf('b').join('\n')}`;
