@@ -14,12 +14,9 @@
  */
 import {
   attributeInteger,
-  Doi,
   ExchangeType,
   IkeAttributeClass,
   IkeGroupType,
-  IpsecSituation,
-  IsakmpTransformId,
   type Message,
   NotifyType,
   type Payload,
@@ -33,6 +30,7 @@ import { MODP_PRIMES } from '../crypto/dh/modp-primes.js';
 import { type DhTransform, dhTransformById, equalMacs, informationalHash } from '../crypto/index.js';
 import type { ExchangeContext } from './context.js';
 import { isakmpNotify, sendInformational } from './informational.js';
+import { isakmpSaPayload } from './phase1/phase1-proposal.js';
 import { afterHash, newMessageId } from './quick-mode/quick-mode-common.js';
 import type { IkeSa } from './sa/ike-sa.js';
 
@@ -66,30 +64,14 @@ function primeOf(group: DhTransform): Buffer | undefined {
 export function newGroupSaPayload(group: DhTransform, privateId: number): SaPayload {
   const prime = primeOf(group);
   if (prime === undefined) throw new Error(`New Group Mode offers MODP groups only, not ${group.keyword}`);
-  return {
-    type: 'sa',
-    doi: Doi.IPSEC,
-    situation: IpsecSituation.SIT_IDENTITY_ONLY,
-    proposals: [
-      {
-        number: 1,
-        protocolId: ProtocolId.PROTO_ISAKMP,
-        spi: new Uint8Array(0),
-        transforms: [
-          {
-            number: 1,
-            transformId: IsakmpTransformId.KEY_IKE,
-            attributes: [
-              tvAttribute(IkeAttributeClass.GROUP_DESCRIPTION, privateId),
-              tvAttribute(IkeAttributeClass.GROUP_TYPE, IkeGroupType.MODP),
-              { form: 'tlv', type: IkeAttributeClass.GROUP_PRIME, value: prime },
-              tlvIntegerAttribute(IkeAttributeClass.GROUP_GENERATOR_ONE, 2, 1),
-            ],
-          },
-        ],
-      },
+  return isakmpSaPayload([
+    [
+      tvAttribute(IkeAttributeClass.GROUP_DESCRIPTION, privateId),
+      tvAttribute(IkeAttributeClass.GROUP_TYPE, IkeGroupType.MODP),
+      { form: 'tlv', type: IkeAttributeClass.GROUP_PRIME, value: prime },
+      tlvIntegerAttribute(IkeAttributeClass.GROUP_GENERATOR_ONE, 2, 1),
     ],
-  };
+  ]);
 }
 
 /** A private number not used yet on this SA. */

@@ -103,8 +103,11 @@ function transformAttributes(s: Phase1Suite): DataAttribute[] {
   return attrs;
 }
 
-/** The initiator's SA payload: one ISAKMP proposal, one KEY_IKE transform per suite. */
-export function phase1SaPayload(suites: readonly Phase1Suite[]): SaPayload {
+/**
+ * An SA payload of one ISAKMP proposal with a KEY_IKE transform per attribute list (phase 1's
+ * offer, RFC 2409 section 5; New Group Mode's, section 5.6).
+ */
+export function isakmpSaPayload(transforms: readonly (readonly DataAttribute[])[]): SaPayload {
   return {
     type: 'sa',
     doi: Doi.IPSEC,
@@ -114,14 +117,19 @@ export function phase1SaPayload(suites: readonly Phase1Suite[]): SaPayload {
         number: 1,
         protocolId: ProtocolId.PROTO_ISAKMP,
         spi: new Uint8Array(0),
-        transforms: suites.map((s, i) => ({
+        transforms: transforms.map((attributes, i) => ({
           number: i + 1,
           transformId: IsakmpTransformId.KEY_IKE,
-          attributes: transformAttributes(s),
+          attributes: [...attributes],
         })),
       },
     ],
   };
+}
+
+/** The initiator's SA payload: one ISAKMP proposal, one KEY_IKE transform per suite. */
+export function phase1SaPayload(suites: readonly Phase1Suite[]): SaPayload {
+  return isakmpSaPayload(suites.map(transformAttributes));
 }
 
 /** Why a transform cannot be accepted, or its typed suite. */
