@@ -18,6 +18,15 @@ export const DH_SCENARIOS: Readonly<Record<string, DhScenario>> = {
 
 /** The load-tester's PSK identities: initiators `c<n>-r1.strongswan.org`, the responder this one. */
 export const RESPONDER_ID = 'srv.strongswan.org';
+/**
+ * The warm-up's initiator identities (`--warmup`): `w<n>-r1.strongswan.org`, the load-tester's
+ * `initiator_id` (printf'd with the initiator's number and the authentication round,
+ * load_tester_config.c) instead of its default `c<n>-r<round>`. Other identities than the measured
+ * setups' `c<n>-r1`, so that their INITIAL-CONTACT finds no warm-up SA to drop; still under the
+ * charon responder's default remote identity `*.strongswan.org` (no `initiator_id` on its side),
+ * and the ikets responder accepts any remote identity.
+ */
+export const WARMUP_INITIATOR_ID = 'w%d-r%d.strongswan.org';
 const PSK = 'ikets-bench-load-test-psk-0123456789';
 const ESP = 'aes128-sha256';
 
@@ -37,6 +46,8 @@ export interface InitiatorOptions extends LoadTestOptions {
   readonly threads: number;
   /** At most this many IKE SAs in phase 1 at a time (load-tester `init_limit`). */
   readonly window: number;
+  /** The load-tester's `initiator_id` format (WARMUP_INITIATOR_ID), absent: its default `c<n>-r<round>`. */
+  readonly initiatorId?: string;
 }
 
 // Crypto from OpenSSL first (its X25519 and MODP too; curve25519 only as a fallback), as the
@@ -102,7 +113,7 @@ export function powerOfTwoAtLeast(n: number): number {
 }
 
 /**
- * The charon responder, tuned as strongSwan's docs advise for many IKE SAs ("Tuning IKE SA Lookup"):
+ * The charon responder (`expectedSas`: all it will hold, warm-up included), tuned as strongSwan's docs advise for many IKE SAs ("Tuning IKE SA Lookup"):
  * a hash table of 5-20 IKE SAs a bucket instead of the default single list, locked in segments;
  * its default 16 worker threads; its default log (level 1, to a file here instead of syslog); and a
  * half-open limit per peer address that lets the load generator's window through.
@@ -152,6 +163,7 @@ export function initiatorStrongswanConf(o: InitiatorOptions): string {
             // ms between initiations of a thread; also the sleep while `init_limit` is reached (0
             // would spin on a core).
             delay: 1,
+            ...(o.initiatorId === undefined ? {} : { initiator_id: o.initiatorId }),
           }),
         },
       },

@@ -13,6 +13,9 @@
  *   --json           the figures of every run as JSON after the table
  *   --dpd S          dpd_delay of both sides (the load-tester's and the responder's)
  *   --hold S         then hold the SAs S seconds: the responder's CPU per second (steady state)
+ *   --warmup N       first N setups by other identities against the same responder (default 0):
+ *                    the table of the measured setups on the warmed responder (warm), then the
+ *                    warm-up's own (cold, a fresh process's)
  *
  * IKETS_BENCH_CPU_PROF=DIR profiles each ikets responder over the measured window (run.ts).
  */
@@ -22,7 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createNetnsPair } from '../../test/interop/harness/netns.js';
 import { DH_SCENARIOS, type DhScenario } from './config.js';
 import { charonBin, type RunResult, runOnce, type StrongswanBuild } from './run.js';
-import { formatComparison, type Scenario } from './stats.js';
+import { formatComparison, type RunFigures, type Scenario } from './stats.js';
 
 interface Options {
   readonly setups: number;
@@ -35,6 +38,8 @@ interface Options {
   /** dpd_delay (s) of both sides, and seconds to hold the SAs after the setups (steady-state CPU). */
   readonly dpd: number | undefined;
   readonly hold: number | undefined;
+  /** Setups by other identities before the measured ones, on the same responder (0: none). */
+  readonly warmup: number;
 }
 
 type Responder = 'charon' | 'ikets';
@@ -42,6 +47,12 @@ type Responder = 'charon' | 'ikets';
 function positive(name: string, value: string | undefined): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a positive integer`);
+  return n;
+}
+function nonNegative(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || value === '' || !Number.isInteger(n) || n < 0)
+    throw new Error(`${name} needs a non-negative integer`);
   return n;
 }
 
@@ -53,6 +64,7 @@ export function parseVsCharonArgs(argv: readonly string[]): Options {
   let json = false;
   let dpd: number | undefined;
   let hold: number | undefined;
+  let warmup = 0;
   let dh = ['x25519', 'modp2048'];
   let responders: Responder[] = ['charon', 'ikets'];
   for (let i = 0; i < argv.length; i++) {
@@ -64,6 +76,7 @@ export function parseVsCharonArgs(argv: readonly string[]): Options {
     else if (arg === '--json') json = true;
     else if (arg === '--dpd') dpd = positive(arg, argv[++i]);
     else if (arg === '--hold') hold = positive(arg, argv[++i]);
+    else if (arg === '--warmup') warmup = nonNegative(arg, argv[++i]);
     else if (arg === '--dh') dh = (argv[++i] ?? '').split(',');
     else if (arg === '--responders') {
       const list = (argv[++i] ?? '').split(',');
@@ -78,7 +91,49 @@ export function parseVsCharonArgs(argv: readonly string[]): Options {
       throw new Error(`--dh: unknown group ${d} (${Object.keys(DH_SCENARIOS).join(', ')})`);
     return s;
   });
-  return { setups, pairs, dh: scenarios, threads, window, json, responders, dpd, hold };
+  // The warm-up's load generator is killed (SIGKILL) before the measured one starts: with DPD the
+  // responder would probe its SAs, find them dead and delete them during the measured window.
+  if (warmup > 0 && dpd !== undefined)
+    throw new Error('--warmup with --dpd: the warm-up SAs would be dead peers to DPD in the measured window');
+  return { setups, pairs, dh: scenarios, threads, window, json, responders, dpd, hold, warmup };
+}
+
+/** A table: its heading (none without `--warmup`) and its scenarios. */
+export interface Section {
+  readonly title: string | undefined;
+  readonly scenarios: readonly Scenario[];
+}
+
+/**
+ * The tables: without warm-up one, of fresh responders; with it the measured setups on the warmed
+ * responders (warm), then the warm-up's own setups (cold: what a fresh process pays).
+ */
+export function comparisonSections(
+  o: Pick<Options, 'setups' | 'warmup'>,
+  dh: readonly DhScenario[],
+  results: ReadonlyMap<
+    string,
+    { readonly charon: readonly RunResult[]; readonly ikets: readonly RunResult[] }
+  >,
+): Section[] {
+  const scenarios = (pick: (r: RunResult) => RunFigures | undefined): Scenario[] =>
+    dh.map((d) => {
+      const figures = (runs: readonly RunResult[] | undefined) =>
+        (runs ?? []).map(pick).filter((f): f is RunFigures => f !== undefined);
+      const r = results.get(d.name);
+      return { name: d.name, charon: figures(r?.charon), ikets: figures(r?.ikets) };
+    });
+  if (o.warmup === 0) return [{ title: undefined, scenarios: scenarios((r) => r) }];
+  return [
+    {
+      title: `Warm: ${o.setups} setups on a responder that made ${o.warmup} setups (other identities) before them`,
+      scenarios: scenarios((r) => r),
+    },
+    {
+      title: `Cold: the ${o.warmup} warm-up setups, on a fresh responder process (what a run without --warmup measures)`,
+      scenarios: scenarios((r) => r.cold),
+    },
+  ];
 }
 
 /** Runs build-strongswan.sh (a no-op once built); its stdout is the prefix. */
@@ -126,10 +181,16 @@ export async function vsCharonMain(argv: readonly string[]): Promise<number> {
             stallMs: 30_000,
             ...(o.dpd === undefined ? {} : { dpd: o.dpd }),
             ...(o.hold === undefined ? {} : { holdSeconds: o.hold }),
+            warmup: o.warmup,
             progress: (line) => process.stderr.write(`  ${label}: ${line}\n`),
           });
           results.get(dh.name)?.[responder].push(r);
           notes.push(...r.notes);
+          const c = r.cold;
+          if (c !== undefined)
+            process.stderr.write(
+              `${label}: warm-up ${c.setups} setups in ${c.seconds.toFixed(2)} s, responder CPU ${c.cpuSeconds.toFixed(2)} s, RSS +${c.rssDeltaKib} kB for ${c.heldSas} SAs\n`,
+            );
           process.stderr.write(
             `${label}: ${r.setups} setups in ${r.seconds.toFixed(2)} s, responder CPU ${r.cpuSeconds.toFixed(2)} s, RSS +${r.rssDeltaKib} kB for ${r.heldSas} SAs${r.holdCpuPerSecondMs === undefined ? '' : `; held ${o.hold} s: ${r.holdCpuPerSecondMs.toFixed(1)} ms CPU/s`}\n`,
           );
@@ -139,20 +200,26 @@ export async function vsCharonMain(argv: readonly string[]): Promise<number> {
   } finally {
     await pair.destroy();
   }
-  const scenarios: Scenario[] = o.dh.map((dh) => ({
-    name: dh.name,
-    charon: results.get(dh.name)?.charon ?? [],
-    ikets: results.get(dh.name)?.ikets ?? [],
-  }));
-  console.log(formatComparison(scenarios));
+  const sections = comparisonSections(o, o.dh, results);
   console.log(
-    `\n${o.setups} IKEv1 Main Mode + Quick Mode PSK setups per run (load-tester: ${o.threads} threads, at most ${o.window} in phase 1), ` +
+    sections
+      .map((s) => `${s.title === undefined ? '' : `${s.title}\n\n`}${formatComparison(s.scenarios)}`)
+      .join('\n\n'),
+  );
+  const warm =
+    o.warmup === 0
+      ? ''
+      : `, each after ${o.warmup} warm-up setups (identities w<n>-r1.strongswan.org, the measured ones c<n>-r1) from a load generator of their own, killed (SIGKILL) before the measured one starts`;
+  console.log(
+    `\n${o.setups} IKEv1 Main Mode + Quick Mode PSK setups per run${warm} (load-tester: ${o.threads} threads, at most ${o.window} in phase 1), ` +
       `${o.pairs} interleaved pair${o.pairs === 1 ? '' : 's'} per group; responders with fake kernels (charon: load-tester fake_kernel, ikets: --dataplane none).\n` +
       `${started.toISOString()}, load average ${loadBefore} before, ${load()} after; node ${process.version}; ${charonBin(build)}.`,
   );
   for (const n of notes) console.log(`note: ${n}`);
-  if (o.json)
+  if (o.json) {
+    const scenarios = sections[0]?.scenarios ?? [];
     console.log(JSON.stringify({ options: { ...o, dh: o.dh.map((d) => d.name) }, scenarios }, null, 2));
+  }
   return 0;
 }
 

@@ -1,24 +1,13 @@
 // One run of the side-by-side benchmark: a responder (charon or ikets) in namespace B, the
 // load-tester charon in namespace A making `setups` Main Mode + Quick Mode setups against it, and
 // the responder's CPU and RSS read from /proc around it (docs/benchmarks.md).
-import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { charonCommand } from '../../test/interop/harness/charon.js';
-import { trackDir, trackPid, untrackDir, untrackPid } from '../../test/interop/harness/cleanup.js';
+import { trackDir, untrackDir } from '../../test/interop/harness/cleanup.js';
 import type { NetnsPair } from '../../test/interop/harness/netns.js';
 import { inNamespace } from '../../test/interop/harness/netns.js';
 import { run, waitUntil } from '../../test/interop/harness/proc.js';
@@ -29,9 +18,11 @@ import {
   type LoadTestOptions,
   responderStrongswanConf,
   viciUri,
+  WARMUP_INITIATOR_ID,
 } from './config.js';
+import { CLK_TCK, cpuTicks, type Daemon, FileFollower, rssKib, settle, spawnDaemon, tail } from './daemon.js';
 import { LoadTestProgress } from './progress.js';
-import { parseProcStatCpuTicks, parseVmRssKib, type RunFigures } from './stats.js';
+import { measuredSas, type RunFigures } from './stats.js';
 
 /** Where build-strongswan.sh installed strongSwan. */
 export interface StrongswanBuild {
@@ -65,65 +56,26 @@ export interface RunOptions {
   /** dpd_delay (s) of both sides (`--dpd`), and the seconds the SAs are then held (`--hold`). */
   readonly dpd?: number;
   readonly holdSeconds?: number;
+  /**
+   * `--warmup`: this many setups by other identities (WARMUP_INITIATOR_ID) from a load generator of
+   * their own before the measured ones, on the same responder; 0 or absent: none.
+   */
+  readonly warmup?: number;
   /** Called with a short line now and then. */
   readonly progress?: (line: string) => void;
 }
 
+/**
+ * The measured window's figures (after the warm-up with `warmup`: `heldSas` are then the SAs it
+ * added, the responder holding `cold.heldSas` more).
+ */
 export interface RunResult extends RunFigures {
   /** Things worth a line under the table (SAs in the kernel, setups that did not finish). */
   readonly notes: readonly string[];
   /** With `holdSeconds`: the responder's CPU per second (ms) while it held the SAs. */
   readonly holdCpuPerSecondMs?: number;
-}
-
-interface Daemon {
-  readonly pid: number;
-  running(): boolean;
-  kill(): Promise<void>;
-}
-
-const CLK_TCK = 100; // USER_HZ: /proc reports CPU time in these ticks on every Linux architecture.
-
-function cpuTicks(pid: number): number {
-  return parseProcStatCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-}
-function rssKib(pid: number): number {
-  return parseVmRssKib(readFileSync(`/proc/${pid}/status`, 'utf8'));
-}
-
-/** Spawns a daemon with its stdout and stderr going to `logPath`. */
-function spawnDaemon(file: string, args: readonly string[], env: NodeJS.ProcessEnv, logPath: string): Daemon {
-  const fd = openSync(logPath, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(file, [...args], { env, stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
-  }
-  // `ip netns exec`, `unshare` and `sh -c 'exec ...'` all exec: this pid is the daemon's own.
-  const pid = child.pid ?? -1;
-  if (pid > 0) trackPid(pid);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.on('exit', () => {
-      exited = true;
-      resolve();
-    });
-    child.on('error', () => {
-      exited = true;
-      resolve();
-    });
-  });
-  return {
-    pid,
-    running: () => !exited,
-    async kill() {
-      // SIGKILL: neither side should spend the end of a run sending thousands of Deletes.
-      if (!exited) child.kill('SIGKILL');
-      await Promise.race([exit, sleep(5000)]);
-      if (pid > 0) untrackPid(pid);
-    },
-  };
+  /** With `warmup`: the warm-up window's figures, a fresh responder's (cold). */
+  readonly cold?: RunFigures;
 }
 
 function startCharon(build: StrongswanBuild, ns: string, dir: string, conf: string): Daemon {
@@ -131,14 +83,6 @@ function startCharon(build: StrongswanBuild, ns: string, dir: string, conf: stri
   writeFileSync(confPath, conf);
   const [file, args] = charonCommand(ns, charonBin(build));
   return spawnDaemon(file, args, { ...process.env, STRONGSWAN_CONF: confPath }, join(dir, 'stderr.log'));
-}
-
-function tail(path: string, lines = 15): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 /**
@@ -176,7 +120,7 @@ async function startResponder(o: RunOptions, lt: LoadTestOptions, dir: string): 
       o.build,
       o.pair.b.ns,
       dir,
-      responderStrongswanConf({ ...lt, expectedSas: o.setups, window: o.window }),
+      responderStrongswanConf({ ...lt, expectedSas: (o.warmup ?? 0) + o.setups, window: o.window }),
     );
     const uri = viciUri(dir);
     const stats = () => run(swanctlBin(o.build), ['--stats', '--uri', uri], { allowFailure: true });
@@ -246,48 +190,69 @@ async function startResponder(o: RunOptions, lt: LoadTestOptions, dir: string): 
   };
 }
 
-/** Reads what was appended to a file since the last call. */
-class FileFollower {
-  private offset = 0;
-  private readonly buffer = Buffer.alloc(1 << 16);
-  constructor(private readonly path: string) {}
-  read(): string {
-    let fd: number;
-    try {
-      fd = openSync(this.path, 'r');
-    } catch {
-      return '';
-    }
-    try {
-      let text = '';
-      for (;;) {
-        const n = readSync(fd, this.buffer, 0, this.buffer.length, this.offset);
-        if (n <= 0) return text;
-        this.offset += n;
-        text += this.buffer.toString('latin1', 0, n);
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
-
 async function xfrmStates(ns: string): Promise<number> {
   const r = await run('ip', ['-n', ns, 'xfrm', 'state', 'list'], { allowFailure: true });
   return r.stdout.split('\n').filter((l) => l.startsWith('src ')).length;
 }
 
-/** Waits until the process used no CPU for three polls in a row (at most 5 s). */
-async function settle(pid: number): Promise<void> {
-  let last = cpuTicks(pid);
-  let quiet = 0;
-  const deadline = Date.now() + 5000;
-  while (quiet < 3 && Date.now() < deadline) {
-    await sleep(100);
-    const now = cpuTicks(pid);
-    quiet = now === last ? quiet + 1 : 0;
-    last = now;
+/** One load generator's setups against the responder, with the responder's CPU and RSS around them. */
+interface Window {
+  readonly initiator: Daemon;
+  readonly progress: LoadTestProgress;
+  readonly cpuTicks: number;
+  readonly rssDeltaKib: number;
+}
+
+/**
+ * Starts a load generator in `dir` making `setups` setups (by `initiatorId`'s identities), follows
+ * its log until they are done (or it stalls or exits), waits for the responder to be idle and
+ * reads the responder's CPU and RSS before and after. The load generator is left running.
+ */
+async function loadWindow(
+  o: RunOptions,
+  lt: Omit<LoadTestOptions, 'runDir'>,
+  pid: number,
+  dir: string,
+  setups: number,
+  initiatorId: string | undefined,
+  label: string,
+): Promise<Window> {
+  const cpu0 = cpuTicks(pid);
+  const rss0 = rssKib(pid);
+  const initiator = startCharon(
+    o.build,
+    o.pair.a.ns,
+    dir,
+    initiatorStrongswanConf({
+      ...lt,
+      runDir: dir,
+      setups,
+      threads: o.threads,
+      window: o.window,
+      ...(initiatorId === undefined ? {} : { initiatorId }),
+    }),
+  );
+  const log = new FileFollower(join(dir, 'charon.log'));
+  const progress = new LoadTestProgress();
+  let lastChange = performance.now();
+  let lastReport = performance.now();
+  while (progress.established < setups) {
+    await sleep(50);
+    const now = performance.now();
+    if (progress.feed(log.read())) lastChange = now;
+    if (!initiator.running()) break;
+    if (now - lastChange > o.stallMs) break;
+    if (o.progress !== undefined && now - lastReport > 2000) {
+      lastReport = now;
+      o.progress(`${label}${progress.established}/${setups}`);
+    }
   }
+  await settle(pid);
+  return { initiator, progress, cpuTicks: cpuTicks(pid) - cpu0, rssDeltaKib: rssKib(pid) - rss0 };
+}
+
+function unfinished(o: RunOptions, what: string, w: Window, setups: number, dir: string, respLog: string) {
+  return `${o.responder} ${o.dh.name}${what}: ${w.progress.established} of ${setups} setups finished (initiator log:\n${tail(join(dir, 'charon.log'), 5)}\nresponder log:\n${tail(respLog, 5)})`;
 }
 
 export async function runOnce(o: RunOptions): Promise<RunResult> {
@@ -295,6 +260,7 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
   trackDir(base);
   const respDir = join(base, 'responder');
   const initDir = join(base, 'initiator');
+  const warmDir = join(base, 'warmup');
   mkdirSync(respDir);
   mkdirSync(initDir);
   const lt = {
@@ -303,48 +269,54 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
     dh: o.dh,
     ...(o.dpd === undefined ? {} : { dpd: o.dpd }),
   };
+  const warmup = o.warmup ?? 0;
   let responder: Responder | undefined;
+  let warmWindow: Window | undefined;
   let initiator: Daemon | undefined;
+  const notes: string[] = [];
   try {
     responder = await startResponder(o, { ...lt, runDir: respDir }, respDir);
     const pid = responder.daemon.pid;
     await settle(pid);
-    if (responder.profileDone !== undefined) await toggleProfile(responder);
-    const cpu0 = cpuTicks(pid);
-    const rss0 = rssKib(pid);
 
-    initiator = startCharon(
-      o.build,
-      o.pair.a.ns,
-      initDir,
-      initiatorStrongswanConf({
-        ...lt,
-        runDir: initDir,
-        setups: o.setups,
-        threads: o.threads,
-        window: o.window,
-      }),
-    );
-    const log = new FileFollower(join(initDir, 'charon.log'));
-    const progress = new LoadTestProgress();
-    let lastChange = performance.now();
-    let lastReport = performance.now();
-    while (progress.established < o.setups) {
-      await sleep(50);
-      const now = performance.now();
-      if (progress.feed(log.read())) lastChange = now;
-      if (!initiator.running()) break;
-      if (now - lastChange > o.stallMs) break;
-      if (o.progress !== undefined && now - lastReport > 2000) {
-        lastReport = now;
-        o.progress(`${progress.established}/${o.setups}`);
-      }
+    // The warm-up (`--warmup`): its own load generator, other identities, the same responder. Its
+    // window is what a run without warm-up measures (a fresh responder): the cold figures.
+    let cold: RunFigures | undefined;
+    let heldAfterWarmup: number | undefined = 0;
+    if (warmup > 0) {
+      mkdirSync(warmDir);
+      warmWindow = await loadWindow(o, lt, pid, warmDir, warmup, WARMUP_INITIATOR_ID, 'warm-up ');
+      const w = warmWindow;
+      if (w.progress.established < warmup)
+        notes.push(unfinished(o, ' warm-up', w, warmup, warmDir, responder.logPath));
+      if (w.progress.established === 0) throw new Error(notes.join('\n'));
+      // SIGKILL (no Deletes) and gone before the measured load generator binds the same port:
+      // nothing of the warm-up's SAs is deleted or answered during the measured window.
+      await w.initiator.kill();
+      heldAfterWarmup = await responder.heldSas();
+      const held = measuredSas({ atStart: 0, atEnd: heldAfterWarmup, setups: w.progress.established });
+      if (held.note !== undefined) notes.push(`${o.responder} ${o.dh.name} warm-up: ${held.note}`);
+      cold = {
+        setups: w.progress.established,
+        seconds: w.progress.seconds(),
+        cpuSeconds: w.cpuTicks / CLK_TCK,
+        rssDeltaKib: w.rssDeltaKib,
+        heldSas: held.sas,
+      };
+      // The SA count above cost the responder CPU (ikets' listing, charon's vici): idle again first.
+      await settle(pid);
     }
-    await settle(pid);
-    const cpu1 = cpuTicks(pid);
-    const rss1 = rssKib(pid);
+
+    if (responder.profileDone !== undefined) await toggleProfile(responder);
+    const measured = await loadWindow(o, lt, pid, initDir, o.setups, undefined, warmup > 0 ? 'warm ' : '');
+    initiator = measured.initiator;
+    const progress = measured.progress;
     if (responder.profileDone !== undefined) await toggleProfile(responder, responder.profileDone);
-    const held = await responder.heldSas();
+    const held = measuredSas({
+      atStart: heldAfterWarmup,
+      atEnd: await responder.heldSas(),
+      setups: progress.established,
+    });
     // Steady state (`--hold`): the SAs stay up, DPD (`--dpd`) runs on both sides; the responder's
     // CPU over the hold, from half a DPD period after the last setup (the `list-sas` above done).
     let holdCpuPerSecondMs: number | undefined;
@@ -356,34 +328,26 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
       holdCpuPerSecondMs = (((cpuTicks(pid) - h0) / CLK_TCK) * 1e6) / (performance.now() - t0);
     }
 
-    const notes: string[] = [];
-    if (progress.established < o.setups) {
-      notes.push(
-        `${o.responder} ${o.dh.name}: ${progress.established} of ${o.setups} setups finished (initiator log:\n${tail(join(initDir, 'charon.log'), 5)}\nresponder log:\n${tail(responder.logPath, 5)})`,
-      );
-    }
+    if (progress.established < o.setups)
+      notes.push(unfinished(o, '', measured, o.setups, initDir, responder.logPath));
     if (progress.established === 0) throw new Error(notes.join('\n'));
     for (const end of [o.pair.a, o.pair.b]) {
       const n = await xfrmStates(end.ns);
       if (n > 0) notes.push(`${o.responder} ${o.dh.name}: ${n} SAs reached the kernel in ${end.ns}`);
     }
-    if (held === undefined)
-      notes.push(`${o.responder} ${o.dh.name}: could not read the responder's SA count`);
-    else if (held !== progress.established) {
-      notes.push(
-        `${o.responder} ${o.dh.name}: responder holds ${held} IKE SAs, initiator made ${progress.established}`,
-      );
-    }
+    if (held.note !== undefined) notes.push(`${o.responder} ${o.dh.name}: ${held.note}`);
     return {
       setups: progress.established,
       seconds: progress.seconds(),
-      cpuSeconds: (cpu1 - cpu0) / CLK_TCK,
-      rssDeltaKib: rss1 - rss0,
-      heldSas: held ?? progress.established,
+      cpuSeconds: measured.cpuTicks / CLK_TCK,
+      rssDeltaKib: measured.rssDeltaKib,
+      heldSas: held.sas,
       notes,
       ...(holdCpuPerSecondMs === undefined ? {} : { holdCpuPerSecondMs }),
+      ...(cold === undefined ? {} : { cold }),
     };
   } finally {
+    await warmWindow?.initiator.kill();
     await initiator?.kill();
     await responder?.daemon.kill();
     // IKETS_BENCH_KEEP=1 keeps the configurations and logs of every run (their path goes to stderr).

@@ -41,6 +41,26 @@ export interface RunFigures {
   readonly heldSas: number;
 }
 
+/**
+ * The IKE SAs a measured window added, the denominator of RSS per SA: those the responder holds at
+ * its end minus those it held at its start (the warm-up's with `--warmup`, else 0); the setups when
+ * a count could not be read. With a note when the end count is not start + setups (SAs lost or
+ * dropped, e.g. by INITIAL-CONTACT) or could not be read.
+ */
+export function measuredSas(o: {
+  readonly atStart: number | undefined;
+  readonly atEnd: number | undefined;
+  readonly setups: number;
+}): { readonly sas: number; readonly note?: string } {
+  if (o.atEnd === undefined) return { sas: o.setups, note: "could not read the responder's SA count" };
+  if (o.atStart === undefined)
+    return { sas: o.setups, note: "could not read the responder's SA count after the warm-up" };
+  const sas = o.atEnd - o.atStart;
+  if (sas === o.setups) return { sas };
+  const made = o.atStart === 0 ? `${o.setups}` : `${o.setups} after the ${o.atStart} of the warm-up`;
+  return { sas, note: `responder holds ${o.atEnd} IKE SAs, initiator made ${made}` };
+}
+
 export interface Derived {
   readonly setupsPerSecond: number;
   readonly cpuMsPerSetup: number;

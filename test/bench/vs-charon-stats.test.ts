@@ -6,15 +6,19 @@ import {
   iketsSwanctlConf,
   initiatorStrongswanConf,
   powerOfTwoAtLeast,
+  RESPONDER_ID,
   responderStrongswanConf,
+  WARMUP_INITIATOR_ID,
 } from '../../bench/vs-charon/config.js';
-import { parseVsCharonArgs } from '../../bench/vs-charon/main.js';
+import { comparisonSections, parseVsCharonArgs } from '../../bench/vs-charon/main.js';
 import { LoadTestProgress } from '../../bench/vs-charon/progress.js';
+import type { RunResult } from '../../bench/vs-charon/run.js';
 import {
   derive,
   formatComparison,
   formatNumber,
   formatSpread,
+  measuredSas,
   parseProcStatCpuTicks,
   parseVmRssKib,
   type RunFigures,
@@ -180,4 +184,116 @@ test('command-line options', () => {
   const held = parseVsCharonArgs(['--dpd', '30', '--hold', '60']);
   assert.deepEqual([held.dpd, held.hold], [30, 60]);
   assert.deepEqual([o.dpd, o.hold], [undefined, undefined]);
+});
+
+/** The load-tester's identity from an `initiator_id` format: printf of (initiator number, round). */
+const loadTesterId = (format: string, num: number, round: number): string =>
+  format.replace('%d', String(num)).replace('%d', String(round));
+
+test('--warmup: its load generator uses other identities, the responders accept them', () => {
+  const lt = {
+    initiatorAddress: '10.232.0.1',
+    responderAddress: '10.232.0.2',
+    dh: { name: 'X25519', keyword: 'modp2048' },
+    runDir: '/tmp/x',
+  };
+  const measured = initiatorStrongswanConf({ ...lt, setups: 2000, threads: 2, window: 32 });
+  const warm = initiatorStrongswanConf({
+    ...lt,
+    setups: 2000,
+    threads: 2,
+    window: 32,
+    initiatorId: WARMUP_INITIATOR_ID,
+  });
+  // The measured load generator keeps the load-tester's default c<n>-r<round>; the warm-up's is
+  // the only one with an initiator_id, w<n>-r<round>.
+  assert.doesNotMatch(measured, /initiator_id/);
+  assert.match(warm, /\n +initiator_id = w%d-r%d\.strongswan\.org\n/);
+  assert.equal(warm.replace(/\n +initiator_id = .*\n/, '\n'), measured);
+  const warmId = loadTesterId(WARMUP_INITIATOR_ID, 1, 1);
+  assert.equal(warmId, 'w1-r1.strongswan.org');
+  assert.notEqual(warmId, loadTesterId('c%d-r%d.strongswan.org', 1, 1));
+  // The charon responder sets no initiator_id/initiator_match, so it expects the load-tester's
+  // default remote identity *.strongswan.org (load_tester_config.c), which w<n>-r1 falls under;
+  // the ikets responder's remote has no id at all (any identity) and its PSK is by its own id.
+  const resp = responderStrongswanConf({ ...lt, expectedSas: 4000, window: 32 });
+  assert.doesNotMatch(resp, /initiator_id|initiator_match|responder_id/);
+  assert.ok(warmId.endsWith('.strongswan.org'));
+  const ikets = parseSwanctlConfig(iketsSwanctlConf(lt), 'bench.conf').connections[0];
+  assert.equal(ikets?.remote.id, undefined);
+  assert.deepEqual(ikets?.local.id, { type: 'fqdn', name: RESPONDER_ID });
+  // Sized for all it will hold: warm-up + measured SAs.
+  assert.match(resp, /ikesa_table_size = 512\n/);
+});
+
+test('--warmup option: default 0 (cold runs as before), N, and not with --dpd', () => {
+  assert.equal(parseVsCharonArgs([]).warmup, 0);
+  assert.equal(parseVsCharonArgs(['--warmup', '0']).warmup, 0);
+  assert.equal(parseVsCharonArgs(['--setups', '2000', '--warmup', '2000']).warmup, 2000);
+  assert.throws(() => parseVsCharonArgs(['--warmup', '-1']), /non-negative integer/);
+  assert.throws(() => parseVsCharonArgs(['--warmup', '1.5']), /non-negative integer/);
+  assert.throws(() => parseVsCharonArgs(['--warmup']), /non-negative integer/);
+  assert.throws(() => parseVsCharonArgs(['--warmup', '100', '--dpd', '30']), /--dpd/);
+  assert.equal(parseVsCharonArgs(['--warmup', '0', '--dpd', '30']).dpd, 30);
+  assert.equal(parseVsCharonArgs(['--warmup', '100', '--hold', '10']).hold, 10);
+});
+
+test('SAs of a measured window: held at its end minus held after the warm-up, with a note otherwise', () => {
+  // Without warm-up: as before.
+  assert.deepEqual(measuredSas({ atStart: 0, atEnd: 2000, setups: 2000 }), { sas: 2000 });
+  assert.deepEqual(measuredSas({ atStart: 0, atEnd: 1990, setups: 2000 }), {
+    sas: 1990,
+    note: 'responder holds 1990 IKE SAs, initiator made 2000',
+  });
+  // After 2,000 warm-up SAs: RSS per SA over the 2,000 measured ones, the responder holding 4,000.
+  assert.deepEqual(measuredSas({ atStart: 2000, atEnd: 4000, setups: 2000 }), { sas: 2000 });
+  // INITIAL-CONTACT dropping warm-up SAs would show as fewer than warm-up + measured.
+  assert.deepEqual(measuredSas({ atStart: 2000, atEnd: 2000, setups: 2000 }), {
+    sas: 0,
+    note: 'responder holds 2000 IKE SAs, initiator made 2000 after the 2000 of the warm-up',
+  });
+  assert.deepEqual(measuredSas({ atStart: 2000, atEnd: undefined, setups: 50 }), {
+    sas: 50,
+    note: "could not read the responder's SA count",
+  });
+  assert.equal(measuredSas({ atStart: undefined, atEnd: 4000, setups: 50 }).sas, 50);
+});
+
+test('the tables with --warmup: warm (measured window), then cold (the warm-up window)', () => {
+  const result = (warm: RunFigures, cold?: RunFigures): RunResult => ({
+    ...warm,
+    notes: [],
+    ...(cold === undefined ? {} : { cold }),
+  });
+  const dh = [{ name: 'X25519', keyword: 'curve25519' }];
+  const results = new Map([
+    [
+      'X25519',
+      {
+        charon: [result(run(2000, 2, 1.6, 30_000), run(2000, 2, 1.8, 31_000))],
+        ikets: [result(run(2000, 3, 2.2, 40_000), run(2000, 3, 3.0, 60_000))],
+      },
+    ],
+  ]);
+  const [warm, cold, ...rest] = comparisonSections({ setups: 2000, warmup: 2000 }, dh, results);
+  assert.equal(rest.length, 0);
+  assert.match(warm?.title ?? '', /^Warm: 2000 setups .* made 2000 setups/);
+  assert.match(cold?.title ?? '', /^Cold: the 2000 warm-up setups/);
+  assert.deepEqual(tableRows(warm?.scenarios ?? [])[1], [
+    'X25519: responder CPU per setup',
+    '0.800 ms',
+    '1.10 ms',
+    '1.38',
+  ]);
+  assert.deepEqual(tableRows(cold?.scenarios ?? [])[1], [
+    'X25519: responder CPU per setup',
+    '0.900 ms',
+    '1.50 ms',
+    '1.67',
+  ]);
+  // Without --warmup: one table without a heading, of the runs as they are.
+  const plain = comparisonSections({ setups: 2000, warmup: 0 }, dh, results);
+  assert.equal(plain.length, 1);
+  assert.equal(plain[0]?.title, undefined);
+  assert.deepEqual(plain[0]?.scenarios, warm?.scenarios);
 });
