@@ -52,7 +52,14 @@ export type PeerEvent =
   | { readonly type: 'fatal'; readonly message: string }
   | { readonly type: 'result'; readonly cmd?: string; readonly ok: boolean; readonly error?: string }
   | { readonly type: 'list'; readonly ike: PeerIkeSa[]; readonly children: PeerChildSa[] }
-  | { readonly type: 'log'; readonly level: string; readonly message: string; readonly ikeSa?: number }
+  | {
+      readonly type: 'log';
+      readonly level: string;
+      readonly message: string;
+      readonly ikeSa?: number;
+      /** When the peer shell drained it (ms since the epoch). */
+      readonly at?: number;
+    }
   | { readonly type: 'ike-sa-up'; readonly sa: PeerIkeSa }
   | { readonly type: 'ike-sa-down'; readonly sa: PeerIkeSa; readonly reason: string }
   | { readonly type: 'child-sa-up'; readonly sa: PeerChildSa; readonly rekeyOf?: number }
@@ -187,7 +194,7 @@ export class IketsPeer {
   logs(): string {
     return this.events
       .filter((e): e is Extract<PeerEvent, { type: 'log' }> => e.type === 'log')
-      .map((e) => `${e.level}: ${e.message}`)
+      .map((e) => `${e.at === undefined ? '' : `${clock(e.at)} `}${e.level}: ${e.message}`)
       .join('\n');
   }
 
@@ -220,4 +227,11 @@ export class IketsPeer {
     rmSync(this.#dir, { recursive: true, force: true });
     untrackDir(this.#dir);
   }
+}
+
+/** HH:MM:SS.mmm of a time in ms, local time as charon's log has it (`time_format = %T`, `time_add_ms`). */
+function clock(at: number): string {
+  const d = new Date(at);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }

@@ -84,7 +84,9 @@ function drain(): void {
       if (error) print({ type: 'log', level: 'error', message: `peer shell: send failed: ${error.message}` });
     });
   }
-  for (let e = endpoint.pollEvent(); e !== undefined; e = endpoint.pollEvent()) print(e);
+  // Log lines carry the time (ms) they were drained, to line them up with charon's log.
+  for (let e = endpoint.pollEvent(); e !== undefined; e = endpoint.pollEvent())
+    print(e.type === 'log' ? { ...e, at: Date.now() } : e);
   if (timer !== undefined) clearTimeout(timer);
   timer = undefined;
   const at = endpoint.pollTimeout();

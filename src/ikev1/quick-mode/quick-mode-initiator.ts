@@ -154,7 +154,7 @@ function sendQuickMode1(
   );
   ctx.log(
     'info',
-    `initiating Quick Mode for child '${child.name}' (message ID ${messageId.toString(16).padStart(8, '0')})`,
+    `initiating Quick Mode for child '${child.name}' (message ID ${messageId.toString(16).padStart(8, '0')}${rekeyOf === undefined ? '' : `, rekeying #${rekeyOf}`})`,
     sa,
   );
   return messageId;

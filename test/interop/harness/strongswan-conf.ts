@@ -74,6 +74,8 @@ export function renderStrongswanConf(o: StrongswanConfOptions): string {
           append: false,
           flush_line: true,
           time_format: '%T',
+          // Milliseconds, to line charon's log up with ikets' (rekey collisions are decided in them).
+          time_add_ms: 'yes',
           ike_name: true,
         },
       },
