@@ -9,7 +9,10 @@
  * (charon's `ikev1_child_sa_is_redundant`, "detected redundant CHILD_SA"). ikets does the same, so
  * neither side ever holds a pair the other does not, and it never deletes a pair the peer may still
  * send on: after a collision each side sends on the pair it installed last, which is a different
- * one on each side.
+ * one on each side. charon's "newer" is a rekey time later to the second, and it counts only
+ * INSTALLED pairs: the two pairs of a collision usually share the second, and charon rekeys both
+ * (5.9.8, task_manager_v1.c `queue_child_rekey`), so the peer's Quick Modes of one round may
+ * outnumber the pairs we keep; each then takes a pair of its own (`rekeyedByPeer`).
  *
  * A "child" here is what the pairs share: the connection, the peer (its address and its
  * authenticated identity), the child's configuration and its traffic selectors. Only one Quick Mode
@@ -104,31 +107,78 @@ export function supersededBy(child: ChildSa, all: readonly ChildSa[]): ChildSa |
 }
 
 /**
- * The pair a Quick Mode from the peer rekeys, judged on its message 1: the pair to keep among the
- * installed ones of the same child, or one we are rekeying ourselves (a collision: both Quick
- * Modes then name the same old pair, and the one that completes second replaces nothing), as
- * charon's `check_for_rekeyed_child` takes an INSTALLED or REKEYING one. A redundant pair is not
- * taken, nor a pair installed after message 1 or just before it (that one is new, not the old one:
- * deleting it could delete the pair the peer keeps, and with it every pair of the child on both sides).
+ * The pair a Quick Mode from the peer rekeys, judged on its message 1. IKEv1 does not say which
+ * (RFC 2409 section 5.5 has no rekey indication), so each of the peer's Quick Modes in progress
+ * takes a pair of its own (`claimed`: the pairs those already took), in this order:
+ * - the pair to keep among the installed ones, or one we are rekeying ourselves (a collision: both
+ *   Quick Modes then name the same old pair, and the one that completes second replaces nothing),
+ *   as charon's `check_for_rekeyed_child` takes an INSTALLED or REKEYING one;
+ * - else a redundant pair (`superseded`): our order of crossing pairs is not the peer's. charon
+ *   rekeys every pair whose rekey time is not later than another's to the second
+ *   (`ikev1_child_sa_is_redundant`), so after a collision it rekeys both pairs; taken as rekeyed,
+ *   the redundant pair goes when the new one is in, instead of lingering next to it until it
+ *   expires while the peer's next Quick Modes pile onto the one pair we keep;
+ * - else the pair to keep that another of the peer's Quick Modes took already (as before: the
+ *   second to complete replaces nothing).
+ * Deleting the pair taken is safe whichever the peer meant: when its Quick Mode completes here,
+ * the new pair is installed on both sides, and charon sends on the pair it installed last.
+ * A pair installed after message 1 or just before it is never taken (that one is new, not the old
+ * one: deleting it could delete the pair the peer keeps, and with it every pair of the child on
+ * both sides).
  */
 export function rekeyedByPeer(
   sa: IkeSa,
   qm: Negotiation,
   all: readonly ChildSa[],
   now: number,
+  claimed: readonly ChildSa[] = [],
 ): ChildSa | undefined {
-  let found: ChildSa | undefined;
+  let live: ChildSa | undefined;
+  let liveClaimed: ChildSa | undefined;
+  let redundant: ChildSa | undefined;
   const localTs = formatSelector(qm.localTs);
   const remoteTs = formatSelector(qm.remoteTs);
   for (const c of all) {
-    if ((c.state !== 'installed' && c.state !== 'rekeying') || !negotiates(sa, qm, c, localTs, remoteTs))
+    if (
+      (c.state !== 'installed' && c.state !== 'rekeying' && c.state !== 'superseded') ||
+      !negotiates(sa, qm, c, localTs, remoteTs)
+    )
       continue;
     // A pair this young came from a Quick Mode crossing the peer's (both bringing the child up
     // at once): the peer's is another new pair, not a rekey of it.
     if (now - c.info.installedAt < collisionWindow(c)) continue;
-    if (found === undefined || keeps(c, found)) found = c;
+    const taken = claimed.some((o) => o === c || sameBundle(o, c));
+    if (c.state === 'superseded') {
+      if (!taken && (redundant === undefined || keeps(c, redundant))) redundant = c;
+    } else if (taken) {
+      if (liveClaimed === undefined || keeps(c, liveClaimed)) liveClaimed = c;
+    } else if (live === undefined || keeps(c, live)) live = c;
   }
-  return found;
+  return live ?? redundant ?? liveClaimed;
+}
+
+/**
+ * The pairs the peer's Quick Modes in progress take as the ones they rekey: on `sa` and on the
+ * ISAKMP SAs the child's pairs belong to (`kin`; none for a child's first pair, so nothing is looked at).
+ */
+export function claimedByPeer(
+  sa: IkeSa,
+  kin: readonly ChildSa[],
+  byId: (id: number) => ChildSa | undefined,
+): ChildSa[] {
+  const out: ChildSa[] = [];
+  if (kin.length === 0) return out;
+  const collect = (of: IkeSa) => {
+    for (const qm of of.quickModes.values()) {
+      const c = qm.role === 'responder' && qm.rekeyOf !== undefined ? byId(qm.rekeyOf) : undefined;
+      if (c !== undefined) out.push(c);
+    }
+  };
+  collect(sa);
+  kin.forEach((c, i) => {
+    if (c.ikeSa !== sa && kin.findIndex((o) => o.ikeSa === c.ikeSa) === i) collect(c.ikeSa);
+  });
+  return out;
 }
 
 /** Our own Quick Mode in flight for this child, on any ISAKMP SA with the peer. */

@@ -29,7 +29,7 @@ import type { IpsecProtocol } from '../../sa/types.js';
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import { enterChildSa, enterQuickMode } from '../states.js';
-import { rekeyedByPeer, sameBundle } from './child-rekey.js';
+import { claimedByPeer, rekeyedByPeer, sameBundle } from './child-rekey.js';
 import {
   type ParsedPhase2Transform,
   parsePhase2Transform,
@@ -98,12 +98,9 @@ export function handleQuickMode1(
   // A Quick Mode for a child we have installed with the same selectors is the peer rekeying it
   // (strongSwan: "detected rekeying of CHILD_SA"); one we are rekeying ourselves too is a collision,
   // resolved in child-rekey.ts.
-  const rekeyed = rekeyedByPeer(
-    sa,
-    { child, localTs, remoteTs },
-    ctx.children.kin(sa.connection.name, child.name, sa.remote.address, sa.remoteIdText),
-    ctx.now,
-  );
+  const kin = ctx.children.kin(sa.connection.name, child.name, sa.remote.address, sa.remoteIdText);
+  const claimed = claimedByPeer(sa, kin, (id) => ctx.children.byId(id));
+  const rekeyed = rekeyedByPeer(sa, { child, localTs, remoteTs }, kin, ctx.now, claimed);
   const first = chosen[0]!.parsed;
   const ke = rest.find((p) => p.type === 'key_exchange');
   const group = first.transform.group;
@@ -173,6 +170,11 @@ export function handleQuickMode1(
   const replyChain = encodePayloadChain(reply);
   const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, replyChain.bytes);
   sa.quickModes.set(messageId, qm);
+  ctx.log(
+    'debug',
+    `Quick Mode ${messageId.toString(16).padStart(8, '0')} from the peer for child '${child.name}': ${rekeyed === undefined ? 'a new pair' : `rekeying #${rekeyed.info.id}`}`,
+    sa,
+  );
   ctx.send(
     sa,
     messageId,
