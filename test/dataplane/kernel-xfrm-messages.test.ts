@@ -420,8 +420,23 @@ describe('reading what the kernel sends', () => {
       bytes: 123456n,
       packets: 99n,
       useTime: 1_700_000_000n,
+      lastUsed: undefined,
       dropped: 5n,
     });
+  });
+
+  it('XFRMA_LASTUSED of a GETSA answer (Linux 6.2+), behind the algorithms and an XFRMA_PAD or not', () => {
+    const msg = newSaMessage(
+      sa({ spi: 0x1234, reqid: 3, encryption: { name: 'aes128gcm16', key: Buffer.alloc(20) } }),
+      1,
+    );
+    const lastUsed = Buffer.alloc(8);
+    lastUsed.writeBigUInt64LE(1_700_000_123n, 0);
+    // nla_put_u64_64bit() puts an empty XFRMA_PAD (27) first where the u64 would be misaligned.
+    for (const pad of [Buffer.alloc(0), attribute(27, Buffer.alloc(0))]) {
+      const payload = Buffer.concat([msg.subarray(16), pad, attribute(XfrmAttr.LASTUSED, lastUsed)]);
+      assert.equal(parseSaInfo(payload)?.lastUsed, 1_700_000_123n);
+    }
   });
 
   it('EXPIRE: the SA and soft/hard', () => {

@@ -142,6 +142,17 @@ else
       });
     }
 
+    it('DPD: no R-U-THERE while the peer sends traffic for 3 x dpd_delay; after it stops, one after dpd_delay', () => {
+      const r = line('DAEMON', 'ikets-ikets/dpd');
+      assert.ok(r, `no result for the DPD case\n${run.output.slice(-6000)}`);
+      assert.deepEqual(r.errors, [], JSON.stringify(r));
+      assert.equal(r.ruThereWhileFlowing, 0);
+      const after = r.ruThereAfterStopMs as number;
+      // dpd_delay 5 s; the counters are compared once a round, so up to about one round late.
+      assert.ok(after >= 4_500 && after <= 14_000, `R-U-THERE ${after} ms after the traffic stopped`);
+      assert.equal(r.childAfter, true);
+    });
+
     it('trap: the protect policy replaced the trap policy, list-pols and ip xfrm policy agree; down brings the trap back', () => {
       const r = line('DAEMON', 'ikets-ikets/trap');
       assert.ok(r);

@@ -41,6 +41,7 @@ import {
   newSaMessage,
   socketBypassPolicy,
 } from './xfrm-messages.js';
+import { SaUsage } from './xfrm-usage.js';
 
 export interface XfrmBackendOptions {
   /** The daemon's clock (ms), for SaCounters.lastUsedAt; Date.now by default. */
@@ -77,14 +78,14 @@ export class XfrmBackend implements DataplaneBackend {
   readonly name = 'kernel';
   readonly events = new TypedEmitter<BackendEvents>();
   readonly #socket: XfrmSocket;
-  readonly #now: () => number;
+  readonly #usage: SaUsage;
   readonly #sas = new Map<string, IpsecSaParams>();
   readonly #policies = new Map<string, PolicyParams>();
   readonly #reqids = new Map<number, number>();
 
   private constructor(socket: XfrmSocket, options: XfrmBackendOptions) {
     this.#socket = socket;
-    this.#now = options.now ?? Date.now;
+    this.#usage = new SaUsage(options.now ?? Date.now);
   }
 
   /**
@@ -152,12 +153,16 @@ export class XfrmBackend implements DataplaneBackend {
     if (old === undefined)
       throw new DataplaneError('ERR_DATAPLANE_NOT_FOUND', `no SA ${hex(id.spi)} installed by ikets`);
     const updated: IpsecSaParams = { ...old, ...change };
+    const key = saKey(id);
+    const usage = this.#usage.keep(key);
     await this.deleteSa(id);
     await this.addSa(updated);
+    this.#usage.restarted(key, usage);
   }
 
   async deleteSa(id: SaId): Promise<void> {
     this.#sas.delete(saKey(id));
+    this.#usage.forget(saKey(id));
     this.#socket.request(deleteSaMessage(id, 0), `delete ${id.protocol} SA ${hex(id.spi)}`);
   }
 
@@ -166,9 +171,8 @@ export class XfrmBackend implements DataplaneBackend {
     const state = answer?.type === XfrmMsg.NEWSA ? parseSaInfo(answer.payload) : undefined;
     if (state === undefined)
       throw new DataplaneError('ERR_DATAPLANE_IO', `query SA ${hex(id.spi)}: no SA in the answer`);
-    // use_time is the kernel's real-time clock in seconds; moved onto the daemon's clock.
-    const lastUsedAt =
-      state.useTime === 0n ? undefined : this.#now() - Math.max(0, Date.now() - Number(state.useTime) * 1000);
+    // Not the SA's use_time (its first use): XFRMA_LASTUSED or the counters (xfrm-usage.ts).
+    const lastUsedAt = this.#usage.lastUsedAt(saKey(id), state);
     return { bytes: state.bytes, packets: state.packets, lastUsedAt, dropped: state.dropped };
   }
 
@@ -240,7 +244,10 @@ export class XfrmBackend implements DataplaneBackend {
       const expire = parseExpire(msg.payload);
       if (expire === undefined || !this.#sas.has(saKey(expire))) return;
       // a hard expiry: the kernel deletes the SA itself
-      if (expire.hard) this.#sas.delete(saKey(expire));
+      if (expire.hard) {
+        this.#sas.delete(saKey(expire));
+        this.#usage.forget(saKey(expire));
+      }
       this.events.emit('expire', {
         spi: expire.spi,
         protocol: expire.protocol,
