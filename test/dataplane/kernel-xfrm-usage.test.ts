@@ -44,6 +44,41 @@ describe('SaUsage: the last use of an XFRM SA', () => {
     assert.equal(usage.lastUsedAt('sa', sample(0n)), undefined, 'a new SA under the same key');
   });
 
+  it("with the counters changed, the inbound policies' use time narrows the last use down", () => {
+    let now = 10_000;
+    const usage = new SaUsage(
+      () => now,
+      () => WALL + now,
+    );
+    const second = (t: number) => BigInt(Math.floor((WALL + t) / 1000));
+    let asked = 0;
+    const policy = (t: number | undefined) => () => {
+      asked++;
+      return t === undefined ? undefined : second(t);
+    };
+    assert.equal(usage.lastUsedAt('sa', sample(0n), policy(9_000)), undefined, 'no packet: not asked');
+    assert.equal(asked, 0);
+    now = 20_000;
+    // Stamped at 12.3 s: the end of that second, 12.999 s.
+    assert.equal(usage.lastUsedAt('sa', sample(10n), policy(12_300)), 12_999);
+    now = 30_000;
+    assert.equal(usage.lastUsedAt('sa', sample(10n), policy(29_000)), 12_999, 'counters unchanged');
+    assert.equal(asked, 1, 'not asked when the counters did not change');
+    // A stamp from before the previous query (20 s) does not describe this traffic: the query's time.
+    assert.equal(usage.lastUsedAt('sa', sample(11n), policy(15_000)), 30_000);
+    now = 40_000;
+    assert.equal(usage.lastUsedAt('sa', sample(12n), policy(undefined)), 40_000, 'no policy answered');
+    now = 50_000;
+    assert.equal(
+      usage.lastUsedAt('sa', sample(13n), () => 0n),
+      50_000,
+      'a policy never used (replaced)',
+    );
+    now = 60_000;
+    // A stamp in the current second (a forged plaintext packet, say) gives at most the query's time.
+    assert.equal(usage.lastUsedAt('sa', sample(14n), policy(60_000)), 60_000);
+  });
+
   it('an SA installed again (updateSa) keeps its last use; counters from zero are new traffic', () => {
     let now = 1_000;
     const usage = new SaUsage(
@@ -76,14 +111,21 @@ const informational = (t: Transmit) => t.data[18] === ExchangeType.INFORMATIONAL
 
 /**
  * A fake inbound XFRM SA: a packet every 100 ms from `from` until `stop()`, counted as the kernel
- * counts (bytes, packets, use_time at the first packet only; XFRMA_LASTUSED only if `lastUsed`).
+ * counts (bytes, packets, use_time at the first packet only; XFRMA_LASTUSED only if `lastUsed`),
+ * and its inbound policy, stamped by each packet and, if `forged`, by plaintext packets that match
+ * its selectors every moment, before and after the traffic stops.
  */
 class FakeInboundSa {
   #stopAt = Number.POSITIVE_INFINITY;
   constructor(
     readonly from: number,
     readonly lastUsed: boolean,
+    readonly forged = false,
   ) {}
+  policyUse(now: number): bigint | undefined {
+    const last = this.forged ? now : this.lastPacket(now);
+    return last === undefined ? undefined : BigInt(Math.floor((WALL + last) / 1000));
+  }
   stop(at: number): void {
     this.#stopAt = at;
   }
@@ -105,7 +147,7 @@ class FakeInboundSa {
   }
 }
 
-type Clock = 'counters' | 'lastused' | 'use_time';
+type Clock = 'counters' | 'policy' | 'forged' | 'lastused' | 'use_time';
 
 /**
  * a runs DPD (dpd_delay 10 s) with a data plane whose child's inbound SA is `sa`; it answers each
@@ -136,7 +178,11 @@ function dpdOver(sa: (upAt: number) => FakeInboundSa, clock: Clock) {
           ? s.useTime === 0n
             ? undefined
             : a.now - (WALL + a.now - Number(s.useTime) * 1000)
-          : usage.lastUsedAt('in', clock === 'lastused' ? s : { ...s, lastUsed: undefined });
+          : usage.lastUsedAt(
+              'in',
+              clock === 'lastused' ? s : { ...s, lastUsed: undefined },
+              clock === 'policy' || clock === 'forged' ? () => inbound?.policyUse(a.now) : undefined,
+            );
       if (at !== undefined) for (const id of e.children) a.childTraffic(a.now, id, at);
     }
     return e;
@@ -152,10 +198,11 @@ function dpdOver(sa: (upAt: number) => FakeInboundSa, clock: Clock) {
 }
 
 describe('DPD over the kernel backend: traffic that keeps flowing is a sign of life', () => {
-  for (const clock of ['counters', 'lastused'] as const) {
+  // forged: plaintext packets keep stamping the policy after the authenticated traffic stopped.
+  for (const clock of ['counters', 'policy', 'forged', 'lastused'] as const) {
     it(`${clock}: no R-U-THERE during 5 minutes of traffic; after it stops, one after dpd_delay`, (t) => {
       const { net, a, fake, ruThere, checks } = dpdOver(
-        (up) => new FakeInboundSa(up + 500, clock === 'lastused'),
+        (up) => new FakeInboundSa(up + 500, clock === 'lastused', clock === 'forged'),
         clock,
       );
       net.run(300_000);
@@ -167,9 +214,16 @@ describe('DPD over the kernel backend: traffic that keeps flowing is a sign of l
       assert.ok(ruThere.length >= 1, 'an R-U-THERE once the traffic stopped');
       const wait = ruThere[0]! - last;
       t.diagnostic(`first R-U-THERE ${wait} ms after the last packet`);
-      // The counters are sampled once a round: silence is seen up to a round (dpd_delay plus its
-      // spread, 11 s) late. XFRMA_LASTUSED has whole seconds: up to 1 s early.
-      const [min, max] = clock === 'counters' ? [10_000, 22_000] : [9_000, 11_000];
+      // The counters alone are compared once a round: silence is seen up to a round (dpd_delay plus
+      // its spread, 11 s) late, and forged stamps on the policy do no worse. The policy's stamp is
+      // rounded up to its second's end (up to 1 s late), XFRMA_LASTUSED down (up to 1 s early).
+      const bounds: Record<typeof clock, [number, number]> = {
+        counters: [10_000, 22_000],
+        forged: [10_000, 22_000],
+        policy: [10_000, 12_000],
+        lastused: [9_000, 11_000],
+      };
+      const [min, max] = bounds[clock];
       assert.ok(wait >= min && wait < max, `first R-U-THERE ${wait} ms after the last packet`);
       assert.equal(a.ikeSaList()[0]?.state, 'established');
     });

@@ -51,6 +51,15 @@ export function parseSaInfo(payload: Buffer): KernelSaState | undefined {
 }
 
 /**
+ * A policy's `curlft.use_time` from the XFRM_MSG_NEWPOLICY answer to GETPOLICY (struct
+ * xfrm_userpolicy_info: selector 56, lft 64, then curlft's bytes, packets, add_time, use_time):
+ * seconds since the epoch of its last use, 0 if unused since it was installed or replaced.
+ */
+export function parsePolicyUseTime(payload: Buffer): bigint | undefined {
+  return payload.length < SIZEOF.userpolicyInfo ? undefined : payload.readBigUInt64LE(56 + 64 + 24);
+}
+
+/**
  * XFRM_MSG_ACQUIRE (struct xfrm_user_acquire + XFRMA_TMPL): a packet matched a policy whose template
  * has no SA (RFC 4301 section 4.4.1 trap). The reqid comes from the template; the addresses are those
  * of the packet's flow (the selector), which the engine may use to narrow the child.

@@ -18,9 +18,12 @@
  *
  * So the last use is XFRMA_LASTUSED when the kernel sends it; otherwise the counters, compared
  * between queries: counters that changed since the previous query mean authenticated traffic since
- * then, and this query's time is reported (an upper bound on the last packet). Traffic that keeps
- * flowing is never taken for silence; silence is seen at most one query interval late. Nothing that
- * fails authentication moves either clock (DEVELOPERS.md: no liveness from unauthenticated input).
+ * then, and this query's time is an upper bound on the last packet. Within that interval, and only
+ * then, the inbound policies' use time (charon's clock, rounded up to the end of its second) narrows
+ * it down: every packet of the SA stamps it, so it is an upper bound too, and a forged packet can move
+ * it no later than this query's time. Traffic that keeps flowing is never taken for silence, and
+ * nothing unauthenticated makes a peer look alive when no authenticated packet arrived since the last
+ * query (DEVELOPERS.md). Without the policies, silence is seen up to one query interval late.
  */
 
 /** One GETSA answer, as far as the last use is concerned. */
@@ -34,6 +37,8 @@ export interface SaUsageSample {
 interface Seen {
   bytes: bigint;
   packets: bigint;
+  /** When these counters were read (the last query). */
+  queriedAt: number;
   /** The daemon's clock when the counters were first seen at these values; undefined: never used. */
   at: number | undefined;
 }
@@ -49,24 +54,34 @@ export class SaUsage {
     this.#wallNow = wallNow;
   }
 
-  /** The SA `key`'s last use on the daemon's clock, from this query's answer; undefined: never used. */
-  lastUsedAt(key: string, sample: SaUsageSample): number | undefined {
+  /**
+   * The SA `key`'s last use on the daemon's clock, from this query's answer; undefined: never used.
+   * `policyUse`: the latest `use_time` (seconds) of the SA's inbound policies, asked only when the
+   * counters changed.
+   */
+  lastUsedAt(key: string, sample: SaUsageSample, policyUse?: () => bigint | undefined): number | undefined {
     const now = this.#now();
     if (sample.lastUsed !== undefined && sample.lastUsed > 0n)
       return now - Math.max(0, this.#wallNow() - Number(sample.lastUsed) * 1000);
     const seen = this.#seen.get(key);
-    if (seen === undefined) {
-      // An SA starts at zero (addSa): any packet counted is traffic since it was installed.
-      const used = sample.packets !== 0n || sample.bytes !== 0n;
-      this.#seen.set(key, { bytes: sample.bytes, packets: sample.packets, at: used ? now : undefined });
-      return used ? now : undefined;
-    }
-    if (sample.packets !== seen.packets || sample.bytes !== seen.bytes) {
-      seen.bytes = sample.bytes;
-      seen.packets = sample.packets;
-      seen.at = now;
-    }
-    return seen.at;
+    // An SA starts at zero (addSa): counters first seen above zero are traffic since it was installed.
+    const changed =
+      seen === undefined
+        ? sample.packets !== 0n || sample.bytes !== 0n
+        : sample.packets !== seen.packets || sample.bytes !== seen.bytes;
+    const at = changed ? this.#narrowed(policyUse?.(), seen?.queriedAt, now) : seen?.at;
+    this.#seen.set(key, { bytes: sample.bytes, packets: sample.packets, queriedAt: now, at });
+    return at;
+  }
+
+  /**
+   * The last packet came after `after` (the previous query) and by `now`: the policies' use time,
+   * rounded up to the end of its second, when it lies in that interval; else `now`.
+   */
+  #narrowed(use: bigint | undefined, after: number | undefined, now: number): number {
+    if (use === undefined || use <= 0n) return now;
+    const end = now - Math.max(0, this.#wallNow() - (Number(use) * 1000 + 999));
+    return after !== undefined && end <= after ? now : end;
   }
 
   /** The SA went: forget it. */
@@ -84,6 +99,6 @@ export class SaUsage {
    * last use so far (`keep` before) is kept, and counters that grow from zero are new traffic.
    */
   restarted(key: string, lastUsedAt: number | undefined): void {
-    this.#seen.set(key, { bytes: 0n, packets: 0n, at: lastUsedAt });
+    this.#seen.set(key, { bytes: 0n, packets: 0n, queriedAt: this.#now(), at: lastUsedAt });
   }
 }

@@ -3,7 +3,9 @@
  * with `dpd_delay` on `gw`, a second ikets in B without DPD. While B pings through the child for
  * three times dpd_delay, A's inbound XFRM SA counts the packets and A sends no R-U-THERE; once the
  * pings stop, A sends one after dpd_delay (and at most about two: the counters are compared once a
- * round, src/dataplane/kernel/xfrm-usage.ts). R-U-THEREs are counted by an nftables rule on A's
+ * round; the inbound policies' use time narrows it down, src/dataplane/kernel/xfrm-usage.ts), and
+ * 3 s after the stop `list-sas` gives the child's last inbound use within a second of the last
+ * packet (the counters alone would give the time of a query after it). R-U-THEREs are counted by an nftables rule on A's
  * output: IKE (UDP port 500, no NAT here) with exchange type 5, Informational, at byte 18 of the
  * ISAKMP header; B runs no DPD and nothing else is deleted meanwhile, so A's Informationals are
  * R-U-THEREs.
@@ -55,6 +57,7 @@ export function dpdCase(a: Ikets, b: Ikets) {
         ),
       );
       const stoppedAt = performance.now();
+      const stoppedWall = Date.now(); // the daemon's clock
       const received = Number(/(\d+) received/.exec(ping.out)?.[1] ?? 0);
       const during = (await informationals()) - base;
       result.traffic = { pings: count, received, seconds: Math.round(stoppedAt - t0) / 1000 };
@@ -75,11 +78,17 @@ export function dpdCase(a: Ikets, b: Ikets) {
       if (firstAfter === undefined) errors.push('no R-U-THERE after the traffic stopped');
       else if (firstAfter < ms - 500 || firstAfter > 2.2 * ms + 3_000)
         errors.push(`R-U-THERE ${Math.round(firstAfter)} ms after the traffic stopped (dpd_delay ${ms} ms)`);
-      // B answered: the child is still there.
+      // B answered: the child is still there. Its last inbound use (list-sas) is that of the last
+      // packet, to the second, though queried only after it (by DPD's check, then by list-sas).
       await new Promise((r) => setTimeout(r, 1_000));
       const listing = await a.listSas();
-      result.childAfter = listing.childSas.some((c) => c.child === 'net');
-      if (result.childAfter !== true) errors.push('the child went after the R-U-THERE');
+      const child = listing.childSas.find((c) => c.child === 'net');
+      result.childAfter = child !== undefined;
+      if (child === undefined) errors.push('the child went after the R-U-THERE');
+      const { lastInAt } = (listing.traffic[String(child?.id)] ?? {}) as { lastInAt?: number };
+      result.lastInAfterStopMs = lastInAt === undefined ? undefined : lastInAt - stoppedWall;
+      const policy = await run('ip', ['-n', 'A', '-s', 'xfrm', 'policy', 'list', 'dir', 'in']);
+      result.inPolicyUse = /use (\S+ \S+)/.exec(policy.out)?.[1];
       await a.request({ command: 'down', name: 'gw' });
       await b.listSas(); // B still answers its control socket
     } finally {
