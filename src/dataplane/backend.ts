@@ -102,7 +102,11 @@ export interface PolicyParams {
 export interface SaCounters {
   readonly bytes: bigint;
   readonly packets: bigint;
-  /** ms on the daemon's clock of the last packet, undefined when never used. */
+  /**
+   * ms on the daemon's clock of the last packet, undefined when never used. The kernel backend
+   * before Linux 6.2 cannot tell the last packet's time: there it is the time of the query that
+   * first saw the counters at their present values (src/dataplane/kernel/xfrm-usage.ts).
+   */
   readonly lastUsedAt: number | undefined;
   /** Packets dropped: bad ICV, replayed, malformed (userspace backend; kernel: its statistics). */
   readonly dropped: bigint;

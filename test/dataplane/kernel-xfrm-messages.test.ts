@@ -14,11 +14,13 @@ import {
   parseAcquire,
   parseExpire,
   parseMapping,
+  parsePolicyUseTime,
   parseSaInfo,
 } from '../../src/dataplane/kernel/xfrm-events.js';
 import {
   deletePolicyMessage,
   deleteSaMessage,
+  getPolicyMessage,
   getSaMessage,
   newPolicyMessage,
   newSaMessage,
@@ -239,6 +241,18 @@ describe('XFRM messages are byte-identical to iproute2 6.1', () => {
     );
     assertBytes(msg, bytes, 'pol-del');
   });
+
+  it("GETPOLICY: the same policy id as iproute2's DELPOLICY, type 0x15, a request without ACK", () => {
+    const { bytes, seq } = fixture('pol-del');
+    const msg = getPolicyMessage(
+      { direction: 'out', source: v4('10.1.0.0', 24), destination: v4('10.2.0.0', 24) },
+      seq,
+    );
+    assert.equal(msg.readUInt16LE(4), XfrmMsg.GETPOLICY);
+    assert.equal(msg.readUInt16LE(6), 0x1);
+    assert.deepEqual(msg.subarray(8), bytes.subarray(8));
+    assert.equal(msg.readUInt32LE(0), bytes.readUInt32LE(0));
+  });
 });
 
 describe('XFRM messages, field by field', () => {
@@ -420,8 +434,41 @@ describe('reading what the kernel sends', () => {
       bytes: 123456n,
       packets: 99n,
       useTime: 1_700_000_000n,
+      lastUsed: undefined,
       dropped: 5n,
     });
+  });
+
+  it('XFRMA_LASTUSED of a GETSA answer (Linux 6.2+), behind the algorithms and an XFRMA_PAD or not', () => {
+    const msg = newSaMessage(
+      sa({ spi: 0x1234, reqid: 3, encryption: { name: 'aes128gcm16', key: Buffer.alloc(20) } }),
+      1,
+    );
+    const lastUsed = Buffer.alloc(8);
+    lastUsed.writeBigUInt64LE(1_700_000_123n, 0);
+    // nla_put_u64_64bit() puts an empty XFRMA_PAD (27) first where the u64 would be misaligned.
+    for (const pad of [Buffer.alloc(0), attribute(27, Buffer.alloc(0))]) {
+      const payload = Buffer.concat([msg.subarray(16), pad, attribute(XfrmAttr.LASTUSED, lastUsed)]);
+      assert.equal(parseSaInfo(payload)?.lastUsed, 1_700_000_123n);
+    }
+  });
+
+  it("a policy's use_time from the NEWPOLICY answer (curlft after the selector and lft)", () => {
+    const payload = newPolicyMessage(
+      {
+        direction: 'in',
+        source: v4('10.2.0.0', 24),
+        destination: v4('10.1.0.0', 24),
+        action: 'drop',
+        priority: 5,
+        template: undefined,
+      },
+      1,
+    ).subarray(16);
+    payload.writeBigUInt64LE(1_700_000_000n, 56 + 64 + 16); // add_time
+    payload.writeBigUInt64LE(1_700_000_042n, 56 + 64 + 24); // use_time
+    assert.equal(parsePolicyUseTime(payload), 1_700_000_042n);
+    assert.equal(parsePolicyUseTime(payload.subarray(0, 100)), undefined);
   });
 
   it('EXPIRE: the SA and soft/hard', () => {

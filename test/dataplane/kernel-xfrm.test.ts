@@ -142,6 +142,21 @@ else
       });
     }
 
+    it('DPD: no R-U-THERE while the peer sends traffic for 3 x dpd_delay; after it stops, one after dpd_delay', () => {
+      const r = line('DAEMON', 'ikets-ikets/dpd');
+      assert.ok(r, `no result for the DPD case\n${run.output.slice(-6000)}`);
+      assert.deepEqual(r.errors, [], JSON.stringify(r));
+      assert.equal(r.ruThereWhileFlowing, 0);
+      const after = r.ruThereAfterStopMs as number;
+      // dpd_delay 5 s (and its spread, up to 0.5 s); the last use is that of the last packet to the
+      // second (the counters alone would allow up to one more round); TCG adds its delays.
+      assert.ok(after >= 4_500 && after <= 9_500, `R-U-THERE ${after} ms after the traffic stopped`);
+      assert.equal(r.childAfter, true);
+      // list-sas, asked after the R-U-THERE, gives the last inbound use within the last packet's second.
+      const lag = r.lastInAfterStopMs as number;
+      assert.ok(lag >= -1_500 && lag <= 1_100, `last inbound use ${lag} ms after the traffic stopped`);
+    });
+
     it('trap: the protect policy replaced the trap policy, list-pols and ip xfrm policy agree; down brings the trap back', () => {
       const r = line('DAEMON', 'ikets-ikets/trap');
       assert.ok(r);

@@ -31,16 +31,18 @@ import {
   UDP_ENCAP_ESPINUDP,
   XfrmMsg,
 } from './xfrm-constants.js';
-import { parseAcquire, parseExpire, parseMapping, parseSaInfo } from './xfrm-events.js';
+import { parseAcquire, parseExpire, parseMapping, parsePolicyUseTime, parseSaInfo } from './xfrm-events.js';
 import {
   addressBytes,
   deletePolicyMessage,
   deleteSaMessage,
+  getPolicyMessage,
   getSaMessage,
   newPolicyMessage,
   newSaMessage,
   socketBypassPolicy,
 } from './xfrm-messages.js';
+import { SaUsage } from './xfrm-usage.js';
 
 export interface XfrmBackendOptions {
   /** The daemon's clock (ms), for SaCounters.lastUsedAt; Date.now by default. */
@@ -77,14 +79,16 @@ export class XfrmBackend implements DataplaneBackend {
   readonly name = 'kernel';
   readonly events = new TypedEmitter<BackendEvents>();
   readonly #socket: XfrmSocket;
-  readonly #now: () => number;
+  readonly #usage: SaUsage;
   readonly #sas = new Map<string, IpsecSaParams>();
   readonly #policies = new Map<string, PolicyParams>();
   readonly #reqids = new Map<number, number>();
+  /** The `in` and `fwd` policies installed per template reqid (an inbound SA's use time, xfrm-usage.ts). */
+  readonly #inbound = new Map<number, Map<string, PolicyParams>>();
 
   private constructor(socket: XfrmSocket, options: XfrmBackendOptions) {
     this.#socket = socket;
-    this.#now = options.now ?? Date.now;
+    this.#usage = new SaUsage(options.now ?? Date.now);
   }
 
   /**
@@ -152,12 +156,16 @@ export class XfrmBackend implements DataplaneBackend {
     if (old === undefined)
       throw new DataplaneError('ERR_DATAPLANE_NOT_FOUND', `no SA ${hex(id.spi)} installed by ikets`);
     const updated: IpsecSaParams = { ...old, ...change };
+    const key = saKey(id);
+    const usage = this.#usage.keep(key);
     await this.deleteSa(id);
     await this.addSa(updated);
+    this.#usage.restarted(key, usage);
   }
 
   async deleteSa(id: SaId): Promise<void> {
     this.#sas.delete(saKey(id));
+    this.#usage.forget(saKey(id));
     this.#socket.request(deleteSaMessage(id, 0), `delete ${id.protocol} SA ${hex(id.spi)}`);
   }
 
@@ -166,10 +174,27 @@ export class XfrmBackend implements DataplaneBackend {
     const state = answer?.type === XfrmMsg.NEWSA ? parseSaInfo(answer.payload) : undefined;
     if (state === undefined)
       throw new DataplaneError('ERR_DATAPLANE_IO', `query SA ${hex(id.spi)}: no SA in the answer`);
-    // use_time is the kernel's real-time clock in seconds; moved onto the daemon's clock.
-    const lastUsedAt =
-      state.useTime === 0n ? undefined : this.#now() - Math.max(0, Date.now() - Number(state.useTime) * 1000);
+    // Not the SA's use_time (its first use): XFRMA_LASTUSED, or the counters narrowed down by the
+    // inbound policies' use time (xfrm-usage.ts).
+    const sa = this.#sas.get(saKey(id));
+    const policyUse = sa?.direction === 'in' ? () => this.#policyUse(sa.reqid) : undefined;
+    const lastUsedAt = this.#usage.lastUsedAt(saKey(id), state, policyUse);
     return { bytes: state.bytes, packets: state.packets, lastUsedAt, dropped: state.dropped };
+  }
+
+  /** The latest use_time (seconds) of the `in` and `fwd` policies of `reqid`; undefined: none answered. */
+  #policyUse(reqid: number): bigint | undefined {
+    let latest: bigint | undefined;
+    for (const policy of this.#inbound.get(reqid)?.values() ?? []) {
+      try {
+        const answer = this.#socket.request(getPolicyMessage(policy, 0), `query ${policy.direction} policy`);
+        const use = answer?.type === XfrmMsg.NEWPOLICY ? parsePolicyUseTime(answer.payload) : undefined;
+        if (use !== undefined && (latest === undefined || use > latest)) latest = use;
+      } catch {
+        // gone meanwhile: the counters alone decide
+      }
+    }
+    return latest;
   }
 
   /**
@@ -182,24 +207,31 @@ export class XfrmBackend implements DataplaneBackend {
     this.#socket.request(msg, `add ${policy.direction} policy`);
     // keyed by direction and the selector bytes the kernel matches on (offset 16: after the header)
     const key = `${policy.direction}/${msg.toString('hex', 16, 16 + SIZEOF.selector)}`;
-    this.#forgetReqid(this.#policies.get(key));
+    this.#forgetReqid(key, this.#policies.get(key));
     this.#policies.set(key, policy);
     const reqid = policy.template?.reqid;
-    if (reqid !== undefined) this.#reqids.set(reqid, (this.#reqids.get(reqid) ?? 0) + 1);
+    if (reqid === undefined) return;
+    this.#reqids.set(reqid, (this.#reqids.get(reqid) ?? 0) + 1);
+    if (policy.direction === 'out') return;
+    const inbound = this.#inbound.get(reqid) ?? new Map<string, PolicyParams>();
+    inbound.set(key, policy);
+    this.#inbound.set(reqid, inbound);
   }
 
   async deletePolicy(policy: PolicyKey): Promise<void> {
     const msg = deletePolicyMessage(policy, 0);
     const key = `${policy.direction}/${msg.toString('hex', 16, 16 + SIZEOF.selector)}`;
-    this.#forgetReqid(this.#policies.get(key));
+    this.#forgetReqid(key, this.#policies.get(key));
     this.#policies.delete(key);
     this.#socket.request(msg, `delete ${policy.direction} policy`);
   }
 
   /** One policy fewer uses its template's reqid (events about reqids no policy uses are ignored). */
-  #forgetReqid(installed: PolicyParams | undefined): void {
+  #forgetReqid(key: string, installed: PolicyParams | undefined): void {
     const reqid = installed?.template?.reqid;
     if (reqid === undefined) return;
+    const inbound = this.#inbound.get(reqid);
+    if (inbound?.delete(key) === true && inbound.size === 0) this.#inbound.delete(reqid);
     const n = (this.#reqids.get(reqid) ?? 1) - 1;
     if (n > 0) this.#reqids.set(reqid, n);
     else this.#reqids.delete(reqid);
@@ -240,7 +272,10 @@ export class XfrmBackend implements DataplaneBackend {
       const expire = parseExpire(msg.payload);
       if (expire === undefined || !this.#sas.has(saKey(expire))) return;
       // a hard expiry: the kernel deletes the SA itself
-      if (expire.hard) this.#sas.delete(saKey(expire));
+      if (expire.hard) {
+        this.#sas.delete(saKey(expire));
+        this.#usage.forget(saKey(expire));
+      }
       this.events.emit('expire', {
         spi: expire.spi,
         protocol: expire.protocol,

@@ -43,6 +43,8 @@ export const XfrmAttr = {
   ALG_CRYPT: 2,
   ENCAP: 4,
   TMPL: 5,
+  /** The SA's last use, seconds (u64); sent for every SA from Linux 6.2 on (xfrm-usage.ts). */
+  LASTUSED: 15,
   ALG_AEAD: 18,
   ALG_AUTH_TRUNC: 20,
   REPLAY_ESN_VAL: 23,

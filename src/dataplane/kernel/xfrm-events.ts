@@ -17,10 +17,17 @@ export interface KernelSaState {
   readonly reqid: number;
   readonly bytes: bigint;
   readonly packets: bigint;
-  /** Seconds since the epoch of the last use (the kernel's real-time clock), 0 if never used. */
+  /** Seconds since the epoch of the FIRST use (the kernel's real-time clock), 0 if never used. */
   readonly useTime: bigint;
+  /** XFRMA_LASTUSED: seconds since the epoch of the last use; undefined when the kernel sent none (before 6.2). */
+  readonly lastUsed: bigint | undefined;
   /** Replayed packets + packets that failed the ICV check (xfrm_stats). */
   readonly dropped: bigint;
+}
+
+function lastUsedOf(payload: Buffer): bigint | undefined {
+  const attr = parseAttributes(payload, SIZEOF.usersaInfo).get(XfrmAttr.LASTUSED);
+  return attr !== undefined && attr.length >= 8 ? attr.readBigUInt64LE(0) : undefined;
 }
 
 export function parseSaInfo(payload: Buffer): KernelSaState | undefined {
@@ -38,8 +45,18 @@ export function parseSaInfo(payload: Buffer): KernelSaState | undefined {
     bytes: payload.readBigUInt64LE(160),
     packets: payload.readBigUInt64LE(168),
     useTime: payload.readBigUInt64LE(184),
+    lastUsed: lastUsedOf(payload),
     dropped: BigInt(payload.readUInt32LE(196)) + BigInt(payload.readUInt32LE(200)),
   };
+}
+
+/**
+ * A policy's `curlft.use_time` from the XFRM_MSG_NEWPOLICY answer to GETPOLICY (struct
+ * xfrm_userpolicy_info: selector 56, lft 64, then curlft's bytes, packets, add_time, use_time):
+ * seconds since the epoch of its last use, 0 if unused since it was installed or replaced.
+ */
+export function parsePolicyUseTime(payload: Buffer): bigint | undefined {
+  return payload.length < SIZEOF.userpolicyInfo ? undefined : payload.readBigUInt64LE(56 + 64 + 24);
 }
 
 /**

@@ -277,10 +277,23 @@ export function deletePolicyMessage(
   policy: Pick<PolicyParams, 'direction' | 'source' | 'destination'>,
   seq: number,
 ): Buffer {
+  return message(XfrmMsg.DELPOLICY, REQUEST_ACK, seq, [policyIdBytes(policy)]);
+}
+
+/** XFRM_MSG_GETPOLICY of the policy with this direction and selectors (answered with a NEWPOLICY). */
+export function getPolicyMessage(
+  policy: Pick<PolicyParams, 'direction' | 'source' | 'destination'>,
+  seq: number,
+): Buffer {
+  return message(XfrmMsg.GETPOLICY, NLM_F_REQUEST, seq, [policyIdBytes(policy)]);
+}
+
+/** struct xfrm_userpolicy_id: the selector and the direction (index 0: find it by selector). */
+function policyIdBytes(policy: Pick<PolicyParams, 'direction' | 'source' | 'destination'>): Buffer {
   const id = Buffer.alloc(SIZEOF.userpolicyId);
   selectorBytes(policy.source, policy.destination).copy(id, 0);
   id.writeUInt8(policyDirection(policy.direction), 60);
-  return message(XfrmMsg.DELPOLICY, REQUEST_ACK, seq, [id]);
+  return id;
 }
 
 /**

@@ -62,8 +62,12 @@ const secrets = `secrets {
 }
 `;
 
-/** ikets in A: `gw` (net, host, trapnet with start_action = trap) and `enc` (encap = yes). */
-export function iketsA(): string {
+/**
+ * ikets in A: `gw` (net, host, trapnet with start_action = trap) and `enc` (encap = yes); `dpdDelay`
+ * turns DPD on for `gw` (the DPD case; its peer in B runs none, so every Informational A sends then
+ * is an R-U-THERE).
+ */
+export function iketsA(dpdDelay?: string): string {
   const gw = [
     child('net', { local_ts: A.net, remote_ts: B.net, esp_proposals: 'aes128-sha256-modp2048' }),
     child('host', { mode: 'transport', esp_proposals: 'aes256gcm16' }),
@@ -76,7 +80,7 @@ export function iketsA(): string {
   ].join('\n');
   const enc = child('encnet', { local_ts: A.net, remote_ts: B.net, esp_proposals: 'aes256-sha256' });
   return `connections {
-${connection('gw', 'a', A.id, B.id, '', gw)}${connection('enc', 'a', A.encId, B.id, '    encap = yes\n', enc)}}
+${connection('gw', 'a', A.id, B.id, dpdDelay === undefined ? '' : `    dpd_delay = ${dpdDelay}\n`, gw)}${connection('enc', 'a', A.encId, B.id, '    encap = yes\n', enc)}}
 ${secrets}`;
 }
 

@@ -9,6 +9,7 @@
  */
 import type { ChildSaInfo } from '../../../src/sa/types.js';
 import { iketsA, peerB } from './daemon-configs.js';
+import { dpdCase } from './dpd-case.js';
 import { inNetns } from './netns.js';
 import { Charon, Ikets, ipPolicies, type SaListing, until } from './peers.js';
 import { type IpState, ipStates, run, tcpTransfer } from './traffic.js';
@@ -351,6 +352,7 @@ async function main(): Promise<void> {
           `after down: ${JSON.stringify(after)}, the trap policies were ${JSON.stringify(result.trapBefore)}`,
         );
     });
+    await runCase('ikets-ikets/dpd', dpdCase(ia, ib));
   } catch (error) {
     failed++;
     report('DAEMON', { name: 'setup', ok: false, errors: [(error as Error).message] });

@@ -57,6 +57,7 @@ export interface SaListing {
 export class Ikets {
   readonly #proc: ChildProcess;
   readonly #control: string;
+  readonly #configFile: string;
   #log = '';
 
   private constructor(
@@ -67,6 +68,7 @@ export class Ikets {
   ) {
     mkdirSync(dir, { recursive: true });
     const file = `${dir}/swanctl.conf`;
+    this.#configFile = file;
     writeFileSync(file, config, { mode: 0o600 });
     this.#control = `${dir}/ikets.ctl`;
     const args = ['netns', 'exec', ns, process.execPath, MAIN, 'start', '--dataplane', 'kernel'];
@@ -89,6 +91,12 @@ export class Ikets {
     if (!ok || daemon.#proc.exitCode !== null)
       throw new Error(`ikets ${name} did not start:\n${daemon.#log}`);
     return daemon;
+  }
+
+  /** A new swanctl.conf, in force for new SAs after `reload`. */
+  async reconfigure(config: string): Promise<void> {
+    writeFileSync(this.#configFile, config, { mode: 0o600 });
+    await this.request({ command: 'reload' });
   }
 
   get log(): string {
