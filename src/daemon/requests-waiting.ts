@@ -6,8 +6,8 @@
  * half a millisecond, plus the one datagram that crosses the limit. Under a setup load, and on a
  * machine where the daemon waits for a core, each of those milliseconds of CPU is several of wall
  * time. So from the moment the control server accepts a connection until its request line is
- * read, the receive queue hands on one datagram a turn (docs/daemon.md "The event loop under
- * load").
+ * read, the receive queue hands on one datagram a turn (docs/daemon.md, "The event loop"; what a
+ * request waits for under load: docs/benchmarks.md).
  *
  * Only the wait for the request line counts, and at most `REQUEST_PRECEDENCE_MS`: a client that
  * connects and says nothing, or an `ikets up` that streams its log for seconds, does not slow the
