@@ -3,17 +3,22 @@
  * an ikets responder (`ikets start --dataplane none`) driven by `ikets load` from another process on
  * 127.0.0.1, once per DH group and `--crypto-workers` value, interleaved. Prints setups/s, the
  * responder's CPU per setup (all threads, and the event loop's thread alone, from /proc), and how long
- * `list-sas` takes to answer on the control socket while the load runs (docs/benchmarks.md).
+ * `list-sas` takes to answer on the control socket while the load runs, with what the responder's
+ * event loop thread did meanwhile: ran (CPU) or waited for a core (the scheduler's run_delay in
+ * /proc/PID/task/PID/schedstat), docs/benchmarks.md. `IKETS_BENCH_IKETS=/path/to/dist/src/cli/main.js`
+ * runs another build's responder (before/after comparisons; the load generator stays this one).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sendControlRequest } from '../src/daemon/control-client.js';
 
 const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
+const RESPONDER_CLI = process.env.IKETS_BENCH_IKETS ?? CLI;
 const PSK = 'ikets-crypto-workers-bench-psk-0123456789';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,6 +61,19 @@ async function cpu(pid: number): Promise<{ total: number; main: number }> {
   return { total: await ticks(`/proc/${pid}/stat`), main: await ticks(`/proc/${pid}/task/${pid}/stat`) };
 }
 
+/**
+ * A thread's time on a CPU and time runnable but waiting for one, ms (/proc/PID/task/TID/schedstat:
+ * sum_exec_runtime and run_delay in ns); undefined where the kernel does not keep them.
+ */
+function schedstat(pid: number): { ran: number; waited: number } | undefined {
+  try {
+    const [ran, waited] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { ran: (ran ?? 0) / 1e6, waited: (waited ?? 0) / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
@@ -68,7 +86,7 @@ async function run(dir: string, group: string, workers: number, count: number, c
   const responder: ChildProcess = spawn(
     process.execPath,
     [
-      CLI,
+      RESPONDER_CLI,
       'start',
       '--config',
       conf,
@@ -138,17 +156,28 @@ async function run(dir: string, group: string, workers: number, count: number, c
       running = false;
     });
     const listings: number[] = [];
+    const ran: number[] = [];
+    const waited: number[] = [];
+    const loadBefore = loadavg();
     await sleep(300);
     while (running) {
+      const s0 = schedstat(pid);
       const t0 = performance.now();
       await sendControlRequest(control, { command: 'list-sas' });
       listings.push(performance.now() - t0);
+      const s1 = schedstat(pid);
+      if (s0 !== undefined && s1 !== undefined) {
+        ran.push(s1.ran - s0.ran);
+        waited.push(s1.waited - s0.waited);
+      }
       await sleep(100);
     }
     const after = await cpu(pid);
     const summary = JSON.parse(out) as { established: number; setupsPerSecond: number; failed: number };
-    listings.sort((a, b) => a - b);
+    for (const list of [listings, ran, waited]) list.sort((a, b) => a - b);
+    const p50p95 = (list: number[]) => ({ p50: percentile(list, 50), p95: percentile(list, 95) });
     return {
+      load: [loadBefore, loadavg()].map((l) => (l[0] ?? 0).toFixed(1)).join(' -> '),
       group,
       workers,
       established: summary.established,
@@ -163,6 +192,9 @@ async function run(dir: string, group: string, workers: number, count: number, c
         max: listings.at(-1),
         n: listings.length,
       },
+      /** During each list-sas: the responder's event loop thread on a CPU, and waiting for one. */
+      responderRan: p50p95(ran),
+      responderWaited: p50p95(waited),
     };
   } finally {
     responder.kill('SIGTERM');
@@ -190,7 +222,9 @@ try {
             `${x.setupsPerSecond.toFixed(1)} setups/s, responder CPU ${x.cpuPerSetup.toFixed(2)} ms/setup ` +
             `(event loop thread ${x.mainThreadPerSetup.toFixed(2)}), list-sas p50 ${x.listSas.p50.toFixed(1)} ms ` +
             `p95 ${x.listSas.p95.toFixed(1)} ms max ${x.listSas.max?.toFixed(1)} ms (${x.listSas.n}; idle p50 ` +
-            `${x.idleListSas.toFixed(1)} ms)`,
+            `${x.idleListSas.toFixed(1)} ms); meanwhile the responder ran p50 ${x.responderRan.p50.toFixed(1)} ` +
+            `p95 ${x.responderRan.p95.toFixed(1)} ms and waited for a CPU p50 ${x.responderWaited.p50.toFixed(1)} ` +
+            `p95 ${x.responderWaited.p95.toFixed(1)} ms; load average ${x.load}`,
         );
       }
 } finally {

@@ -7,6 +7,7 @@ import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { type ControlRequest, type ControlResponse, MAX_LINE, parseRequest } from './control-protocol.js';
+import type { RequestsWaiting } from './requests-waiting.js';
 import { DaemonError } from './udp.js';
 
 /**
@@ -28,12 +29,20 @@ export class ControlServer {
     private readonly server: Server,
   ) {}
 
-  static async listen(path: string, handler: ControlHandler): Promise<ControlServer> {
+  /**
+   * `waiting` hears of each accepted connection until its request line arrives, so that the
+   * receive queue lets it go first (requests-waiting.ts).
+   */
+  static async listen(
+    path: string,
+    handler: ControlHandler,
+    waiting?: RequestsWaiting,
+  ): Promise<ControlServer> {
     await removeStale(path);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const server = createServer();
     const control = new ControlServer(path, server);
-    server.on('connection', (socket) => control.#serve(socket, handler));
+    server.on('connection', (socket) => control.#serve(socket, handler, waiting?.expect()));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       // The socket file is created by bind(2) inside listen(), synchronously, with the process umask:
@@ -53,9 +62,12 @@ export class ControlServer {
     return control;
   }
 
-  #serve(socket: Socket, handler: ControlHandler): void {
+  #serve(socket: Socket, handler: ControlHandler, requestRead: () => void = () => {}): void {
     this.#clients.add(socket);
-    socket.on('close', () => this.#clients.delete(socket));
+    socket.on('close', () => {
+      this.#clients.delete(socket);
+      requestRead();
+    });
     socket.on('error', () => socket.destroy());
     let buffered = '';
     let queue = Promise.resolve();
@@ -89,6 +101,7 @@ export class ControlServer {
         buffered = buffered.slice(newline + 1);
         newline = buffered.indexOf('\n');
         if (line === '') continue;
+        requestRead();
         queue = queue.then(() => answer(line, handler, write, drained));
       }
     });

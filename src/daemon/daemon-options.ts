@@ -40,6 +40,11 @@ export interface DaemonOptions {
   readonly logKeys?: boolean | undefined;
   /** `--crypto-workers N`: DH key pairs made ahead of time on N worker threads; 0 or unset: inline. */
   readonly cryptoWorkers?: number | undefined;
+  /**
+   * True while a control request waits for the event loop (requests-waiting.ts): the receive queue
+   * then hands on one datagram a turn.
+   */
+  readonly requestsWaiting?: (() => boolean) | undefined;
 }
 
 export interface DaemonEvents {

@@ -48,6 +48,7 @@ export class Daemon {
     isNattSocket: (local) => this.#sockets.isNattSocket(local),
     log: (level, message) => this.log(level, message),
     drive: () => this.drive(),
+    requestsWaiting: () => this.#options.requestsWaiting?.() === true,
   });
   readonly #timer = new EngineTimer({
     endpoint: () => this.#endpoint,

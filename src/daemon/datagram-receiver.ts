@@ -24,6 +24,8 @@ export interface DatagramReceiverHooks {
   isNattSocket(local: Address): boolean;
   log(level: LogLevel, message: string): void;
   drive(): void;
+  /** A control request waits: one datagram a turn (requests-waiting.ts). */
+  requestsWaiting(): boolean;
 }
 
 export class DatagramReceiver {
@@ -36,6 +38,7 @@ export class DatagramReceiver {
       (d) => d.data.length,
       (d) => this.#handle(d),
       () => hooks.drive(),
+      { yieldNow: () => hooks.requestsWaiting() },
     );
   }
 

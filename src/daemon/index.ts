@@ -16,5 +16,6 @@ export type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 export { ikev1EndpointFactory, loadEngine } from './engine.js';
 export { formatLogLine, isLogLevel, LineBatcher, type LogEntry, Logger, logEntryJson } from './logger.js';
 export { CONFIG_CANDIDATES, defaultConfigPath, defaultControlPath } from './paths.js';
+export { REQUEST_PRECEDENCE_MS, RequestsWaiting } from './requests-waiting.js';
 export { DaemonService, loadConfigFile, loadCredentialsBeside, type ServiceOptions } from './service.js';
 export { DaemonError, UdpSockets } from './udp.js';

@@ -137,13 +137,26 @@ export const BACKLOG_SHORT_TURN_MS = 0.1;
 /** Datagrams read between two turns that mean the sockets probably hold more (libuv's batch). */
 export const FULL_BATCH = 32;
 
+const performanceNow = (): number => performance.now();
+
+export interface BacklogOptions {
+  /** The clock turns are timed with, ms (default performance.now; tests give a fake one). */
+  readonly now?: () => number;
+  /**
+   * True when something else waits for the event loop (a control request, requests-waiting.ts):
+   * the turn then ends after one datagram, whatever time is left.
+   */
+  readonly yieldNow?: () => boolean;
+}
+
 /**
  * The daemon's receive queue and its pump: `push` queues a datagram and schedules a turn
  * (setImmediate, after the event loop's reads); a turn hands queued datagrams to `handle`, expected
  * ones first, calling `flush` (send what the engine produced) every 16 and at the end, until
- * `BACKLOG_TURN_MS` have passed (`BACKLOG_SHORT_TURN_MS` after a full batch of reads), and
- * schedules another turn if some are left. Between turns libuv reads the
- * sockets again, so the queue, not the kernel, holds what waits.
+ * `BACKLOG_TURN_MS` have passed (`BACKLOG_SHORT_TURN_MS` after a full batch of reads) or, while
+ * `yieldNow` says so, after one datagram, and schedules another turn if some are left. Between
+ * turns libuv reads the sockets again (and the control socket), so the queue, not the kernel,
+ * holds what waits.
  */
 export class Backlog<T> {
   readonly #queue: ReceiveQueue<T>;
@@ -157,6 +170,7 @@ export class Backlog<T> {
     size: (item: T) => number,
     private readonly handle: (item: T) => void,
     private readonly flush: () => void,
+    private readonly options: BacklogOptions = {},
   ) {
     this.#queue = new ReceiveQueue(limits, size);
   }
@@ -186,14 +200,15 @@ export class Backlog<T> {
 
   #turn(): void {
     this.#scheduled = false;
-    const until = performance.now() + (this.#arrived >= FULL_BATCH ? BACKLOG_SHORT_TURN_MS : BACKLOG_TURN_MS);
+    const now = this.options.now ?? performanceNow;
+    const until = now() + (this.#arrived >= FULL_BATCH ? BACKLOG_SHORT_TURN_MS : BACKLOG_TURN_MS);
     this.#arrived = 0;
     let handled = 0;
     for (let item = this.#queue.shift(); item !== undefined && !this.#stopped; item = this.#queue.shift()) {
       this.handle(item);
       // Answers go out as they come, not at the end of the turn.
       if (++handled % 16 === 0) this.flush();
-      if (performance.now() >= until) break;
+      if (now() >= until || this.options.yieldNow?.() === true) break;
     }
     this.flush();
     if (this.#queue.length > 0 && !this.#stopped) this.#schedule();

@@ -16,6 +16,7 @@ import { Daemon, type DaemonOptions } from './daemon.js';
 import type { EndpointFactory } from './endpoint-like.js';
 import { loadEngine } from './engine.js';
 import { Logger } from './logger.js';
+import { RequestsWaiting } from './requests-waiting.js';
 
 export interface ServiceOptions {
   readonly configFile: string;
@@ -89,6 +90,7 @@ export class DaemonService {
     const config = await loadConfigFile(options.configFile);
     const credentials = loadCredentialsBeside(options.configFile);
     const logger = new Logger(options.logLevel ?? 'info', options.logJson === true, options.write);
+    const waiting = new RequestsWaiting();
     const daemon = await Daemon.start({
       config,
       configFile: options.configFile,
@@ -108,13 +110,14 @@ export class DaemonService {
         ...(options.fragmentSize === undefined ? {} : { fragmentSize: options.fragmentSize }),
       },
       cryptoWorkers: options.cryptoWorkers,
+      requestsWaiting: () => waiting.any,
     });
     if (options.logKeys === true)
       daemon.log('warn', '--log-keys: the keys of every SA are logged; for test setups only');
     let control: ControlServer | undefined;
     if (options.controlPath !== undefined) {
       try {
-        control = await ControlServer.listen(options.controlPath, createControlHandler(daemon));
+        control = await ControlServer.listen(options.controlPath, createControlHandler(daemon), waiting);
       } catch (error) {
         await daemon.stop();
         throw error;

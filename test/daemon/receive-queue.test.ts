@@ -123,6 +123,34 @@ describe('backlog turns', () => {
   });
 });
 
+describe('backlog turns while a control request waits', () => {
+  it('a turn hands on one datagram while yieldNow says so, and the rest of the queue in one turn otherwise', async () => {
+    const handled: string[] = [];
+    let waiting = true;
+    // A clock that never moves: time does not end a turn here, only the queue and yieldNow.
+    const backlog = new Backlog<string>(
+      { datagrams: 1000, bytes: 1 << 20 },
+      size,
+      (item) => handled.push(item),
+      () => {},
+      { now: () => 0, yieldNow: () => waiting },
+    );
+    const turn = async () => {
+      const before = handled.length;
+      await new Promise((resolve) => setImmediate(resolve));
+      return handled.length - before;
+    };
+    for (let i = 0; i < 40; i++) backlog.push(`m1-${i}`, false);
+    backlog.push('m3', true);
+    assert.deepEqual([await turn(), await turn(), await turn()], [1, 1, 1]);
+    assert.deepEqual(handled, ['m3', 'm1-0', 'm1-1'], 'the same order: expected datagrams first');
+    waiting = false;
+    assert.equal(await turn(), 38);
+    assert.equal(await turn(), 0);
+    backlog.clear();
+  });
+});
+
 describe('daemon receive queue over real sockets', () => {
   const open: Harness[] = [];
   const peers: Peer[] = [];
