@@ -6,6 +6,7 @@
  */
 import type { IketsConfig } from '../config/swanctl.js';
 import type { DataplaneBackend } from '../dataplane/backend.js';
+import { type ComputeRequest, type ComputeResult, computeNow } from '../ikev1/compute-queue.js';
 import { CredentialSet } from '../pki/index.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../sa/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
@@ -117,11 +118,12 @@ export class Daemon {
       settings,
       crypto?.keys,
       options.credentials ?? CredentialSet.empty(),
+      crypto?.policy,
     );
     daemon = new Daemon(options, sockets, endpoint, clock);
     daemon.#crypto = crypto;
     if (crypto !== undefined)
-      daemon.log('info', `${workers} crypto worker(s) make DH key pairs ahead of time`);
+      daemon.log('info', `${workers} crypto worker(s) make DH key pairs ahead of time and compute MODP g^xy`);
     if (backend !== undefined) daemon.#attachDataplane(backend);
     daemon.#startUpdown();
     for (const f of failures) daemon.log('warn', `cannot bind ${f.address}:${f.port}: ${f.reason}`);
@@ -249,6 +251,8 @@ export class Daemon {
           const error = t.stateless === true ? this.#sockets.sendUntracked(t) : this.#sockets.send(t);
           if (error !== undefined) this.log('warn', error);
         }
+        for (let c = this.#endpoint.pollCompute?.(); c !== undefined; c = this.#endpoint.pollCompute?.())
+          this.#compute(c);
         for (let e = this.#endpoint.pollEvent(); e !== undefined; e = this.#endpoint.pollEvent())
           this.#dispatch(e);
       } while (this.#again);
@@ -256,6 +260,17 @@ export class Daemon {
       this.#driving = false;
     }
     this.#arm();
+  }
+
+  /** Runs a computation the engine sent out on the crypto workers, and hands its result back. */
+  #compute(request: ComputeRequest): void {
+    const done = (result: ComputeResult) => {
+      if (this.#stopping !== undefined) return;
+      this.#endpoint.handleComputed?.(this.#clock(), request.id, result);
+      this.drive();
+    };
+    if (this.#crypto === undefined) done(computeNow(request));
+    else this.#crypto.compute(request, done);
   }
 
   /**
