@@ -6,7 +6,7 @@
  */
 import type { IketsConfig } from '../config/swanctl.js';
 import type { DataplaneBackend } from '../dataplane/backend.js';
-import { type ComputeRequest, type ComputeResult, computeNow } from '../ikev1/compute-queue.js';
+import type { ComputeResult } from '../ikev1/compute-queue.js';
 import { CredentialSet } from '../pki/index.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../sa/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
@@ -251,8 +251,9 @@ export class Daemon {
           const error = t.stateless === true ? this.#sockets.sendUntracked(t) : this.#sockets.send(t);
           if (error !== undefined) this.log('warn', error);
         }
+        // A computation the engine sent out (its compute seam) runs on the crypto workers.
         for (let c = this.#endpoint.pollCompute?.(); c !== undefined; c = this.#endpoint.pollCompute?.())
-          this.#compute(c);
+          this.#crypto?.compute(c, this.#computed.bind(this, c.id));
         for (let e = this.#endpoint.pollEvent(); e !== undefined; e = this.#endpoint.pollEvent())
           this.#dispatch(e);
       } while (this.#again);
@@ -262,15 +263,11 @@ export class Daemon {
     this.#arm();
   }
 
-  /** Runs a computation the engine sent out on the crypto workers, and hands its result back. */
-  #compute(request: ComputeRequest): void {
-    const done = (result: ComputeResult) => {
-      if (this.#stopping !== undefined) return;
-      this.#endpoint.handleComputed?.(this.#clock(), request.id, result);
-      this.drive();
-    };
-    if (this.#crypto === undefined) done(computeNow(request));
-    else this.#crypto.compute(request, done);
+  /** A computation's result (only a pool's policy sends any out): back to the engine, unless stopping. */
+  #computed(id: number, result: ComputeResult): void {
+    if (this.#stopping !== undefined) return;
+    this.#endpoint.handleComputed?.(this.#clock(), id, result);
+    this.drive();
   }
 
   /**
