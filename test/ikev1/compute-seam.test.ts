@@ -11,6 +11,7 @@ import type { EndpointCore } from '../../src/ikev1/endpoint.js';
 import type { IncomingDatagram } from '../../src/sa/types.js';
 import type { SimulatedHost, SimulatedNetwork } from '../support/simulated-network.js';
 import { assertCrosswise, makePair, type PeerOptions, peerConfig } from './peers.js';
+import { pkePair } from './pke-peers.js';
 
 // The asynchronous crypto seam (src/ikev1/compute-queue.ts): g^xy leaves the engine as a request,
 // the SA waits in a *-computing state, and the exchange resumes with the result the shell hands back.
@@ -18,6 +19,7 @@ import { assertCrosswise, makePair, type PeerOptions, peerConfig } from './peers
 /** The shell of one side: takes the engine's requests and answers them when the test says so. */
 class ComputeShell implements SimulatedHost {
   readonly held: ComputeRequest[] = [];
+  answered = 0;
   #now = 0;
   constructor(
     readonly ep: EndpointCore,
@@ -45,8 +47,10 @@ class ComputeShell implements SimulatedHost {
     return this.ep.pollEvent();
   }
   answerAll(): void {
-    for (let r = this.held.shift(); r !== undefined; r = this.held.shift())
+    for (let r = this.held.shift(); r !== undefined; r = this.held.shift()) {
+      this.answered++;
       this.ep.handleComputed(this.#now, r.id, computeNow(r));
+    }
   }
 }
 
@@ -62,8 +66,13 @@ const ADDRESSES = {
 };
 
 /** A pair whose sides defer as told, each behind a ComputeShell. */
-function deferredPair(o: PeerOptions, auto: boolean, defer = { a: deferAllCompute, b: deferAllCompute }) {
-  const { net, a, b } = makePair({ ...o, compute: defer });
+function deferredPair(
+  o: PeerOptions,
+  auto: boolean,
+  defer = { a: deferAllCompute, b: deferAllCompute },
+  pair: (o: PeerOptions) => ReturnType<typeof makePair> = makePair,
+) {
+  const { net, a, b } = pair({ ...o, compute: defer });
   const shells = { a: new ComputeShell(a, auto), b: new ComputeShell(b, auto) };
   net.attach('a', shells.a, ADDRESSES.a);
   net.attach('b', shells.b, ADDRESSES.b);
@@ -100,6 +109,27 @@ describe('IKEv1 engine: the asynchronous crypto seam', () => {
       assert.equal(deferred.a.computeQueue.size + deferred.b.computeQueue.size, 0);
     });
   }
+
+  // RSA encryption pads with OpenSSL's own randomness: SKEME's datagrams differ from run to run, so
+  // these compare what does not (when, who, how long) and that both complete.
+  for (const method of ['pke', 'pke-revised'] as const)
+    for (const aggressive of [false, true])
+      it(`deferred results give the same exchange as inline with SKEME (${method}, ${aggressive ? 'Aggressive' : 'Main'} Mode)`, () => {
+        const pair = (o: PeerOptions) => pkePair(method, o);
+        const shape = (wire: string[]) =>
+          wire.map((w) => `${w.split(' ').slice(0, 2).join(' ')} ${w.length}`);
+        const inline = pair({ aggressive });
+        const expected = recordWire(inline.net);
+        inline.a.initiate(0, 'gw', 'net');
+        inline.net.run(10_000);
+        const deferred = deferredPair({ aggressive }, true, undefined, pair);
+        const got = recordWire(deferred.net);
+        deferred.a.initiate(0, 'gw', 'net');
+        deferred.net.run(10_000);
+        assertCrosswise(deferred.a.childSaList(), deferred.b.childSaList());
+        assert.deepEqual(shape(got), shape(expected));
+        assert.equal(deferred.shells.a.answered + deferred.shells.b.answered, 2, 'one g^xy a side');
+      });
 
   it('waits in a computing state, drops repeats meanwhile, and resumes with the result (Main Mode)', () => {
     const { net, a, b, shells } = deferredPair({}, false);
