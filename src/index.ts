@@ -40,6 +40,14 @@ export { deriveKeymat, type KeymatInput } from './crypto/keymat.js';
 export { deriveSkeyid, type Skeyid, type SkeyidAuth, type SkeyidInput } from './crypto/skeyid.js';
 export { Daemon, type DaemonOptions, DaemonTimeoutError } from './daemon/daemon.js';
 // --- the IKEv1 engine (src/ikev1): sans-I/O, see docs/ikev1-engine.md ---
+export {
+  type ComputePolicy,
+  type ComputeRequest,
+  type ComputeResult,
+  computeNow,
+  deferAllCompute,
+  inlineCompute,
+} from './ikev1/compute-queue.js';
 export type { EngineSettings } from './ikev1/context.js';
 export { type DatagramOutcome, type EndpointOptions, Ikev1Endpoint } from './ikev1/ikev1-endpoint.js';
 export type {

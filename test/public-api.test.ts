@@ -32,12 +32,15 @@ describe('the package entry', () => {
       'constructor',
       // Whether a datagram's cookies name a known exchange: the daemon's receive queue ranks by it.
       'expects',
+      // The result of a computation (g^xy) the engine sent out with pollCompute: the crypto seam.
+      'handleComputed',
       'handleDatagram',
       'handleTimeout',
       // An ISAKMP SA's keys on demand (`list-sas --show-keys`, `--wireshark`): the SAD keeps none.
       'ikeSaKeys',
       'ikeSaList',
       'initiate',
+      'pollCompute',
       'pollEvent',
       'pollTimeout',
       'pollTransmit',

@@ -23,7 +23,7 @@ export const START_USAGE = `usage: ikets start [--config FILE] [--port N] [--nat
                   hands a hash of the PSK to anyone who knows a configured identity)
   --fragment-size BYTES  largest IP datagram of an IKE message before it goes in IKEv1 fragments
                   (strongSwan's charon.fragment_size; default 1280, 0: 576 for IPv4, 1280 for IPv6)
-  --crypto-workers N  threads making DH key pairs ahead of time (default: cores - 1; 0: none)`;
+  --crypto-workers N  threads making DH key pairs ahead of time and MODP g^xy (default: cores - 1; 0: none)`;
 
 export const UP_USAGE = `usage: ikets up NAME [--timeout SECONDS] [--control PATH]
   Brings up a connection (and its children with start_action = start) or one child by name, and

@@ -6,6 +6,7 @@
  */
 import type { IketsConfig } from '../config/swanctl.js';
 import type { DataplaneBackend } from '../dataplane/backend.js';
+import type { ComputeResult } from '../ikev1/compute-queue.js';
 import { CredentialSet } from '../pki/index.js';
 import type { EndpointEvent, IncomingDatagram, LogLevel } from '../sa/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
@@ -118,11 +119,12 @@ export class Daemon {
       settings,
       crypto?.keys,
       options.credentials ?? CredentialSet.empty(),
+      crypto?.policy,
     );
     daemon = new Daemon(options, sockets, endpoint, clock);
     daemon.#crypto = crypto;
     if (crypto !== undefined)
-      daemon.log('info', `${workers} crypto worker(s) make DH key pairs ahead of time`);
+      daemon.log('info', `${workers} crypto worker(s) make DH key pairs ahead of time and compute MODP g^xy`);
     if (backend !== undefined) daemon.#attachDataplane(backend);
     daemon.#startUpdown();
     for (const f of failures) daemon.log('warn', `cannot bind ${f.address}:${f.port}: ${f.reason}`);
@@ -250,6 +252,9 @@ export class Daemon {
           const error = t.stateless === true ? this.#sockets.sendUntracked(t) : this.#sockets.send(t);
           if (error !== undefined) this.log('warn', error);
         }
+        // A computation the engine sent out (its compute seam) runs on the crypto workers.
+        for (let c = this.#endpoint.pollCompute?.(); c !== undefined; c = this.#endpoint.pollCompute?.())
+          this.#crypto?.compute(c, this.#computed.bind(this, c.id));
         for (let e = this.#endpoint.pollEvent(); e !== undefined; e = this.#endpoint.pollEvent())
           this.#dispatch(e);
       } while (this.#again);
@@ -257,6 +262,13 @@ export class Daemon {
       this.#driving = false;
     }
     this.#arm();
+  }
+
+  /** A computation's result (only a pool's policy sends any out): back to the engine, unless stopping. */
+  #computed(id: number, result: ComputeResult): void {
+    if (this.#stopping !== undefined) return;
+    this.#endpoint.handleComputed?.(this.#clock(), id, result);
+    this.drive();
   }
 
   /**

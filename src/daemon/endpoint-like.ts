@@ -5,6 +5,7 @@
  */
 import type { IketsConfig } from '../config/swanctl.js';
 import type { DhKeySource } from '../crypto/index.js';
+import type { ComputePolicy, ComputeRequest, ComputeResult } from '../ikev1/compute-queue.js';
 import type { EngineSettings } from '../ikev1/context.js';
 import type { CredentialSet } from '../pki/index.js';
 import type {
@@ -34,6 +35,10 @@ export interface EndpointLike {
   /** The data plane last received traffic on a child at `lastInboundAt` (answers `dpd-traffic-check`). */
   childTraffic?(now: number, childSaId: number, lastInboundAt: number): void;
   pollTransmit(): Transmit | undefined;
+  /** A computation the engine sends out (its `compute` policy), for the crypto workers. */
+  pollCompute?(): ComputeRequest | undefined;
+  /** The result of a request `pollCompute` gave. */
+  handleComputed?(now: number, requestId: number, result: ComputeResult): void;
   pollTimeout(): number | undefined;
   pollEvent(): EndpointEvent | undefined;
   ikeSas(): IkeSaInfo[];
@@ -54,4 +59,6 @@ export type EndpointFactory = (
   dhKeys?: DhKeySource,
   /** The credentials of the swanctl folders, for `auth = pubkey` connections. */
   credentials?: CredentialSet,
+  /** Which computations (g^xy) the engine sends out for the crypto workers; undefined: none. */
+  compute?: ComputePolicy,
 ) => EndpointLike;

@@ -6,7 +6,15 @@ import { Ikev1Endpoint } from '../ikev1/ikev1-endpoint.js';
 import { pkiCredentials } from '../ikev1/phase1/auth/pki-credentials.js';
 import type { EndpointFactory, EndpointLike } from './endpoint-like.js';
 
-export const ikev1EndpointFactory: EndpointFactory = (config, now, nattPort, settings, dhKeys, credentials) =>
+export const ikev1EndpointFactory: EndpointFactory = (
+  config,
+  now,
+  nattPort,
+  settings,
+  dhKeys,
+  credentials,
+  compute,
+) =>
   adapt(
     new Ikev1Endpoint(
       {
@@ -14,6 +22,7 @@ export const ikev1EndpointFactory: EndpointFactory = (config, now, nattPort, set
         nattPort,
         ...(settings === undefined ? {} : { settings }),
         ...(dhKeys === undefined ? {} : { dhKeys }),
+        ...(compute === undefined ? {} : { compute }),
         // The engine runs on the daemon's wall clock (Date.now), so certificates are checked at it.
         ...(credentials === undefined ? {} : { credentials: pkiCredentials(credentials) }),
       },
@@ -39,6 +48,8 @@ function adapt(e: Ikev1Endpoint): EndpointLike {
     childLimitReached: (now, id, hard) => e.childLimitReached(now, id, hard),
     childTraffic: (now, id, at) => e.childTraffic(now, id, at),
     pollTransmit: () => e.pollTransmit(),
+    pollCompute: () => e.pollCompute(),
+    handleComputed: (now, id, result) => e.handleComputed(now, id, result),
     pollTimeout: () => e.pollTimeout(),
     pollEvent: () => e.pollEvent(),
     ikeSas: () => e.ikeSaList(),

@@ -5,6 +5,7 @@
 import type { ChildConfig, IkeSecretConfig, IketsConfig } from '../config/swanctl.js';
 import type { DhKeySource, RandomSource } from '../crypto/index.js';
 import type { EndpointEvent, LogLevel } from '../sa/types.js';
+import type { ComputePolicy } from './compute-queue.js';
 import type { Phase1Credentials } from './phase1/auth/credentials.js';
 import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
 import type { ChildSa, ChildSaTable } from './sa/child-sa-table.js';
@@ -141,6 +142,8 @@ export interface ExchangeContext {
   readonly random: RandomSource;
   /** Ephemeral DH key pairs: inline from `random`, or made ahead of time off the event loop. */
   readonly dhKeys: DhKeySource;
+  /** Which costly crypto leaves the engine as a request (compute-queue.ts); inline by default. */
+  readonly compute: ComputePolicy;
   readonly settings: EngineSettings;
   readonly secrets: readonly IkeSecretConfig[];
   /** The configuration in force: a responder settles on a connection by the peer's identity. */

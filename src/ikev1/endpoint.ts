@@ -18,6 +18,7 @@ import type {
   LogLevel,
   Transmit,
 } from '../sa/types.js';
+import { type ComputePolicy, ComputeQueue, type ComputeResult, inlineCompute } from './compute-queue.js';
 import { DEFAULT_SETTINGS, type EngineSettings, type ExchangeContext } from './context.js';
 import { EventQueue } from './event-queue.js';
 import { FragmentReassembly } from './fragmentation/reassembly.js';
@@ -44,6 +45,8 @@ export interface EndpointOptions {
   readonly random?: RandomSource;
   /** Ephemeral DH key pairs (default: generated inline from `random`). */
   readonly dhKeys?: DhKeySource;
+  /** Which g^xy leave the engine as requests (`pollCompute`); default `inlineCompute`: none. */
+  readonly compute?: ComputePolicy;
   readonly settings?: Partial<EngineSettings>;
   /** Local NAT-T port to float to (default 4500). */
   readonly nattPort?: number;
@@ -63,6 +66,7 @@ const ROUTINE_DROPS = new Set([
   'invalid major version',
   'invalid major version, not answered (rate limit)',
   'duplicate fragment',
+  'repeated while computing',
 ]);
 
 export class EndpointCore implements ExchangeContext {
@@ -70,6 +74,9 @@ export class EndpointCore implements ExchangeContext {
   credentials: Phase1Credentials;
   readonly random: RandomSource;
   readonly dhKeys: DhKeySource;
+  readonly compute: ComputePolicy;
+  /** Computations that left the engine, with the exchanges waiting for them (compute-queue.ts). */
+  readonly computeQueue = new ComputeQueue();
   readonly settings: EngineSettings;
   readonly nattPortNumber: number;
   readonly ikeSas: IkeSaTable;
@@ -95,6 +102,7 @@ export class EndpointCore implements ExchangeContext {
     this.credentials = options.credentials ?? NO_CREDENTIALS;
     this.random = options.random ?? cryptoRandom;
     this.dhKeys = options.dhKeys ?? inlineDhKeys;
+    this.compute = options.compute ?? inlineCompute;
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.nattPortNumber = options.nattPort ?? 4500;
     this.now = now;
@@ -162,6 +170,16 @@ export class EndpointCore implements ExchangeContext {
     this.#startWaitingChildren();
     this.fragments.expire(this.now);
     this.#events.due(this.now);
+  }
+
+  /** A computation's result (compute-queue.ts): its exchange goes on, unless its SA is gone. */
+  handleComputed(now: number, requestId: number, result: ComputeResult): void {
+    this.now = Math.max(this.now, now);
+    const pending = this.computeQueue.take(requestId);
+    if (pending === undefined) return;
+    pending.resume(result);
+    if (pending.sa.state !== 'deleted') this.timers.schedule(pending.sa);
+    this.#startWaitingChildren();
   }
 
   /** Children that waited for a Quick Mode slot start as slots free up (quick-mode/slots.ts). */

@@ -32,7 +32,7 @@ const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason }
 const ZERO_COOKIE = new Uint8Array(8);
 
 /** Handles a message on the SA it created (incoming.ts's phase 1 path). */
-type Phase1Handler = (sa: IkeSa) => IncomingResult;
+type Phase1Handler = (sa: IkeSa, settled?: (result: IncomingResult) => void) => IncomingResult;
 
 export function firstMessage(
   ep: EndpointCore,
@@ -258,12 +258,17 @@ export function mainModeMessage3(
   // A peer that knows of the NAT already starts on 4500 (strongSwan reauthenticating): floated.
   if (dg.local.port === ep.nattPortNumber) sa.floated = true;
   ep.ikeSas.add(sa);
-  const result = phase1(sa);
+  // While its g^xy is computed (compute-queue.ts) the offer stays: should the message fail then,
+  // the SA goes as it does here at once, and the peer's next message 3 finds the offer again.
+  const result = phase1(sa, (late) => {
+    if (late.kind === 'dropped') ep.lifecycle.removeIkeSa(sa, 'failed', false);
+    else ep.mainModeOffers.delete(key);
+  });
   if (result.kind === 'dropped') {
     ep.lifecycle.removeIkeSa(sa, 'failed', false);
     return result;
   }
-  ep.mainModeOffers.delete(key);
+  if (ep.computeQueue.of(sa) === undefined) ep.mainModeOffers.delete(key);
   ep.logLimited(
     'phase 1 initiated by a peer',
     'info',

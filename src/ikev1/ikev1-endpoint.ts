@@ -15,9 +15,18 @@ import type {
   IncomingDatagram,
   Transmit,
 } from '../sa/types.js';
+import type { ComputeRequest, ComputeResult } from './compute-queue.js';
 import { EndpointCore, type EndpointOptions } from './endpoint.js';
 import type { Phase1Credentials } from './phase1/auth/credentials.js';
 
+export {
+  type ComputePolicy,
+  type ComputeRequest,
+  type ComputeResult,
+  computeNow,
+  deferAllCompute,
+  inlineCompute,
+} from './compute-queue.js';
 export type { EndpointOptions } from './endpoint.js';
 
 /** What became of a datagram: IKE handled, ESP or a NAT-keepalive for the data plane, or dropped (and why). */
@@ -51,6 +60,14 @@ export class Ikev1Endpoint {
   /** Time has passed; idempotent, so the shell may call it early. */
   handleTimeout(now: number): void {
     this.#core.handleTimeout(now);
+  }
+
+  /**
+   * The result of a computation `pollCompute` handed out (by its `id`): the exchange that waits for
+   * it goes on. A result whose SA is gone meanwhile is ignored.
+   */
+  handleComputed(now: number, requestId: number, result: ComputeResult): void {
+    this.#core.handleComputed(now, requestId, result);
   }
 
   /** Brings up a connection (and one child, or its `start_action = start` children); an error text, or undefined. */
@@ -88,6 +105,14 @@ export class Ikev1Endpoint {
   /** The next `{ local, remote, data }` to send from the socket bound to `local`. */
   pollTransmit(): Transmit | undefined {
     return this.#core.pollTransmit();
+  }
+
+  /**
+   * The next costly computation (g^xy) the engine's `compute` policy sends out: run it (the
+   * daemon: on its crypto workers; `computeNow` inline) and hand the result to `handleComputed`.
+   */
+  pollCompute(): ComputeRequest | undefined {
+    return this.#core.computeQueue.poll();
   }
 
   /** The absolute time (ms, caller's clock) of the next timer. */

@@ -79,14 +79,37 @@ function followPeer(ep: EndpointCore, sa: IkeSa, dg: IncomingDatagram): void {
   }
 }
 
+/**
+ * What settling a phase 1 message's result needs of the message, kept while its g^xy is computed
+ * off the engine (compute-queue.ts).
+ */
+interface Phase1Step {
+  readonly message: Message;
+  readonly data: Uint8Array;
+  readonly before: Outstanding | undefined;
+  readonly undo: () => void;
+  readonly createdByThis: boolean;
+  /** Told how a step that waited for a computation ended (first-message.ts's Main Mode message 3). */
+  readonly settled: ((result: IncomingResult) => void) | undefined;
+}
+
 export function phase1Message(
   ep: EndpointCore,
   sa: IkeSa,
   dg: IncomingDatagram,
   message: Message,
   data: Uint8Array,
+  settled?: (result: IncomingResult) => void,
 ): IncomingResult {
   if (message.header.messageId !== 0) return dropped('phase 1 message with a message ID');
+  const computing = ep.computeQueue.of(sa);
+  if (computing !== undefined)
+    // The answer is not ready: the peer retransmits (a repeat), and nothing else fits the step.
+    return dropped(
+      computing.digest === messageDigest(data)
+        ? 'repeated while computing'
+        : 'phase 1 message while computing',
+    );
   if (!awaitsPhase1(sa.state)) return dropped('phase 1 is complete');
   // Until the peer's HASH verifies, a message proves nothing: what it changed is undone unless it
   // moves the exchange on, so a forged one changes nothing (docs/ikev1-engine.md).
@@ -133,6 +156,18 @@ export function phase1Message(
     ruled === undefined ? undefined : checkPayloads(ruled, payloads, authenticatorOf(sa).family);
   const result: Phase1Result =
     violation === undefined ? handler(sa, message, payloads, ep) : refusedPayloads(violation);
+  const step: Phase1Step = { message, data, before, undo, createdByThis, settled };
+  if (result.kind !== 'computing') return settlePhase1(ep, sa, result, step);
+  ep.computeQueue.file(sa, messageDigest(data), result.work, (computed) => {
+    const outcome = settlePhase1(ep, sa, result.resume(computed), step);
+    step.settled?.(outcome);
+  });
+  return { kind: 'ike' };
+}
+
+/** What a phase 1 message's result leaves behind: the SA moved on, undone, or removed. */
+function settlePhase1(ep: EndpointCore, sa: IkeSa, result: Phase1Result, step: Phase1Step): IncomingResult {
+  const { message, data, before, undo, createdByThis } = step;
   switch (result.kind) {
     case 'ignored':
       undo();
@@ -167,6 +202,9 @@ export function phase1Message(
       ep.lifecycle.established(sa, result.initialContact);
       return outcome;
     }
+    case 'computing':
+      // A step computes once: its continuation never asks again.
+      throw new Error('a resumed phase 1 step asked for another computation');
   }
 }
 

@@ -108,8 +108,8 @@ function receiveMessage(
   }
   if (sa === undefined && messageId === 0 && exchangeType === ExchangeType.IDENTITY_PROTECTION) {
     // Main Mode message 3 to an offer answered without state (main-mode-offers.ts).
-    const offer = mainModeMessage3(ep, dg, message, (created) =>
-      phase1Message(ep, created, dg, message, data),
+    const offer = mainModeMessage3(ep, dg, message, (created, settled) =>
+      phase1Message(ep, created, dg, message, data, settled),
     );
     if (offer !== undefined) return offer;
   }

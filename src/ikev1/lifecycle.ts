@@ -297,6 +297,8 @@ export class Lifecycle {
     enterIsakmpSa(sa, 'deleted');
     this.ep.ikeSas.remove(sa);
     this.ep.timers.cancel(sa);
+    // A g^xy in the works is not waited for: its result is ignored (compute-queue.ts).
+    this.ep.computeQueue.cancel(sa);
     this.ep.fragments.forget(saKey(sa.id));
     this.#pendingChildren.delete(sa.id);
     if (announce && (wasUp || reason === 'failed'))

@@ -25,6 +25,14 @@ export type IsakmpSaState =
    */
   | 'mm-wait-3'
   | 'mm-wait-5'
+  /**
+   * g^xy of the message named is being computed off the engine (compute-queue.ts): the exchange
+   * resumes when the shell hands the result back. Repeats of that message are dropped meanwhile.
+   */
+  | 'mm-3-computing'
+  | 'mm-4-computing'
+  | 'am-1-computing'
+  | 'am-2-computing'
   /** Aggressive Mode responder: the SA message 1 created, while that message is handled. */
   | 'am-wait-1'
   /** Aggressive Mode initiator: message 1 sent. */
@@ -77,12 +85,16 @@ export type ChildSaState =
 
 const ISAKMP_SA: Readonly<Record<IsakmpSaState, readonly IsakmpSaState[]>> = {
   'mm-wait-2': ['mm-wait-4', 'deleted'],
-  'mm-wait-4': ['mm-wait-6', 'deleted'],
+  'mm-wait-4': ['mm-4-computing', 'mm-wait-6', 'deleted'],
+  'mm-4-computing': ['mm-wait-6', 'deleted'],
   'mm-wait-6': ['established', 'deleted'],
-  'mm-wait-3': ['mm-wait-5', 'deleted'],
+  'mm-wait-3': ['mm-3-computing', 'mm-wait-5', 'deleted'],
+  'mm-3-computing': ['mm-wait-5', 'deleted'],
   'mm-wait-5': ['established', 'deleted'],
-  'am-wait-1': ['am-wait-3', 'am-wait-3-decoy', 'deleted'],
-  'am-wait-2': ['established', 'deleted'],
+  'am-wait-1': ['am-1-computing', 'am-wait-3', 'am-wait-3-decoy', 'deleted'],
+  'am-1-computing': ['am-wait-3', 'am-wait-3-decoy', 'deleted'],
+  'am-wait-2': ['am-2-computing', 'established', 'deleted'],
+  'am-2-computing': ['established', 'deleted'],
   'am-wait-3': ['established', 'deleted'],
   'am-wait-3-decoy': ['deleted'],
   xauth: ['deleted'],
@@ -133,6 +145,25 @@ export const enterChildSa = (child: { state: ChildSaState }, next: ChildSaState)
 
 export const enterIsakmpSa = (sa: { state: IsakmpSaState }, next: IsakmpSaState): void =>
   enter(ISAKMP_SA, sa, next);
+
+/**
+ * The computing state of an SA that waits for `state`'s message and needs g^xy to answer it. An
+ * unauthenticated failure after the result puts the state back (`IkeSa.savePhase1`).
+ */
+export function computingState(state: IsakmpSaState): IsakmpSaState {
+  switch (state) {
+    case 'mm-wait-3':
+      return 'mm-3-computing';
+    case 'mm-wait-4':
+      return 'mm-4-computing';
+    case 'am-wait-1':
+      return 'am-1-computing';
+    case 'am-wait-2':
+      return 'am-2-computing';
+    default:
+      throw new Error(`no computing state follows ${state}`);
+  }
+}
 
 /** Phase 1 in progress (and the reserved steps before the SA is usable). */
 export function isConnecting(state: IsakmpSaState): boolean {

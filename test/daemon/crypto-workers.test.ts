@@ -66,6 +66,9 @@ describe('daemon with --crypto-workers 2', () => {
       assert.equal(c?.inline, 0);
       assert.equal(d.cryptoPool?.workers, 2);
     }
-    assert.equal(a.cryptoPool?.summary(), 'crypto workers: group 14: 6 from stock, 0 inline');
+    assert.equal(
+      a.cryptoPool?.summary(),
+      'crypto workers: group 14: 6 from stock, 0 inline; g^xy: 3 on workers, 0 inline',
+    );
   });
 });

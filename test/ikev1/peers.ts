@@ -1,6 +1,7 @@
 /** Two ikets endpoints configured to talk to each other, for the engine tests. */
 import assert from 'node:assert/strict';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
+import type { ComputePolicy } from '../../src/ikev1/compute-queue.js';
 import type { EngineSettings } from '../../src/ikev1/context.js';
 import { EndpointCore } from '../../src/ikev1/endpoint.js';
 import type { Phase1Credentials } from '../../src/ikev1/phase1/auth/credentials.js';
@@ -33,6 +34,8 @@ export interface PeerOptions {
     /** The method of both rounds (default `pubkey`; `pke`, `pke-revised` for SKEME). */
     readonly auth?: 'pubkey' | 'pke' | 'pke-revised';
   };
+  /** Which g^xy leave each engine as requests (compute-queue.ts; default: inline). */
+  readonly compute?: { readonly a?: ComputePolicy; readonly b?: ComputePolicy };
   /** More connections after `gw`, per side. */
   readonly moreConnections?: { readonly a?: string; readonly b?: string };
 }
@@ -108,6 +111,7 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
       settings: { ...AGGRESSIVE_OPT_IN, ...o.settings },
       nattPort: ports.a === 500 ? 4500 : ports.a + 10000,
       ...(o.pubkey === undefined ? {} : { credentials: o.pubkey.a }),
+      ...(o.compute?.a === undefined ? {} : { compute: o.compute.a }),
     },
     0,
   );
@@ -118,6 +122,7 @@ export function makePair(o: PeerOptions = {}, conditions?: NetworkConditions, se
       settings: { ...AGGRESSIVE_OPT_IN, ...o.settings },
       nattPort: ports.b === 500 ? 4500 : ports.b + 10000,
       ...(o.pubkey === undefined ? {} : { credentials: o.pubkey.b }),
+      ...(o.compute?.b === undefined ? {} : { compute: o.compute.b }),
     },
     0,
   );

@@ -9,6 +9,9 @@
  *
  * Usage: node dist/test/interop/ikets-peer.js --config FILE --address A [--port 500 --natt-port 4500]
  *        [--settings JSON]   (engine settings, e.g. '{"retransmitTimeout":500}')
+ * With IKETS_PEER_DEFER_COMPUTE=1 in its environment every g^xy leaves the engine (the compute
+ * seam, src/ikev1/compute-queue.ts) and is answered on a later turn of the event loop, as the
+ * daemon's crypto workers answer it, so the interop scenarios run through the deferred path.
  * Besides engine events it prints {"type":"ready"}, {"type":"result",...} for commands and
  * {"type":"fatal","message":...} before exiting on an error.
  */
@@ -19,7 +22,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseSwanctlConfig } from '../../src/config/swanctl.js';
 import type { EngineSettings } from '../../src/ikev1/context.js';
-import { Ikev1Endpoint } from '../../src/ikev1/ikev1-endpoint.js';
+import { computeNow, deferAllCompute, Ikev1Endpoint } from '../../src/ikev1/ikev1-endpoint.js';
+
+const deferCompute = process.env.IKETS_PEER_DEFER_COMPUTE === '1';
 
 function print(value: unknown): void {
   const line = JSON.stringify(value, (_key, v: unknown) => {
@@ -57,7 +62,10 @@ try {
     aggressivePskResponder: true,
     ...(JSON.parse(values.settings ?? '{}') as Partial<EngineSettings>),
   };
-  endpoint = new Ikev1Endpoint({ config, nattPort: ports[1], settings }, Date.now());
+  endpoint = new Ikev1Endpoint(
+    { config, nattPort: ports[1], settings, ...(deferCompute ? { compute: deferAllCompute } : {}) },
+    Date.now(),
+  );
 } catch (error) {
   fatal(`cannot load ${values.config}: ${(error as Error).message}`);
 }
@@ -82,6 +90,13 @@ function drain(): void {
     socket.send(t.data, t.remote.port, t.remote.address, (error) => {
       pendingSends--;
       if (error) print({ type: 'log', level: 'error', message: `peer shell: send failed: ${error.message}` });
+    });
+  }
+  for (let c = endpoint.pollCompute(); c !== undefined; c = endpoint.pollCompute()) {
+    const request = c;
+    setImmediate(() => {
+      endpoint.handleComputed(Date.now(), request.id, computeNow(request));
+      drain();
     });
   }
   // Log lines carry the time (ms) they were drained, to line them up with charon's log.

@@ -161,6 +161,16 @@ class CurveKeyPair implements DhKeyPair {
   computeSecret(peerPublic: Uint8Array): Buffer {
     return this.group.scalarMult(this.#key, peerPublic);
   }
+
+  /** OpenSSL's key crosses threads by postMessage; the scalar is not needed to rebuild the pair. */
+  transferable(): PrecomputedKeyPair {
+    return {
+      group: this.group.id,
+      privateValue: new Uint8Array(0),
+      publicValue: this.publicValue,
+      key: this.#key,
+    };
+  }
 }
 
 export const CURVE_GROUPS: readonly CurveGroup[] = PARAMS.map((p) => new CurveGroup(p));

@@ -55,6 +55,11 @@ export interface DhKeyPair {
    * InvalidPublicValueError for a bad one.
    */
   computeSecret(peerPublic: Uint8Array): Buffer;
+  /**
+   * The key pair as data another thread can rebuild with its group's `fromPrecomputed` (the daemon's
+   * crypto workers compute g^xy with it, src/daemon/crypto-pool); groups without it compute inline.
+   */
+  transferable?(): PrecomputedKeyPair;
 }
 
 /** Left-pads `value` with zero bytes to `length` (RFC 2409 section 5 / RFC 3526: fixed length). */

@@ -145,6 +145,10 @@ class ModpKeyPair implements DhKeyPair {
     // and the NIST/RFC vectors all use the fixed-length (prime length) big-endian encoding.
     return leftPad(dh.computeSecret(Buffer.from(peerPublic)), this.group.secretLength);
   }
+
+  transferable(): PrecomputedKeyPair {
+    return { group: this.group.id, privateValue: this.#x, publicValue: this.publicValue };
+  }
 }
 
 function isBelowTwo(value: Uint8Array): boolean {

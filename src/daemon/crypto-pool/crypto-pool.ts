@@ -6,6 +6,8 @@
 import { availableParallelism } from 'node:os';
 import type { IketsConfig } from '../../config/swanctl.js';
 import { type DhGroup, type DhKeySource, parseProposal } from '../../crypto/index.js';
+import type { ComputePolicy, ComputeRequest, ComputeResult } from '../../ikev1/compute-queue.js';
+import { ComputeShell, WORKER_COMPUTE } from './compute-shell.js';
 import { DhWorkerPool } from './dh-pool.js';
 import { DhKeyStock, type DhStockCounters } from './dh-stock.js';
 
@@ -17,10 +19,27 @@ export function defaultCryptoWorkers(): number {
 export class CryptoPool {
   readonly #pool: DhWorkerPool;
   readonly #stock: DhKeyStock;
+  readonly #shell: ComputeShell;
 
   constructor(workers: number, log: (level: 'info' | 'warn', message: string) => void) {
     this.#pool = new DhWorkerPool({ size: workers, log });
     this.#stock = new DhKeyStock(this.#pool);
+    this.#shell = new ComputeShell(this.#pool);
+  }
+
+  /** Which of the engine's computations come here (compute-shell.ts): MODP g^xy. */
+  get policy(): ComputePolicy {
+    return WORKER_COMPUTE;
+  }
+
+  /** Runs one of the engine's compute requests on a worker; `done` may be called at once. */
+  compute(request: ComputeRequest, done: (result: ComputeResult) => void): void {
+    this.#shell.run(request, done);
+  }
+
+  /** g^xy computed on the workers and inline (no worker left, or lost with the request). */
+  computeCounters() {
+    return this.#shell.counters();
   }
 
   get keys(): DhKeySource {
@@ -46,7 +65,9 @@ export class CryptoPool {
     const groups = this.counters().map(
       (c) => `group ${c.group}: ${c.fromStock} from stock, ${c.inline} inline`,
     );
-    return `crypto workers: ${groups.length === 0 ? 'no DH key pairs used' : groups.join('; ')}`;
+    const { onWorkers, inline } = this.#shell.counters();
+    const shared = `; g^xy: ${onWorkers} on workers, ${inline} inline`;
+    return `crypto workers: ${groups.length === 0 ? 'no DH key pairs used' : groups.join('; ')}${shared}`;
   }
 
   async close(): Promise<void> {

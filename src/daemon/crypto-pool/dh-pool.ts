@@ -11,15 +11,18 @@ import type { DhGroup, DhKeyPair, PrecomputedKeyPair, RandomSource } from '../..
 import { cryptoRandom } from '../../crypto/index.js';
 import type { DhProducer } from './dh-stock.js';
 
-export interface DhRequest {
-  readonly id: number;
-  readonly group: number;
-  readonly privateValues: readonly Uint8Array[];
-}
+/** Key pairs for these private values (g^x), or g^xy of one key pair and a peer's public value. */
+export type DhRequest =
+  | { readonly id: number; readonly group: number; readonly privateValues: readonly Uint8Array[] }
+  | { readonly id: number; readonly pair: PrecomputedKeyPair; readonly peerPublic: Uint8Array };
 
 export type DhResponse =
   | { readonly id: number; readonly pairs: readonly PrecomputedKeyPair[] }
+  | { readonly id: number; readonly secret: Uint8Array }
   | { readonly id: number; readonly error: string };
+
+/** g^xy, or why the peer's value is refused (RFC 6989); undefined when the worker was lost. */
+export type SharedOutcome = { readonly secret: Buffer } | { readonly error: string } | undefined;
 
 export interface DhWorkerPoolOptions {
   readonly size: number;
@@ -30,10 +33,9 @@ export interface DhWorkerPoolOptions {
   readonly log?: (level: 'info' | 'warn', message: string) => void;
 }
 
-interface Pending {
-  readonly group: DhGroup;
-  readonly deliver: (pairs: readonly DhKeyPair[]) => void;
-}
+type Pending =
+  | { readonly group: DhGroup; readonly deliver: (pairs: readonly DhKeyPair[]) => void }
+  | { readonly group: undefined; readonly deliver: (outcome: SharedOutcome) => void };
 
 interface PoolWorker {
   readonly index: number;
@@ -63,10 +65,7 @@ export class DhWorkerPool implements DhProducer {
   produce(group: DhGroup, count: number, deliver: (pairs: readonly DhKeyPair[]) => void): boolean {
     const draw = group.drawPrivate?.bind(group);
     if (this.#closed || draw === undefined || group.fromPrecomputed === undefined) return false;
-    // The least busy worker.
-    let worker: PoolWorker | undefined;
-    for (const w of this.#workers)
-      if (worker === undefined || w.pending.size < worker.pending.size) worker = w;
+    const worker = this.#leastBusy();
     if (worker === undefined) return false;
     const privateValues: Uint8Array[] = [];
     for (let i = 0; i < count; i++) privateValues.push(draw(this.#random));
@@ -74,6 +73,30 @@ export class DhWorkerPool implements DhProducer {
     worker.pending.set(id, { group, deliver });
     worker.thread.postMessage({ id, group: group.id, privateValues } satisfies DhRequest);
     return true;
+  }
+
+  /**
+   * g^xy of our key pair (as `DhKeyPair.transferable` gives it) and the peer's public value, on a
+   * worker (the engine's compute requests, compute-shell.ts). False when no worker is left.
+   */
+  shared(
+    pair: PrecomputedKeyPair,
+    peerPublic: Uint8Array,
+    deliver: (outcome: SharedOutcome) => void,
+  ): boolean {
+    const worker = this.#closed ? undefined : this.#leastBusy();
+    if (worker === undefined) return false;
+    const id = this.#nextId++;
+    worker.pending.set(id, { group: undefined, deliver });
+    worker.thread.postMessage({ id, pair, peerPublic } satisfies DhRequest);
+    return true;
+  }
+
+  #leastBusy(): PoolWorker | undefined {
+    let worker: PoolWorker | undefined;
+    for (const w of this.#workers)
+      if (worker === undefined || w.pending.size < worker.pending.size) worker = w;
+    return worker;
   }
 
   /** Ends the workers; pending work is delivered empty. */
@@ -100,6 +123,11 @@ export class DhWorkerPool implements DhProducer {
     const pending = worker.pending.get(response.id);
     if (pending === undefined) return;
     worker.pending.delete(response.id);
+    if (pending.group === undefined) {
+      // A refused public value is the peer's doing, not the worker's: the engine logs it.
+      pending.deliver('secret' in response ? { secret: Buffer.from(response.secret) } : errorOf(response));
+      return;
+    }
     if ('error' in response) {
       this.#log('warn', `crypto worker ${worker.index}: ${response.error}`);
       pending.deliver([]);
@@ -108,7 +136,8 @@ export class DhWorkerPool implements DhProducer {
     const rebuild = pending.group.fromPrecomputed?.bind(pending.group);
     const pairs: DhKeyPair[] = [];
     try {
-      for (const p of response.pairs) if (rebuild !== undefined) pairs.push(rebuild(p));
+      if ('pairs' in response)
+        for (const p of response.pairs) if (rebuild !== undefined) pairs.push(rebuild(p));
     } catch (error) {
       this.#log(
         'warn',
@@ -132,6 +161,12 @@ export class DhWorkerPool implements DhProducer {
   #failPending(worker: PoolWorker): void {
     const pending = [...worker.pending.values()];
     worker.pending.clear();
-    for (const p of pending) p.deliver([]);
+    for (const p of pending) {
+      if (p.group === undefined) p.deliver(undefined);
+      else p.deliver([]);
+    }
   }
 }
+
+const errorOf = (response: DhResponse): SharedOutcome =>
+  'error' in response ? { error: response.error } : { error: 'the crypto worker answered something else' };

@@ -131,23 +131,30 @@ function responderMessage1(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
       sa,
     );
   }
-  const failed = derivePhase1Keys(sa, ctx, peerKe, identityOf(id), decoy);
-  if (failed !== undefined) return failed;
-  const ours = auth.offerPayloads(sa, ctx, { ke: sa.gxr, nonce: sa.nonceR, withId: true });
-  if (typeof ours === 'string') return fail('AUTHENTICATION_FAILED', ours);
-  const proof = auth.proofPayloads(sa, ctx, false);
-  if (!Array.isArray(proof)) return proof;
-  const out: Payload[] = [
-    acceptedSaPayload(offer, chosen.transform),
-    ...ours,
-    ...proof,
-    ...ourVendorIds(sa.connection.fragmentation, payloads),
-    ...ourNatD(sa, ctx),
-  ];
-  // Message 3 acknowledges nothing else: the responder repeats message 2 until it arrives.
-  ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
-  enterIsakmpSa(sa, decoy === undefined ? 'am-wait-3' : 'am-wait-3-decoy');
-  return { kind: 'progress' };
+  return derivePhase1Keys(
+    sa,
+    ctx,
+    peerKe,
+    () => {
+      const ours = auth.offerPayloads(sa, ctx, { ke: sa.gxr, nonce: sa.nonceR, withId: true });
+      if (typeof ours === 'string') return fail('AUTHENTICATION_FAILED', ours);
+      const proof = auth.proofPayloads(sa, ctx, false);
+      if (!Array.isArray(proof)) return proof;
+      const out: Payload[] = [
+        acceptedSaPayload(offer, chosen.transform),
+        ...ours,
+        ...proof,
+        ...ourVendorIds(sa.connection.fragmentation, payloads),
+        ...ourNatD(sa, ctx),
+      ];
+      // Message 3 acknowledges nothing else: the responder repeats message 2 until it arrives.
+      ctx.send(sa, 0, sa.plainMessage(AM, 0, out), true);
+      enterIsakmpSa(sa, decoy === undefined ? 'am-wait-3' : 'am-wait-3-decoy');
+      return { kind: 'progress' };
+    },
+    identityOf(id),
+    decoy,
+  );
 }
 
 /** Why no PSK serves the peer's identity, or undefined when one does (the ID was accepted). */
@@ -177,20 +184,26 @@ function initiatorMessage2(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.nonceR = peer.nonce;
   const refused = auth.acceptIdentity(sa, id);
   if (refused !== undefined) return fail('INVALID_ID_INFORMATION', refused);
-  const failed = derivePhase1Keys(sa, ctx, peer.ke, identityOf(id));
-  if (failed !== undefined) return failed;
-  // In the clear, message 2 may be anyone's: a refused proof is remembered, nothing more.
-  const verdict = auth.verifyPeer(sa, ctx, payloads, id);
-  if (verdict.kind === 'missing') return missing();
-  if (verdict.kind === 'refused') return fail(verdict.notify, verdict.reason);
-  noteNatD(sa, payloads, ctx);
-  const proof = auth.proofPayloads(sa, ctx, false);
-  if (!Array.isArray(proof)) return proof;
-  if (natDetected(sa)) floatToNatT(sa, ctx);
-  const out: Payload[] = [...proof, ...ourNatD(sa, ctx)];
-  ctx.send(sa, 0, sa.encryptedMessage(AM, 0, out), false);
-  ctx.exchangeDone(sa, 0);
-  return { kind: 'established', initialContact: false };
+  return derivePhase1Keys(
+    sa,
+    ctx,
+    peer.ke,
+    () => {
+      // In the clear, message 2 may be anyone's: a refused proof is remembered, nothing more.
+      const verdict = auth.verifyPeer(sa, ctx, payloads, id);
+      if (verdict.kind === 'missing') return missing();
+      if (verdict.kind === 'refused') return fail(verdict.notify, verdict.reason);
+      noteNatD(sa, payloads, ctx);
+      const proof = auth.proofPayloads(sa, ctx, false);
+      if (!Array.isArray(proof)) return proof;
+      if (natDetected(sa)) floatToNatT(sa, ctx);
+      const out: Payload[] = [...proof, ...ourNatD(sa, ctx)];
+      ctx.send(sa, 0, sa.encryptedMessage(AM, 0, out), false);
+      ctx.exchangeDone(sa, 0);
+      return { kind: 'established', initialContact: false };
+    },
+    identityOf(id),
+  );
 }
 
 function responderMessage3(

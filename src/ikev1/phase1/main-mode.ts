@@ -160,13 +160,13 @@ function responderMessage3(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   sa.dh = ctx.dhKeys.keyPair(suite.group.group, ctx.random);
   sa.gxr = sa.dh.publicValue;
   sa.nonceR = ctx.random.bytes(ctx.settings.nonceLength);
-  const failed = derivePhase1Keys(sa, ctx, peer.ke);
-  if (failed !== undefined) return failed;
-  noteNatD(sa, payloads, ctx);
-  const sent = sendKeyExchange(sa, ctx);
-  if (sent !== undefined) return sent;
-  enterIsakmpSa(sa, 'mm-wait-5');
-  return { kind: 'progress' };
+  return derivePhase1Keys(sa, ctx, peer.ke, () => {
+    noteNatD(sa, payloads, ctx);
+    const sent = sendKeyExchange(sa, ctx);
+    if (sent !== undefined) return sent;
+    enterIsakmpSa(sa, 'mm-wait-5');
+    return { kind: 'progress' };
+  });
 }
 
 function initiatorMessage4(sa: IkeSa, payloads: readonly Payload[], ctx: ExchangeContext): Phase1Result {
@@ -174,17 +174,17 @@ function initiatorMessage4(sa: IkeSa, payloads: readonly Payload[], ctx: Exchang
   if (peer === undefined) return ignore('message 4 needs KE and Nonce payloads');
   sa.gxr = peer.ke;
   sa.nonceR = peer.nonce;
-  const failed = derivePhase1Keys(sa, ctx, peer.ke);
-  if (failed !== undefined) return failed;
-  noteNatD(sa, payloads, ctx);
-  const proof = authenticatorOf(sa).proofPayloads(sa, ctx, true);
-  if (!Array.isArray(proof)) return proof;
-  if (natDetected(sa)) floatToNatT(sa, ctx);
-  const out: Payload[] = [...proof];
-  if (ctx.isFirstContact(sa)) out.push(initialContact(sa));
-  ctx.send(sa, 0, sa.encryptedMessage(MM, 0, out), true);
-  enterIsakmpSa(sa, 'mm-wait-6');
-  return { kind: 'progress' };
+  return derivePhase1Keys(sa, ctx, peer.ke, () => {
+    noteNatD(sa, payloads, ctx);
+    const proof = authenticatorOf(sa).proofPayloads(sa, ctx, true);
+    if (!Array.isArray(proof)) return proof;
+    if (natDetected(sa)) floatToNatT(sa, ctx);
+    const out: Payload[] = [...proof];
+    if (ctx.isFirstContact(sa)) out.push(initialContact(sa));
+    ctx.send(sa, 0, sa.encryptedMessage(MM, 0, out), true);
+    enterIsakmpSa(sa, 'mm-wait-6');
+    return { kind: 'progress' };
+  });
 }
 
 function responderMessage5(

@@ -25,6 +25,7 @@ import {
   phase1Cipher,
   phase1Iv,
 } from '../../crypto/index.js';
+import { type ComputeResult, computeNow, type DhSharedWork } from '../compute-queue.js';
 import type { ExchangeContext } from '../context.js';
 import { announcesFragmentation as weAnnounceFragmentation } from '../fragmentation/split.js';
 import {
@@ -35,9 +36,11 @@ import {
   peerNatTraversal,
 } from '../nat-traversal.js';
 import type { IkeSa } from '../sa/ike-sa.js';
-import { authenticatorOf } from './auth/authenticator.js';
+import { computingState, enterIsakmpSa } from '../states.js';
+import { authenticatorOf, type SkeyidSecret } from './auth/authenticator.js';
 import { addressIdentity, findPsk, identificationPayload, identityOf, sameIdentity } from './identity.js';
 import { fail, type Phase1Result } from './phase1-outcome.js';
+import type { Phase1Suite } from './phase1-proposal.js';
 
 /**
  * Our Vendor IDs: NAT-T (RFC 3947 section 3.1), DPD (RFC 3706 section 5.1) and FRAGMENTATION
@@ -128,34 +131,51 @@ export function lookupPsk(
 
 /**
  * SKEYID and its family, Ka and the phase 1 IV (RFC 2409 section 5 and Appendix B), once both
- * Diffie-Hellman values and nonces are known. The authenticator of the method gives its part of
- * SKEYID (auth/authenticator.ts): the PSK found by `remoteId` when the peer's identity is known
- * (Aggressive Mode), else as `lookupPsk` explains; `decoyPsk` (random) stands in for it when an
- * Aggressive Mode responder must not reveal that it has none. Returns the failure (no key, a bad
- * public value per RFC 6989, a weak key) instead of throwing; undefined on success.
+ * Diffie-Hellman values and nonces are known, then `then` (the rest of the step). The authenticator
+ * of the method gives its part of SKEYID (auth/authenticator.ts): the PSK found by `remoteId` when
+ * the peer's identity is known (Aggressive Mode), else as `lookupPsk` explains; `decoyPsk` (random)
+ * stands in for it when an Aggressive Mode responder must not reveal that it has none. g^xy may
+ * leave the engine (`ctx.compute`, compute-queue.ts): the step then returns `computing` and goes on
+ * when the result comes back. Returns the failure (no key, a bad public value per RFC 6989, a weak
+ * key) instead of throwing.
  */
 export function derivePhase1Keys(
   sa: IkeSa,
   ctx: ExchangeContext,
   peerPublic: Uint8Array,
+  then: () => Phase1Result,
   remoteId?: IdentityConfig,
   decoyPsk?: Buffer,
-): Phase1Result | undefined {
+): Phase1Result {
   const secret = authenticatorOf(sa).skeyidSecret(sa, ctx, remoteId, decoyPsk);
   if ('kind' in secret) return secret;
   const suite = sa.suite;
-  if (suite === undefined || sa.dh === undefined)
+  const keyPair = sa.dh;
+  if (suite === undefined || keyPair === undefined)
     return fail('INVALID_KEY_INFORMATION', 'no suite or Diffie-Hellman key pair');
+  const work: DhSharedWork = { kind: 'dh-shared', keyPair, peerPublic };
+  const resume = (result: ComputeResult): Phase1Result =>
+    phase1Keys(sa, ctx, suite, secret, result) ?? then();
+  if (!ctx.compute.defers(work)) return resume(computeNow(work));
+  enterIsakmpSa(sa, computingState(sa.state));
+  return { kind: 'computing', work, resume };
+}
+
+/** The rest of `derivePhase1Keys` once g^xy is computed (or found invalid). */
+function phase1Keys(
+  sa: IkeSa,
+  ctx: ExchangeContext,
+  suite: Phase1Suite,
+  secret: SkeyidSecret,
+  result: ComputeResult,
+): Phase1Result | undefined {
   let gxy: Buffer;
-  try {
-    gxy = sa.dh.computeSecret(peerPublic);
-  } catch (error) {
+  if ('secret' in result) {
+    gxy = result.secret;
+  } else {
     const skeme = sa.skeme;
     if (skeme === undefined || !skeme.revised)
-      return fail(
-        'INVALID_KEY_INFORMATION',
-        `the peer's Diffie-Hellman value is invalid: ${(error as Error).message}`,
-      );
+      return fail('INVALID_KEY_INFORMATION', `the peer's Diffie-Hellman value is invalid: ${result.error}`);
     // RFC 2409 section 5.3: the KE was decrypted under Ke_i / Ke_r, so an unusable one means a wrong
     // nonce or a changed payload. Refusing here would tell the sender whether the nonce decrypted
     // (a padding oracle): a random g^xy stands in, and the exchange fails at HASH like a wrong key.
@@ -166,7 +186,7 @@ export function derivePhase1Keys(
         ...skeme.notes,
         {
           code: 'ke-unusable',
-          text: `the peer's KE did not decrypt to a public value: ${(error as Error).message}`,
+          text: `the peer's KE did not decrypt to a public value: ${result.error}`,
         },
       ],
     };

@@ -1,5 +1,6 @@
 /** How processing a phase 1 message ended, and the NAT-T port float (RFC 3947 section 4). */
 import type { NotifyType } from '../../codec/index.js';
+import type { ComputeResult, DhSharedWork } from '../compute-queue.js';
 import type { ExchangeContext } from '../context.js';
 import type { PayloadRuleCode, PayloadRuleViolation } from '../payload-rules.js';
 import type { IkeSa } from '../sa/ike-sa.js';
@@ -8,6 +9,12 @@ export type Phase1Result =
   | { readonly kind: 'progress' }
   | { readonly kind: 'established'; readonly initialContact: boolean }
   | { readonly kind: 'ignored'; readonly reason: string }
+  /** g^xy left the engine (compute-queue.ts): `resume` goes on with its result. */
+  | {
+      readonly kind: 'computing';
+      readonly work: DhSharedWork;
+      readonly resume: (result: ComputeResult) => Phase1Result;
+    }
   | {
       readonly kind: 'failed';
       /** The notify to send the peer (RFC 2408 section 3.14.1). */
