@@ -11,6 +11,25 @@ import type { UdpSockets } from './udp.js';
 type DaemonLog = (level: LogLevel, message: string, connection?: string) => void;
 type Bound = UdpSockets['bound'];
 
+/** Everything the daemon says once at start: sockets bound or not, then config and credentials. */
+export function announceStart(
+  log: DaemonLog,
+  config: IketsConfig,
+  bind: {
+    readonly bound: Bound;
+    readonly failures: readonly { address: string; port: number; reason: string }[];
+  },
+  credentials: CredentialSet,
+  configFile: string | undefined,
+): void {
+  for (const f of bind.failures) log('warn', `cannot bind ${f.address}:${f.port}: ${f.reason}`);
+  for (const s of bind.bound)
+    log('info', `listening on ${s.local.address}:${s.local.port} (${s.kind === 'ike' ? 'IKE' : 'NAT-T'})`);
+  warnUnboundPorts(log, config, bind.bound);
+  warnConfig(log, config, bind.bound, credentials, configFile);
+  logCredentials(log, credentials);
+}
+
 export function logCredentials(log: DaemonLog, c: CredentialSet): void {
   const n =
     c.certificateFiles.length +

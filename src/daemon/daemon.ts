@@ -12,7 +12,7 @@ import type { EndpointEvent, IncomingDatagram, LogLevel } from '../sa/types.js';
 import { TypedEmitter } from '../sad/emitter.js';
 import { SecurityAssociationDatabase } from '../sad/index.js';
 import { CryptoPool } from './crypto-pool/crypto-pool.js';
-import { logCredentials, warnConfig, warnUnboundPorts } from './daemon-notes.js';
+import { announceStart, logCredentials, warnConfig } from './daemon-notes.js';
 import type { DaemonEvents, DaemonOptions } from './daemon-options.js';
 import { DatagramReceiver } from './datagram-receiver.js';
 import { DataplaneLink } from './dataplane-link.js';
@@ -127,21 +127,13 @@ export class Daemon {
       daemon.log('info', `${workers} crypto worker(s) make DH key pairs ahead of time and compute MODP g^xy`);
     if (backend !== undefined) daemon.#attachDataplane(backend);
     daemon.#startUpdown();
-    for (const f of failures) daemon.log('warn', `cannot bind ${f.address}:${f.port}: ${f.reason}`);
-    for (const s of sockets.bound)
-      daemon.log(
-        'info',
-        `listening on ${s.local.address}:${s.local.port} (${s.kind === 'ike' ? 'IKE' : 'NAT-T'})`,
-      );
-    warnUnboundPorts(daemon.log.bind(daemon), options.config, sockets.bound);
-    warnConfig(
+    announceStart(
       daemon.log.bind(daemon),
       options.config,
-      sockets.bound,
+      { bound: sockets.bound, failures },
       daemon.#credentials,
       options.configFile,
     );
-    logCredentials(daemon.log.bind(daemon), daemon.#credentials);
     for (const datagram of early) daemon.#receiver.receive(datagram);
     daemon.#startConnections();
     daemon.drive();
@@ -373,16 +365,7 @@ export class Daemon {
     } catch (error) {
       this.log('error', `SAD: ${describe(error)}`, event.sa.connection);
     }
-    if (event.type === 'child-sa-down' && this.#dataplane !== undefined) {
-      const config = this.#config.connections
-        .find((c) => c.name === event.sa.connection)
-        ?.children.find((c) => c.name === event.sa.child);
-      if (
-        (event.reason === 'dead-peer' && config?.dpdAction === 'trap') ||
-        (event.reason === 'remote' && config?.closeAction === 'trap')
-      )
-        this.#dataplane.trapChild(event.sa.connection, event.sa.child);
-    }
+    if (event.type === 'child-sa-down') this.#dataplane?.childDown(event.sa, event.reason);
     if (this.#options.logKeys === true)
       for (const line of keyLines(event)) this.log('info', line, event.sa.connection);
     this.events.emit('event', event);

@@ -18,7 +18,7 @@ import type {
   SaCounters,
   SaId,
 } from '../dataplane/backend.js';
-import type { ChildSaInfo, LogLevel } from '../sa/types.js';
+import type { ChildSaInfo, DeleteReason, LogLevel } from '../sa/types.js';
 import type { SecurityAssociationDatabase } from '../sad/index.js';
 import {
   childPolicies,
@@ -143,6 +143,16 @@ export class DataplaneLink {
   trapChild(connection: string, child: string): void {
     this.#actionTraps.add(`${connection}/${child}`);
     this.syncTraps();
+  }
+
+  /** A child SA went down: `dpd_action = trap` or `close_action = trap` puts its trap policies in. */
+  childDown(sa: { readonly connection: string; readonly child: string }, reason: DeleteReason): void {
+    const config = this.#childConfig(sa.connection, sa.child);
+    if (
+      (reason === 'dead-peer' && config?.dpdAction === 'trap') ||
+      (reason === 'remote' && config?.closeAction === 'trap')
+    )
+      this.trapChild(sa.connection, sa.child);
   }
 
   /** Byte and packet counters of a child's inbound and outbound SA. */
