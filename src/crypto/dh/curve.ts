@@ -19,22 +19,29 @@ import type { DhGroup, DhKeyPair, PrecomputedKeyPair } from './group.js';
 interface CurveParams {
   readonly id: number;
   readonly name: string;
+  readonly crv: 'X25519' | 'X448';
   readonly size: number;
   readonly pkcs8Prefix: Buffer;
+  /** The `x` a private JWK must carry, which Node ignores (above): zeros, base64url. */
+  readonly placeholder: string;
 }
 
 const PARAMS: readonly CurveParams[] = [
   {
     id: 31,
     name: 'curve25519',
+    crv: 'X25519',
     size: 32,
     pkcs8Prefix: Buffer.from('302e020100300506032b656e04220420', 'hex'),
+    placeholder: Buffer.alloc(32).toString('base64url'),
   },
   {
     id: 32,
     name: 'curve448',
+    crv: 'X448',
     size: 56,
     pkcs8Prefix: Buffer.from('3046020100300506032b656f043a0438', 'hex'),
+    placeholder: Buffer.alloc(56).toString('base64url'),
   },
 ];
 
@@ -55,10 +62,9 @@ export class CurveGroup implements DhGroup {
   }
 
   privateKey(scalar: Uint8Array): KeyObject {
-    const crv = this.#params.id === 31 ? 'X25519' : 'X448';
+    const { crv, placeholder } = this.#params;
     try {
-      const placeholder = Buffer.alloc(this.#params.size).toString('base64url');
-      const d = Buffer.from(scalar).toString('base64url');
+      const d = Buffer.from(scalar.buffer, scalar.byteOffset, scalar.length).toString('base64url');
       return createPrivateKey({ key: { kty: 'OKP', crv, d, x: placeholder }, format: 'jwk' });
     } catch {
       return createPrivateKey({
@@ -70,16 +76,22 @@ export class CurveGroup implements DhGroup {
   }
 
   publicKey(u: Uint8Array): KeyObject {
-    const crv = this.#params.id === 31 ? 'X25519' : 'X448';
     return createPublicKey({
-      key: { kty: 'OKP', crv, x: Buffer.from(u).toString('base64url') },
+      key: {
+        kty: 'OKP',
+        crv: this.#params.crv,
+        x: Buffer.from(u.buffer, u.byteOffset, u.length).toString('base64url'),
+      },
       format: 'jwk',
     });
   }
 
-  /** The public value (u-coordinate) of a private key. */
+  /**
+   * The public value (u-coordinate) of a private key: the `x` of its JWK, which OpenSSL computed
+   * when the key was imported (without a public KeyObject of its own: issue 12, CPU per setup).
+   */
   publicValueOf(key: KeyObject): Buffer {
-    const x = createPublicKey(key).export({ format: 'jwk' }).x;
+    const x = key.export({ format: 'jwk' }).x;
     if (typeof x !== 'string') throw new InvalidPublicValueError(this.id, 'no public key');
     return Buffer.from(x, 'base64url');
   }
@@ -155,7 +167,8 @@ class CurveKeyPair implements DhKeyPair {
   constructor(group: CurveGroup, key: KeyObject, publicValue: Buffer) {
     this.group = group;
     this.#key = key;
-    this.publicValue = Buffer.from(publicValue);
+    // Its own already (callers make it fresh): not copied again.
+    this.publicValue = publicValue;
   }
 
   computeSecret(peerPublic: Uint8Array): Buffer {
