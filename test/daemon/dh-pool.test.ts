@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { type DhGroup, type DhKeyPair, dhGroup } from '../../src/crypto/index.js';
+import { worthStocking } from '../../src/daemon/crypto-pool/crypto-pool.js';
 import { DhWorkerPool } from '../../src/daemon/crypto-pool/dh-pool.js';
 import { DhKeyStock, type DhProducer } from '../../src/daemon/crypto-pool/dh-stock.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -81,6 +82,29 @@ describe('DH key stock', () => {
       stock.counters().map((c) => [c.group, c.inline]),
       [[31, 1]],
     );
+  });
+
+  it("stocks only the groups its policy names: the daemon's, MODP and not X25519 (inline is cheaper)", () => {
+    const { producer, requests } = manualProducer();
+    const stock = new DhKeyStock(producer, { capacity: 2, batch: 2, stocked: worthStocking });
+    stock.prefill([MODP2048, X25519, P256]);
+    const pair = stock.keyPair(X25519, seededRandom('x'));
+    assert.equal(pair.publicValue.length, 32);
+    assert.deepEqual(
+      requests.map((r) => r.group.id),
+      [14],
+    );
+    assert.deepEqual(
+      stock.counters().map((c) => c.group),
+      [14],
+    );
+    assert.deepEqual([MODP2048, dhGroup(2), X25519, dhGroup(32), P256].map(worthStocking), [
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('stops asking when the producer cannot make any more', () => {

@@ -23,7 +23,7 @@ export class CryptoPool {
 
   constructor(workers: number, log: (level: 'info' | 'warn', message: string) => void) {
     this.#pool = new DhWorkerPool({ size: workers, log });
-    this.#stock = new DhKeyStock(this.#pool);
+    this.#stock = new DhKeyStock(this.#pool, { stocked: worthStocking });
     this.#shell = new ComputeShell(this.#pool);
   }
 
@@ -74,6 +74,17 @@ export class CryptoPool {
     this.#stock.stop();
     await this.#pool.close();
   }
+}
+
+/**
+ * Whether key pairs of `group` are made on the workers: MODP only. A MODP-2048 g^x costs the event
+ * loop 0.33 ms; an X25519 key pair 0.03 ms inline, less than the round trip (drawing the private
+ * value, posting, the answer's deserialisation and KeyObject, and the worker thread's own 0.15 ms
+ * a pair in a 2,000-setup run, docs/benchmarks.md "Where the responder's CPU went"). ECP groups
+ * have no precomputation (their key pairs are made inline anyway).
+ */
+export function worthStocking(group: DhGroup): boolean {
+  return group.kind === 'modp';
 }
 
 /** The DH groups named in the proposals (`default` names none: its groups are stocked on first use). */

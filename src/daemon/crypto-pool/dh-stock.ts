@@ -20,6 +20,11 @@ export interface DhStockOptions {
   readonly capacity?: number;
   /** Key pairs asked for at once (default 8). */
   readonly batch?: number;
+  /**
+   * The groups worth stocking (default: every group a worker can make key pairs of); the others
+   * are generated inline, without a stock or counters.
+   */
+  readonly stocked?: (group: DhGroup) => boolean;
 }
 
 /** What a group's stock did (for `list-sas`-style reports, the bench and tests). */
@@ -45,6 +50,7 @@ export class DhKeyStock implements DhKeySource {
   readonly #producer: DhProducer;
   readonly #capacity: number;
   readonly #batch: number;
+  readonly #stocked: (group: DhGroup) => boolean;
   readonly #stocks = new Map<number, GroupStock>();
   #producing = true;
 
@@ -52,6 +58,7 @@ export class DhKeyStock implements DhKeySource {
     this.#producer = producer;
     this.#capacity = Math.max(1, options.capacity ?? 32);
     this.#batch = Math.max(1, Math.min(options.batch ?? 8, this.#capacity));
+    this.#stocked = options.stocked ?? (() => true);
   }
 
   /** Starts filling the stocks of `groups` (those configured in proposals). */
@@ -89,7 +96,12 @@ export class DhKeyStock implements DhKeySource {
   #stock(group: DhGroup): GroupStock | undefined {
     let stock = this.#stocks.get(group.id);
     // Only groups whose g^x can be computed elsewhere and brought back (MODP, curves) are stocked.
-    if (stock === undefined && group.precompute !== undefined && group.fromPrecomputed !== undefined) {
+    if (
+      stock === undefined &&
+      group.precompute !== undefined &&
+      group.fromPrecomputed !== undefined &&
+      this.#stocked(group)
+    ) {
       stock = { group, pairs: [], pending: 0, fromStock: 0, inline: 0 };
       this.#stocks.set(group.id, stock);
     }
