@@ -34,6 +34,8 @@ export interface IncomingResult {
 
 export const dropped = (reason: string): IncomingResult => ({ kind: 'dropped', reason });
 
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Accepts an authenticated message: remembers it, and what we sent in answer to it (`before` is the
  * message of ours the exchange held before this one was handled: unchanged means no answer).
@@ -236,10 +238,10 @@ export function quickModeMessage(
   const ruled = quickModeRuledMessage(qm?.state);
   const violation = ruled === undefined ? undefined : checkPayloads(ruled, decrypted.payloads);
   if (violation !== undefined)
-    return refuseQuickModePayloads(ep, sa, qm, message, decrypted.payloads, violation);
+    return refuseQuickModePayloads(ep, sa, qm, message, decrypted.payloads, decrypted.hashed, violation);
   let failure: QuickModeRefusal | undefined;
   if (qm === undefined) {
-    const refusal = handleQuickMode1(sa, message, decrypted.payloads, ep);
+    const refusal = handleQuickMode1(sa, message, decrypted.payloads, decrypted.hashed, ep);
     if (refusal !== undefined) {
       ep.log('warn', `Quick Mode refused: ${refusal.reason} (${refusal.notify})`, sa);
       if (refusal.notify !== 'INVALID_HASH_INFORMATION') {
@@ -250,7 +252,7 @@ export function quickModeMessage(
       return dropped(refusal.reason);
     }
   } else if (qm.state === 'qm-i-wait-2') {
-    failure = handleQuickMode2(sa, qm, message, decrypted.payloads, ep);
+    failure = handleQuickMode2(sa, qm, message, decrypted.payloads, decrypted.hashed, ep);
   } else if (qm.state === 'qm-r-wait-3') {
     failure = handleQuickMode3(sa, qm, message, decrypted.payloads, ep);
   }
@@ -293,6 +295,8 @@ function noteUndecryptable(sa: IkeSa, what: string): string {
 
 export function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Message): IncomingResult {
   let payloads: readonly Payload[];
+  // What its HASH(1) covers, as received (an unencrypted one is not acted on: handleInformational).
+  let hashed: Uint8Array = NO_BYTES;
   if (message.body.encrypted) {
     if (sa.keys === undefined) return dropped('encrypted Informational before the keys exist');
     const decrypted = sa.decrypt(message);
@@ -304,13 +308,15 @@ export function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Messa
       return dropped('undecryptable Informational');
     }
     payloads = decrypted.payloads;
+    hashed = decrypted.hashed;
   } else {
     payloads = message.body.payloads;
   }
   if (sa.finishedMessageIds.has(message.header.messageId) && message.header.messageId !== 0)
     return dropped('Informational already seen');
   const violation = checkPayloads(message.body.encrypted ? 'informational' : 'informational-plain', payloads);
-  if (violation !== undefined) return refuseInformationalPayloads(ep, sa, message, payloads, violation);
+  if (violation !== undefined)
+    return refuseInformationalPayloads(ep, sa, message, payloads, hashed, violation);
   if (!message.body.encrypted) {
     const notes = payloads
       .filter((p) => p.type === 'notification')
@@ -322,7 +328,8 @@ export function informationalMessage(ep: EndpointCore, sa: IkeSa, message: Messa
   // message ID 0 stays phase 1's.
   // Only an authenticated message is proof of liveness (DPD, half-open timeout): anyone who saw the
   // cookies can send an unprotected one.
-  if (!handleInformational(sa, message, payloads, ep)) return dropped('unauthenticated Informational');
+  if (!handleInformational(sa, message, payloads, hashed, ep))
+    return dropped('unauthenticated Informational');
   sa.lastActivity = ep.now;
   sa.pruneExchanges();
   return { kind: 'ike' };

@@ -17,7 +17,7 @@ import {
 } from '../codec/index.js';
 import { equalMacs, hashLength, informationalHash } from '../crypto/index.js';
 import type { ExchangeContext } from './context.js';
-import { afterHash, newMessageId } from './quick-mode/quick-mode-common.js';
+import { newMessageId } from './quick-mode/quick-mode-common.js';
 import { quickModeConnected, quickModeRefused, refusedQuickMode } from './quick-mode/quick-mode-initiator.js';
 import type { ChildSa } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
@@ -147,6 +147,7 @@ export function handleInformational(
   sa: IkeSa,
   message: Message,
   payloads: readonly Payload[],
+  hashed: Uint8Array,
   ctx: ExchangeContext,
 ): boolean {
   if (!message.body.encrypted || sa.keys === undefined) {
@@ -165,7 +166,7 @@ export function handleInformational(
     sa.suite!.hash.hash,
     sa.requireKeys().skeyid.skeyidA,
     message.header.messageId,
-    afterHash(rest),
+    hashed,
   );
   if (hash?.type !== 'hash' || !equalMacs(expected, hash.data)) {
     ctx.log('warn', 'Informational exchange with a bad HASH(1) dropped', sa);

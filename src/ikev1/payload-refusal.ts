@@ -18,7 +18,7 @@ import type { ExchangeContext } from './context.js';
 import type { IncomingResult } from './incoming.js';
 import { isakmpNotify, sendInformational } from './informational.js';
 import type { PayloadRuleViolation } from './payload-rules.js';
-import { afterHash, type QuickModeExchange } from './quick-mode/quick-mode-common.js';
+import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
 import { quickModeRefused } from './quick-mode/quick-mode-initiator.js';
 import type { IkeSa } from './sa/ike-sa.js';
 
@@ -32,19 +32,20 @@ function hashVerifies(
   sa: IkeSa,
   messageId: number,
   payloads: readonly Payload[],
+  hashed: Uint8Array,
   qm: QuickModeExchange | undefined | 'informational',
 ): boolean {
-  const [hash, ...rest] = payloads;
+  const hash = payloads[0];
   if (hash?.type !== 'hash' || sa.keys === undefined || sa.suite === undefined) return false;
   const prf = sa.suite.hash.hash;
   const skeyidA = sa.keys.skeyid.skeyidA;
   const expected =
     qm === 'informational'
-      ? informationalHash(prf, skeyidA, messageId, afterHash(rest))
+      ? informationalHash(prf, skeyidA, messageId, hashed)
       : qm === undefined
-        ? quickModeHash1(prf, skeyidA, messageId, afterHash(rest))
+        ? quickModeHash1(prf, skeyidA, messageId, hashed)
         : qm.state === 'qm-i-wait-2'
-          ? quickModeHash2(prf, skeyidA, messageId, qm.nonceI, afterHash(rest))
+          ? quickModeHash2(prf, skeyidA, messageId, qm.nonceI, hashed)
           : quickModeHash3(prf, skeyidA, messageId, qm.nonceI, qm.nonceR);
   return equalMacs(expected, hash.data);
 }
@@ -66,10 +67,11 @@ export function refuseQuickModePayloads(
   qm: QuickModeExchange | undefined,
   message: Message,
   payloads: readonly Payload[],
+  hashed: Uint8Array,
   v: PayloadRuleViolation,
 ): IncomingResult {
   const messageId = message.header.messageId;
-  if (!hashVerifies(sa, messageId, payloads, qm)) return unauthenticated(ctx, sa, v);
+  if (!hashVerifies(sa, messageId, payloads, hashed, qm)) return unauthenticated(ctx, sa, v);
   sa.commitReceived(message);
   ctx.log(
     'warn',
@@ -102,10 +104,11 @@ export function refuseInformationalPayloads(
   sa: IkeSa,
   message: Message,
   payloads: readonly Payload[],
+  hashed: Uint8Array,
   v: PayloadRuleViolation,
 ): IncomingResult {
   const messageId = message.header.messageId;
-  if (!message.body.encrypted || !hashVerifies(sa, messageId, payloads, 'informational'))
+  if (!message.body.encrypted || !hashVerifies(sa, messageId, payloads, hashed, 'informational'))
     return unauthenticated(ctx, sa, v);
   sa.commitReceived(message);
   if (messageId !== 0) sa.requireKeys().cipher.ivs.forget(messageId);

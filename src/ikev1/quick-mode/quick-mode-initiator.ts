@@ -176,6 +176,7 @@ export function handleQuickMode2(
   qm: QuickModeExchange,
   message: Message,
   payloads: readonly Payload[],
+  hashed: Uint8Array,
   ctx: ExchangeContext,
 ): QuickModeRefusal | undefined {
   const init = qm as InitiatorQuickMode;
@@ -184,7 +185,7 @@ export function handleQuickMode2(
   const prf = sa.suite!.hash.hash;
   if (
     hash?.type !== 'hash' ||
-    !equalMacs(quickModeHash2(prf, skeyidA, qm.messageId, qm.nonceI, afterHash(rest)), hash.data)
+    !equalMacs(quickModeHash2(prf, skeyidA, qm.messageId, qm.nonceI, hashed), hash.data)
   ) {
     return refuse('INVALID_HASH_INFORMATION', 'HASH(2) does not verify');
   }

@@ -59,10 +59,12 @@ import {
   type TrafficSelector,
 } from './traffic-selectors.js';
 
+/** Message 1; `hashed` is what its HASH(1) covers, as received (IkeSa.decrypt). */
 export function handleQuickMode1(
   sa: IkeSa,
   message: Message,
   payloads: readonly Payload[],
+  hashed: Uint8Array,
   ctx: ExchangeContext,
 ): QuickModeRefusal | undefined {
   const [hash, ...rest] = payloads;
@@ -71,7 +73,7 @@ export function handleQuickMode1(
   const messageId = message.header.messageId;
   if (
     hash?.type !== 'hash' ||
-    !equalMacs(quickModeHash1(prf, keys.skeyid.skeyidA, messageId, afterHash(rest)), hash.data)
+    !equalMacs(quickModeHash1(prf, keys.skeyid.skeyidA, messageId, hashed), hash.data)
   ) {
     return { notify: 'INVALID_HASH_INFORMATION', reason: 'HASH(1) does not verify' };
   }

@@ -316,8 +316,11 @@ export class IkeSa implements TimerSlot {
    * `commitReceived` only after the message authenticated (RFC 2409 Appendix B; a forged packet
    * must change nothing).
    */
-  decrypt(message: Message): { readonly payloads: readonly Payload[] } | { readonly failure: string } {
-    if (!message.body.encrypted) return { payloads: message.body.payloads };
+  decrypt(message: Message): Decrypted | { readonly failure: string } {
+    if (!message.body.encrypted) {
+      const payloads = message.body.payloads;
+      return { payloads, hashed: encodePayloadChain(payloads.slice(1)).bytes };
+    }
     const keys = this.requireKeys();
     const { ciphertext, firstPayload } = message.body;
     if (ciphertext.length === 0 || ciphertext.length % keys.cipher.cipher.blockSize !== 0) {
@@ -325,7 +328,11 @@ export class IkeSa implements TimerSlot {
     }
     const plaintext = keys.cipher.decrypt(message.header.messageId, ciphertext);
     try {
-      return { payloads: decodePayloadChain(firstPayload, plaintext).payloads };
+      const chain = decodePayloadChain(firstPayload, plaintext);
+      const end = plaintext.length - chain.padding.length;
+      // The first payload's length is in its generic header (RFC 2408 section 3.2).
+      const first = end < 4 ? end : Math.min(end, ((plaintext[2] ?? 0) << 8) | (plaintext[3] ?? 0));
+      return { payloads: chain.payloads, hashed: plaintext.subarray(first, end) };
     } catch (error) {
       if (error instanceof DecodeError)
         return { failure: `the decrypted payloads are malformed: ${error.message}` };
@@ -455,4 +462,15 @@ function trim<V>(map: MessageIdMap<V>, limit: number, droppable: (id: number) =>
     if (droppable(id)) map.delete(id);
     if (map.size <= limit) return;
   }
+}
+
+/**
+ * A message's payloads as received (decrypted), with `hashed`: the bytes after its first payload
+ * up to the padding, what a leading HASH covers (Quick Mode HASH(1) and HASH(2), an Informational's
+ * HASH(1): RFC 2409 sections 5.5 and 5.7), verified over the bytes the peer sent rather than
+ * over a re-encoding of what was decoded from them.
+ */
+export interface Decrypted {
+  readonly payloads: readonly Payload[];
+  readonly hashed: Uint8Array;
 }
