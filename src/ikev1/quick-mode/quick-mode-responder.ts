@@ -8,7 +8,9 @@ import {
   ExchangeType,
   encodePayloadChain,
   type IdentificationPayload,
+  type KeyExchangePayload,
   type Message,
+  type NoncePayload,
   NotifyType,
   type Payload,
   ProtocolId,
@@ -67,7 +69,7 @@ export function handleQuickMode1(
   hashed: Uint8Array,
   ctx: ExchangeContext,
 ): QuickModeRefusal | undefined {
-  const [hash, ...rest] = payloads;
+  const hash = payloads[0];
   const keys = sa.requireKeys();
   const prf = sa.suite!.hash.hash;
   const messageId = message.header.messageId;
@@ -78,11 +80,21 @@ export function handleQuickMode1(
     return { notify: 'INVALID_HASH_INFORMATION', reason: 'HASH(1) does not verify' };
   }
   sa.commitReceived(message);
-  const offer = rest.find((p): p is SaPayload => p.type === 'sa');
-  const nonce = rest.find((p) => p.type === 'nonce');
-  if (offer === undefined || nonce?.type !== 'nonce')
+  // The payloads after HASH(1), each kind's first (and every ID), in one pass: this function runs
+  // once a setup and is among the largest V8 optimizes (issue 12: fewer closures and iterators).
+  let offer: SaPayload | undefined;
+  let nonce: NoncePayload | undefined;
+  let ke: KeyExchangePayload | undefined;
+  const ids: IdentificationPayload[] = [];
+  for (let i = 1; i < payloads.length; i++) {
+    const p = payloads[i] as Payload;
+    if (p.type === 'sa') offer ??= p;
+    else if (p.type === 'nonce') nonce ??= p;
+    else if (p.type === 'key_exchange') ke ??= p;
+    else if (p.type === 'identification') ids.push(p);
+  }
+  if (offer === undefined || nonce === undefined)
     return { notify: 'PAYLOAD_MALFORMED', reason: 'message 1 needs SA and Nonce payloads' };
-  const ids = rest.filter((p): p is IdentificationPayload => p.type === 'identification');
   if (ids.length !== 0 && ids.length !== 2)
     return { notify: 'INVALID_ID_INFORMATION', reason: 'Quick Mode needs both client IDs or none' };
   // The initiator's IDci is its side (our remote), IDcr ours; none: the IKE peers (RFC 2409 section 5.5).
@@ -104,12 +116,11 @@ export function handleQuickMode1(
   const claimed = claimedByPeer(sa, kin, (id) => ctx.children.byId(id));
   const rekeyed = rekeyedByPeer(sa, { child, localTs, remoteTs }, kin, ctx.now, claimed);
   const first = chosen[0]!.parsed;
-  const ke = rest.find((p) => p.type === 'key_exchange');
   const group = first.transform.group;
   let gxy: Buffer | undefined;
   const dh = group === undefined ? undefined : ctx.dhKeys.keyPair(group.group, ctx.random);
   if (dh !== undefined) {
-    if (ke?.type !== 'key_exchange')
+    if (ke === undefined)
       return { notify: 'INVALID_KEY_INFORMATION', reason: 'PFS chosen but message 1 has no KE payload' };
     try {
       gxy = dh.computeSecret(ke.data);
@@ -161,13 +172,11 @@ export function handleQuickMode1(
         return { ...p, spi: localSpis.get(c.protocol)!, transforms: [c.raw] };
       }),
   };
-  const reply: Payload[] = [
-    accepted,
-    { type: 'nonce', data: qm.nonceR },
-    ...(dh === undefined ? [] : [{ type: 'key_exchange' as const, data: dh.publicValue }]),
-    ...ids,
-    ...(shorter ? negotiated.map((n) => responderLifetimeNotify(n.protocol, n.localSpi, ourLife)) : []),
-  ];
+  const reply: Payload[] = [accepted, { type: 'nonce', data: qm.nonceR }];
+  if (dh !== undefined) reply.push({ type: 'key_exchange', data: dh.publicValue });
+  for (const id of ids) reply.push(id);
+  if (shorter)
+    for (const n of negotiated) reply.push(responderLifetimeNotify(n.protocol, n.localSpi, ourLife));
   // The payloads HASH(2) covers are encoded once, for the hash and for the message.
   const replyChain = encodePayloadChain(reply);
   const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, replyChain.bytes);
