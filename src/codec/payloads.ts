@@ -259,22 +259,25 @@ function decodeNatOa(b: Uint8Array, start: number, end: number, draft: boolean):
 
 /** Encodes the payloads, each with its generic header, chaining next-payload fields. Returns the first type. */
 export function encodeChain(w: ByteWriter, payloads: readonly Payload[], path: string): number {
-  const types = payloads.map((p, i) => {
+  // Plain loops, no closures: every message sent runs through here (issue 12, CPU per setup).
+  const types: number[] = [];
+  for (let i = 0; i < payloads.length; i++) {
+    const p = payloads[i] as Payload;
     const t = payloadTypeOf(p);
     if (!isDecodablePayloadType(t) || (p.type === 'unknown' && KNOWN.has(t))) {
       throw new EncodeError(`${path}[${i}]`, `payload type ${t} cannot be encoded as ${p.type}`);
     }
-    return t;
-  });
-  payloads.forEach((p, i) => {
+    types.push(t);
+  }
+  for (let i = 0; i < payloads.length; i++) {
     const pp = `${path}[${i}]`;
     const start = w.length;
     w.u8(types[i + 1] ?? PayloadType.NONE, pp);
     w.u8(0, pp);
     w.u16(0, pp);
-    encodeBody(w, p, pp);
+    encodeBody(w, payloads[i] as Payload, pp);
     w.patchU16(start + 2, w.length - start, pp);
-  });
+  }
   return types[0] ?? PayloadType.NONE;
 }
 
