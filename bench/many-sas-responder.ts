@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { writeHeapSnapshot } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { parseSwanctlConfig } from '../src/config/swanctl.js';
 import { Ikev1Endpoint } from '../src/ikev1/ikev1-endpoint.js';
 import type { Address } from '../src/sa/types.js';
@@ -22,6 +23,7 @@ export type ResponderRequest =
   | { readonly kind: 'datagrams'; readonly now: number; readonly datagrams: readonly WireDatagram[] }
   | { readonly kind: 'timeout'; readonly now: number }
   | { readonly kind: 'measure' }
+  /** The process's CPU (user + system) and the time its garbage collector paused it, in ms so far. */
   | { readonly kind: 'cpu' }
   /** Starts or stops (and writes to IKETS_BENCH_CPU_PROF) a V8 CPU profile of the responder. */
   | { readonly kind: 'profile'; readonly start: boolean };
@@ -41,6 +43,13 @@ export interface Measured {
   readonly arrayBuffers: number;
   readonly ike: number;
   readonly child: number;
+  /** V8's young generation (new space) capacity now: shows whether --max-semi-space-size took. */
+  readonly newSpace: number;
+}
+
+export interface CpuTimes {
+  readonly cpuMs: number;
+  readonly gcMs: number;
 }
 
 export function responderConfig(dpdDelay: number, childRekey: number): string {
@@ -88,6 +97,10 @@ function main(): void {
     return answer;
   };
   const profiler = new Session();
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (request: ResponderRequest) => {
     const send = (value: unknown) => process.send?.(value);
     switch (request.kind) {
@@ -115,6 +128,7 @@ function main(): void {
           arrayBuffers: m.arrayBuffers,
           ike: sad.size.ike,
           child: sad.size.child,
+          newSpace: getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0,
         };
         // IKETS_BENCH_HEAP_SNAPSHOT=PREFIX: a heap snapshot at each count, PREFIX-<SAs>.heapsnapshot
         // (bench/heap-summary.ts compares two of them per SA).
@@ -148,7 +162,7 @@ function main(): void {
       }
       case 'cpu': {
         const c = process.cpuUsage();
-        send((c.user + c.system) / 1000);
+        send({ cpuMs: (c.user + c.system) / 1000, gcMs } satisfies CpuTimes);
         return;
       }
     }

@@ -16,7 +16,13 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseSwanctlConfig } from '../src/config/swanctl.js';
 import { Ikev1Endpoint } from '../src/ikev1/ikev1-endpoint.js';
-import type { Measured, ResponderAnswer, ResponderRequest, WireDatagram } from './many-sas-responder.js';
+import type {
+  CpuTimes,
+  Measured,
+  ResponderAnswer,
+  ResponderRequest,
+  WireDatagram,
+} from './many-sas-responder.js';
 
 const RESPONDER = fileURLToPath(new URL('./many-sas-responder.js', import.meta.url));
 
@@ -34,6 +40,8 @@ export interface ManySasOptions {
   readonly rekeySample: number;
   /** child rekey_time (s) of both sides, for the steady-state rate. */
   readonly childRekey: number;
+  /** Node/V8 flags for the responder's process besides the bench's own (`--max-semi-space-size=32`). */
+  readonly responderFlags?: readonly string[];
 }
 
 export interface CountRow {
@@ -42,6 +50,10 @@ export interface CountRow {
   readonly heapPerSa: number;
   readonly externalPerSa: number;
   readonly cpuPerSetupMs: number;
+  /** The share of the CPU per setup that V8's garbage collector paused the responder for. */
+  readonly gcPerSetupMs: number;
+  /** The responder's young generation capacity at this count (bytes). */
+  readonly newSpace: number;
 }
 
 export interface ManySasReport {
@@ -73,7 +85,7 @@ class Responder {
 
   static async start(options: ManySasOptions): Promise<Responder> {
     const child = fork(RESPONDER, [], {
-      execArgv: ['--expose-gc', '--max-old-space-size=16384'],
+      execArgv: ['--expose-gc', '--max-old-space-size=16384', ...(options.responderFlags ?? [])],
       serialization: 'advanced',
       env: {
         ...process.env,
@@ -217,7 +229,11 @@ class Initiators {
 }
 
 async function cpu(responder: Responder): Promise<number> {
-  return responder.request<number>({ kind: 'cpu' });
+  return (await responder.request<CpuTimes>({ kind: 'cpu' })).cpuMs;
+}
+
+async function cpuTimes(responder: Responder): Promise<CpuTimes> {
+  return responder.request<CpuTimes>({ kind: 'cpu' });
 }
 
 export async function manySas(options: ManySasOptions, progress: (line: string) => void = () => {}) {
@@ -234,15 +250,17 @@ export async function manySas(options: ManySasOptions, progress: (line: string) 
       const m = await responder.request<Measured>({ kind: 'measure' });
       if (m.ike !== held || m.child !== held)
         throw new Error(`held ${m.ike} IKE and ${m.child} CHILD SAs, not ${held}`);
-      const c0 = await cpu(responder);
+      const c0 = await cpuTimes(responder);
       await initiators.establish(options.window, options.batch);
-      const c1 = await cpu(responder);
+      const c1 = await cpuTimes(responder);
       const row: CountRow = {
         held,
         rssPerSa: (m.rss - base.rss) / held,
         heapPerSa: (m.heapUsed - base.heapUsed) / held,
         externalPerSa: (m.external - base.external) / held,
-        cpuPerSetupMs: (c1 - c0) / options.window,
+        cpuPerSetupMs: (c1.cpuMs - c0.cpuMs) / options.window,
+        gcPerSetupMs: (c1.gcMs - c0.gcMs) / options.window,
+        newSpace: m.newSpace,
       };
       rows.push(row);
       progress(formatRow(row));
@@ -307,7 +325,7 @@ export async function manySas(options: ManySasOptions, progress: (line: string) 
 }
 
 function formatRow(r: CountRow): string {
-  return `${String(r.held).padStart(7)} held: RSS ${(r.rssPerSa / 1000).toFixed(2)} kB/SA, heap ${(r.heapPerSa / 1000).toFixed(2)} kB/SA, external ${(r.externalPerSa / 1000).toFixed(2)} kB/SA, CPU ${r.cpuPerSetupMs.toFixed(3)} ms/setup`;
+  return `${String(r.held).padStart(7)} held: RSS ${(r.rssPerSa / 1000).toFixed(2)} kB/SA, heap ${(r.heapPerSa / 1000).toFixed(2)} kB/SA, external ${(r.externalPerSa / 1000).toFixed(2)} kB/SA, CPU ${r.cpuPerSetupMs.toFixed(3)} ms/setup (GC pauses ${r.gcPerSetupMs.toFixed(3)}; new space ${(r.newSpace / 2 ** 20).toFixed(0)} MiB)`;
 }
 
 export function formatManySas(report: ManySasReport): string {
@@ -333,6 +351,9 @@ function parse(argv: readonly string[]): ManySasOptions {
     dpd: Number(get('dpd', '30')),
     rekeySample: Number(get('rekey-sample', '1000')),
     childRekey: Number(get('child-rekey', '3600')),
+    responderFlags: get('responder-flags', '')
+      .split(' ')
+      .filter((f) => f !== ''),
   };
 }
 

@@ -34,7 +34,7 @@ import type { QuickModeExchange } from './quick-mode/quick-mode-common.js';
 import { type ChildSa, ChildSaTable } from './sa/child-sa-table.js';
 import type { IkeSa } from './sa/ike-sa.js';
 import { IkeSaTable } from './sa/ike-sa-table.js';
-import { ownBytes } from './sa/own-bytes.js';
+import { keptBytes } from './sa/own-bytes.js';
 import { SaTimers } from './sa/sa-timers.js';
 import { isConnecting } from './states.js';
 import { TransmitQueue } from './transmit-queue.js';
@@ -272,9 +272,9 @@ export class EndpointCore implements ExchangeContext {
   // --- ExchangeContext ----------------------------------------------------------------------
 
   send(sa: IkeSa, messageId: number, message: Uint8Array, awaitReply: boolean): void {
-    const data = ownBytes(this.frame(sa, message));
+    const data = this.frame(sa, message);
     sa.outstanding.set(messageId, {
-      data,
+      data: keptBytes(data),
       timer: awaitReply,
       tries: 0,
       nextAt: this.now + this.settings.retransmitTimeout,

@@ -58,8 +58,13 @@ function keysOf(service: DaemonService): string[] {
     const keys = ikeKeys(service, sa.id);
     if (keys !== undefined) out.push(...Object.values(keys).filter((k) => k.length >= 16));
   }
-  for (const c of service.daemon.sad.childSas())
-    out.push(...Object.values(c.keys).filter((k) => k.length >= 16));
+  // A CHILD SA's keys are made in hex when read (not own properties: child-sa-bytes.ts).
+  for (const { keys } of service.daemon.sad.childSas())
+    out.push(
+      ...[keys.encryptionIn, keys.integrityIn, keys.encryptionOut, keys.integrityOut].filter(
+        (k) => k.length >= 16,
+      ),
+    );
   return out;
 }
 

@@ -29,9 +29,13 @@ const NONCE = 10;
 const ID = 5;
 const KE = 4;
 
-/** Changes the initiator's offer (MM 3 / AM 1) once, in flight, with `change(body)`. */
+/**
+ * Changes the initiator's offer (MM 3 / AM 1) of its first ISAKMP SA in flight, with `change(body)`,
+ * each time it is sent: the engine retransmits from its own copy, so each retransmission is changed
+ * alike (an attacker on the path who changed one copy changes them all).
+ */
 function changeOffer(type: number, change: (body: Uint8Array) => void) {
-  let done = false;
+  let cookie: string | undefined;
   return (from: string, t: Transmit) => {
     const exchange = t.data[18];
     const offer =
@@ -39,10 +43,12 @@ function changeOffer(type: number, change: (body: Uint8Array) => void) {
       (t.data[19] ?? 0) === 0 &&
       ((exchange === ExchangeType.IDENTITY_PROTECTION && payloadBodyAt(t.data, KE) !== undefined) ||
         exchange === ExchangeType.AGGRESSIVE);
-    if (done || !offer) return;
+    if (!offer) return;
+    const initiatorCookie = Buffer.from(t.data.subarray(0, 8)).toString('hex');
+    if (cookie !== undefined && cookie !== initiatorCookie) return;
     const body = payloadBodyAt(t.data, type);
     if (body === undefined) return;
-    done = true;
+    cookie = initiatorCookie;
     change(t.data.subarray(body.start, body.end));
   };
 }

@@ -17,6 +17,7 @@ import type { ChildConfig } from '../../config/swanctl.js';
 import { type DhKeyPair, deriveSaKeys, saKeyLengths } from '../../crypto/index.js';
 import type { IpsecProtocol } from '../../sa/types.js';
 import type { ExchangeContext } from '../context.js';
+import { ChildSaBytes } from '../sa/child-sa-bytes.js';
 import { type ChildSa, InstalledChildSa } from '../sa/child-sa-table.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import { sharedLifetime, sharedSelectors, sharedText } from '../sa/shared.js';
@@ -164,7 +165,8 @@ export function installChildren(sa: IkeSa, qm: QuickModeExchange, ctx: ExchangeC
       remoteSpi: n.remoteSpi,
       ...lengths,
     });
-    const child: ChildSa = new InstalledChildSa(sa, qm.child, n.localSpi, n.remoteSpi, {
+    const bytes = new ChildSaBytes(n.localSpi, n.remoteSpi, derived.inbound, derived.outbound);
+    const child: ChildSa = new InstalledChildSa(sa, qm.child, bytes, {
       id: ctx.children.nextId(),
       child: qm.child.name,
       connection: sa.connection.name,
@@ -186,12 +188,8 @@ export function installChildren(sa: IkeSa, qm: QuickModeExchange, ctx: ExchangeC
       installedAt: now,
       rekeyAt: rekeyTime(qm, ctx),
       expiresAt: now + qm.lifeSeconds * 1000,
-      keys: {
-        encryptionIn: derived.inbound.encryption.toString('hex'),
-        integrityIn: derived.inbound.integrity.toString('hex'),
-        encryptionOut: derived.outbound.encryption.toString('hex'),
-        integrityOut: derived.outbound.integrity.toString('hex'),
-      },
+      // The keys in hex are made when read (child-sa-bytes.ts): the SAD keeps this snapshot.
+      keys: bytes,
     });
     return child;
   });

@@ -7,8 +7,8 @@ import type { RandomSource } from '../../crypto/index.js';
 import { MultiIndex } from '../../sa/multi-index.js';
 import type { ChildSaInfo } from '../../sa/types.js';
 import { type ChildSaState, enterChildSa } from '../states.js';
+import type { ChildSaBytes } from './child-sa-bytes.js';
 import type { IkeSa } from './ike-sa.js';
-import { ownBytes } from './own-bytes.js';
 
 export interface ChildSa {
   info: ChildSaInfo;
@@ -22,31 +22,29 @@ export interface ChildSa {
 }
 
 /**
- * A CHILD SA as Quick Mode installs it, with both SPIs in one ArrayBuffer of its own and views made
- * on use: a Buffer kept per SPI cost 96 bytes, a pool slice pinned 8 kB (issue 12: memory per SA).
+ * A CHILD SA as Quick Mode installs it: its SPIs live with its keys in the snapshot's `keys`
+ * (child-sa-bytes.ts), Buffers made on use: a Buffer kept per SPI cost 96 bytes, a pool slice
+ * pinned 8 kB, an ArrayBuffer of its own about 300 (issue 12: memory per SA).
  */
 export class InstalledChildSa implements ChildSa {
   state: ChildSaState = 'installed';
-  readonly #spis: Buffer;
-  readonly #inLength: number;
+  readonly #bytes: ChildSaBytes;
 
   constructor(
     public ikeSa: IkeSa,
     readonly config: ChildConfig,
-    spiIn: Uint8Array,
-    spiOut: Uint8Array,
+    bytes: ChildSaBytes,
     public info: ChildSaInfo,
   ) {
-    this.#spis = ownBytes(Buffer.concat([spiIn, spiOut]));
-    this.#inLength = spiIn.length;
+    this.#bytes = bytes;
   }
 
   get spiIn(): Buffer {
-    return this.#spis.subarray(0, this.#inLength);
+    return this.#bytes.spiIn;
   }
 
   get spiOut(): Buffer {
-    return this.#spis.subarray(this.#inLength);
+    return this.#bytes.spiOut;
   }
 }
 

@@ -24,14 +24,17 @@ import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { enterQuickMode, type IsakmpSaState } from '../states.js';
 import { EstablishedKeys } from './established-keys.js';
 import { MessageIdMap, MessageIdSet } from './message-id-map.js';
-import { ownBytes } from './own-bytes.js';
+import { keptBytes, keptView } from './own-bytes.js';
 import { sharedText } from './shared.js';
 import type { TimerSlot } from './timer-queue.js';
 
 /** The message last sent in an exchange, kept to retransmit it (RFC 2408 section 5.1 leaves timers to us). */
 export interface Outstanding {
-  /** The bytes on the wire (after the non-ESP marker is added, if floated). */
-  readonly data: Uint8Array;
+  /**
+   * The bytes on the wire (after the non-ESP marker is added, if floated), as a latin1 string
+   * (`keptBytes`: no ArrayBuffer per kept message); `keptView` makes them bytes again to resend.
+   */
+  readonly data: string;
   /** Retransmit on a timer (we wait for an answer) or only when the peer repeats itself. */
   timer: boolean;
   tries: number;
@@ -60,8 +63,11 @@ export interface PeerIndex {
 export class IkeSa implements TimerSlot {
   /** Where phase 1 stands, then the SA's life (states.ts; changed only by its `enterIsakmpSa`). */
   state: IsakmpSaState;
-  /** Both cookies, in an ArrayBuffer of the SA's own (own-bytes.ts); views are made on use. */
-  readonly #cookies: Buffer;
+  /**
+   * Both cookies as one 16-character latin1 string (own-bytes.ts), which is also the key the SA is
+   * filed under (`cookieKey`); Buffers are made on use.
+   */
+  #cookies: string;
   local: Address;
   #remote: Address;
   #remoteIdText = '';
@@ -112,7 +118,7 @@ export class IkeSa implements TimerSlot {
    * message 6 came) is not: two peers would otherwise re-send their last messages to each other for
    * ever after one duplicated datagram.
    */
-  readonly answers = new MessageIdMap<Uint8Array>();
+  readonly answers = new MessageIdMap<string>();
   /** Message IDs of finished exchanges: a late copy is answered from `outstanding` or dropped. */
   readonly finishedMessageIds = new MessageIdSet();
   /** Quick Modes in progress, by message ID. */
@@ -178,8 +184,8 @@ export class IkeSa implements TimerSlot {
     now: number,
   ) {
     this.#connection = connection;
-    // Both cookies in one ArrayBuffer of the SA's own (own-bytes.ts).
-    this.#cookies = ownBytes(Buffer.concat([initiatorCookie, responderCookie]));
+    // Both cookies in one string of the SA's own (own-bytes.ts).
+    this.#cookies = keptBytes(Buffer.concat([initiatorCookie, responderCookie]));
     this.local = local;
     this.#remote = remote;
     this.createdAt = now;
@@ -218,19 +224,21 @@ export class IkeSa implements TimerSlot {
     if (old !== id) this.peerIndex?.peerChanged(this, this.#remote.address, old);
   }
 
-  /** CKY-I: a view of the SA's cookies (a Buffer kept per cookie cost 96 bytes an SA). */
+  /** CKY-I, made from the SA's cookies (a Buffer kept per cookie cost 96 bytes an SA). */
   get initiatorCookie(): Buffer {
-    return this.#cookies.subarray(0, 8);
+    return keptView(this.#cookies).subarray(0, 8);
   }
 
-  /** CKY-R, a view as CKY-I; `setResponderCookie` changes it in place. */
+  /** CKY-R, made as CKY-I; `setResponderCookie` changes it. */
   get responderCookie(): Buffer {
-    return this.#cookies.subarray(8, 16);
+    return keptView(this.#cookies).subarray(8, 16);
   }
 
-  /** Sets (or, with zeros, clears) the responder cookie, in place. */
+  /** Sets (or, with zeros, clears) the responder cookie (the SA's `cookieKey` changes with it). */
   setResponderCookie(cookie: Uint8Array): void {
-    this.#cookies.set(cookie, 8);
+    const both = keptView(this.#cookies);
+    both.set(cookie, 8);
+    this.#cookies = keptBytes(both);
   }
 
   get connection(): ConnectionConfig {
@@ -260,13 +268,15 @@ export class IkeSa implements TimerSlot {
   }
 
   get cookies(): { cookieI: Buffer; cookieR: Buffer } {
-    return { cookieI: this.initiatorCookie, cookieR: this.responderCookie };
+    const both = keptView(this.#cookies);
+    return { cookieI: both.subarray(0, 8), cookieR: both.subarray(8, 16) };
   }
 
   header(exchangeType: number, messageId: number, commit = false): Message['header'] {
+    const both = keptView(this.#cookies);
     return {
-      initiatorCookie: this.initiatorCookie,
-      responderCookie: this.responderCookie,
+      initiatorCookie: both.subarray(0, 8),
+      responderCookie: both.subarray(8, 16),
       majorVersion: 1,
       minorVersion: 0,
       exchangeType,
@@ -413,8 +423,7 @@ export class IkeSa implements TimerSlot {
    * Phase 1 is complete: what only its messages needed (the DH key pair and values, the nonces,
    * SAi_b, the PSK, the ID payloads, the suites offered) goes, so an established SA holds its keys
    * and little else (issue 12: memory per SA). Repeats of the peer's last phase 1 message are
-   * answered from `answers`, never recomputed. The cookies are copied out of Node's shared 8 kB
-   * Buffer pool, which a retained slice otherwise keeps alive whole.
+   * answered from `answers`, never recomputed.
    */
   releasePhase1(): void {
     this.offeredSuites = NO_SUITES;
@@ -437,10 +446,10 @@ export class IkeSa implements TimerSlot {
 
   /**
    * Both cookies as one 16-character latin1 string, the key the SA is filed under
-   * (ike-sa-table.ts): one flat string where the hex pair was a concatenation of three.
+   * (ike-sa-table.ts): the SA's own string, so the table's key costs nothing more.
    */
   get cookieKey(): string {
-    return this.#cookies.toString('latin1');
+    return this.#cookies;
   }
 
   requireKeys(): Phase1Keys {

@@ -10,6 +10,7 @@ import { dpdDue, runDpd } from '../dpd.js';
 import type { EndpointCore } from '../endpoint.js';
 import { isConnecting } from '../states.js';
 import type { IkeSa } from './ike-sa.js';
+import { keptView } from './own-bytes.js';
 import { TimerQueue } from './timer-queue.js';
 
 export class SaTimers {
@@ -182,7 +183,7 @@ export class SaTimers {
       const wait = ep.settings.retransmitTimeout * ep.settings.retransmitBase ** o.tries;
       o.nextAt = ep.now + Math.min(wait, ep.settings.retransmitMaxInterval);
       ep.log('debug', `retransmitting (${o.tries}/${ep.settings.retransmitTries})`, sa);
-      ep.transmit(sa, o.data);
+      ep.transmit(sa, keptView(o.data));
     }
     return true;
   }
