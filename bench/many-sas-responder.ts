@@ -74,7 +74,22 @@ function main(): void {
   if (gc === undefined) throw new Error('run with --expose-gc');
   const dpd = Number(process.env.IKETS_BENCH_DPD ?? 0);
   const rekey = Number(process.env.IKETS_BENCH_CHILD_REKEY ?? 3600);
-  const endpoint = new Ikev1Endpoint({ config: parseSwanctlConfig(responderConfig(dpd, rekey)) }, 0);
+  // The daemon runs the engine on Date.now (src/daemon/engine.ts): IKETS_BENCH_CLOCK_START puts the
+  // virtual clock there too (times beyond 2^31 ms are heap numbers in V8, not small integers).
+  const epoch = Number(process.env.IKETS_BENCH_CLOCK_START ?? 0);
+  const endpoint = new Ikev1Endpoint({ config: parseSwanctlConfig(responderConfig(dpd, rekey)) }, epoch);
+  // One Address per local address and port, as each of the daemon's sockets hands the same one with
+  // every datagram (src/daemon/udp.ts); IPC would make a new object per datagram.
+  const sockets = new Map<string, Address>();
+  const socket = (a: Address): Address => {
+    const key = `${a.address}:${a.port}`;
+    let local = sockets.get(key);
+    if (local === undefined) {
+      local = { address: a.address, port: a.port };
+      sockets.set(key, local);
+    }
+    return local;
+  };
   const sad = new SecurityAssociationDatabase();
   let childUp = 0;
   let childDown = 0;
@@ -106,15 +121,15 @@ function main(): void {
     switch (request.kind) {
       case 'datagrams':
         for (const d of request.datagrams)
-          endpoint.handleDatagram(request.now, {
-            local: d.remote,
+          endpoint.handleDatagram(epoch + request.now, {
+            local: socket(d.remote),
             remote: d.local,
             data: Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength),
           });
         send(drain());
         return;
       case 'timeout':
-        endpoint.handleTimeout(request.now);
+        endpoint.handleTimeout(epoch + request.now);
         send(drain());
         return;
       case 'measure': {

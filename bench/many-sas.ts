@@ -40,6 +40,8 @@ export interface ManySasOptions {
   readonly rekeySample: number;
   /** child rekey_time (s) of both sides, for the steady-state rate. */
   readonly childRekey: number;
+  /** The responder's clock at the start (ms; `now`: Date.now(), as the daemon's). Default 0. */
+  readonly clockStart?: number;
   /** Node/V8 flags for the responder's process besides the bench's own (`--max-semi-space-size=32`). */
   readonly responderFlags?: readonly string[];
 }
@@ -91,6 +93,7 @@ class Responder {
         ...process.env,
         IKETS_BENCH_DPD: String(options.dpd),
         IKETS_BENCH_CHILD_REKEY: String(options.childRekey),
+        IKETS_BENCH_CLOCK_START: String(options.clockStart ?? 0),
       },
     });
     const r = new Responder(child);
@@ -354,6 +357,7 @@ function parse(argv: readonly string[]): ManySasOptions {
     responderFlags: get('responder-flags', '')
       .split(' ')
       .filter((f) => f !== ''),
+    clockStart: get('clock-start', '0') === 'now' ? Date.now() : Number(get('clock-start', '0')),
   };
 }
 

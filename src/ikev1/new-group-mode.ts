@@ -202,7 +202,7 @@ export function handleNewGroupMode(
     ctx.exchangeDone(sa, messageId);
     if (!Buffer.from(afterHash([offer])).equals(Buffer.from(afterHash([ours.sa]))))
       return { kind: 'refused', reason: 'the responder answered with another group than we offered' };
-    sa.privateGroups.set(ours.privateId, ours.group);
+    sa.addPrivateGroup(ours.privateId, ours.group);
     return { kind: 'accepted', privateId: ours.privateId, group: ours.group };
   }
   const described = describedGroup(offer);
@@ -233,7 +233,7 @@ export function handleNewGroupMode(
     sa.encryptedMessage(NEW_GROUP_MODE, messageId, [{ type: 'hash', data: hash }, offer]),
     false,
   );
-  sa.privateGroups.set(described.privateId, described.group);
+  sa.addPrivateGroup(described.privateId, described.group);
   sa.finishedMessageIds.add(messageId);
   return { kind: 'accepted', privateId: described.privateId, group: described.group };
 }

@@ -145,7 +145,7 @@ function sendQuickMode1(
     messageId,
     afterHash(rest),
   );
-  sa.quickModes.set(messageId, qm);
+  sa.startQuickMode(messageId, qm);
   ctx.send(
     sa,
     messageId,

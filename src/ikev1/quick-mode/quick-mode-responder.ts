@@ -180,7 +180,7 @@ export function handleQuickMode1(
   // The payloads HASH(2) covers are encoded once, for the hash and for the message.
   const replyChain = encodePayloadChain(reply);
   const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, replyChain.bytes);
-  sa.quickModes.set(messageId, qm);
+  sa.startQuickMode(messageId, qm);
   ctx.log(
     'debug',
     `Quick Mode ${messageId.toString(16).padStart(8, '0')} from the peer for child '${child.name}': ${rekeyed === undefined ? 'a new pair' : `rekeying #${rekeyed.info.id}`}`,

@@ -121,13 +121,16 @@ export class IkeSa implements TimerSlot {
   readonly answers = new MessageIdMap<string>();
   /** Message IDs of finished exchanges: a late copy is answered from `outstanding` or dropped. */
   readonly finishedMessageIds = new MessageIdSet();
-  /** Quick Modes in progress, by message ID. */
-  readonly quickModes = new MessageIdMap<QuickModeExchange>();
+  /**
+   * Quick Modes in progress, by message ID (`startQuickMode`, `endExchange`): no record at all while
+   * there is none, as on almost every established SA (issue 12: memory per SA).
+   */
+  #quickModes: MessageIdMap<QuickModeExchange> | undefined;
   /**
    * Groups agreed in New Group Mode (RFC 2409 section 5.6), by the Group Description that names
-   * them in Quick Mode on this SA; they expire with it.
+   * them in Quick Mode on this SA; they expire with it. None (no record) on almost every SA.
    */
-  readonly privateGroups = new MessageIdMap<DhTransform>();
+  #privateGroups: MessageIdMap<DhTransform> | undefined;
   /** Our New Group Mode in progress, if any (new-group-mode.ts). */
   newGroupMode: NewGroupExchange | undefined;
   /**
@@ -258,6 +261,24 @@ export class IkeSa implements TimerSlot {
     if (old.name !== connection.name) this.peerIndex?.connectionChanged(this, old.name);
   }
 
+  get quickModes(): ReadonlyMap<number, QuickModeExchange> {
+    return this.#quickModes ?? NO_EXCHANGES;
+  }
+
+  startQuickMode(messageId: number, qm: QuickModeExchange): void {
+    this.#quickModes ??= new MessageIdMap();
+    this.#quickModes.set(messageId, qm);
+  }
+
+  get privateGroups(): ReadonlyMap<number, DhTransform> {
+    return this.#privateGroups ?? NO_GROUPS;
+  }
+
+  addPrivateGroup(id: number, group: DhTransform): void {
+    this.#privateGroups ??= new MessageIdMap();
+    this.#privateGroups.set(id, group);
+  }
+
   get isInitiator(): boolean {
     return this.role === 'initiator';
   }
@@ -354,9 +375,10 @@ export class IkeSa implements TimerSlot {
    * messages stay in `outstanding`/`lastReceived` to answer the peer's repeats; they need no IV.
    */
   endExchange(messageId: number): void {
-    const qm = this.quickModes.get(messageId);
+    const qm = this.#quickModes?.get(messageId);
     if (qm !== undefined) enterQuickMode(qm, 'done');
-    this.quickModes.delete(messageId);
+    this.#quickModes?.delete(messageId);
+    if (this.#quickModes?.size === 0) this.#quickModes = undefined;
     if (messageId !== 0) this.keys?.cipher.ivs.forget(messageId);
   }
 
@@ -459,6 +481,9 @@ export class IkeSa implements TimerSlot {
 }
 
 const EMPTY = new Uint8Array(0);
+// Read-only stand-ins while an SA has no record: never written (`startQuickMode`, `addPrivateGroup`).
+const NO_EXCHANGES: ReadonlyMap<number, QuickModeExchange> = new MessageIdMap();
+const NO_GROUPS: ReadonlyMap<number, DhTransform> = new MessageIdMap();
 const NO_SUITES: readonly Phase1Suite[] = Object.freeze([]);
 const RECENT_EXCHANGES = 32;
 const FINISHED_IDS = 1024;
