@@ -35,8 +35,11 @@ export class SecurityAssociationDatabase {
   readonly events = new TypedEmitter<SadEvents>();
   readonly #ike = new Map<number, IkeSaInfo>();
   readonly #child = new Map<number, ChildSaInfo>();
-  /** `esp:1234abcd` -> child SA id. */
-  readonly #bySpiIn = new Map<string, number>();
+  /**
+   * Inbound SPI -> child SA id, one table per protocol, keyed by the SPI as a signed 32-bit number
+   * (a small integer in V8: no key string, no heap number per SA; issue 12: memory per SA).
+   */
+  readonly #bySpiIn = { esp: new Map<number, number>(), ah: new Map<number, number>() };
   /**
    * Initiator cookie (16 hex digits, the snapshot's own string) -> IKE SA ids; the responder cookie
    * picks among them. No key string of its own per SA (issue 12: memory per SA).
@@ -85,8 +88,8 @@ export class SecurityAssociationDatabase {
 
   /** The SA an inbound packet belongs to: our SPI (a number, or hex with or without 0x) and protocol. */
   byInboundSpi(spi: number | string, protocol: IpsecProtocol = 'esp'): ChildSaInfo | undefined {
-    const key = spiKey(protocol, spi);
-    const id = key === undefined ? undefined : this.#bySpiIn.get(key);
+    const key = spiKey(spi);
+    const id = key === undefined ? undefined : this.#bySpiIn[protocol]?.get(key);
     return id === undefined ? undefined : this.#child.get(id);
   }
 
@@ -151,16 +154,19 @@ export class SecurityAssociationDatabase {
 
   #putChild(sa: ChildSaInfo, rekeyOf: number | undefined): void {
     const old = this.#child.get(sa.id);
-    if (old !== undefined) this.#bySpiIn.delete(spiKey(old.protocol, old.spiIn) as string);
-    const key = spiKey(sa.protocol, sa.spiIn);
+    if (old !== undefined) this.#bySpiIn[old.protocol].delete(spiKey(old.spiIn) as number);
+    const key = spiKey(sa.spiIn);
     if (key === undefined)
       throw new SadError('ERR_SAD_SPI', `child SA #${sa.id}: '${sa.spiIn}' is not an SPI`);
-    const clash = this.#bySpiIn.get(key);
+    const clash = this.#bySpiIn[sa.protocol].get(key);
     if (clash !== undefined && clash !== sa.id)
-      throw new SadError('ERR_SAD_SPI', `child SA #${sa.id}: inbound SPI ${key} is already SA #${clash}'s`);
+      throw new SadError(
+        'ERR_SAD_SPI',
+        `child SA #${sa.id}: inbound SPI ${sa.protocol}:${(key >>> 0).toString(16).padStart(8, '0')} is already SA #${clash}'s`,
+      );
     if (old !== undefined) this.#unfileChild(old);
     this.#child.set(sa.id, sa);
-    this.#bySpiIn.set(key, sa.id);
+    this.#bySpiIn[sa.protocol].set(key, sa.id);
     this.#childByConnection.add(sa.connection, sa.id);
     this.#childByName.add(sa.child, sa.id);
     this.#childByIkeSa.add(sa.ikeSaId, sa.id);
@@ -173,7 +179,7 @@ export class SecurityAssociationDatabase {
     const known = this.#child.get(sa.id);
     if (known === undefined) return;
     this.#child.delete(sa.id);
-    this.#bySpiIn.delete(spiKey(known.protocol, known.spiIn) as string);
+    this.#bySpiIn[known.protocol].delete(spiKey(known.spiIn) as number);
     this.#unfileChild(known);
     this.#announceRemoval({ kind: 'child', sa }, reason);
   }
@@ -199,8 +205,8 @@ export class SadError extends Error {
   }
 }
 
-/** `esp:` + 8 lowercase hex digits, or undefined when `spi` is not a 32-bit SPI. */
-function spiKey(protocol: IpsecProtocol, spi: number | string): string | undefined {
+/** The SPI as a signed 32-bit number (`| 0`), or undefined when `spi` is not a 32-bit SPI. */
+function spiKey(spi: number | string): number | undefined {
   let value: number;
   if (typeof spi === 'number') value = spi;
   else {
@@ -209,7 +215,7 @@ function spiKey(protocol: IpsecProtocol, spi: number | string): string | undefin
     value = Number.parseInt(hex, 16);
   }
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) return undefined;
-  return `${protocol}:${value.toString(16).padStart(8, '0')}`;
+  return value | 0;
 }
 
 /** Hex in lower case; the engine's already is, and keeps its string (no copy per SA). */

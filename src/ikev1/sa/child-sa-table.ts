@@ -8,7 +8,7 @@ import { MultiIndex } from '../../sa/multi-index.js';
 import type { ChildSaInfo } from '../../sa/types.js';
 import { type ChildSaState, enterChildSa } from '../states.js';
 import type { ChildSaBytes } from './child-sa-bytes.js';
-import type { IkeSa } from './ike-sa.js';
+import { type IkeSa, peerKey } from './ike-sa.js';
 
 export interface ChildSa {
   info: ChildSaInfo;
@@ -48,14 +48,6 @@ export class InstalledChildSa implements ChildSa {
   }
 }
 
-/**
- * The kin index's key: the pairs of one child with one peer, its address and identity (child-rekey.ts,
- * `sameChild`). Array.join makes one flat string (a template literal leaves a concatenation beside
- * its flat copy: issue 12, memory per SA).
- */
-const kinKey = (connection: string, child: string, address: string, identity: string) =>
-  [connection, child, address, identity].join('\n');
-
 export class ChildSaTable {
   readonly #bySpiIn = new Map<number, ChildSa>();
   readonly #byId = new Map<number, ChildSa>();
@@ -64,10 +56,11 @@ export class ChildSaTable {
   /** By child name, then connection name (`ikets up`/`down` of a child). */
   readonly #byName = new Map<string, MultiIndex<string, ChildSa>>();
   /**
-   * By connection, child name, peer address and peer identity: the pairs a rekey or a peer's Quick
-   * Mode is judged against (child-rekey.ts), without scanning every child (issue 12).
+   * By peer address and identity (the ISAKMP SA's `peerKey`, the string the SA and its table hold
+   * already, so no key string per CHILD SA): with the connection and child name, the pairs a rekey
+   * or a peer's Quick Mode is judged against (child-rekey.ts), without scanning every child (issue 12).
    */
-  readonly #byKin = new MultiIndex<string, ChildSa>();
+  readonly #byPeer = new MultiIndex<string, ChildSa>();
   readonly #reserved = new Set<number>();
   readonly #random: RandomSource;
   #nextId = 1;
@@ -114,8 +107,7 @@ export class ChildSaTable {
     }
     byConnection.add(child.ikeSa.connection.name, child);
     this.#byIkeSa.add(child.ikeSa, child);
-    const { connection, remote, remoteIdText } = child.ikeSa;
-    this.#byKin.add(kinKey(connection.name, child.config.name, remote.address, remoteIdText), child);
+    this.#byPeer.add(child.ikeSa.peerKey, child);
   }
 
   #unfile(child: ChildSa, address = child.ikeSa.remote.address, identity = child.ikeSa.remoteIdText): void {
@@ -123,7 +115,7 @@ export class ChildSaTable {
     byConnection?.delete(child.ikeSa.connection.name, child);
     if (byConnection?.keys === 0) this.#byName.delete(child.config.name);
     this.#byIkeSa.delete(child.ikeSa, child);
-    this.#byKin.delete(kinKey(child.ikeSa.connection.name, child.config.name, address, identity), child);
+    this.#byPeer.delete(peerKey(address, identity), child);
   }
 
   /** The ISAKMP SA's peer moved from `oldAddress` (or was `oldId`): its children are filed under the new one. */
@@ -186,7 +178,9 @@ export class ChildSaTable {
 
   /** The pairs of child `name` of a connection with the peer `identity` at `address` (installed ones and others). */
   kin(connection: string, name: string, address: string, identity: string): readonly ChildSa[] {
-    return this.#byKin.get(kinKey(connection, name, address, identity));
+    return this.#byPeer
+      .get(peerKey(address, identity))
+      .filter((c) => c.config.name === name && c.ikeSa.connection.name === connection);
   }
 
   /** The CHILD SAs named `name`: of one connection, or of all. */

@@ -8,7 +8,7 @@ import type { RandomSource } from '../../crypto/index.js';
 import { MultiIndex } from '../../sa/multi-index.js';
 import type { Address } from '../../sa/types.js';
 import { isConnecting } from '../states.js';
-import type { IkeSa, PeerIndex } from './ike-sa.js';
+import { type IkeSa, type PeerIndex, peerKey } from './ike-sa.js';
 
 const ZERO_COOKIE = Buffer.alloc(8);
 
@@ -17,11 +17,6 @@ const cookieKey = (initiatorCookie: Uint8Array, responderCookie: Uint8Array) =>
   `${latin1(initiatorCookie)}${latin1(responderCookie)}`;
 const latin1 = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-
-/** The peer index's key: address and identity (a newline is in neither). */
-// Array.join makes one flat string, where a template literal makes a concatenation of three
-// that the Map keeps with the flattened copy (issue 12: memory per SA).
-const peerKey = (address: string, id: string) => [address, id].join('\n');
 
 /** Called with the SA, its old address and identity, when its peer changes (the children follow). */
 export type PeerMoved = (sa: IkeSa, oldAddress: string, oldId: string) => void;
@@ -87,7 +82,7 @@ export class IkeSaTable implements PeerIndex {
     else this.#byCookies.set(sa.cookieKey, sa);
     this.#byId.set(sa.id, sa);
     this.#byAddress.add(sa.remote.address, sa);
-    this.#byPeer.add(peerKey(sa.remote.address, sa.remoteIdText), sa);
+    this.#byPeer.add(sa.peerKey, sa);
     this.#byConnection.add(sa.connection.name, sa);
     sa.peerIndex = this;
     if (sa.role === 'responder' && isConnecting(sa.state)) {
@@ -137,7 +132,7 @@ export class IkeSaTable implements PeerIndex {
     this.#byAddress.delete(oldAddress, sa);
     this.#byAddress.add(sa.remote.address, sa);
     this.#byPeer.delete(peerKey(oldAddress, oldId), sa);
-    this.#byPeer.add(peerKey(sa.remote.address, sa.remoteIdText), sa);
+    this.#byPeer.add(sa.peerKey, sa);
     this.#peerMoved?.(sa, oldAddress, oldId);
   }
 
@@ -150,7 +145,7 @@ export class IkeSaTable implements PeerIndex {
   remove(sa: IkeSa): void {
     if (this.#byId.get(sa.id) === sa) {
       this.#byAddress.delete(sa.remote.address, sa);
-      this.#byPeer.delete(peerKey(sa.remote.address, sa.remoteIdText), sa);
+      this.#byPeer.delete(sa.peerKey, sa);
       this.#byConnection.delete(sa.connection.name, sa);
       sa.peerIndex = undefined;
     }

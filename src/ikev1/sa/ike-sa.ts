@@ -71,6 +71,8 @@ export class IkeSa implements TimerSlot {
   local: Address;
   #remote: Address;
   #remoteIdText = '';
+  /** `peerKey`, made when first asked for and again after the peer's address or identity changed. */
+  #peerKey: string | undefined;
   /** Set while the SA is filed in a table (IkeSaTable.add). */
   peerIndex: PeerIndex | undefined;
   suite: Phase1Suite | undefined;
@@ -212,6 +214,7 @@ export class IkeSa implements TimerSlot {
   set remote(remote: Address) {
     const old = this.#remote;
     this.#remote = remote;
+    if (old?.address !== remote.address) this.#peerKey = undefined;
     if (old !== undefined && old.address !== remote.address)
       this.peerIndex?.peerChanged(this, old.address, this.#remoteIdText);
   }
@@ -224,7 +227,19 @@ export class IkeSa implements TimerSlot {
   set remoteIdText(id: string) {
     const old = this.#remoteIdText;
     this.#remoteIdText = id;
+    if (old !== id) this.#peerKey = undefined;
     if (old !== id) this.peerIndex?.peerChanged(this, this.#remote.address, old);
+  }
+
+  /**
+   * The peer's address and identity as one string, the key of the tables' indexes by peer (its
+   * ISAKMP SAs, ike-sa-table.ts, and their CHILD SAs, child-sa-table.ts): one string an SA for both
+   * (issue 12: memory per SA). Array.join makes it flat, where a template literal leaves a
+   * concatenation beside its flat copy.
+   */
+  get peerKey(): string {
+    this.#peerKey ??= peerKey(this.#remote.address, this.#remoteIdText);
+    return this.#peerKey;
   }
 
   /** CKY-I, made from the SA's cookies (a Buffer kept per cookie cost 96 bytes an SA). */
@@ -479,6 +494,9 @@ export class IkeSa implements TimerSlot {
     return this.keys;
   }
 }
+
+/** `IkeSa.peerKey` of a peer address and identity (a newline is in neither). */
+export const peerKey = (address: string, id: string) => [address, id].join('\n');
 
 const EMPTY = new Uint8Array(0);
 // Read-only stand-ins while an SA has no record: never written (`startQuickMode`, `addPrivateGroup`).
