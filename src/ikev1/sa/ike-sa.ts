@@ -76,25 +76,15 @@ export class IkeSa implements TimerSlot {
   /** Set while the SA is filed in a table (IkeSaTable.add). */
   peerIndex: PeerIndex | undefined;
   suite: Phase1Suite | undefined;
-  offeredSuites: readonly Phase1Suite[] = NO_SUITES;
-  /** SAi_b: the body of the initiator's SA payload, for HASH_I/HASH_R (RFC 2409 section 5). */
-  saiBody: Uint8Array = new Uint8Array(0);
-  dh: DhKeyPair | undefined;
-  nonceI: Uint8Array = new Uint8Array(0);
-  nonceR: Uint8Array = new Uint8Array(0);
-  gxi: Uint8Array = new Uint8Array(0);
-  gxr: Uint8Array = new Uint8Array(0);
+  /**
+   * What only phase 1's messages need (the accessors below: the suites offered, SAi_b, the DH key
+   * pair and values, the nonces, the PSK, the ID payloads, SKEME), in an object of its own that
+   * `releasePhase1` lets go: an established SA keeps one empty slot for the twelve (issue 12:
+   * memory per SA). Read after that, each is empty, as `releasePhase1` left them before.
+   */
+  #phase1: Phase1Material | undefined = new Phase1Material();
   keys: Phase1Keys | undefined;
-  psk: Buffer | undefined;
-  /** The identity payload bodies exchanged (IDii_b, IDir_b) and their text. */
-  localIdBody: Uint8Array = new Uint8Array(0);
   localIdText = '';
-  /** The peer's ID payload once accepted (Aggressive Mode needs it again for HASH_I). */
-  peerIdPayload: IdentificationPayload | undefined;
-  /** The ID payload of the peer's Aggressive Mode message 1, judged when message 3 proves it. */
-  peerOfferedId: IdentificationPayload | undefined;
-  /** A SKEME public-key encryption exchange in progress (RFC 2409 sections 5.2/5.3; auth/skeme.ts). */
-  skeme: SkemeExchange | undefined;
   natVariant: NatTraversalVariant | undefined;
   localBehindNat = false;
   remoteBehindNat = false;
@@ -161,7 +151,7 @@ export class IkeSa implements TimerSlot {
    * Delete payloads for CHILD SAs held back while a Quick Mode is in progress (rekeying.ts): charon
    * keeps the state of only 3 exchanges per IKE SA, and every Informational takes one.
    */
-  readonly pendingDeletes: Payload[] = [];
+  pendingDeletes: Payload[] | undefined;
   /** Set once a CHILD SA was filed on this SA: one that lost all of them may be a redundant duplicate. */
   hadChildren = false;
   /** Why the exchange is stuck, for the log line when it is given up. */
@@ -205,6 +195,112 @@ export class IkeSa implements TimerSlot {
         : role === 'initiator'
           ? 'am-wait-2'
           : 'am-wait-1';
+  }
+
+  get offeredSuites(): readonly Phase1Suite[] {
+    return this.#phase1?.offeredSuites ?? NO_SUITES;
+  }
+
+  set offeredSuites(value: readonly Phase1Suite[]) {
+    this.#material().offeredSuites = value;
+  }
+
+  /** SAi_b: the body of the initiator's SA payload, for HASH_I/HASH_R (RFC 2409 section 5). */
+  get saiBody(): Uint8Array {
+    return this.#phase1?.saiBody ?? EMPTY;
+  }
+
+  set saiBody(value: Uint8Array) {
+    this.#material().saiBody = value;
+  }
+
+  get dh(): DhKeyPair | undefined {
+    return this.#phase1?.dh;
+  }
+
+  set dh(value: DhKeyPair | undefined) {
+    this.#material().dh = value;
+  }
+
+  get nonceI(): Uint8Array {
+    return this.#phase1?.nonceI ?? EMPTY;
+  }
+
+  set nonceI(value: Uint8Array) {
+    this.#material().nonceI = value;
+  }
+
+  get nonceR(): Uint8Array {
+    return this.#phase1?.nonceR ?? EMPTY;
+  }
+
+  set nonceR(value: Uint8Array) {
+    this.#material().nonceR = value;
+  }
+
+  get gxi(): Uint8Array {
+    return this.#phase1?.gxi ?? EMPTY;
+  }
+
+  set gxi(value: Uint8Array) {
+    this.#material().gxi = value;
+  }
+
+  get gxr(): Uint8Array {
+    return this.#phase1?.gxr ?? EMPTY;
+  }
+
+  set gxr(value: Uint8Array) {
+    this.#material().gxr = value;
+  }
+
+  get psk(): Buffer | undefined {
+    return this.#phase1?.psk;
+  }
+
+  set psk(value: Buffer | undefined) {
+    this.#material().psk = value;
+  }
+
+  /** Our identity payload's body (IDii_b or IDir_b); its text is `localIdText`. */
+  get localIdBody(): Uint8Array {
+    return this.#phase1?.localIdBody ?? EMPTY;
+  }
+
+  set localIdBody(value: Uint8Array) {
+    this.#material().localIdBody = value;
+  }
+
+  /** The peer's ID payload once accepted (Aggressive Mode needs it again for HASH_I). */
+  get peerIdPayload(): IdentificationPayload | undefined {
+    return this.#phase1?.peerIdPayload;
+  }
+
+  set peerIdPayload(value: IdentificationPayload | undefined) {
+    this.#material().peerIdPayload = value;
+  }
+
+  /** The ID payload of the peer's Aggressive Mode message 1, judged when message 3 proves it. */
+  get peerOfferedId(): IdentificationPayload | undefined {
+    return this.#phase1?.peerOfferedId;
+  }
+
+  set peerOfferedId(value: IdentificationPayload | undefined) {
+    this.#material().peerOfferedId = value;
+  }
+
+  /** A SKEME public-key encryption exchange in progress (RFC 2409 sections 5.2/5.3; auth/skeme.ts). */
+  get skeme(): SkemeExchange | undefined {
+    return this.#phase1?.skeme;
+  }
+
+  set skeme(value: SkemeExchange | undefined) {
+    this.#material().skeme = value;
+  }
+
+  #material(): Phase1Material {
+    this.#phase1 ??= new Phase1Material();
+    return this.#phase1;
   }
 
   get remote(): Address {
@@ -463,17 +559,7 @@ export class IkeSa implements TimerSlot {
    * answered from `answers`, never recomputed.
    */
   releasePhase1(): void {
-    this.offeredSuites = NO_SUITES;
-    this.saiBody = EMPTY;
-    this.dh = undefined;
-    this.nonceI = EMPTY;
-    this.nonceR = EMPTY;
-    this.gxi = EMPTY;
-    this.gxr = EMPTY;
-    this.psk = undefined;
-    this.localIdBody = EMPTY;
-    this.peerIdPayload = undefined;
-    this.skeme = undefined;
+    this.#phase1 = undefined;
     this.localIdText = sharedText(this.localIdText);
     // SKEYID itself served only to derive SKEYID_d/_a/_e (RFC 2409 section 5); the others go
     // into one buffer of the SA's own (established-keys.ts).
@@ -499,6 +585,22 @@ export class IkeSa implements TimerSlot {
 export const peerKey = (address: string, id: string) => [address, id].join('\n');
 
 const EMPTY = new Uint8Array(0);
+
+/** The fields of an ISAKMP SA that only phase 1 needs (`IkeSa`'s accessors of the same names). */
+class Phase1Material {
+  offeredSuites: readonly Phase1Suite[] = NO_SUITES;
+  saiBody: Uint8Array = EMPTY;
+  dh: DhKeyPair | undefined = undefined;
+  nonceI: Uint8Array = EMPTY;
+  nonceR: Uint8Array = EMPTY;
+  gxi: Uint8Array = EMPTY;
+  gxr: Uint8Array = EMPTY;
+  psk: Buffer | undefined = undefined;
+  localIdBody: Uint8Array = EMPTY;
+  peerIdPayload: IdentificationPayload | undefined = undefined;
+  peerOfferedId: IdentificationPayload | undefined = undefined;
+  skeme: SkemeExchange | undefined = undefined;
+}
 // Read-only stand-ins while an SA has no record: never written (`startQuickMode`, `addPrivateGroup`).
 const NO_EXCHANGES: ReadonlyMap<number, QuickModeExchange> = new MessageIdMap();
 const NO_GROUPS: ReadonlyMap<number, DhTransform> = new MessageIdMap();

@@ -35,6 +35,7 @@ export class Rekeying {
    * Informational, when the Quick Modes are over (`flushDeletes`).
    */
   sendDelete(sa: IkeSa, payload: Payload): void {
+    sa.pendingDeletes ??= [];
     sa.pendingDeletes.push(payload);
     this.#holding.add(sa);
     this.flushDeletes(sa);
@@ -43,23 +44,23 @@ export class Rekeying {
   #flushAll(): void {
     for (const sa of [...this.#holding]) {
       if (sa.state === 'deleted') this.#holding.delete(sa);
-      else if (sa.pendingDeletes.length > 0) this.flushDeletes(sa);
+      else if ((sa.pendingDeletes?.length ?? 0) > 0) this.flushDeletes(sa);
     }
   }
 
   /** Sends the held Deletes once no Quick Mode is in progress (or now, with `force`). */
   flushDeletes(sa: IkeSa, force = false): void {
-    if (sa.pendingDeletes.length === 0) {
+    const held = sa.pendingDeletes;
+    if (held === undefined || held.length === 0) {
       this.#holding.delete(sa);
       return;
     }
     if (!force && sa.quickModes.size > 0) return;
     this.#holding.delete(sa);
-    if (sa.state !== 'established') {
-      sa.pendingDeletes.length = 0;
-      return;
-    }
-    sendInformational(sa, sa.pendingDeletes.splice(0), this.ep);
+    // None held, no array kept (issue 12: memory per SA).
+    sa.pendingDeletes = undefined;
+    if (sa.state !== 'established') return;
+    sendInformational(sa, held, this.ep);
   }
 
   /**

@@ -31,9 +31,13 @@ export function sharedText(text: string): string {
 
 const selectors = new Shared<readonly string[]>();
 
-/** A CHILD SA's traffic selector list of one selector (most are the same on one side). */
+/**
+ * A CHILD SA's traffic selector list of one selector (most are the same on one side). The text is
+ * kept flat: a template literal's result (`${address}/${prefix}`) is a concatenation of two strings
+ * that the SA would otherwise keep for its life.
+ */
 export function sharedSelectors(selector: string): readonly string[] {
-  return selectors.get(selector, () => Object.freeze([selector]));
+  return selectors.get(selector, () => Object.freeze([Buffer.from(selector, 'latin1').toString('latin1')]));
 }
 
 const lifetimes = new Shared<ChildSaInfo['lifetime']>();
