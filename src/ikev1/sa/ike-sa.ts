@@ -4,29 +4,22 @@
  * retransmission state of the exchange in progress. The exchanges (main-mode.ts, quick-mode.ts, ...)
  * drive it; the endpoint owns it.
  */
-import {
-  DecodeError,
-  decodePayloadChain,
-  encodeMessage,
-  encodePayloadChain,
-  type IdentificationPayload,
-  type Message,
-  type Payload,
-} from '../../codec/index.js';
+import type { Payload } from '../../codec/index.js';
 import type { ConnectionConfig } from '../../config/swanctl.js';
-import type { DhKeyPair, DhTransform, IsakmpCipher, Skeyid } from '../../crypto/index.js';
+import type { DhTransform } from '../../crypto/index.js';
 import type { Address } from '../../sa/types.js';
 import type { NatTraversalVariant } from '../nat-traversal.js';
 import type { NewGroupExchange } from '../new-group-mode.js';
-import type { SkemeExchange } from '../phase1/auth/skeme.js';
 import type { Phase1Suite } from '../phase1/phase1-proposal.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { enterQuickMode, type IsakmpSaState } from '../states.js';
 import { EstablishedKeys } from './established-keys.js';
+import { IsakmpWire } from './isakmp-wire.js';
 import { MessageIdMap, MessageIdSet } from './message-id-map.js';
-import { keptBytes, keptView } from './own-bytes.js';
 import { sharedText } from './shared.js';
 import type { TimerSlot } from './timer-queue.js';
+
+export type { Decrypted, Phase1Keys } from './isakmp-wire.js';
 
 /** The message last sent in an exchange, kept to retransmit it (RFC 2408 section 5.1 leaves timers to us). */
 export interface Outstanding {
@@ -41,15 +34,6 @@ export interface Outstanding {
   nextAt: number;
 }
 
-/** The SKEYID family and the ISAKMP SA's cipher state once the Diffie-Hellman exchange is done. */
-export interface Phase1Keys {
-  readonly skeyid: Skeyid;
-  /** Ka and the IV contexts (RFC 2409 Appendix B). */
-  readonly cipher: IsakmpCipher;
-  /** Ka, for `list-sas --show-keys` and Wireshark; IsakmpCipher keeps its own copy private. */
-  readonly ka: Buffer;
-}
-
 /**
  * Told when an SA's peer address or identity changes (NAT-T floating, the ID payload accepted, or
  * either put back by `savePhase1`), so the tables' indexes by peer follow (ike-sa-table.ts).
@@ -60,14 +44,9 @@ export interface PeerIndex {
   connectionChanged(sa: IkeSa, oldName: string): void;
 }
 
-export class IkeSa implements TimerSlot {
+export class IkeSa extends IsakmpWire implements TimerSlot {
   /** Where phase 1 stands, then the SA's life (states.ts; changed only by its `enterIsakmpSa`). */
   state: IsakmpSaState;
-  /**
-   * Both cookies as one 16-character latin1 string (own-bytes.ts), which is also the key the SA is
-   * filed under (`cookieKey`); Buffers are made on use.
-   */
-  #cookies: string;
   local: Address;
   #remote: Address;
   #remoteIdText = '';
@@ -76,14 +55,6 @@ export class IkeSa implements TimerSlot {
   /** Set while the SA is filed in a table (IkeSaTable.add). */
   peerIndex: PeerIndex | undefined;
   suite: Phase1Suite | undefined;
-  /**
-   * What only phase 1's messages need (the accessors below: the suites offered, SAi_b, the DH key
-   * pair and values, the nonces, the PSK, the ID payloads, SKEME), in an object of its own that
-   * `releasePhase1` lets go: an established SA keeps one empty slot for the twelve (issue 12:
-   * memory per SA). Read after that, each is empty, as `releasePhase1` left them before.
-   */
-  #phase1: Phase1Material | undefined = new Phase1Material();
-  keys: Phase1Keys | undefined;
   localIdText = '';
   natVariant: NatTraversalVariant | undefined;
   localBehindNat = false;
@@ -178,9 +149,8 @@ export class IkeSa implements TimerSlot {
     remote: Address,
     now: number,
   ) {
+    super(initiatorCookie, responderCookie);
     this.#connection = connection;
-    // Both cookies in one string of the SA's own (own-bytes.ts).
-    this.#cookies = keptBytes(Buffer.concat([initiatorCookie, responderCookie]));
     this.local = local;
     this.#remote = remote;
     this.createdAt = now;
@@ -195,112 +165,6 @@ export class IkeSa implements TimerSlot {
         : role === 'initiator'
           ? 'am-wait-2'
           : 'am-wait-1';
-  }
-
-  get offeredSuites(): readonly Phase1Suite[] {
-    return this.#phase1?.offeredSuites ?? NO_SUITES;
-  }
-
-  set offeredSuites(value: readonly Phase1Suite[]) {
-    this.#material().offeredSuites = value;
-  }
-
-  /** SAi_b: the body of the initiator's SA payload, for HASH_I/HASH_R (RFC 2409 section 5). */
-  get saiBody(): Uint8Array {
-    return this.#phase1?.saiBody ?? EMPTY;
-  }
-
-  set saiBody(value: Uint8Array) {
-    this.#material().saiBody = value;
-  }
-
-  get dh(): DhKeyPair | undefined {
-    return this.#phase1?.dh;
-  }
-
-  set dh(value: DhKeyPair | undefined) {
-    this.#material().dh = value;
-  }
-
-  get nonceI(): Uint8Array {
-    return this.#phase1?.nonceI ?? EMPTY;
-  }
-
-  set nonceI(value: Uint8Array) {
-    this.#material().nonceI = value;
-  }
-
-  get nonceR(): Uint8Array {
-    return this.#phase1?.nonceR ?? EMPTY;
-  }
-
-  set nonceR(value: Uint8Array) {
-    this.#material().nonceR = value;
-  }
-
-  get gxi(): Uint8Array {
-    return this.#phase1?.gxi ?? EMPTY;
-  }
-
-  set gxi(value: Uint8Array) {
-    this.#material().gxi = value;
-  }
-
-  get gxr(): Uint8Array {
-    return this.#phase1?.gxr ?? EMPTY;
-  }
-
-  set gxr(value: Uint8Array) {
-    this.#material().gxr = value;
-  }
-
-  get psk(): Buffer | undefined {
-    return this.#phase1?.psk;
-  }
-
-  set psk(value: Buffer | undefined) {
-    this.#material().psk = value;
-  }
-
-  /** Our identity payload's body (IDii_b or IDir_b); its text is `localIdText`. */
-  get localIdBody(): Uint8Array {
-    return this.#phase1?.localIdBody ?? EMPTY;
-  }
-
-  set localIdBody(value: Uint8Array) {
-    this.#material().localIdBody = value;
-  }
-
-  /** The peer's ID payload once accepted (Aggressive Mode needs it again for HASH_I). */
-  get peerIdPayload(): IdentificationPayload | undefined {
-    return this.#phase1?.peerIdPayload;
-  }
-
-  set peerIdPayload(value: IdentificationPayload | undefined) {
-    this.#material().peerIdPayload = value;
-  }
-
-  /** The ID payload of the peer's Aggressive Mode message 1, judged when message 3 proves it. */
-  get peerOfferedId(): IdentificationPayload | undefined {
-    return this.#phase1?.peerOfferedId;
-  }
-
-  set peerOfferedId(value: IdentificationPayload | undefined) {
-    this.#material().peerOfferedId = value;
-  }
-
-  /** A SKEME public-key encryption exchange in progress (RFC 2409 sections 5.2/5.3; auth/skeme.ts). */
-  get skeme(): SkemeExchange | undefined {
-    return this.#phase1?.skeme;
-  }
-
-  set skeme(value: SkemeExchange | undefined) {
-    this.#material().skeme = value;
-  }
-
-  #material(): Phase1Material {
-    this.#phase1 ??= new Phase1Material();
-    return this.#phase1;
   }
 
   get remote(): Address {
@@ -336,23 +200,6 @@ export class IkeSa implements TimerSlot {
   get peerKey(): string {
     this.#peerKey ??= peerKey(this.#remote.address, this.#remoteIdText);
     return this.#peerKey;
-  }
-
-  /** CKY-I, made from the SA's cookies (a Buffer kept per cookie cost 96 bytes an SA). */
-  get initiatorCookie(): Buffer {
-    return keptView(this.#cookies).subarray(0, 8);
-  }
-
-  /** CKY-R, made as CKY-I; `setResponderCookie` changes it. */
-  get responderCookie(): Buffer {
-    return keptView(this.#cookies).subarray(8, 16);
-  }
-
-  /** Sets (or, with zeros, clears) the responder cookie (the SA's `cookieKey` changes with it). */
-  setResponderCookie(cookie: Uint8Array): void {
-    const both = keptView(this.#cookies);
-    both.set(cookie, 8);
-    this.#cookies = keptBytes(both);
   }
 
   get connection(): ConnectionConfig {
@@ -394,93 +241,6 @@ export class IkeSa implements TimerSlot {
     return this.role === 'initiator';
   }
 
-  /** The cookie pair as 32 hex digits, the key under which the endpoint files this SA. */
-  get cookiePair(): string {
-    return `${this.initiatorCookie.toString('hex')}${this.responderCookie.toString('hex')}`;
-  }
-
-  get cookies(): { cookieI: Buffer; cookieR: Buffer } {
-    const both = keptView(this.#cookies);
-    return { cookieI: both.subarray(0, 8), cookieR: both.subarray(8, 16) };
-  }
-
-  header(exchangeType: number, messageId: number, commit = false): Message['header'] {
-    const both = keptView(this.#cookies);
-    return {
-      initiatorCookie: both.subarray(0, 8),
-      responderCookie: both.subarray(8, 16),
-      majorVersion: 1,
-      minorVersion: 0,
-      exchangeType,
-      commit,
-      authenticationOnly: false,
-      messageId,
-    };
-  }
-
-  /** A message in the clear (phase 1 before the keys exist). */
-  plainMessage(exchangeType: number, messageId: number, payloads: readonly Payload[]): Uint8Array {
-    return encodeMessage({
-      header: this.header(exchangeType, messageId),
-      body: { encrypted: false, payloads },
-    });
-  }
-
-  /**
-   * A message encrypted under the ISAKMP SA (RFC 2408 section 3.1 E flag, RFC 2409 Appendix B):
-   * the payload chain padded with zeros to the block size, its last ciphertext block the next IV.
-   */
-  encryptedMessage(
-    exchangeType: number,
-    messageId: number,
-    payloads: readonly Payload[],
-    commit = false,
-  ): Uint8Array {
-    return this.encryptedChain(exchangeType, messageId, encodePayloadChain(payloads), commit);
-  }
-
-  /** `encryptedMessage` of a payload chain already encoded (`encodePayloadChain`). */
-  encryptedChain(
-    exchangeType: number,
-    messageId: number,
-    chain: { readonly firstPayload: number; readonly bytes: Uint8Array },
-    commit = false,
-  ): Uint8Array {
-    const ciphertext = this.requireKeys().cipher.encrypt(messageId, chain.bytes);
-    return encodeMessage({
-      header: this.header(exchangeType, messageId, commit),
-      body: { encrypted: true, firstPayload: chain.firstPayload, ciphertext },
-    });
-  }
-
-  /**
-   * Decrypts a message without touching the IV state: the caller commits the IV with
-   * `commitReceived` only after the message authenticated (RFC 2409 Appendix B; a forged packet
-   * must change nothing).
-   */
-  decrypt(message: Message): Decrypted | { readonly failure: string } {
-    // A message in the clear has no HASH that is verified (callers decrypt encrypted ones only):
-    // nothing to cover, and a HASH checked over nothing fails.
-    if (!message.body.encrypted) return { payloads: message.body.payloads, hashed: new Uint8Array(0) };
-    const keys = this.requireKeys();
-    const { ciphertext, firstPayload } = message.body;
-    if (ciphertext.length === 0 || ciphertext.length % keys.cipher.cipher.blockSize !== 0) {
-      return { failure: 'the ciphertext is not a whole number of blocks' };
-    }
-    const plaintext = keys.cipher.decrypt(message.header.messageId, ciphertext);
-    try {
-      const chain = decodePayloadChain(firstPayload, plaintext);
-      const end = plaintext.length - chain.padding.length;
-      // The first payload's length is in its generic header (RFC 2408 section 3.2).
-      const first = end < 4 ? end : Math.min(end, ((plaintext[2] ?? 0) << 8) | (plaintext[3] ?? 0));
-      return { payloads: chain.payloads, hashed: plaintext.subarray(first, end) };
-    } catch (error) {
-      if (error instanceof DecodeError)
-        return { failure: `the decrypted payloads are malformed: ${error.message}` };
-      throw error;
-    }
-  }
-
   /**
    * A Quick Mode is over (complete, refused or given up): its record and its IV context go. Its last
    * messages stay in `outstanding`/`lastReceived` to answer the peer's repeats; they need no IV.
@@ -491,12 +251,6 @@ export class IkeSa implements TimerSlot {
     this.#quickModes?.delete(messageId);
     if (this.#quickModes?.size === 0) this.#quickModes = undefined;
     if (messageId !== 0) this.keys?.cipher.ivs.forget(messageId);
-  }
-
-  /** Advances the IV context after an authenticated encrypted message (RFC 2409 Appendix B). */
-  commitReceived(message: Message): void {
-    if (message.body.encrypted)
-      this.requireKeys().cipher.commit(message.header.messageId, message.body.ciphertext);
   }
 
   /**
@@ -559,52 +313,21 @@ export class IkeSa implements TimerSlot {
    * answered from `answers`, never recomputed.
    */
   releasePhase1(): void {
-    this.#phase1 = undefined;
+    this.dropPhase1();
     this.localIdText = sharedText(this.localIdText);
     // SKEYID itself served only to derive SKEYID_d/_a/_e (RFC 2409 section 5); the others go
     // into one buffer of the SA's own (established-keys.ts).
     if (this.keys !== undefined && !(this.keys instanceof EstablishedKeys))
       this.keys = new EstablishedKeys(this.keys);
   }
-
-  /**
-   * Both cookies as one 16-character latin1 string, the key the SA is filed under
-   * (ike-sa-table.ts): the SA's own string, so the table's key costs nothing more.
-   */
-  get cookieKey(): string {
-    return this.#cookies;
-  }
-
-  requireKeys(): Phase1Keys {
-    if (this.keys === undefined) throw new Error('IKE SA has no keys yet');
-    return this.keys;
-  }
 }
 
 /** `IkeSa.peerKey` of a peer address and identity (a newline is in neither). */
 export const peerKey = (address: string, id: string) => [address, id].join('\n');
 
-const EMPTY = new Uint8Array(0);
-
-/** The fields of an ISAKMP SA that only phase 1 needs (`IkeSa`'s accessors of the same names). */
-class Phase1Material {
-  offeredSuites: readonly Phase1Suite[] = NO_SUITES;
-  saiBody: Uint8Array = EMPTY;
-  dh: DhKeyPair | undefined = undefined;
-  nonceI: Uint8Array = EMPTY;
-  nonceR: Uint8Array = EMPTY;
-  gxi: Uint8Array = EMPTY;
-  gxr: Uint8Array = EMPTY;
-  psk: Buffer | undefined = undefined;
-  localIdBody: Uint8Array = EMPTY;
-  peerIdPayload: IdentificationPayload | undefined = undefined;
-  peerOfferedId: IdentificationPayload | undefined = undefined;
-  skeme: SkemeExchange | undefined = undefined;
-}
 // Read-only stand-ins while an SA has no record: never written (`startQuickMode`, `addPrivateGroup`).
 const NO_EXCHANGES: ReadonlyMap<number, QuickModeExchange> = new MessageIdMap();
 const NO_GROUPS: ReadonlyMap<number, DhTransform> = new MessageIdMap();
-const NO_SUITES: readonly Phase1Suite[] = Object.freeze([]);
 const RECENT_EXCHANGES = 32;
 const FINISHED_IDS = 1024;
 
@@ -615,15 +338,4 @@ function trim<V>(map: MessageIdMap<V>, limit: number, droppable: (id: number) =>
     if (droppable(id)) map.delete(id);
     if (map.size <= limit) return;
   }
-}
-
-/**
- * A message's payloads as received (decrypted), with `hashed`: the bytes after its first payload
- * up to the padding, what a leading HASH covers (Quick Mode HASH(1) and HASH(2), an Informational's
- * HASH(1): RFC 2409 sections 5.5 and 5.7), verified over the bytes the peer sent rather than
- * over a re-encoding of what was decoded from them.
- */
-export interface Decrypted {
-  readonly payloads: readonly Payload[];
-  readonly hashed: Uint8Array;
 }
