@@ -8,10 +8,12 @@
  * requests leave it is the shell's `ComputePolicy`; `inlineCompute` (the default) computes each at
  * once in the call that needs it, so such runs are byte-identical to the synchronous engine.
  *
- * A pending request belongs to an ISAKMP SA still in phase 1, which counts toward the half-open
- * limits (`maxHalfOpen`, `maxHalfOpenPerPeer`): those bound the requests an unauthenticated sender
- * can cause. Deleting the SA (its timeout, an eviction, `terminate`) cancels its request; a result
- * that comes back for a cancelled request is ignored by its id.
+ * A pending request belongs to an exchange: phase 1 of an ISAKMP SA (message ID 0), which counts
+ * toward the half-open limits (`maxHalfOpen`, `maxHalfOpenPerPeer`), or a Quick Mode with PFS on an
+ * authenticated SA (its message ID; at most `maxQuickModes` of them per SA): those bound the
+ * requests a sender can cause. Deleting the SA (its timeout, an eviction, `terminate`) cancels all
+ * its requests, the end of a Quick Mode its own; a result that comes back for a cancelled request
+ * is ignored by its id.
  */
 import type { DhKeyPair } from '../crypto/index.js';
 import type { IkeSa } from './sa/ike-sa.js';
@@ -52,6 +54,8 @@ export function computeNow(work: DhSharedWork): ComputeResult {
 interface Pending {
   readonly request: ComputeRequest;
   readonly sa: IkeSa;
+  /** The exchange's message ID: 0 for phase 1, a Quick Mode's own (RFC 2409 section 5.5). */
+  readonly messageId: number;
   /** The message that caused it (own-bytes.ts `messageDigest`): its repeats are dropped meanwhile. */
   readonly digest: string;
   readonly resume: (result: ComputeResult) => void;
@@ -63,15 +67,30 @@ export class ComputeQueue {
   #waiting: ComputeRequest[] = [];
   #head = 0;
   readonly #byId = new Map<number, Pending>();
-  readonly #bySa = new Map<IkeSa, Pending>();
+  /** By SA, then by message ID: phase 1's (0) and one per Quick Mode with PFS. */
+  readonly #bySa = new Map<IkeSa, Map<number, Pending>>();
 
-  /** Files `work` for `sa` (one request per SA at a time); `resume` runs with its result. */
-  file(sa: IkeSa, digest: string, work: DhSharedWork, resume: (result: ComputeResult) => void): number {
-    this.cancel(sa);
+  /**
+   * Files `work` for the exchange `messageId` of `sa` (one request per exchange at a time);
+   * `resume` runs with its result.
+   */
+  file(
+    sa: IkeSa,
+    digest: string,
+    work: DhSharedWork,
+    resume: (result: ComputeResult) => void,
+    messageId = 0,
+  ): number {
+    this.cancel(sa, messageId);
     const request: ComputeRequest = { ...work, id: this.#nextId++ };
-    const pending: Pending = { request, sa, digest, resume };
+    const pending: Pending = { request, sa, messageId, digest, resume };
     this.#byId.set(request.id, pending);
-    this.#bySa.set(sa, pending);
+    let exchanges = this.#bySa.get(sa);
+    if (exchanges === undefined) {
+      exchanges = new Map();
+      this.#bySa.set(sa, exchanges);
+    }
+    exchanges.set(messageId, pending);
     this.#waiting.push(request);
     return request.id;
   }
@@ -89,9 +108,9 @@ export class ComputeQueue {
     return undefined;
   }
 
-  /** The pending request of `sa`, if it waits for one. */
-  of(sa: IkeSa): Pending | undefined {
-    return this.#bySa.get(sa);
+  /** The pending request of the exchange `messageId` of `sa`, if it waits for one. */
+  of(sa: IkeSa, messageId = 0): Pending | undefined {
+    return this.#bySa.get(sa)?.get(messageId);
   }
 
   /** Removes and returns the request `id` to resume it; undefined when it was cancelled (or unknown). */
@@ -99,21 +118,33 @@ export class ComputeQueue {
     const pending = this.#byId.get(id);
     if (pending === undefined) return undefined;
     this.#byId.delete(id);
-    this.#bySa.delete(pending.sa);
+    this.#forget(pending);
     return pending;
   }
 
-  /** The SA is gone (or files a new request): its result, should it still come, is ignored. */
-  cancel(sa: IkeSa): void {
-    const pending = this.#bySa.get(sa);
-    if (pending === undefined) return;
-    this.#bySa.delete(sa);
-    this.#byId.delete(pending.request.id);
+  /**
+   * The exchange `messageId` of `sa` is over (or files a new request), or, without a message ID,
+   * the SA is gone: the results, should they still come, are ignored.
+   */
+  cancel(sa: IkeSa, messageId?: number): void {
+    const exchanges = this.#bySa.get(sa);
+    if (exchanges === undefined) return;
+    for (const pending of exchanges.values())
+      if (messageId === undefined || pending.messageId === messageId) {
+        this.#byId.delete(pending.request.id);
+        this.#forget(pending);
+      }
   }
 
   /** Requests waiting for a result (polled or not). */
   get size(): number {
     return this.#byId.size;
+  }
+
+  #forget(pending: Pending): void {
+    const exchanges = this.#bySa.get(pending.sa);
+    exchanges?.delete(pending.messageId);
+    if (exchanges?.size === 0) this.#bySa.delete(pending.sa);
   }
 
   #compact(): void {

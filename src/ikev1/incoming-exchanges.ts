@@ -11,16 +11,13 @@ import { plainNotify } from './first-message.js';
 import { handleInformational, isakmpNotify, phase1Refusal, sendInformational } from './informational.js';
 import { classifyNattDatagram } from './nat-traversal.js';
 import { handleNewGroupMode } from './new-group-mode.js';
-import { refuseInformationalPayloads, refuseQuickModePayloads } from './payload-refusal.js';
-import { checkPayloads, phase1RuledMessage, quickModeRuledMessage } from './payload-rules.js';
+import { refuseInformationalPayloads } from './payload-refusal.js';
+import { checkPayloads, phase1RuledMessage } from './payload-rules.js';
 import { handleAggressiveMode } from './phase1/aggressive-mode.js';
 import { authenticatorOf } from './phase1/auth/authenticator.js';
 import { skemeDiagnosis } from './phase1/auth/pke.js';
 import { handleMainMode } from './phase1/main-mode.js';
 import { type Phase1Result, refusedPayloads } from './phase1/phase1-outcome.js';
-import type { QuickModeRefusal } from './quick-mode/quick-mode-common.js';
-import { handleQuickMode2 } from './quick-mode/quick-mode-initiator.js';
-import { handleQuickMode1, handleQuickMode3 } from './quick-mode/quick-mode-responder.js';
 import type { IkeSa, Outstanding } from './sa/ike-sa.js';
 import { messageDigest } from './sa/own-bytes.js';
 import { awaitsPhase1, isConnecting } from './states.js';
@@ -40,7 +37,7 @@ const NO_BYTES = new Uint8Array(0);
  * Accepts an authenticated message: remembers it, and what we sent in answer to it (`before` is the
  * message of ours the exchange held before this one was handled: unchanged means no answer).
  */
-function accepted(
+export function accepted(
   ep: EndpointCore,
   sa: IkeSa,
   messageId: number,
@@ -61,7 +58,7 @@ function accepted(
 }
 
 /** Moves the SA to the addresses and ports a protected message used (RFC 3947 section 4). */
-function followPeer(ep: EndpointCore, sa: IkeSa, dg: IncomingDatagram): void {
+export function followPeer(ep: EndpointCore, sa: IkeSa, dg: IncomingDatagram): void {
   if (
     sa.keys !== undefined &&
     (dg.remote.port !== sa.remote.port ||
@@ -208,74 +205,6 @@ function settlePhase1(ep: EndpointCore, sa: IkeSa, result: Phase1Result, step: P
       // A step computes once: its continuation never asks again.
       throw new Error('a resumed phase 1 step asked for another computation');
   }
-}
-
-export function quickModeMessage(
-  ep: EndpointCore,
-  sa: IkeSa,
-  dg: IncomingDatagram,
-  message: Message,
-  data: Uint8Array,
-): IncomingResult {
-  const messageId = message.header.messageId;
-  if (sa.state !== 'established' || !message.body.encrypted || messageId === 0)
-    return dropped('Quick Mode outside an established ISAKMP SA');
-  if (!sa.quickModes.has(messageId) && sa.quickModes.size >= ep.settings.maxQuickModes) {
-    // Bounded state per ISAKMP SA: the peer retransmits message 1 once an exchange is over.
-    ep.log('debug', `${sa.quickModes.size} Quick Modes in progress: a new one waits`, sa);
-    return dropped('too many Quick Modes in progress');
-  }
-  const before = sa.outstanding.get(messageId);
-  const decrypted = sa.decrypt(message);
-  if (!('payloads' in decrypted)) {
-    ep.log('info', 'a Quick Mode message could not be decrypted: dropped', sa);
-    return dropped('undecryptable');
-  }
-  const qm = sa.quickModes.get(messageId);
-  if (qm === undefined && sa.finishedMessageIds.has(messageId)) return dropped('Quick Mode already complete');
-  // Message 3 sent with the commit bit: only N(CONNECTED), an Informational, moves it on.
-  if (qm?.state === 'qm-i-wait-connected') return dropped('Quick Mode waits for CONNECTED');
-  const ruled = quickModeRuledMessage(qm?.state);
-  const violation = ruled === undefined ? undefined : checkPayloads(ruled, decrypted.payloads);
-  if (violation !== undefined)
-    return refuseQuickModePayloads(ep, sa, qm, message, decrypted.payloads, decrypted.hashed, violation);
-  let failure: QuickModeRefusal | undefined;
-  if (qm === undefined) {
-    const refusal = handleQuickMode1(sa, message, decrypted.payloads, decrypted.hashed, ep);
-    if (refusal !== undefined) {
-      ep.log('warn', `Quick Mode refused: ${refusal.reason} (${refusal.notify})`, sa);
-      if (refusal.notify !== 'INVALID_HASH_INFORMATION') {
-        sendInformational(sa, [isakmpNotify(sa, NotifyType[refusal.notify])], ep);
-        sa.finishedMessageIds.add(messageId);
-        sa.endExchange(messageId);
-      }
-      return dropped(refusal.reason);
-    }
-  } else if (qm.state === 'qm-i-wait-2') {
-    failure = handleQuickMode2(sa, qm, message, decrypted.payloads, decrypted.hashed, ep);
-  } else if (qm.state === 'qm-r-wait-3') {
-    failure = handleQuickMode3(sa, qm, message, decrypted.payloads, ep);
-  }
-  if (failure !== undefined) {
-    ep.log(
-      'warn',
-      `Quick Mode ${messageId.toString(16).padStart(8, '0')}: ${failure.reason} (${failure.notify})`,
-      sa,
-    );
-    // A message that did not authenticate changes nothing; any other refusal ends the exchange.
-    if (failure.notify !== 'INVALID_HASH_INFORMATION') abandonQuickMode(ep, sa, messageId);
-    return dropped(failure.reason);
-  }
-  followPeer(ep, sa, dg);
-  return accepted(ep, sa, messageId, data, before);
-}
-
-function abandonQuickMode(ep: EndpointCore, sa: IkeSa, messageId: number): void {
-  const qm = sa.quickModes.get(messageId);
-  if (qm !== undefined) for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
-  sa.endExchange(messageId);
-  sa.outstanding.delete(messageId);
-  sa.finishedMessageIds.add(messageId);
 }
 
 /**

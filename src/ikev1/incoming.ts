@@ -15,8 +15,8 @@ import {
   informationalMessage,
   newGroupMessage,
   phase1Message,
-  quickModeMessage,
 } from './incoming-exchanges.js';
+import { quickModeMessage } from './incoming-quick-mode.js';
 import { classifyNattDatagram } from './nat-traversal.js';
 import { MainModeOffers } from './phase1/main-mode-offers.js';
 import type { IkeSa } from './sa/ike-sa.js';

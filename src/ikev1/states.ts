@@ -59,6 +59,13 @@ export type IsakmpSaState =
 export type QuickModeState =
   /** Initiator: message 1 sent, waiting for 2. */
   | 'qm-i-wait-2'
+  /**
+   * The PFS g^xy (RFC 2409 section 5.5) of the message named is being computed off the engine
+   * (compute-queue.ts): the responder's of message 1 (message 2 not sent yet), the initiator's of
+   * message 2 (message 3 not sent yet). Repeats of that message are dropped meanwhile.
+   */
+  | 'qm-r-1-computing'
+  | 'qm-i-2-computing'
   /** Responder: message 2 sent, waiting for 3. */
   | 'qm-r-wait-3'
   /** Initiator with the commit bit (RFC 2408 section 3.1): message 3 sent, waiting for N(CONNECTED). */
@@ -105,7 +112,9 @@ const ISAKMP_SA: Readonly<Record<IsakmpSaState, readonly IsakmpSaState[]>> = {
 };
 
 const QUICK_MODE: Readonly<Record<QuickModeState, readonly QuickModeState[]>> = {
-  'qm-i-wait-2': ['qm-i-wait-connected', 'done'],
+  'qm-i-wait-2': ['qm-i-2-computing', 'qm-i-wait-connected', 'done'],
+  'qm-i-2-computing': ['qm-i-wait-connected', 'done'],
+  'qm-r-1-computing': ['qm-r-wait-3', 'done'],
   'qm-r-wait-3': ['qm-r-connected', 'done'],
   'qm-i-wait-connected': ['done'],
   'qm-r-connected': ['done'],

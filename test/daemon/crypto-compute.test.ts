@@ -74,8 +74,9 @@ describe('daemon with --crypto-workers 1: g^xy on the worker', () => {
       assert.equal(initiator.terminate('gw'), undefined);
       await down;
     }
-    // One phase 1 g^xy per side and handshake, each on the worker, none inline.
-    for (const d of [a, b]) assert.deepEqual(d.cryptoPool?.computeCounters(), { onWorkers: 2, inline: 0 });
+    // Per side and handshake one phase 1 g^xy and one Quick Mode (PFS) g^xy, each on the worker,
+    // none inline.
+    for (const d of [a, b]) assert.deepEqual(d.cryptoPool?.computeCounters(), { onWorkers: 4, inline: 0 });
   });
 
   it('keeps an X25519 g^xy inline', async () => {
@@ -84,6 +85,6 @@ describe('daemon with --crypto-workers 1: g^xy on the worker', () => {
     assert.equal(a.initiate('gwx', 'netx'), undefined);
     const child = await up;
     assert.equal(child.sa.proposal, 'aes128-sha256-curve25519');
-    for (const d of [a, b]) assert.deepEqual(d.cryptoPool?.computeCounters(), { onWorkers: 2, inline: 0 });
+    for (const d of [a, b]) assert.deepEqual(d.cryptoPool?.computeCounters(), { onWorkers: 4, inline: 0 });
   });
 });

@@ -19,6 +19,8 @@ import { pkePair } from './pke-peers.js';
 /** The shell of one side: takes the engine's requests and answers them when the test says so. */
 class ComputeShell implements SimulatedHost {
   readonly held: ComputeRequest[] = [];
+  /** Why the engine dropped datagrams, in order. */
+  readonly drops: string[] = [];
   answered = 0;
   #now = 0;
   constructor(
@@ -28,7 +30,9 @@ class ComputeShell implements SimulatedHost {
   ) {}
   handleDatagram(now: number, datagram: IncomingDatagram): unknown {
     this.#now = now;
-    return this.ep.handleDatagram(now, datagram);
+    const result = this.ep.handleDatagram(now, datagram);
+    if (result.kind === 'dropped') this.drops.push(result.reason ?? '');
+    return result;
   }
   handleTimeout(now: number): void {
     this.#now = now;
@@ -93,7 +97,7 @@ describe('IKEv1 engine: the asynchronous crypto seam', () => {
     ['Main Mode, Curve25519', { proposals: 'aes128-sha256-curve25519' }],
     ['Aggressive Mode, MODP-2048', { aggressive: true }],
   ] as const) {
-    it(`deferred results answered at once give the same datagrams as inline (${name})`, () => {
+    it(`deferred results answered at once give the same datagrams as inline (${name}; Quick Mode with PFS in MODP-2048)`, () => {
       const inline = makePair(o);
       const expected = recordWire(inline.net);
       inline.a.initiate(0, 'gw', 'net');
@@ -105,7 +109,8 @@ describe('IKEv1 engine: the asynchronous crypto seam', () => {
       assertCrosswise(deferred.a.childSaList(), deferred.b.childSaList());
       assert.ok(got.length >= 6, `${got.length} datagrams`);
       assert.deepEqual(got, expected);
-      // Both sides asked for their g^xy once.
+      // Each side asked for its g^xy once in phase 1 and once in Quick Mode (PFS), none left.
+      assert.equal(deferred.shells.a.answered + deferred.shells.b.answered, 4);
       assert.equal(deferred.a.computeQueue.size + deferred.b.computeQueue.size, 0);
     });
   }
@@ -128,7 +133,11 @@ describe('IKEv1 engine: the asynchronous crypto seam', () => {
         deferred.net.run(10_000);
         assertCrosswise(deferred.a.childSaList(), deferred.b.childSaList());
         assert.deepEqual(shape(got), shape(expected));
-        assert.equal(deferred.shells.a.answered + deferred.shells.b.answered, 2, 'one g^xy a side');
+        assert.equal(
+          deferred.shells.a.answered + deferred.shells.b.answered,
+          4,
+          'one g^xy a side in phase 1, one in Quick Mode (PFS)',
+        );
       });
 
   it('waits in a computing state, drops repeats meanwhile, and resumes with the result (Main Mode)', () => {
@@ -262,7 +271,10 @@ describe('IKEv1 engine: the asynchronous crypto seam', () => {
       ['aes128-sha256-modp2048', 1],
       ['aes128-sha256-curve25519', 0],
     ] as const) {
-      const { net, a, b, shells } = deferredPair({ proposals }, false, { a: modpOnly, b: modpOnly });
+      const { net, a, b, shells } = deferredPair({ proposals, espProposals: proposals }, false, {
+        a: modpOnly,
+        b: modpOnly,
+      });
       a.initiate(0, 'gw', 'net');
       net.run(100);
       assert.equal(shells.b.held.length, asked, proposals);
@@ -272,5 +284,106 @@ describe('IKEv1 engine: the asynchronous crypto seam', () => {
       net.run(10_000);
       assertCrosswise(a.childSaList(), b.childSaList());
     }
+  });
+});
+
+// Quick Mode with PFS (RFC 2409 section 5.5): phase 1 in Curve25519 stays inline under a policy that
+// defers MODP only, so the requests held are the Quick Mode's MODP-2048 g^xy alone.
+describe('IKEv1 engine: the crypto seam in Quick Mode with PFS', () => {
+  const modpOnly: ComputePolicy = { defers: (work) => work.keyPair.group.kind === 'modp' };
+  const pfsPair = () =>
+    deferredPair({ proposals: 'aes128-sha256-curve25519' }, false, { a: modpOnly, b: modpOnly });
+  const quickModes = (ep: EndpointCore) =>
+    ep.ikeSas.all().flatMap((sa) => [...sa.quickModes.values()].map((qm) => qm.state));
+
+  it('waits in qm-r-1-computing and qm-i-2-computing, drops repeats meanwhile, and resumes', () => {
+    const { net, a, b, shells } = pfsPair();
+    a.initiate(0, 'gw', 'net');
+    net.run(100);
+    assert.equal(shells.b.held.length, 1);
+    assert.deepEqual(quickModes(b), ['qm-r-1-computing']);
+    assert.deepEqual(quickModes(a), ['qm-i-wait-2']);
+    // The initiator retransmits message 1: dropped while computing, nothing asked again, no answer.
+    const sentByB = net.sent.get('b');
+    net.run(10_000);
+    assert.equal(shells.b.held.length, 1);
+    assert.equal(b.computeQueue.size, 1);
+    assert.equal(net.sent.get('b'), sentByB);
+    assert.ok(shells.b.drops.length > 0);
+    assert.deepEqual(new Set(shells.b.drops), new Set(['repeated while computing']));
+    shells.b.answerAll();
+    net.run(10_100);
+    assert.deepEqual(quickModes(b), ['qm-r-wait-3']);
+    assert.deepEqual(quickModes(a), ['qm-i-2-computing']);
+    assert.equal(shells.a.held.length, 1);
+    // A repeat of message 2 (the answer to a retransmitted message 1) is dropped too.
+    const sentByA = net.sent.get('a') ?? 0;
+    net.run(20_000);
+    assert.equal(shells.a.held.length, 1);
+    assert.ok(shells.a.drops.includes('repeated while computing'));
+    shells.a.answerAll();
+    net.run(30_000);
+    assertCrosswise(a.childSaList(), b.childSaList());
+    assert.equal(a.childSaList()[0]?.pfsGroup, 'modp2048');
+    assert.ok((net.sent.get('a') ?? 0) > sentByA);
+    assert.deepEqual(quickModes(a), []);
+    assert.deepEqual(quickModes(b), []);
+    assert.equal(shells.a.answered + shells.b.answered, 2);
+  });
+
+  it("deleting the ISAKMP SA cancels a Quick Mode's request; a later result is ignored", () => {
+    const { net, a, b, shells } = pfsPair();
+    a.initiate(0, 'gw', 'net');
+    net.run(100);
+    const [sa] = b.ikeSas.all();
+    assert.ok(sa !== undefined && shells.b.held.length === 1);
+    assert.equal(b.terminate(100, `ike:${sa.id}`), undefined);
+    assert.equal(b.computeQueue.size, 0);
+    net.run(200);
+    const sentBefore = net.sent.get('b');
+    shells.b.answerAll();
+    net.run(300);
+    assert.equal(net.sent.get('b'), sentBefore);
+    assert.deepEqual(b.childSaList(), []);
+  });
+
+  it("the Quick Mode's end (no answer, given up) cancels its request; a later result is ignored", () => {
+    const { net, a, shells } = pfsPair();
+    a.initiate(0, 'gw', 'net');
+    net.run(100);
+    // The responder answers message 2; the initiator's g^xy never comes back.
+    shells.b.auto = true;
+    shells.b.answerAll();
+    net.run(200);
+    assert.deepEqual(quickModes(a), ['qm-i-2-computing']);
+    assert.equal(a.computeQueue.size, 1);
+    net.run(120_000);
+    assert.deepEqual(quickModes(a), []);
+    assert.equal(a.computeQueue.size, 0);
+    assert.equal(net.eventsOf('a', 'child-sa-failed').length, 1);
+    const sentBefore = net.sent.get('a');
+    shells.a.answerAll();
+    net.run(120_100);
+    assert.equal(net.sent.get('a'), sentBefore);
+    assert.deepEqual(a.childSaList(), []);
+  });
+
+  it('an invalid PFS public value found by the computation refuses the Quick Mode', () => {
+    const { net, a, b, shells } = pfsPair();
+    a.initiate(0, 'gw', 'net');
+    net.run(100);
+    const [request] = shells.b.held.splice(0);
+    assert.ok(request !== undefined);
+    b.handleComputed(100, request.id, { error: 'y <= 1' });
+    net.run(200);
+    assert.deepEqual(quickModes(b), []);
+    assert.ok(
+      net
+        .logsOf('b')
+        .some((l) =>
+          /Quick Mode refused: invalid PFS public value: y <= 1 \(INVALID_KEY_INFORMATION\)/.test(l),
+        ),
+    );
+    assert.deepEqual(b.childSaList(), []);
   });
 });

@@ -16,6 +16,7 @@ import {
 import type { ChildConfig } from '../../config/swanctl.js';
 import { type DhKeyPair, deriveSaKeys, saKeyLengths } from '../../crypto/index.js';
 import type { IpsecProtocol } from '../../sa/types.js';
+import type { ComputeResult, DhSharedWork } from '../compute-queue.js';
 import type { ExchangeContext } from '../context.js';
 import { ChildSaBytes } from '../sa/child-sa-bytes.js';
 import { type ChildSa, InstalledChildSa } from '../sa/child-sa-table.js';
@@ -84,6 +85,18 @@ export interface QuickModeRefusal {
     | 'BAD_PROPOSAL_SYNTAX';
   readonly reason: string;
 }
+
+/**
+ * A Quick Mode step whose PFS g^xy (RFC 2409 section 5.5) left the engine (compute-queue.ts): the
+ * Quick Mode waits in its `*-computing` state (states.ts) and `resume` goes on with the result.
+ */
+export interface QuickModeComputing {
+  readonly work: DhSharedWork;
+  readonly resume: (result: ComputeResult) => QuickModeRefusal | undefined;
+}
+
+/** A Quick Mode message's outcome: done (undefined), refused, or waiting for its g^xy. */
+export type QuickModeStep = QuickModeRefusal | QuickModeComputing | undefined;
 
 export const refuse = (notify: QuickModeRefusal['notify'], reason: string): QuickModeRefusal => ({
   notify,

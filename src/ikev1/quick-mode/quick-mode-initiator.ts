@@ -5,11 +5,18 @@
  *                           <--  HDR*, HASH(2), SA, Nr [, KE ] [, IDci, IDcr ] [, N(RESPONDER-LIFETIME)]
  *   HDR*, HASH(3)                                                          -->
  */
-import type { IdentificationPayload, Message, NotificationPayload, Payload } from '../../codec/index.js';
+import type {
+  IdentificationPayload,
+  Message,
+  NoncePayload,
+  NotificationPayload,
+  Payload,
+} from '../../codec/index.js';
 import { EncapsulationMode, NotifyType } from '../../codec/index.js';
 import type { ChildConfig } from '../../config/swanctl.js';
 import { equalMacs, quickModeHash1, quickModeHash2, quickModeHash3 } from '../../crypto/index.js';
 import type { IpsecProtocol } from '../../sa/types.js';
+import { type ComputeResult, computeNow, type DhSharedWork } from '../compute-queue.js';
 import type { ExchangeContext } from '../context.js';
 import { udpEncapsulationMode } from '../nat-traversal.js';
 import { natDetected } from '../phase1/phase1-common.js';
@@ -35,6 +42,7 @@ import {
   QUICK_MODE,
   type QuickModeExchange,
   type QuickModeRefusal,
+  type QuickModeStep,
   refuse,
 } from './quick-mode-common.js';
 import {
@@ -178,7 +186,7 @@ export function handleQuickMode2(
   payloads: readonly Payload[],
   hashed: Uint8Array,
   ctx: ExchangeContext,
-): QuickModeRefusal | undefined {
+): QuickModeStep {
   const init = qm as InitiatorQuickMode;
   const [hash, ...rest] = payloads;
   const skeyidA = sa.requireKeys().skeyid.skeyidA;
@@ -231,12 +239,33 @@ export function handleQuickMode2(
   if (qm.dh !== undefined) {
     if (ke?.type !== 'key_exchange')
       return refuse('INVALID_KEY_INFORMATION', 'PFS was offered but message 2 has no KE payload');
-    try {
-      qm.gxy = qm.dh.computeSecret(ke.data);
-    } catch (error) {
-      return refuse('INVALID_KEY_INFORMATION', `invalid PFS public value: ${(error as Error).message}`);
-    }
+    const work: DhSharedWork = { kind: 'dh-shared', keyPair: qm.dh, peerPublic: ke.data };
+    const resume = (result: ComputeResult): QuickModeRefusal | undefined => {
+      if ('error' in result)
+        return refuse('INVALID_KEY_INFORMATION', `invalid PFS public value: ${result.error}`);
+      qm.gxy = result.secret;
+      return sendQuickMode3(sa, qm, message, rest, nonce, negotiated, ctx);
+    };
+    if (!ctx.compute.defers(work)) return resume(computeNow(work));
+    // The rest waits for g^xy: message 3 goes out when it is back (compute-queue.ts).
+    enterQuickMode(qm, 'qm-i-2-computing');
+    return { work, resume };
   }
+  return sendQuickMode3(sa, qm, message, rest, nonce, negotiated, ctx);
+}
+
+/** The rest of message 2 once g^xy (with PFS) is in hand: the IDs, the lifetime, HASH(3). */
+function sendQuickMode3(
+  sa: IkeSa,
+  qm: QuickModeExchange,
+  message: Message,
+  rest: readonly Payload[],
+  nonce: NoncePayload,
+  negotiated: NegotiatedSa[],
+  ctx: ExchangeContext,
+): QuickModeRefusal | undefined {
+  const skeyidA = sa.requireKeys().skeyid.skeyidA;
+  const prf = sa.suite!.hash.hash;
   const ids = rest.filter((p): p is IdentificationPayload => p.type === 'identification');
   if (qm.ids.length > 0) {
     const echoed = ids.map((id) => selectorOfPayload(id));

@@ -28,6 +28,7 @@ import {
   quickModeHash3,
 } from '../../crypto/index.js';
 import type { IpsecProtocol } from '../../sa/types.js';
+import { computeNow, type DhSharedWork } from '../compute-queue.js';
 import type { ExchangeContext } from '../context.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import { enterChildSa, enterQuickMode } from '../states.js';
@@ -49,6 +50,7 @@ import {
   QUICK_MODE,
   type QuickModeExchange,
   type QuickModeRefusal,
+  type QuickModeStep,
   refuse,
   responderLifetimeNotify,
 } from './quick-mode-common.js';
@@ -68,7 +70,7 @@ export function handleQuickMode1(
   payloads: readonly Payload[],
   hashed: Uint8Array,
   ctx: ExchangeContext,
-): QuickModeRefusal | undefined {
+): QuickModeStep {
   const hash = payloads[0];
   const keys = sa.requireKeys();
   const prf = sa.suite!.hash.hash;
@@ -119,17 +121,19 @@ export function handleQuickMode1(
   const group = first.transform.group;
   let gxy: Buffer | undefined;
   const dh = group === undefined ? undefined : ctx.dhKeys.keyPair(group.group, ctx.random);
-  if (dh !== undefined) {
-    if (ke === undefined)
-      return { notify: 'INVALID_KEY_INFORMATION', reason: 'PFS chosen but message 1 has no KE payload' };
-    try {
-      gxy = dh.computeSecret(ke.data);
-    } catch (error) {
-      return {
-        notify: 'INVALID_KEY_INFORMATION',
-        reason: `invalid PFS public value: ${(error as Error).message}`,
-      };
-    }
+  if (dh !== undefined && ke === undefined)
+    return { notify: 'INVALID_KEY_INFORMATION', reason: 'PFS chosen but message 1 has no KE payload' };
+  const work: DhSharedWork | undefined =
+    dh === undefined || ke === undefined
+      ? undefined
+      : { kind: 'dh-shared', keyPair: dh, peerPublic: ke.data };
+  // Deferred (compute-queue.ts), the Quick Mode is filed first, waiting for g^xy; message 2 goes
+  // out when it is back. SPIs and Nr are drawn in the same order either way.
+  const deferred = work !== undefined && ctx.compute.defers(work);
+  if (work !== undefined && !deferred) {
+    const result = computeNow(work);
+    if ('error' in result) return invalidPfsValue(result.error);
+    gxy = result.secret;
   }
   const localSpis = new Map<IpsecProtocol, Buffer>();
   const negotiated: NegotiatedSa[] = chosen.map((c) => {
@@ -144,7 +148,7 @@ export function handleQuickMode1(
   const qm: QuickModeExchange = {
     messageId,
     role: 'responder',
-    state: 'qm-r-wait-3',
+    state: deferred ? 'qm-r-1-computing' : 'qm-r-wait-3',
     child,
     localSpis,
     nonceI: nonce.data,
@@ -163,46 +167,61 @@ export function handleQuickMode1(
     commit: message.header.commit || child.commit,
     rekeyOf: rekeyed?.info.id,
   };
-  const accepted: SaPayload = {
-    ...offer,
-    proposals: offer.proposals
-      .filter((p) => p.number === number)
-      .map((p) => {
-        const c = chosen.find((x) => x.protocol === protocolOf(p.protocolId))!;
-        return { ...p, spi: localSpis.get(c.protocol)!, transforms: [c.raw] };
-      }),
-  };
-  const reply: Payload[] = [accepted, { type: 'nonce', data: qm.nonceR }];
-  if (dh !== undefined) reply.push({ type: 'key_exchange', data: dh.publicValue });
-  for (const id of ids) reply.push(id);
-  if (shorter)
-    for (const n of negotiated) reply.push(responderLifetimeNotify(n.protocol, n.localSpi, ourLife));
-  // The payloads HASH(2) covers are encoded once, for the hash and for the message.
-  const replyChain = encodePayloadChain(reply);
-  const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, replyChain.bytes);
   sa.startQuickMode(messageId, qm);
-  ctx.log(
-    'debug',
-    `Quick Mode ${messageId.toString(16).padStart(8, '0')} from the peer for child '${child.name}': ${rekeyed === undefined ? 'a new pair' : `rekeying #${rekeyed.info.id}`}`,
-    sa,
-  );
-  ctx.send(
-    sa,
-    messageId,
-    sa.encryptedChain(
-      QUICK_MODE,
+  const answer = (): undefined => {
+    const accepted: SaPayload = {
+      ...offer,
+      proposals: offer.proposals
+        .filter((p) => p.number === number)
+        .map((p) => {
+          const c = chosen.find((x) => x.protocol === protocolOf(p.protocolId))!;
+          return { ...p, spi: localSpis.get(c.protocol)!, transforms: [c.raw] };
+        }),
+    };
+    const reply: Payload[] = [accepted, { type: 'nonce', data: qm.nonceR }];
+    if (dh !== undefined) reply.push({ type: 'key_exchange', data: dh.publicValue });
+    for (const id of ids) reply.push(id);
+    if (shorter)
+      for (const n of negotiated) reply.push(responderLifetimeNotify(n.protocol, n.localSpi, ourLife));
+    // The payloads HASH(2) covers are encoded once, for the hash and for the message.
+    const replyChain = encodePayloadChain(reply);
+    const hash2 = quickModeHash2(prf, keys.skeyid.skeyidA, messageId, qm.nonceI, replyChain.bytes);
+    ctx.log(
+      'debug',
+      `Quick Mode ${messageId.toString(16).padStart(8, '0')} from the peer for child '${child.name}': ${rekeyed === undefined ? 'a new pair' : `rekeying #${rekeyed.info.id}`}`,
+      sa,
+    );
+    ctx.send(
+      sa,
       messageId,
-      prependPayload({ type: 'hash', data: hash2 }, replyChain),
-      qm.commit,
-    ),
-    true,
-  );
-  // While the peer rekeys the pair we do not rekey it too (charon marks it REKEYING the same way);
-  // if this Quick Mode is given up, the pair is installed again (Lifecycle.quickModeAbandoned).
-  if (rekeyed?.state === 'installed')
-    for (const c of ctx.children.ofIkeSa(rekeyed.ikeSa))
-      if (sameBundle(c, rekeyed)) enterChildSa(c, 'rekeying');
-  return undefined;
+      sa.encryptedChain(
+        QUICK_MODE,
+        messageId,
+        prependPayload({ type: 'hash', data: hash2 }, replyChain),
+        qm.commit,
+      ),
+      true,
+    );
+    // While the peer rekeys the pair we do not rekey it too (charon marks it REKEYING the same way);
+    // if this Quick Mode is given up, the pair is installed again (Lifecycle.quickModeAbandoned).
+    if (rekeyed?.state === 'installed')
+      for (const c of ctx.children.ofIkeSa(rekeyed.ikeSa))
+        if (sameBundle(c, rekeyed)) enterChildSa(c, 'rekeying');
+  };
+  if (work === undefined || !deferred) return answer();
+  return {
+    work,
+    resume: (result) => {
+      if ('error' in result) return invalidPfsValue(result.error);
+      qm.gxy = result.secret;
+      enterQuickMode(qm, 'qm-r-wait-3');
+      return answer();
+    },
+  };
+}
+
+function invalidPfsValue(why: string): QuickModeRefusal {
+  return { notify: 'INVALID_KEY_INFORMATION', reason: `invalid PFS public value: ${why}` };
 }
 
 /** Message 3: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b); then the SAs are installed. */

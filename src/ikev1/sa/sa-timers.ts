@@ -164,6 +164,8 @@ export class SaTimers {
         o.timer = false;
         if (sa.newGroupMode?.messageId === messageId) ep.lifecycle.newGroupModeDone(sa);
         const qm = sa.quickModes.get(messageId);
+        // A PFS g^xy still computed for it is not waited for (compute-queue.ts).
+        ep.computeQueue.cancel(sa, messageId);
         if (qm !== undefined) {
           for (const spi of qm.localSpis.values()) ep.children.releaseSpi(spi);
           ep.lifecycle.rekeying.quickModeAbandoned(sa, qm);
