@@ -11,7 +11,7 @@
  */
 import type { EndpointCore } from './endpoint.js';
 import { sendRuThere } from './informational.js';
-import type { IkeSa } from './sa/ike-sa.js';
+import type { DpdRound, IkeSa } from './sa/ike-sa.js';
 
 /** A round starts after between 1 and 1 + DPD_SPREAD times `dpd_delay` of silence. */
 export const DPD_SPREAD = 0.1;
@@ -59,14 +59,15 @@ function checkPending(ep: EndpointCore, sa: IkeSa, delay: number, silent: number
 export function dpdDue(ep: EndpointCore, sa: IkeSa): number | undefined {
   const delay = sa.connection.dpdDelay * 1000;
   if (delay <= 0 || !sa.peerDpd) return undefined;
-  if (sa.dpdOutstanding) return Math.min(sa.dpdNextAt, dpdDeadAt(sa));
+  const round = sa.dpdRound;
+  if (round !== undefined) return Math.min(round.nextAt, dpdDeadAt(sa, round));
   const silent = silentUntil(sa, delay);
   return checkPending(ep, sa, delay, silent) ? silent - checkLead(ep, delay) : silent;
 }
 
 /** The end of a DPD round without an ACK: `dpd_timeout` after its first R-U-THERE (at least `dpd_delay`). */
-export function dpdDeadAt(sa: IkeSa): number {
-  return sa.dpdSentAt + Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay) * 1000;
+export function dpdDeadAt(sa: IkeSa, round: DpdRound): number {
+  return round.sentAt + Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay) * 1000;
 }
 
 /**
@@ -78,10 +79,11 @@ export function runDpd(ep: EndpointCore, sa: IkeSa): boolean {
   const now = ep.now;
   // Any sign of life since the round began proves the peer alive, as an ACK would (RFC 3706
   // section 5.4; strongSwan counts any inbound message, and the kernel's SA use time, too).
-  if (sa.dpdOutstanding && sa.lastActivity > sa.dpdSentAt) sa.dpdOutstanding = false;
+  if (sa.dpdRound !== undefined && sa.lastActivity > sa.dpdRound.sentAt) sa.dpdRound = undefined;
   const due = dpdDue(ep, sa);
   if (due === undefined || now < due) return true;
-  if (!sa.dpdOutstanding) {
+  const round = sa.dpdRound;
+  if (round === undefined) {
     const delay = sa.connection.dpdDelay * 1000;
     const silent = silentUntil(sa, delay);
     if (checkPending(ep, sa, delay, silent)) {
@@ -95,23 +97,23 @@ export function runDpd(ep: EndpointCore, sa: IkeSa): boolean {
     }
     if (now < silent) return true;
     sendRuThere(sa, ep);
-    sa.dpdNextAt = now + ep.settings.retransmitTimeout;
+    if (sa.dpdRound !== undefined) sa.dpdRound.nextAt = now + ep.settings.retransmitTimeout;
     return true;
   }
-  if (now >= dpdDeadAt(sa)) {
+  if (now >= dpdDeadAt(sa, round)) {
     ep.log(
       'warn',
-      `no DPD answer for ${Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay)} s (${sa.dpdRetransmits + 1} R-U-THERE sent): the peer is dead`,
+      `no DPD answer for ${Math.max(sa.connection.dpdTimeout, sa.connection.dpdDelay)} s (${round.retransmits + 1} R-U-THERE sent): the peer is dead`,
       sa,
     );
     ep.lifecycle.removeIkeSa(sa, 'dead-peer');
     return false;
   }
-  sa.dpdRetransmits++;
-  ep.log('debug', `no R-U-THERE-ACK yet: R-U-THERE again (${sa.dpdRetransmits})`, sa);
+  round.retransmits++;
+  ep.log('debug', `no R-U-THERE-ACK yet: R-U-THERE again (${round.retransmits})`, sa);
   sendRuThere(sa, ep, true);
   const s = ep.settings;
-  sa.dpdNextAt =
-    now + Math.min(s.retransmitTimeout * s.retransmitBase ** sa.dpdRetransmits, s.retransmitMaxInterval);
+  round.nextAt =
+    now + Math.min(s.retransmitTimeout * s.retransmitBase ** round.retransmits, s.retransmitMaxInterval);
   return true;
 }

@@ -129,12 +129,9 @@ export function sendRuThere(sa: IkeSa, ctx: ExchangeContext, retransmission = fa
     sa.dpdSequence === 0 ? ctx.random.bytes(4).readUInt32BE(0) & 0x7fffffff : (sa.dpdSequence + 1) >>> 0;
   const data = Buffer.alloc(4);
   data.writeUInt32BE(sa.dpdSequence, 0);
-  if (!retransmission) {
-    sa.dpdSentAt = ctx.now;
-    sa.dpdFirstSequence = sa.dpdSequence;
-    sa.dpdRetransmits = 0;
-  }
-  sa.dpdOutstanding = true;
+  // A round's record exists only while it runs (issue 12); runDpd sets when the next is due.
+  if (!retransmission || sa.dpdRound === undefined)
+    sa.dpdRound = { sentAt: ctx.now, firstSequence: sa.dpdSequence, retransmits: 0, nextAt: ctx.now };
   sendInformational(sa, [isakmpNotify(sa, NotifyType.R_U_THERE, data)], ctx);
 }
 
@@ -193,8 +190,10 @@ function handleNotify(sa: IkeSa, n: Extract<Payload, { type: 'notification' }>, 
     case NotifyType.R_U_THERE_ACK: {
       const sequence = n.data.length === 4 ? Buffer.from(n.data).readUInt32BE(0) : -1;
       // An ACK to any R-U-THERE of the round (a retransmission may cross an ACK): section 6.1.
-      const sent = (sa.dpdSequence - sa.dpdFirstSequence) >>> 0;
-      if (sequence >= 0 && (sequence - sa.dpdFirstSequence) >>> 0 <= sent) sa.dpdOutstanding = false;
+      const round = sa.dpdRound;
+      if (round === undefined) return;
+      const sent = (sa.dpdSequence - round.firstSequence) >>> 0;
+      if (sequence >= 0 && (sequence - round.firstSequence) >>> 0 <= sent) sa.dpdRound = undefined;
       return;
     }
     case NotifyType.INITIAL_CONTACT:

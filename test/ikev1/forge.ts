@@ -141,7 +141,7 @@ export function saState(ep: EndpointCore, sa: IkeSa): string {
     gx: [sa.gxi, sa.gxr].map((n) => Buffer.from(n).toString('hex')),
     remoteId: sa.remoteIdText,
     lastActivity: sa.lastActivity,
-    dpd: [sa.dpdOutstanding, sa.dpdSequence, sa.dpdSentAt],
+    dpd: [sa.dpdRound !== undefined, sa.dpdSequence, sa.dpdRound?.sentAt ?? 0],
     outstanding: [...sa.outstanding].map(([id, o]) => [id, o.tries, o.nextAt, o.timer]),
     quickModes: [...sa.quickModes.keys()],
     finished: [...sa.finishedMessageIds],

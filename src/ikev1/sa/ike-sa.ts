@@ -97,18 +97,16 @@ export class IkeSa extends IsakmpWire implements TimerSlot {
   /** Our New Group Mode in progress, if any (new-group-mode.ts). */
   newGroupMode: NewGroupExchange | undefined;
   /**
-   * DPD (RFC 3706): the sequence number of our last R-U-THERE and whether it is unanswered. A round
-   * starts with one R-U-THERE and retransmits until an ACK or `dpd_timeout` (section 5.4); each
-   * retransmission is a new R-U-THERE, and an ACK to any of the round's sequence numbers ends it.
+   * DPD (RFC 3706): the sequence number of our last R-U-THERE, kept from round to round (each
+   * R-U-THERE increments it, section 6.2; dpd.ts seeds a round's spread with it).
    */
   dpdSequence = 0;
-  dpdOutstanding = false;
-  /** When the round's first R-U-THERE was sent, its sequence number, and retransmissions so far. */
-  dpdSentAt = 0;
-  dpdFirstSequence = 0;
-  dpdRetransmits = 0;
-  /** When the next R-U-THERE of the round is due. */
-  dpdNextAt = 0;
+  /**
+   * The DPD round in progress, none between rounds (issue 12: memory per SA): a round starts with
+   * one R-U-THERE and retransmits until an ACK or `dpd_timeout` (section 5.4); each retransmission
+   * is a new R-U-THERE, and an ACK to any of the round's sequence numbers ends it.
+   */
+  dpdRound: DpdRound | undefined;
   /** When the data plane was last asked about the children's traffic before a round (dpd.ts). */
   dpdCheckedAt = 0;
   /** When we last sent a NAT-keepalive (RFC 3948 section 2.3). */
@@ -338,4 +336,14 @@ function trim<V>(map: MessageIdMap<V>, limit: number, droppable: (id: number) =>
     if (droppable(id)) map.delete(id);
     if (map.size <= limit) return;
   }
+}
+
+/** A DPD round in progress (RFC 3706 section 5.4; dpd.ts, informational.ts). */
+export interface DpdRound {
+  /** When the round's first R-U-THERE was sent, and its sequence number. */
+  readonly sentAt: number;
+  readonly firstSequence: number;
+  /** R-U-THEREs sent again so far, and when the next is due. */
+  retransmits: number;
+  nextAt: number;
 }
