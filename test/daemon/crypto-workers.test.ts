@@ -66,9 +66,10 @@ describe('daemon with --crypto-workers 2', () => {
       assert.equal(c?.inline, 0);
       assert.equal(d.cryptoPool?.workers, 2);
     }
+    // g^xy too: phase 1's and Quick Mode's PFS one, on the workers (the compute seam).
     assert.equal(
       a.cryptoPool?.summary(),
-      'crypto workers: group 14: 6 from stock, 0 inline; g^xy: 3 on workers, 0 inline',
+      'crypto workers: group 14: 6 from stock, 0 inline; g^xy: 6 on workers, 0 inline',
     );
   });
 });
