@@ -24,12 +24,12 @@ try {
     );
   });
   console.log(
-    `summary: ${durationS} s, rekey ${rekeyS} s, life ${lifeS} s: ikets initiated ${r.iketsQuickModes} Quick Modes, charon installed ${r.charonInstalled} CHILD SAs, ${r.collisions} collisions left a redundant pair on ikets (${r.charonRedundant} on charon), at most ${r.maxIkets} SAs on ikets and ${r.maxCharon} on charon, longest disagreement ${r.longestDisagreement} ms over ${r.samples.length} samples`,
+    `summary: ${durationS} s, rekey ${rekeyS} s, life ${lifeS} s: ikets initiated ${r.iketsQuickModes} Quick Modes, charon installed ${r.charonInstalled} CHILD SAs, ${r.collisions} collisions left a redundant pair on ikets (${r.charonRedundant} on charon), at most ${r.maxIkets} SAs on ikets and ${r.maxCharon} on charon (${r.maxCharonListed} listed), longest listed ${r.longestListed} ms, longest disagreement ${r.longestDisagreement} ms over ${r.samples.length} samples`,
   );
   // SOAK_LOG=<file>: both peers' logs, for a failing run.
   if (process.env.SOAK_LOG) writeFileSync(process.env.SOAK_LOG, r.logs);
   try {
-    assertSoak(r, { rekeyS });
+    assertSoak(r, { rekeyS, lifeS });
     console.log('ok');
   } catch (error) {
     console.log(`FAILED: ${(error as Error).message.slice(0, 4000)}`);

@@ -24,6 +24,8 @@ const DUPLICATE_GRACE_MS = 30_000;
 export class Rekeying {
   /** ISAKMP SAs holding Deletes back (`sendDelete`), so flushing them all scans no other SA. */
   readonly #holding = new Set<IkeSa>();
+  /** When our last Quick Mode on an ISAKMP SA sent its last message (`sendDelete`); no field per SA. */
+  readonly #ourLastEnded = new WeakMap<IkeSa, number>();
 
   constructor(private readonly ep: EndpointCore) {}
 
@@ -32,7 +34,18 @@ export class Rekeying {
    * charon keeps the IV and Quick Mode state of only 3 exchanges per IKE SA (least recently used
    * evicted, Informationals included), so a Delete amid crossing Quick Modes could cost one of
    * them its state and its message 3 would not decrypt. The held Deletes leave together, in one
-   * Informational, when the Quick Modes are over (`flushDeletes`).
+   * Informational, when the Quick Modes are over (`flushDeletes`), and not before
+   * `deleteDelayAfterQuickMode` ms after our last Quick Mode's message 3: charon hands each
+   * datagram to a worker thread of its own, and one took our message 3 after the Delete we sent
+   * 1 ms later (interop, 2026-12-02), while its own next Quick Mode had started; the Delete's IV
+   * context then evicted that of our Quick Mode and message 3 did not decrypt. Message 3 is not
+   * acknowledged (RFC 2409 section 5.5; only the commit bit, RFC 2408 section 3.1, would say when
+   * the responder is done), so a wait is all an initiator has. charon 5.9 itself, having rekeyed
+   * as initiator, marks the old pair REKEYED and deletes it by default not at all (it expires,
+   * quick_mode.c `install`); with `delete_rekeyed = yes` its Delete leaves right after message 3
+   * (task_manager_v1.c), exposed to this very race. 50 ms is the wait `quickModeDelayAfterAggressive`
+   * uses for the same reordering, well past the 1 to 11 ms gaps seen failing, and costs nothing
+   * but the replaced pair's inbound SA living that much longer on the peer.
    */
   sendDelete(sa: IkeSa, payload: Payload): void {
     sa.pendingDeletes ??= [];
@@ -48,6 +61,11 @@ export class Rekeying {
     }
   }
 
+  /** Our Quick Mode on `sa` sent its message 3 now: Deletes wait a moment (`sendDelete`). */
+  ourQuickModeEnded(sa: IkeSa): void {
+    this.#ourLastEnded.set(sa, this.ep.now);
+  }
+
   /** Sends the held Deletes once no Quick Mode is in progress (or now, with `force`). */
   flushDeletes(sa: IkeSa, force = false): void {
     const held = sa.pendingDeletes;
@@ -60,7 +78,9 @@ export class Rekeying {
     // None held, no array kept (issue 12: memory per SA).
     sa.pendingDeletes = undefined;
     if (sa.state !== 'established') return;
-    sendInformational(sa, held, this.ep);
+    const ended = force ? undefined : this.#ourLastEnded.get(sa);
+    const wait = ended === undefined ? 0 : ended + this.ep.settings.deleteDelayAfterQuickMode - this.ep.now;
+    sendInformational(sa, held, this.ep, Math.max(0, wait));
   }
 
   /**
