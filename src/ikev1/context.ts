@@ -74,6 +74,11 @@ export interface EngineSettings {
    * and charon keeps the IVs of only 3 exchanges per IKE SA (rekeying.ts, `sendDelete`).
    */
   readonly deleteDelayAfterQuickMode: number;
+  /**
+   * After a rekey collision, our next rekey of the pair we keep waits a random part of the collision
+   * window and is left to the peer if it rekeys first (rekeying.ts, `#deferAfterCollision`).
+   */
+  readonly rekeyDeferAfterCollision: boolean;
   /** Nonce length in bytes (RFC 2409 section 5: 8 to 256; strongSwan sends 32). */
   readonly nonceLength: number;
   /**
@@ -133,6 +138,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   quickModeDelayAfterAggressive: 50,
   deleteDelayAfterRefusal: 200,
   deleteDelayAfterQuickMode: 50,
+  rekeyDeferAfterCollision: true,
   aggressivePskResponder: false,
   fragmentSize: 1280,
   maxFragmentsPerMessage: 32,

@@ -57,7 +57,8 @@ function charonLike(b: EndpointCore) {
 }
 
 /** ikets' rekey timers for every pair installed now (SaTimers fires them in install order). */
-function iketsTimers(a: EndpointCore): void {
+function iketsTimers(a: EndpointCore, now: number): void {
+  a.handleTimeout(now);
   for (const c of a.children.all()) if (c.state === 'installed') a.lifecycle.rekeying.rekeyChild(c.ikeSa, c);
 }
 
@@ -101,7 +102,9 @@ function runRound(
 
 describe('IKEv1 engine: rekey rounds against a peer rekeying as charon', () => {
   it('each of the peer’s Quick Modes replaces a pair of its own: at most 4 pairs, none left over', () => {
-    const { net, a, b } = makePair({ childExtra: NO_TIMERS });
+    // Our rekey after a collision is not deferred here (the next case): each of the peer's Quick
+    // Modes and ours cross in rounds 2 and 3 as they did in CI.
+    const { net, a, b } = makePair({ childExtra: NO_TIMERS, settings: { rekeyDeferAfterCollision: false } });
     const charon = charonLike(b);
     a.initiate(0, 'gw', 'net');
     net.run(2_000);
@@ -112,7 +115,7 @@ describe('IKEv1 engine: rekey rounds against a peer rekeying as charon', () => {
     // Round 1 (CI 07:36:19): both rekey the pair in the same millisecond, a collision.
     runRound(net, a, b, charon, 10_000, max);
     charon.timers();
-    iketsTimers(a);
+    iketsTimers(a, net.now);
     runRound(net, a, b, charon, 20_000, max);
     assert.equal(a.children.all().length, 2, why());
     assertCrosswise(a.childSaList(), b.childSaList());
@@ -120,7 +123,7 @@ describe('IKEv1 engine: rekey rounds against a peer rekeying as charon', () => {
     // Round 2 (07:36:23): charon rekeys both pairs of the collision (same second), ikets the one
     // it keeps and finds the other redundant; three Quick Modes, three new pairs.
     charon.timers();
-    iketsTimers(a);
+    iketsTimers(a, net.now);
     runRound(net, a, b, charon, 30_000, max);
     assert.match(why(), /is redundant next to/);
     const afterTwo = a.children.all();
@@ -129,7 +132,7 @@ describe('IKEv1 engine: rekey rounds against a peer rekeying as charon', () => {
     // ikets before ikets' timers, so ikets starts none and finds two of its three redundant.
     charon.timers();
     runRound(net, a, b, charon, net.now + 6, max);
-    iketsTimers(a);
+    iketsTimers(a, net.now);
     runRound(net, a, b, charon, 40_000, max);
     const log = why();
     // Before: the peer's three Quick Modes all took the one pair ikets kept; the two redundant
@@ -146,5 +149,41 @@ describe('IKEv1 engine: rekey rounds against a peer rekeying as charon', () => {
     for (const old of afterTwo) assert.ok(!left.includes(old), `#${old.info.id} replaced\n${log}`);
     assertCrosswise(a.childSaList(), b.childSaList());
     assert.doesNotMatch(log, /does not verify|decrypt|failed|malformed/i);
+  });
+  it('after a collision our rekey waits and the peer’s Quick Modes take the pairs: they stop growing', () => {
+    const { net, a, b } = makePair({ childExtra: NO_TIMERS });
+    const charon = charonLike(b);
+    a.initiate(0, 'gw', 'net');
+    net.run(2_000);
+    const max: Seen = { a: 0, b: 0, leaving: new Map(), longestLeaving: 0 };
+    const why = () => `${net.logsOf('a').join('\n')}\n---\n${net.logsOf('b').join('\n')}`;
+    // Round 1: a collision (no redundant pair yet, so ours is not deferred): two pairs.
+    runRound(net, a, b, charon, 10_000, max);
+    charon.timers();
+    iketsTimers(a, net.now);
+    runRound(net, a, b, charon, 20_000, max);
+    assert.equal(a.children.all().length, 2, why());
+    // Rounds 2 to 4, both timers in the same millisecond as in CI: ours waits (up to the collision
+    // window, 1 s) and charon's two Quick Modes take both pairs first; two new pairs each round,
+    // where without the wait ours added a third (the previous case) and the next round a fourth.
+    const quickModes = () =>
+      (
+        net
+          .logsOf('a')
+          .join('\n')
+          .match(/initiating Quick Mode/g) ?? []
+      ).length;
+    const ours = quickModes();
+    for (const until of [30_000, 40_000, 50_000]) {
+      charon.timers();
+      iketsTimers(a, net.now);
+      runRound(net, a, b, charon, until, max);
+      assert.equal(a.children.all().length, 2, why());
+      assertCrosswise(a.childSaList(), b.childSaList());
+    }
+    assert.equal(quickModes(), ours, `ours left to the peer\n${why()}`);
+    assert.match(why(), /rekey in \d+ ms \(after a collision\)/);
+    assert.ok(max.a <= 3 && max.b <= 3, `at most 3 pairs (a ${max.a}, b ${max.b})\n${why()}`);
+    assert.doesNotMatch(why(), /does not verify|decrypt|failed|malformed/i);
   });
 });

@@ -17,10 +17,11 @@ try {
   let lastSecond = -1;
   const r = await soak(pair, { rekeyS, lifeS, durationS, everyMs: 250 }, (s) => {
     const second = Math.floor(s.at / 1000);
-    if (second === lastSecond) return;
+    // One line a second, and every sample with more than 4 pairs listed.
+    if (second === lastSecond && s.ikets.length <= 4 && s.charon.length <= 4) return;
     lastSecond = second;
     console.log(
-      `t=${String(second).padStart(4)} s  ikets ${s.ikets.length}  charon ${s.charon.length}  ${agree(s) ? 'same SAs' : 'differ'}`,
+      `t=${String(second).padStart(4)} s  ikets ${s.ikets.length}  charon ${s.charon.length} (${s.charonRekeyed.length} REKEYED)  ${agree(s) ? 'same SAs' : 'differ'}`,
     );
   });
   console.log(

@@ -8,7 +8,13 @@
 import type { Payload } from '../../codec/index.js';
 import type { EndpointCore } from '../endpoint.js';
 import { sendInformational } from '../informational.js';
-import { ownQuickModeFor, sameBundle, supersededBy } from '../quick-mode/child-rekey.js';
+import {
+  collisionWindow,
+  ownQuickModeFor,
+  sameBundle,
+  sameChild,
+  supersededBy,
+} from '../quick-mode/child-rekey.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { startQuickMode } from '../quick-mode/quick-mode-initiator.js';
 import { enterChildSa } from '../states.js';
@@ -24,6 +30,8 @@ const DUPLICATE_GRACE_MS = 30_000;
 export class Rekeying {
   /** ISAKMP SAs holding Deletes back (`sendDelete`), so flushing them all scans no other SA. */
   readonly #holding = new Set<IkeSa>();
+  /** Pairs whose rekey waited once after a collision (`#deferAfterCollision`). */
+  readonly #deferred = new WeakSet<ChildSa>();
   /** When our last Quick Mode on an ISAKMP SA sent its last message (`sendDelete`); no field per SA. */
   readonly #ourLastEnded = new WeakMap<IkeSa, number>();
 
@@ -103,6 +111,7 @@ export class Rekeying {
       );
       return;
     }
+    if (this.#deferAfterCollision(child, bundle)) return;
     const peers = ep.ikeSas.atAddress(child.ikeSa.remote.address);
     if (ownQuickModeFor(child, peers) !== undefined) {
       // One Quick Mode per child at a time: look again once that one has ended.
@@ -141,6 +150,37 @@ export class Rekeying {
       )
         best = o;
     return best;
+  }
+
+  /**
+   * After a collision (another pair of the same child is still listed), our rekey of the pair
+   * we keep waits a random part of the collision window, once per pair, and is left to the peer if
+   * its Quick Mode comes first (the pair is then marked as the peer's to rekey, and our timer does
+   * not start another). Both sides' rekey times tie again when the pairs of a collision were
+   * installed in the same moment: charon then rekeys every one of them (rekey times equal to the
+   * second, `ikev1_child_sa_is_redundant`), and ours on top added a pair each round (rekey soak,
+   * 2026-12-02: 3, 4, then 5 pairs). charon spreads its own rekeys with `rand_time` for the same
+   * reason (a random part subtracted from `rekey_time`).
+   */
+  #deferAfterCollision(child: ChildSa, bundle: readonly ChildSa[]): boolean {
+    const ep = this.ep;
+    const window = ep.settings.rekeyDeferAfterCollision ? collisionWindow(child) : 0;
+    if (window <= 0 || this.#deferred.has(child)) return false;
+    const live = ['installed', 'rekeying', 'superseded'];
+    if (!kinOf(ep, child).some((o) => !bundle.includes(o) && live.includes(o.state) && sameChild(o, child)))
+      return false;
+    const at = ep.now + 1 + (ep.random.bytes(4).readUInt32BE(0) % window);
+    for (const c of bundle) {
+      this.#deferred.add(c);
+      if (at < c.info.expiresAt) c.info = { ...c.info, rekeyAt: at };
+    }
+    ep.log(
+      'debug',
+      `CHILD SA '${child.config.name}' #${child.info.id}: rekey in ${at - ep.now} ms (after a collision)`,
+      child.ikeSa,
+    );
+    ep.timers.schedule(child.ikeSa);
+    return true;
   }
 
   /** The bundle is rekeyed again after the retransmission timeout, if it lives that long. */
