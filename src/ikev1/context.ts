@@ -68,6 +68,17 @@ export interface EngineSettings {
    * (delayed-transmits.ts).
    */
   readonly deleteDelayAfterRefusal: number;
+  /**
+   * Wait between our Quick Mode's message 3 and a Delete after it (of the pair it replaced, or one
+   * held while Quick Modes were in progress), in ms: the peer may not have handled message 3 yet,
+   * and charon keeps the IVs of only 3 exchanges per IKE SA (rekeying.ts, `sendDelete`).
+   */
+  readonly deleteDelayAfterQuickMode: number;
+  /**
+   * After a rekey collision, our next rekey of the pair we keep waits a random part of the collision
+   * window and is left to the peer if it rekeys first (rekeying.ts, `#deferAfterCollision`).
+   */
+  readonly rekeyDeferAfterCollision: boolean;
   /** Nonce length in bytes (RFC 2409 section 5: 8 to 256; strongSwan sends 32). */
   readonly nonceLength: number;
   /**
@@ -126,6 +137,8 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   nonceLength: 32,
   quickModeDelayAfterAggressive: 50,
   deleteDelayAfterRefusal: 200,
+  deleteDelayAfterQuickMode: 50,
+  rekeyDeferAfterCollision: true,
   aggressivePskResponder: false,
   fragmentSize: 1280,
   maxFragmentsPerMessage: 32,
@@ -174,8 +187,16 @@ export interface ExchangeContext {
   exchangeDone(sa: IkeSa, messageId: number): void;
   /** True when no other ISAKMP SA with this peer is up (INITIAL-CONTACT, RFC 2407 section 4.6.3.3). */
   isFirstContact(sa: IkeSa): boolean;
-  /** Files and announces IPsec SAs a Quick Mode installed (and retires the SA they rekey). */
-  childrenInstalled(sa: IkeSa, children: readonly ChildSa[], rekeyOf: number | undefined): void;
+  /**
+   * Files and announces IPsec SAs a Quick Mode installed (and retires the SA they rekey); `ours`:
+   * our Quick Mode, whose last message the peer may not have handled yet (rekeying.ts, `sendDelete`).
+   */
+  childrenInstalled(
+    sa: IkeSa,
+    children: readonly ChildSa[],
+    rekeyOf: number | undefined,
+    ours?: boolean,
+  ): void;
   /** Removes the ISAKMP SA and its IPsec SAs (its exchanges failed, it expired or the peer deleted it). */
   dropSa(sa: IkeSa, reason: 'failed' | 'local' | 'remote' | 'expired' | 'dead-peer'): void;
   /** Removes an IPsec SA; with `notifyPeer` a Delete is sent first. */

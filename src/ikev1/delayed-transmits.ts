@@ -4,10 +4,12 @@
  * refusing phase 1, then the Delete of the ISAKMP SA the peer already holds), only spacing them
  * keeps the order: strongSwan's charon hands each datagram to a worker thread of its own, and the
  * Delete's thread may take the SA first and destroy it; the notify's thread then finds no SA and
- * drops it without a word (its log shows only the Delete; test/interop/README.md).
+ * drops it without a word (its log shows only the Delete; test/interop/README.md). Likewise a
+ * Delete right after our Quick Mode's message 3 waits until the peer has handled it
+ * (`deleteDelayAfterQuickMode`, rekeying.ts).
  *
- * Bounded: only an authenticated refusal delays a datagram, and past `max` waiting ones a datagram
- * leaves at once.
+ * Bounded: only an authenticated refusal or our own Quick Mode delays a datagram, and past `max`
+ * waiting ones a datagram leaves at once.
  */
 import type { Transmit } from '../sa/types.js';
 

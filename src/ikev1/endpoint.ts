@@ -380,8 +380,13 @@ export class EndpointCore implements ExchangeContext {
     this.lifecycle.removeIkeSa(sa, reason);
   }
 
-  childrenInstalled(sa: IkeSa, children: readonly ChildSa[], rekeyOf: number | undefined): void {
-    this.lifecycle.childrenInstalled(sa, children, rekeyOf);
+  childrenInstalled(
+    sa: IkeSa,
+    children: readonly ChildSa[],
+    rekeyOf: number | undefined,
+    ours = false,
+  ): void {
+    this.lifecycle.childrenInstalled(sa, children, rekeyOf, ours);
   }
 
   removeChild(child: ChildSa, reason: DeleteReason, notifyPeer: boolean): void {

@@ -205,7 +205,13 @@ export class Lifecycle {
     }
   }
 
-  childrenInstalled(sa: IkeSa, children: readonly ChildSa[], rekeyOf: number | undefined): void {
+  childrenInstalled(
+    sa: IkeSa,
+    children: readonly ChildSa[],
+    rekeyOf: number | undefined,
+    ours = false,
+  ): void {
+    if (ours) this.rekeying.ourQuickModeEnded(sa);
     if (children.length > 0) sa.hadChildren = true;
     this.rekeying.flushDeletes(sa);
     for (const child of children) {

@@ -17,19 +17,20 @@ try {
   let lastSecond = -1;
   const r = await soak(pair, { rekeyS, lifeS, durationS, everyMs: 250 }, (s) => {
     const second = Math.floor(s.at / 1000);
-    if (second === lastSecond) return;
+    // One line a second, and every sample with more than 4 pairs listed.
+    if (second === lastSecond && s.ikets.length <= 4 && s.charon.length <= 4) return;
     lastSecond = second;
     console.log(
-      `t=${String(second).padStart(4)} s  ikets ${s.ikets.length}  charon ${s.charon.length}  ${agree(s) ? 'same SAs' : 'differ'}`,
+      `t=${String(second).padStart(4)} s  ikets ${s.ikets.length}  charon ${s.charon.length} (${s.charonRekeyed.length} REKEYED)  ${agree(s) ? 'same SAs' : 'differ'}`,
     );
   });
   console.log(
-    `summary: ${durationS} s, rekey ${rekeyS} s, life ${lifeS} s: ikets initiated ${r.iketsQuickModes} Quick Modes, charon installed ${r.charonInstalled} CHILD SAs, ${r.collisions} collisions left a redundant pair on ikets (${r.charonRedundant} on charon), at most ${r.maxIkets} SAs on ikets and ${r.maxCharon} on charon, longest disagreement ${r.longestDisagreement} ms over ${r.samples.length} samples`,
+    `summary: ${durationS} s, rekey ${rekeyS} s, life ${lifeS} s: ikets initiated ${r.iketsQuickModes} Quick Modes, charon installed ${r.charonInstalled} CHILD SAs, ${r.collisions} collisions left a redundant pair on ikets (${r.charonRedundant} on charon), at most ${r.maxIkets} SAs on ikets and ${r.maxCharon} on charon (${r.maxCharonListed} listed), longest listed ${r.longestListed} ms, longest disagreement ${r.longestDisagreement} ms over ${r.samples.length} samples`,
   );
   // SOAK_LOG=<file>: both peers' logs, for a failing run.
   if (process.env.SOAK_LOG) writeFileSync(process.env.SOAK_LOG, r.logs);
   try {
-    assertSoak(r, { rekeyS });
+    assertSoak(r, { rekeyS, lifeS });
     console.log('ok');
   } catch (error) {
     console.log(`FAILED: ${(error as Error).message.slice(0, 4000)}`);

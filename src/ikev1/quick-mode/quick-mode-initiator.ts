@@ -307,7 +307,7 @@ function sendQuickMode3(
   }
   ctx.exchangeDone(sa, qm.messageId);
   sa.endExchange(qm.messageId);
-  ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
+  ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf, true);
   return undefined;
 }
 
@@ -362,6 +362,6 @@ export function quickModeConnected(sa: IkeSa, messageId: number, ctx: ExchangeCo
   ctx.exchangeDone(sa, messageId);
   sa.endExchange(messageId);
   ctx.log('info', `Quick Mode ${hex8(messageId)}: CONNECTED`, sa);
-  ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf);
+  ctx.childrenInstalled(sa, installChildren(sa, qm, ctx), qm.rekeyOf, true);
   return true;
 }

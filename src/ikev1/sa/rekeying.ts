@@ -8,7 +8,13 @@
 import type { Payload } from '../../codec/index.js';
 import type { EndpointCore } from '../endpoint.js';
 import { sendInformational } from '../informational.js';
-import { ownQuickModeFor, sameBundle, supersededBy } from '../quick-mode/child-rekey.js';
+import {
+  collisionWindow,
+  ownQuickModeFor,
+  sameBundle,
+  sameChild,
+  supersededBy,
+} from '../quick-mode/child-rekey.js';
 import type { QuickModeExchange } from '../quick-mode/quick-mode-common.js';
 import { startQuickMode } from '../quick-mode/quick-mode-initiator.js';
 import { enterChildSa } from '../states.js';
@@ -24,6 +30,10 @@ const DUPLICATE_GRACE_MS = 30_000;
 export class Rekeying {
   /** ISAKMP SAs holding Deletes back (`sendDelete`), so flushing them all scans no other SA. */
   readonly #holding = new Set<IkeSa>();
+  /** Pairs whose rekey waited once after a collision (`#deferAfterCollision`). */
+  readonly #deferred = new WeakSet<ChildSa>();
+  /** When our last Quick Mode on an ISAKMP SA sent its last message (`sendDelete`); no field per SA. */
+  readonly #ourLastEnded = new WeakMap<IkeSa, number>();
 
   constructor(private readonly ep: EndpointCore) {}
 
@@ -32,7 +42,18 @@ export class Rekeying {
    * charon keeps the IV and Quick Mode state of only 3 exchanges per IKE SA (least recently used
    * evicted, Informationals included), so a Delete amid crossing Quick Modes could cost one of
    * them its state and its message 3 would not decrypt. The held Deletes leave together, in one
-   * Informational, when the Quick Modes are over (`flushDeletes`).
+   * Informational, when the Quick Modes are over (`flushDeletes`), and not before
+   * `deleteDelayAfterQuickMode` ms after our last Quick Mode's message 3: charon hands each
+   * datagram to a worker thread of its own, and one took our message 3 after the Delete we sent
+   * 1 ms later (interop, 2026-12-02), while its own next Quick Mode had started; the Delete's IV
+   * context then evicted that of our Quick Mode and message 3 did not decrypt. Message 3 is not
+   * acknowledged (RFC 2409 section 5.5; only the commit bit, RFC 2408 section 3.1, would say when
+   * the responder is done), so a wait is all an initiator has. charon 5.9 itself, having rekeyed
+   * as initiator, marks the old pair REKEYED and deletes it by default not at all (it expires,
+   * quick_mode.c `install`); with `delete_rekeyed = yes` its Delete leaves right after message 3
+   * (task_manager_v1.c), exposed to this very race. 50 ms is the wait `quickModeDelayAfterAggressive`
+   * uses for the same reordering, well past the 1 to 11 ms gaps seen failing, and costs nothing
+   * but the replaced pair's inbound SA living that much longer on the peer.
    */
   sendDelete(sa: IkeSa, payload: Payload): void {
     sa.pendingDeletes ??= [];
@@ -48,6 +69,11 @@ export class Rekeying {
     }
   }
 
+  /** Our Quick Mode on `sa` sent its message 3 now: Deletes wait a moment (`sendDelete`). */
+  ourQuickModeEnded(sa: IkeSa): void {
+    this.#ourLastEnded.set(sa, this.ep.now);
+  }
+
   /** Sends the held Deletes once no Quick Mode is in progress (or now, with `force`). */
   flushDeletes(sa: IkeSa, force = false): void {
     const held = sa.pendingDeletes;
@@ -60,7 +86,9 @@ export class Rekeying {
     // None held, no array kept (issue 12: memory per SA).
     sa.pendingDeletes = undefined;
     if (sa.state !== 'established') return;
-    sendInformational(sa, held, this.ep);
+    const ended = force ? undefined : this.#ourLastEnded.get(sa);
+    const wait = ended === undefined ? 0 : ended + this.ep.settings.deleteDelayAfterQuickMode - this.ep.now;
+    sendInformational(sa, held, this.ep, Math.max(0, wait));
   }
 
   /**
@@ -83,6 +111,7 @@ export class Rekeying {
       );
       return;
     }
+    if (this.#deferAfterCollision(child, bundle)) return;
     const peers = ep.ikeSas.atAddress(child.ikeSa.remote.address);
     if (ownQuickModeFor(child, peers) !== undefined) {
       // One Quick Mode per child at a time: look again once that one has ended.
@@ -121,6 +150,37 @@ export class Rekeying {
       )
         best = o;
     return best;
+  }
+
+  /**
+   * After a collision (another pair of the same child is still listed), our rekey of the pair
+   * we keep waits a random part of the collision window, once per pair, and is left to the peer if
+   * its Quick Mode comes first (the pair is then marked as the peer's to rekey, and our timer does
+   * not start another). Both sides' rekey times tie again when the pairs of a collision were
+   * installed in the same moment: charon then rekeys every one of them (rekey times equal to the
+   * second, `ikev1_child_sa_is_redundant`), and ours on top added a pair each round (rekey soak,
+   * 2026-12-02: 3, 4, then 5 pairs). charon spreads its own rekeys with `rand_time` for the same
+   * reason (a random part subtracted from `rekey_time`).
+   */
+  #deferAfterCollision(child: ChildSa, bundle: readonly ChildSa[]): boolean {
+    const ep = this.ep;
+    const window = ep.settings.rekeyDeferAfterCollision ? collisionWindow(child) : 0;
+    if (window <= 0 || this.#deferred.has(child)) return false;
+    const live = ['installed', 'rekeying', 'superseded'];
+    if (!kinOf(ep, child).some((o) => !bundle.includes(o) && live.includes(o.state) && sameChild(o, child)))
+      return false;
+    const at = ep.now + 1 + (ep.random.bytes(4).readUInt32BE(0) % window);
+    for (const c of bundle) {
+      this.#deferred.add(c);
+      if (at < c.info.expiresAt) c.info = { ...c.info, rekeyAt: at };
+    }
+    ep.log(
+      'debug',
+      `CHILD SA '${child.config.name}' #${child.info.id}: rekey in ${at - ep.now} ms (after a collision)`,
+      child.ikeSa,
+    );
+    ep.timers.schedule(child.ikeSa);
+    return true;
   }
 
   /** The bundle is rekeyed again after the retransmission timeout, if it lives that long. */
