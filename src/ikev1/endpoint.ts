@@ -299,16 +299,16 @@ export class EndpointCore implements ExchangeContext {
       : message;
   }
 
-  /** Sends a datagram of the SA: whole, or in fragments (fragmentation/send.ts). */
-  transmit(sa: IkeSa, data: Uint8Array): void {
-    this.#transmits.push(...this.#datagramsOf(sa, data));
+  /** Sends a message of the SA, whole or in fragments (fragmentation/send.ts); `again`: sent before. */
+  transmit(sa: IkeSa, data: Uint8Array, again = false): void {
+    this.#transmits.push(...this.#datagramsOf(sa, data, again));
   }
 
-  #datagramsOf(sa: IkeSa, data: Uint8Array): Transmit[] {
+  #datagramsOf(sa: IkeSa, data: Uint8Array, again = false): Transmit[] {
     const datagrams = outgoingDatagrams(sa, data, this.settings.fragmentSize);
     if (datagrams.length > 1)
       this.log('debug', `sending a message of ${data.length} bytes in ${datagrams.length} fragments`, sa);
-    return datagrams.map((d) => ({ local: sa.local, remote: sa.remote, data: d }));
+    return datagrams.map((d) => ({ local: sa.local, remote: sa.remote, data: d, retransmission: again }));
   }
 
   sendKeepalive(sa: IkeSa): void {

@@ -170,7 +170,7 @@ function repeated(ep: EndpointCore, sa: IkeSa, messageId: number, data: Uint8Arr
   // Only an answer to this very message goes again (RFC 2408 section 5): a message of ours that it
   // answered stays unsent, or two peers would repeat their last messages to each other for ever.
   const answer = sa.answers.get(messageId);
-  if (answer !== undefined) ep.transmit(sa, keptView(answer));
+  if (answer !== undefined) ep.transmit(sa, keptView(answer), true);
   // The peer is still there, waiting for us: a half-open exchange stays alive. An established SA
   // learns nothing from a copy anyone could replay, so its DPD clock does not move.
   if (isConnecting(sa.state)) sa.lastActivity = ep.now;

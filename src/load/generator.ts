@@ -72,8 +72,6 @@ export class LoadGenerator {
   readonly #o: LoadGeneratorOptions;
   readonly #engine: LoadEngine;
   readonly #inFlight = new Map<string, Setup>();
-  /** Datagrams sent once: the engine retransmits the very same buffer (sa-timers.ts). */
-  readonly #sent = new WeakSet<Uint8Array>();
   readonly startedAt: number;
   #started = 0;
   #established = 0;
@@ -150,10 +148,8 @@ export class LoadGenerator {
 
   pollTransmit(): Transmit | undefined {
     const t = this.#engine.pollTransmit();
-    if (t !== undefined) {
-      if (this.#sent.has(t.data)) this.#retransmissions++;
-      else this.#sent.add(t.data);
-    }
+    // The engine marks what it sends again (sa-timers.ts, incoming.ts).
+    if (t?.retransmission === true) this.#retransmissions++;
     return t;
   }
 

@@ -34,6 +34,11 @@ export interface Transmit {
    * cost (no completion to wait for at shutdown); the peer repeats its message if it is lost.
    */
   readonly stateless?: boolean;
+  /**
+   * A message sent again: retransmitted on a timer or answering the peer's repeat (what `ikets load`
+   * counts as retransmissions).
+   */
+  readonly retransmission?: boolean;
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

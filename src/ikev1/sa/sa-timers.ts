@@ -185,7 +185,7 @@ export class SaTimers {
       const wait = ep.settings.retransmitTimeout * ep.settings.retransmitBase ** o.tries;
       o.nextAt = ep.now + Math.min(wait, ep.settings.retransmitMaxInterval);
       ep.log('debug', `retransmitting (${o.tries}/${ep.settings.retransmitTries})`, sa);
-      ep.transmit(sa, keptView(o.data));
+      ep.transmit(sa, keptView(o.data), true);
     }
     return true;
   }
