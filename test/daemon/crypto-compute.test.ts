@@ -4,61 +4,43 @@
  * both as initiator and as responder; an X25519 g^xy stays inline (compute-shell.ts).
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Daemon } from '../../src/daemon/daemon.js';
-import { DaemonService } from '../../src/daemon/index.js';
-import { tempDir } from './helpers.js';
-import { freePorts, pairConfig } from './pair-config.js';
+import { type DaemonPair, startPair } from './daemon-pair.js';
+import { pairConfig } from './pair-config.js';
 
 describe('daemon with --crypto-workers 1: g^xy on the worker', () => {
-  const services: DaemonService[] = [];
-  const logs: string[] = [];
+  let pair: DaemonPair;
+  const daemons = (): [Daemon, Daemon] => [pair.services.a.daemon, pair.services.b.daemon];
 
   before(async () => {
-    const dir = await tempDir();
-    const [a, b, aNatt, bNatt] = (await freePorts(4)) as [number, number, number, number];
-    const ports = { a, b };
-    const natt = { a: aNatt, b: bNatt };
-    for (const self of ['a', 'b'] as const) {
-      const configFile = join(dir, `${self}.conf`);
-      // A second connection between the same daemons with X25519 and other subnets: the responder
-      // tells the two apart by the proposal, and the children by their selectors.
-      const x25519 = pairConfig(self, ports)
-        .replace(/\n {2}gw \{/, '\n  gwx {')
-        .replace(/modp2048/g, 'curve25519')
-        .replace(/\n {6}net \{/, '\n      netx {')
-        .replace(/10\.1\.0/g, '10.3.0')
-        .replace(/10\.2\.0/g, '10.4.0');
-      const both = pairConfig(self, ports).replace(
-        /^connections \{\n/m,
-        `connections {\n${x25519.slice(x25519.indexOf('  gwx {'), x25519.lastIndexOf('\n}\nsecrets'))}\n`,
-      );
-      await writeFile(configFile, both);
-      services.push(
-        await DaemonService.start({
-          configFile,
-          addresses: ['127.0.0.1'],
-          port: ports[self],
-          nattPort: natt[self],
-          controlPath: undefined,
-          cryptoWorkers: 1,
-          write: (line) => logs.push(`${self}: ${line}`),
-        }),
-      );
-    }
+    pair = await startPair({
+      cryptoWorkers: 1,
+      config: (self, ports) => {
+        // A second connection between the same daemons with X25519 and other subnets: the responder
+        // tells the two apart by the proposal, and the children by their selectors.
+        const x25519 = pairConfig(self, ports)
+          .replace(/\n {2}gw \{/, '\n  gwx {')
+          .replace(/modp2048/g, 'curve25519')
+          .replace(/\n {6}net \{/, '\n      netx {')
+          .replace(/10\.1\.0/g, '10.3.0')
+          .replace(/10\.2\.0/g, '10.4.0');
+        const both = pairConfig(self, ports).replace(
+          /^connections \{\n/m,
+          `connections {\n${x25519.slice(x25519.indexOf('  gwx {'), x25519.lastIndexOf('\n}\nsecrets'))}\n`,
+        );
+        return both;
+      },
+    });
   });
 
-  after(async () => {
-    for (const s of services) await s.stop();
-  });
+  after(() => pair.stop());
 
   it('completes Main Mode + Quick Mode with MODP-2048 g^xy computed on the worker, in both roles', async () => {
-    const [a, b] = services.map((s): Daemon => s.daemon) as [Daemon, Daemon];
+    const [a, b] = daemons();
     assert.match(
-      logs.join(''),
-      /b: .*1 crypto worker\(s\) make DH key pairs ahead of time and compute MODP g\^xy/,
+      pair.logs.b.join(''),
+      /1 crypto worker\(s\) make DH key pairs ahead of time and compute MODP g\^xy/,
     );
     for (const [initiator, responder] of [
       [a, b],
@@ -80,7 +62,7 @@ describe('daemon with --crypto-workers 1: g^xy on the worker', () => {
   });
 
   it('keeps an X25519 g^xy inline', async () => {
-    const [a, b] = services.map((s): Daemon => s.daemon) as [Daemon, Daemon];
+    const [a, b] = daemons();
     const up = b.waitFor('child-sa-up', 15_000);
     assert.equal(a.initiate('gwx', 'netx'), undefined);
     const child = await up;

@@ -3,47 +3,24 @@
  * come from worker threads complete Main Mode + Quick Mode, again and again.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Daemon } from '../../src/daemon/daemon.js';
-import { DaemonService } from '../../src/daemon/index.js';
-import { sleep, tempDir } from './helpers.js';
-import { freePorts, pairConfig } from './pair-config.js';
+import { type DaemonPair, startPair } from './daemon-pair.js';
+import { sleep } from './helpers.js';
+import { pairConfig } from './pair-config.js';
 
 describe('daemon with --crypto-workers 2', () => {
-  const services: DaemonService[] = [];
-  const logs: string[] = [];
+  let pair: DaemonPair;
 
   before(async () => {
-    const dir = await tempDir();
-    const [a, b, aNatt, bNatt] = (await freePorts(4)) as [number, number, number, number];
-    const ports = { a, b };
-    const natt = { a: aNatt, b: bNatt };
-    for (const self of ['a', 'b'] as const) {
-      const configFile = join(dir, `${self}.conf`);
-      await writeFile(configFile, pairConfig(self, ports));
-      services.push(
-        await DaemonService.start({
-          configFile,
-          addresses: ['127.0.0.1'],
-          port: ports[self],
-          nattPort: natt[self],
-          controlPath: undefined,
-          cryptoWorkers: 2,
-          write: (line) => logs.push(`${self}: ${line}`),
-        }),
-      );
-    }
+    pair = await startPair({ cryptoWorkers: 2, config: pairConfig });
   });
 
-  after(async () => {
-    for (const s of services) await s.stop();
-  });
+  after(() => pair.stop());
 
   it('completes handshakes with key pairs from the stock', async () => {
-    const [a, b] = services.map((s): Daemon => s.daemon) as [Daemon, Daemon];
-    assert.match(logs.join(''), /b: .*2 crypto worker\(s\) make DH key pairs ahead of time/);
+    const [a, b]: [Daemon, Daemon] = [pair.services.a.daemon, pair.services.b.daemon];
+    assert.match(pair.logs.b.join(''), /2 crypto worker\(s\) make DH key pairs ahead of time/);
     // The configured group is stocked at start.
     for (let i = 0; i < 500 && b.cryptoPool?.counters()[0]?.inStock !== 32; i++) await sleep(20);
     assert.deepEqual(
@@ -62,7 +39,7 @@ describe('daemon with --crypto-workers 2', () => {
     // Phase 1 and PFS: two key pairs a handshake on each side, all from the stock.
     for (const d of [a, b]) {
       const [c] = d.cryptoPool?.counters() ?? [];
-      assert.equal(c?.fromStock, 6, logs.join(''));
+      assert.equal(c?.fromStock, 6, pair.describe());
       assert.equal(c?.inline, 0);
       assert.equal(d.cryptoPool?.workers, 2);
     }

@@ -46,6 +46,8 @@ export interface PairOptions {
   readonly config: (self: Side, ports: Record<Side, number>) => string;
   /** Files under each side's swanctl folder, e.g. `{ 'x509/a.crt': pem, 'private/a.key': pem }`. */
   readonly files?: Partial<Record<Side, Readonly<Record<string, string | Buffer>>>>;
+  /** `--crypto-workers` of both daemons (none by default). */
+  readonly cryptoWorkers?: number;
 }
 
 export async function startPair(o: PairOptions): Promise<DaemonPair> {
@@ -93,6 +95,7 @@ export async function startPair(o: PairOptions): Promise<DaemonPair> {
         controlPath: control[self],
         write: (line) => logs[self].push(line),
         createEndpoint: recording,
+        cryptoWorkers: o.cryptoWorkers,
       });
     }
   } catch (error) {
